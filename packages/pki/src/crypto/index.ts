@@ -1,0 +1,3 @@
+export * from './provider.ts';
+export * from './algorithms.ts';
+export * from './signer.ts';

@@ -1,0 +1,105 @@
+/**
+ * One error type for the whole project, with stable codes callers can switch on (as panva/jose does).
+ * Each surface (HTTP, agent, CLI) maps codes to its own replies in exactly one place; this file only
+ * says what went wrong, in plain words.
+ */
+export const errorCatalog = {
+  // Input encodings
+  QT_ERR_INPUT_INVALID: 'The input is invalid',
+  QT_ERR_DER_MALFORMED: 'The data is not well-formed DER',
+  QT_ERR_PEM_MALFORMED: 'The PEM text is malformed',
+  QT_ERR_BASE64_MALFORMED: 'The text is not valid base64',
+  QT_ERR_TOO_LARGE: 'The input is larger than allowed',
+  // Identity numbers and names
+  QT_ERR_IIN_INVALID: 'The IIN is not valid',
+  QT_ERR_BIN_INVALID: 'The BIN is not valid',
+  QT_ERR_NAME_INVALID: 'The distinguished name does not follow the national profile',
+  // Keys and algorithms
+  QT_ERR_ALGORITHM_UNSUPPORTED: 'The algorithm is not supported',
+  QT_ERR_KEY_WEAK: 'The key is too weak',
+  QT_ERR_KEY_MALFORMED: 'The public key is malformed',
+  QT_ERR_KEY_EXPONENT: 'The RSA public exponent must be 65537',
+  QT_ERR_KEY_MISMATCH: 'The private key does not match the certificate',
+  // CSR and issuance
+  QT_ERR_CSR_MALFORMED: 'The certificate request (PKCS#10) is malformed',
+  QT_ERR_CSR_SIGNATURE_INVALID: 'The certificate request signature does not verify',
+  QT_ERR_CSR_REQUESTS_CA: 'The certificate request asks for a CA certificate, which is never issued to a subscriber',
+  QT_ERR_PROFILE_UNKNOWN: 'The certificate profile is unknown',
+  QT_ERR_PROFILE_VIOLATION: 'The certificate would violate its profile, so it was not signed',
+  QT_ERR_SUBJECT_INVALID: 'The subject data is incomplete or invalid',
+  // Certificates, chains, revocation
+  QT_ERR_CERT_MALFORMED: 'The certificate is malformed',
+  QT_ERR_SIGNATURE_INVALID: 'The signature does not verify',
+  QT_ERR_CHAIN_INCOMPLETE: 'No chain to a trusted CA could be built',
+  QT_ERR_CHAIN_INVALID: 'The certificate chain is not valid',
+  QT_ERR_CERT_EXPIRED: 'The certificate has expired',
+  QT_ERR_CERT_NOT_YET_VALID: 'The certificate is not yet valid',
+  QT_ERR_CERT_REVOKED: 'The certificate is revoked',
+  QT_ERR_CERT_ON_HOLD: 'The certificate is suspended (on hold)',
+  QT_ERR_REVOCATION_UNKNOWN: 'The revocation status could not be determined',
+  QT_ERR_KEY_USAGE: 'The certificate is not allowed for this use',
+  // CRL and OCSP
+  QT_ERR_CRL_MALFORMED: 'The CRL is malformed',
+  QT_ERR_CRL_STALE: 'The CRL is not current for the requested time',
+  QT_ERR_OCSP_MALFORMED: 'The OCSP message is malformed',
+  QT_ERR_OCSP_UNSUCCESSFUL: 'The OCSP responder did not answer successfully',
+  QT_ERR_OCSP_RESPONDER_UNAUTHORIZED: 'The OCSP response is not signed by an authorised responder',
+  QT_ERR_OCSP_NONCE_MISMATCH: 'The OCSP response nonce does not match the request',
+  QT_ERR_OCSP_STALE: 'The OCSP response is not current for the requested time',
+  // Signed documents
+  QT_ERR_CMS_MALFORMED: 'The CMS signature is malformed',
+  QT_ERR_CMS_NO_CONTENT: 'The CMS signature is detached; the signed content must be supplied',
+  QT_ERR_CMS_DIGEST_MISMATCH: 'The signed content was changed after signing',
+  QT_ERR_CMS_SIGNER_NOT_FOUND: 'The signer certificate is not in the signature',
+  QT_ERR_XML_MALFORMED: 'The XML document is malformed',
+  QT_ERR_XML_SIGNATURE_INVALID: 'The XML signature does not verify',
+  QT_ERR_XML_NO_SIGNATURE: 'The XML document carries no signature',
+  // Key files
+  QT_ERR_PKCS12_MALFORMED: 'The key file (PKCS#12) is malformed',
+  QT_ERR_PKCS12_PASSWORD: 'The key file password is wrong',
+  QT_ERR_PKCS12_NO_KEY: 'The key file holds no private key',
+  QT_ERR_PASSWORD_RULE: 'The password must contain Latin lower-case and upper-case letters and digits, at least 6 characters',
+} as const;
+
+export type QtErrorCode = keyof typeof errorCatalog;
+
+export class QtError extends Error {
+  readonly code: QtErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: QtErrorCode, message?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message ?? errorCatalog[code], options);
+    this.name = 'QtError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: QtErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isQtError(e: unknown, code?: QtErrorCode): e is QtError {
+  return e instanceof QtError && (code === undefined || e.code === code);
+}
+
+/** Runs `fn`; anything it throws that is not already a QtError becomes one with `code`. */
+export function wrapErrors<T>(code: QtErrorCode, fn: () => T, message?: string): T {
+  try {
+    const r = fn();
+    if (r instanceof Promise) {
+      return r.catch((e: unknown) => {
+        throw asQtError(e, code, message);
+      }) as T;
+    }
+    return r;
+  } catch (e) {
+    throw asQtError(e, code, message);
+  }
+}
+
+export function asQtError(e: unknown, code: QtErrorCode, message?: string): QtError {
+  if (e instanceof QtError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return new QtError(code, message ? `${message}: ${why}` : `${errorCatalog[code]}: ${why}`, undefined, { cause: e });
+}

@@ -1,0 +1,4 @@
+/** @qoltanba/i18n — kk/ru/en messages shared by the portal, the agent's consent page, SMS texts and the CLI. */
+export * from './locale.ts';
+export * from './translate.ts';
+export { words } from './catalogs/words.ts';

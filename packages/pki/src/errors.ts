@@ -59,6 +59,24 @@ export const errorCatalog = {
   QT_ERR_PKCS12_PASSWORD: 'The key file password is wrong',
   QT_ERR_PKCS12_NO_KEY: 'The key file holds no private key',
   QT_ERR_PASSWORD_RULE: 'The password must contain Latin lower-case and upper-case letters and digits, at least 6 characters',
+  // Key custody (keystore: soft keys and PKCS#11 tokens addressed by URI)
+  QT_ERR_KEY_URI_MALFORMED: 'The key URI is malformed',
+  QT_ERR_KEY_URI_SCHEME: 'The key URI scheme is not supported (use soft: or pkcs11:)',
+  QT_ERR_KEYSTORE_CONFIG: 'The key store is not configured correctly',
+  QT_ERR_KEYSTORE_CLOSED: 'The key store is closed',
+  QT_ERR_KEY_NOT_FOUND: 'No key exists at this URI',
+  QT_ERR_KEY_EXISTS: 'A key already exists at this URI',
+  QT_ERR_KEY_AMBIGUOUS: 'Several keys match this URI; name one by object= and id=',
+  QT_ERR_KEY_FILE_MALFORMED: 'The key file is not an encrypted PKCS#8 private key',
+  QT_ERR_KEY_PASSPHRASE: 'The key passphrase is wrong (or the key file is damaged)',
+  QT_ERR_PASSPHRASE_WEAK: 'The key passphrase is too short',
+  QT_ERR_SECRET_MISSING: 'The passphrase or PIN was not supplied',
+  QT_ERR_PKCS11_MODULE: 'The PKCS#11 module cannot be loaded',
+  QT_ERR_PKCS11: 'The token refused the operation',
+  QT_ERR_TOKEN_NOT_FOUND: 'No matching token is present',
+  QT_ERR_TOKEN_AMBIGUOUS: 'Several tokens match; name one by token= or serial=',
+  QT_ERR_PIN_INCORRECT: 'The PIN is wrong',
+  QT_ERR_PIN_LOCKED: 'The PIN is locked',
 } as const;
 
 export type QtErrorCode = keyof typeof errorCatalog;

@@ -41,6 +41,7 @@ export const errorCatalog = {
   // CRL and OCSP
   QT_ERR_CRL_MALFORMED: 'The CRL is malformed',
   QT_ERR_CRL_STALE: 'The CRL is not current for the requested time',
+  QT_ERR_CRL_ISSUER_MISMATCH: 'The CRL was not issued by this CA',
   QT_ERR_OCSP_MALFORMED: 'The OCSP message is malformed',
   QT_ERR_OCSP_UNSUCCESSFUL: 'The OCSP responder did not answer successfully',
   QT_ERR_OCSP_RESPONDER_UNAUTHORIZED: 'The OCSP response is not signed by an authorised responder',

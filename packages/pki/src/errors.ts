@@ -52,9 +52,13 @@ export const errorCatalog = {
   QT_ERR_CMS_NO_CONTENT: 'The CMS signature is detached; the signed content must be supplied',
   QT_ERR_CMS_DIGEST_MISMATCH: 'The signed content was changed after signing',
   QT_ERR_CMS_SIGNER_NOT_FOUND: 'The signer certificate is not in the signature',
+  QT_ERR_CMS_SIGNER_CERT_MISMATCH: "The signing-certificate attribute names another certificate than the signer's",
+  QT_ERR_TSP_MALFORMED: 'The time-stamp token is malformed',
   QT_ERR_XML_MALFORMED: 'The XML document is malformed',
   QT_ERR_XML_SIGNATURE_INVALID: 'The XML signature does not verify',
   QT_ERR_XML_NO_SIGNATURE: 'The XML document carries no signature',
+  QT_ERR_XML_SIGNER_NOT_FOUND: 'The XML signature carries no signer certificate',
+  QT_ERR_XML_XPATH_NOT_FOUND: 'The XPath expression selects no element of the document',
   // Key files
   QT_ERR_PKCS12_MALFORMED: 'The key file (PKCS#12) is malformed',
   QT_ERR_PKCS12_PASSWORD: 'The key file password is wrong',

@@ -82,6 +82,20 @@ export const errorCatalog = {
   QT_ERR_TOKEN_AMBIGUOUS: 'Several tokens match; name one by token= or serial=',
   QT_ERR_PIN_INCORRECT: 'The PIN is wrong',
   QT_ERR_PIN_LOCKED: 'The PIN is locked',
+  // Local signing agent (NCALayer protocol); the agent maps these to NCALayer reply shapes in one place
+  QT_ERR_AGENT_REQUEST_MALFORMED: 'The request is not a JSON object with "module" and "method"',
+  QT_ERR_AGENT_MODULE_UNKNOWN: 'The agent has no such module',
+  QT_ERR_AGENT_METHOD_UNKNOWN: 'The module has no such method',
+  QT_ERR_AGENT_ARGUMENT_TYPE: 'An argument has the wrong type',
+  QT_ERR_AGENT_PARAMS_INVALID: 'The request parameters are invalid',
+  QT_ERR_AGENT_ORIGIN_REFUSED: 'This web site is not allowed to use the signing agent',
+  QT_ERR_AGENT_BUSY: 'Too many requests are waiting on this connection',
+  QT_ERR_AGENT_CANCELLED: 'The user cancelled the operation',
+  QT_ERR_AGENT_CONSENT_EXPIRED: 'The user did not answer in time',
+  QT_ERR_AGENT_PASSWORD_ATTEMPTS: 'The password or PIN was wrong too many times',
+  QT_ERR_AGENT_STORAGE_UNAVAILABLE: 'The requested key storage is not available',
+  QT_ERR_AGENT_PENDING_UNKNOWN: 'No pending key request has this id',
+  QT_ERR_AGENT_CERT_NOT_PENDING: 'The certificate does not belong to a pending key of this request',
 } as const;
 
 export type QtErrorCode = keyof typeof errorCatalog;

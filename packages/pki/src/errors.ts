@@ -82,6 +82,16 @@ export const errorCatalog = {
   QT_ERR_TOKEN_AMBIGUOUS: 'Several tokens match; name one by token= or serial=',
   QT_ERR_PIN_INCORRECT: 'The PIN is wrong',
   QT_ERR_PIN_LOCKED: 'The PIN is locked',
+  // Notifier transports (SMS, e-mail). details.permanent says whether retrying can ever help
+  QT_ERR_PHONE_INVALID: 'The phone number is not a valid Kazakhstan mobile number',
+  QT_ERR_EMAIL_INVALID: 'The e-mail address is not valid',
+  QT_ERR_SMS_TOO_LONG: 'The SMS text is longer than the allowed number of parts',
+  QT_ERR_SMS_REJECTED: 'The SMS centre rejected the message (permanent; do not retry)',
+  QT_ERR_SMS_UNAVAILABLE: 'The SMS centre is unavailable or busy (transient; retry later)',
+  QT_ERR_SMS_BIND_FAILED: 'The SMS centre refused the login (check system_id, password, system_type)',
+  QT_ERR_EMAIL_REJECTED: 'The mail server rejected the message (permanent; do not retry)',
+  QT_ERR_EMAIL_UNAVAILABLE: 'The mail server is unavailable or deferred the message (transient; retry later)',
+  QT_ERR_NOTIFY_CONFIG: 'The notifier transport is not configured correctly',
   // Local signing agent (NCALayer protocol); the agent maps these to NCALayer reply shapes in one place
   QT_ERR_AGENT_REQUEST_MALFORMED: 'The request is not a JSON object with "module" and "method"',
   QT_ERR_AGENT_MODULE_UNKNOWN: 'The agent has no such module',

@@ -106,6 +106,17 @@ export const errorCatalog = {
   QT_ERR_AGENT_STORAGE_UNAVAILABLE: 'The requested key storage is not available',
   QT_ERR_AGENT_PENDING_UNKNOWN: 'No pending key request has this id',
   QT_ERR_AGENT_CERT_NOT_PENDING: 'The certificate does not belong to a pending key of this request',
+  // Store (database bootstrap, migrations) and the audit log
+  QT_ERR_STORE_UNAVAILABLE: 'The database cannot be reached',
+  QT_ERR_STORE_DATA_DIR_LOCKED: 'The embedded database directory is in use by another process',
+  QT_ERR_STORE_BUSY: 'No database connection became free in time',
+  QT_ERR_STORE_UNSUPPORTED: 'The embedded database cannot do this; use PostgreSQL (DATABASE_URL)',
+  QT_ERR_STORE_MIGRATION_INVALID: 'The migration files are not a valid ordered set',
+  QT_ERR_STORE_MIGRATION_CHANGED: 'A migration that was already applied has been changed',
+  QT_ERR_STORE_MIGRATION_UNKNOWN: 'The database has migrations this program does not know (it is newer than this program)',
+  QT_ERR_STORE_MIGRATION_FAILED: 'A migration failed and was rolled back',
+  QT_ERR_AUDIT_SECRET_REFUSED: 'Secrets must never be written to the audit log',
+  QT_ERR_AUDIT_ENTRY_INVALID: 'The audit entry is not valid',
 } as const;
 
 export type QtErrorCode = keyof typeof errorCatalog;

@@ -63,6 +63,7 @@ export const errorCatalog = {
   QT_ERR_PKCS12_MALFORMED: 'The key file (PKCS#12) is malformed',
   QT_ERR_PKCS12_PASSWORD: 'The key file password is wrong',
   QT_ERR_PKCS12_NO_KEY: 'The key file holds no private key',
+  QT_ERR_PKCS12_NO_CERTIFICATE: 'The key file holds no certificate for its private key',
   QT_ERR_PASSWORD_RULE: 'The password must contain Latin lower-case and upper-case letters and digits, at least 6 characters',
   // Key custody (keystore: soft keys and PKCS#11 tokens addressed by URI)
   QT_ERR_KEY_URI_MALFORMED: 'The key URI is malformed',

@@ -1,0 +1,333 @@
+/**
+ * CRL reader that never materialises the entry list: parseCrl reads the header and counts the entries in
+ * place; entries() decodes them one at a time and findRevocation() compares serial bytes without decoding.
+ */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { IssuingDistributionPoint } from '@peculiar/asn1-x509';
+import { QtError } from '../errors.ts';
+import { bytesEqual, derFrom, fromHex, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { oid } from '../oids.ts';
+import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
+import { displayName } from '../path/certificate.ts';
+import {
+  childrenOf,
+  contentOf,
+  contextTag,
+  elementOf,
+  expectTlv,
+  readOid,
+  readingAs,
+  readTime,
+  readTlv,
+  readUnsigned,
+  readWhole,
+  serialHexOf,
+  TAG,
+  type Tlv,
+} from './der-read.ts';
+import { crlReasonFromCode, type CrlReason } from './reasons.ts';
+
+export interface CrlEntry {
+  /** Upper-case hex without leading zero bytes, as certificate facts and OCSP spell it. */
+  serial: string;
+  revokedAt: Date;
+  reason: CrlReason | undefined;
+  invalidityDate: Date | undefined;
+}
+
+export interface CrlScope {
+  uris: string[];
+  onlyContainsUserCerts: boolean;
+  onlyContainsCACerts: boolean;
+  /** Partitioned by reason or indirect: such a CRL alone does not answer "is it revoked?". */
+  partial: boolean;
+}
+
+export interface ParsedCrl {
+  der: Bytes;
+  version: number;
+  issuer: { der: Bytes; display: string };
+  signatureAlgorithm: SignatureAlgorithmId & { name: string };
+  thisUpdate: Date;
+  nextUpdate: Date | undefined;
+  crlNumber: bigint | undefined;
+  /** The base CRL number when this is a delta CRL. */
+  deltaCrlIndicator: bigint | undefined;
+  authorityKeyId: Bytes | undefined;
+  issuingDistributionPoint: CrlScope | undefined;
+  /** Critical CRL extensions this reader does not understand (RFC 5280 §5.2: then the CRL must not be used). */
+  unknownCriticalExtensions: string[];
+  /** Byte range of tbsCertList within `der`, and the bytes themselves. */
+  tbsRange: { start: number; end: number };
+  tbs: Bytes;
+  signature: Bytes;
+  entryCount: number;
+  /** Decodes the entries lazily, in CRL order. */
+  entries(): IterableIterator<CrlEntry>;
+  /** The entry for this serial (hex text or unsigned bytes), found by a byte scan without decoding others. */
+  findRevocation(serial: string | Uint8Array): CrlEntry | undefined;
+}
+
+/** Parses a DER (or PEM) CRL. Anything unreadable is QT_ERR_CRL_MALFORMED. */
+export function parseCrl(input: Uint8Array | string): ParsedCrl {
+  return asCrlError(() => readHeader(derFrom(input, 'X509 CRL')));
+}
+
+const asCrlError = <T>(fn: () => T): T => readingAs('QT_ERR_CRL_MALFORMED', 'The CRL', fn);
+
+function fail(message: string): never {
+  throw new QtError('QT_ERR_CRL_MALFORMED', `The CRL is malformed: ${message}`);
+}
+
+function readHeader(der: Bytes): ParsedCrl {
+  const outer = readWhole(der, TAG.sequence, 'CertificateList');
+  const [tbsTlv, outerAlg, sigTlv, extra] = childrenOf(der, outer);
+  if (!tbsTlv || !outerAlg || !sigTlv || extra) fail('expected tbsCertList, signatureAlgorithm, signature');
+  if (tbsTlv.tag !== TAG.sequence || outerAlg.tag !== TAG.sequence || sigTlv.tag !== TAG.bitString) {
+    fail('unexpected element types');
+  }
+  if (der[sigTlv.contentStart] !== 0 || sigTlv.end === sigTlv.contentStart) fail('the signature BIT STRING has unused bits');
+
+  let at = tbsTlv.contentStart;
+  const next = (): Tlv | undefined => (at < tbsTlv.end ? readTlv(der, at, tbsTlv.end) : undefined);
+  let t = next();
+  let version = 1;
+  if (t?.tag === TAG.integer) {
+    version = Number(readUnsigned(der, t)) + 1;
+    if (version !== 2) fail(`version ${version} is not a CRL version`);
+    at = t.end;
+  }
+  const innerAlg = expectTlv(der, at, tbsTlv.end, TAG.sequence, 'signature AlgorithmIdentifier');
+  if (!bytesEqual(elementOf(der, innerAlg), elementOf(der, outerAlg))) {
+    fail('the signature algorithm inside and outside the signed part differ');
+  }
+  const issuer = expectTlv(der, innerAlg.end, tbsTlv.end, TAG.sequence, 'issuer Name');
+  const thisUpdateTlv = readTlv(der, issuer.end, tbsTlv.end);
+  const thisUpdate = readTime(der, thisUpdateTlv);
+  at = thisUpdateTlv.end;
+  t = next();
+  let nextUpdate: Date | undefined;
+  if (t && (t.tag === TAG.utcTime || t.tag === TAG.generalizedTime)) {
+    nextUpdate = readTime(der, t);
+    at = t.end;
+    t = next();
+  }
+  let list: Tlv | undefined;
+  if (t?.tag === TAG.sequence) {
+    list = t;
+    at = t.end;
+    t = next();
+  }
+  let extensions: Tlv | undefined;
+  if (t?.tag === contextTag(0, true)) {
+    extensions = expectTlv(der, t.contentStart, t.end, TAG.sequence, 'crlExtensions');
+    at = t.end;
+    t = next();
+  }
+  if (t) fail('unexpected element after the CRL extensions');
+
+  const algParts = childrenOf(der, outerAlg);
+  const algOid = readOid(der, algParts[0] ?? fail('empty AlgorithmIdentifier'));
+  const params = algParts[1];
+  const header = {
+    der,
+    version,
+    issuer: { der: elementOf(der, issuer), display: displayName(elementOf(der, issuer)) },
+    signatureAlgorithm: {
+      oid: algOid,
+      parameters: params ? elementOf(der, params) : undefined,
+      name: algorithmName(algOid),
+    },
+    thisUpdate,
+    nextUpdate,
+    crlNumber: undefined as bigint | undefined,
+    deltaCrlIndicator: undefined as bigint | undefined,
+    authorityKeyId: undefined as Bytes | undefined,
+    issuingDistributionPoint: undefined as CrlScope | undefined,
+    unknownCriticalExtensions: [] as string[],
+    tbsRange: { start: tbsTlv.start, end: tbsTlv.end },
+    tbs: elementOf(der, tbsTlv),
+    signature: der.subarray(sigTlv.contentStart + 1, sigTlv.end),
+  };
+  if (extensions) readCrlExtensions(der, extensions, header);
+  return new CrlView(header, der, list);
+}
+
+type Header = Omit<ParsedCrl, 'entryCount' | 'entries' | 'findRevocation'>;
+
+function readCrlExtensions(der: Bytes, extensions: Tlv, header: Header): void {
+  for (const ext of childrenOf(der, extensions)) {
+    const { id, critical, value } = readExtension(der, ext);
+    switch (id) {
+      case oid.crlNumber:
+        header.crlNumber = readUnsigned(value, readWhole(value, TAG.integer, 'CRLNumber'));
+        break;
+      case oid.deltaCrlIndicator:
+        header.deltaCrlIndicator = readUnsigned(value, readWhole(value, TAG.integer, 'BaseCRLNumber'));
+        break;
+      case oid.authorityKeyIdentifier: {
+        const aki = readWhole(value, TAG.sequence, 'AuthorityKeyIdentifier');
+        const keyId = childrenOf(value, aki).find((c) => c.tag === contextTag(0, false));
+        header.authorityKeyId = keyId ? contentOf(value, keyId) : undefined;
+        break;
+      }
+      case oid.issuingDistributionPoint:
+        header.issuingDistributionPoint = readScope(value);
+        break;
+      default:
+        if (critical) header.unknownCriticalExtensions.push(id);
+    }
+  }
+}
+
+function readScope(value: Bytes): CrlScope {
+  const idp = AsnConvert.parse(toArrayBuffer(value), IssuingDistributionPoint);
+  return {
+    uris: (idp.distributionPoint?.fullName ?? []).flatMap((n) => (n.uniformResourceIdentifier ? [n.uniformResourceIdentifier] : [])),
+    onlyContainsUserCerts: idp.onlyContainsUserCerts,
+    onlyContainsCACerts: idp.onlyContainsCACerts,
+    partial: idp.onlySomeReasons !== undefined || idp.indirectCRL || idp.onlyContainsAttributeCerts,
+  };
+}
+
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
+function readExtension(der: Bytes, ext: Tlv): { id: string; critical: boolean; value: Bytes } {
+  if (ext.tag !== TAG.sequence) fail('an extension is not a SEQUENCE');
+  const parts = childrenOf(der, ext);
+  const id = readOid(der, parts[0] ?? fail('empty extension'));
+  const critical = parts.length === 3 && parts[1]?.tag === TAG.boolean && der[parts[1].contentStart] !== 0;
+  const valueTlv = parts[parts.length - 1];
+  if (!valueTlv || valueTlv.tag !== TAG.octetString || parts.length > 3) fail(`extension ${id} is malformed`);
+  return { id, critical, value: contentOf(der, valueTlv) };
+}
+
+class CrlView implements ParsedCrl {
+  readonly der: Bytes;
+  readonly version: number;
+  readonly issuer: { der: Bytes; display: string };
+  readonly signatureAlgorithm: SignatureAlgorithmId & { name: string };
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date | undefined;
+  readonly crlNumber: bigint | undefined;
+  readonly deltaCrlIndicator: bigint | undefined;
+  readonly authorityKeyId: Bytes | undefined;
+  readonly issuingDistributionPoint: CrlScope | undefined;
+  readonly unknownCriticalExtensions: string[];
+  readonly tbsRange: { start: number; end: number };
+  readonly tbs: Bytes;
+  readonly signature: Bytes;
+  readonly entryCount: number;
+  private readonly list: Tlv | undefined;
+
+  constructor(header: Header, der: Bytes, list: Tlv | undefined) {
+    this.der = der;
+    this.version = header.version;
+    this.issuer = header.issuer;
+    this.signatureAlgorithm = header.signatureAlgorithm;
+    this.thisUpdate = header.thisUpdate;
+    this.nextUpdate = header.nextUpdate;
+    this.crlNumber = header.crlNumber;
+    this.deltaCrlIndicator = header.deltaCrlIndicator;
+    this.authorityKeyId = header.authorityKeyId;
+    this.issuingDistributionPoint = header.issuingDistributionPoint;
+    this.unknownCriticalExtensions = header.unknownCriticalExtensions;
+    this.tbsRange = header.tbsRange;
+    this.tbs = header.tbs;
+    this.signature = header.signature;
+    this.list = list;
+    this.entryCount = list ? countEntries(der, list) : 0;
+  }
+
+  *entries(): IterableIterator<CrlEntry> {
+    const list = this.list;
+    if (!list) return;
+    for (let at = list.contentStart; at < list.end; ) {
+      const entry = readTlv(this.der, at, list.end);
+      yield asCrlError(() => decodeEntry(this.der, entry));
+      at = entry.end;
+    }
+  }
+
+  findRevocation(serial: string | Uint8Array): CrlEntry | undefined {
+    const wanted = magnitude(typeof serial === 'string' ? serialBytes(serial) : serial);
+    const der = this.der;
+    const list = this.list;
+    if (!list) return undefined;
+    // countEntries already checked every entry's layout, so this loop reads the headers inline instead of
+    // allocating a Tlv per element: it is what makes a lookup in a million-entry CRL take milliseconds.
+    for (let at = list.contentStart; at < list.end; ) {
+      let p = at + 1;
+      let length = der[p++] as number;
+      if (length & 0x80) {
+        const n = length & 0x7f;
+        length = 0;
+        for (let k = 0; k < n; k++) length = length * 256 + (der[p++] as number);
+      }
+      const entryEnd = p + length;
+      // Serials are at most a few dozen bytes, so their length is one byte (countEntries saw it parse).
+      const serialEnd = p + 2 + (der[p + 1] as number);
+      let i = p + 2;
+      while (i < serialEnd - 1 && der[i] === 0) i++;
+      if (serialEnd - i === wanted.length && sameBytesAt(der, i, wanted)) {
+        return asCrlError(() => decodeEntry(der, readTlv(der, at, list.end)));
+      }
+      at = entryEnd;
+    }
+    return undefined;
+  }
+}
+
+/** Counts entries and checks each has a serial INTEGER and a time, so later scans can trust the layout. */
+function countEntries(der: Bytes, list: Tlv): number {
+  let n = 0;
+  for (let at = list.contentStart; at < list.end; n++) {
+    const entry = readTlv(der, at, list.end);
+    if (entry.tag !== TAG.sequence) fail(`entry ${n + 1} is not a SEQUENCE`);
+    const serial = readTlv(der, entry.contentStart, entry.end);
+    if (serial.tag !== TAG.integer || serial.end === serial.contentStart) fail(`entry ${n + 1} has no serial number`);
+    if (serial.contentStart - serial.start !== 2) fail(`entry ${n + 1} has an absurdly long serial number`);
+    const when = readTlv(der, serial.end, entry.end);
+    if (when.tag !== TAG.utcTime && when.tag !== TAG.generalizedTime) fail(`entry ${n + 1} has no revocation date`);
+    at = entry.end;
+  }
+  return n;
+}
+
+function decodeEntry(der: Bytes, entry: Tlv): CrlEntry {
+  const [serialTlv, whenTlv, extsTlv] = childrenOf(der, entry);
+  if (!serialTlv || !whenTlv) fail('an entry is incomplete');
+  const result: CrlEntry = {
+    serial: serialHexOf(der, serialTlv.contentStart, serialTlv.end),
+    revokedAt: readTime(der, whenTlv),
+    reason: undefined,
+    invalidityDate: undefined,
+  };
+  if (!extsTlv) return result;
+  if (extsTlv.tag !== TAG.sequence) fail(`entry ${result.serial} has malformed extensions`);
+  for (const ext of childrenOf(der, extsTlv)) {
+    const { id, value } = readExtension(der, ext);
+    if (id === oid.crlReason) {
+      const code = Number(readUnsigned(value, readWhole(value, TAG.enumerated, 'CRLReason')));
+      result.reason = crlReasonFromCode(code) ?? fail(`entry ${result.serial} has an unknown reason code ${code}`);
+    } else if (id === oid.invalidityDate) {
+      result.invalidityDate = readTime(value, readWhole(value, TAG.generalizedTime, 'invalidityDate'));
+    }
+  }
+  return result;
+}
+
+function serialBytes(hex: string): Uint8Array {
+  const clean = hex.replace(/[\s:]/g, '');
+  return fromHex(clean.length % 2 ? `0${clean}` : clean);
+}
+
+function magnitude(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  return bytes.subarray(i);
+}
+
+function sameBytesAt(buf: Uint8Array, at: number, wanted: Uint8Array): boolean {
+  for (let j = 0; j < wanted.length; j++) if (buf[at + j] !== wanted[j]) return false;
+  return true;
+}

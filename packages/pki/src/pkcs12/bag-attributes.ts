@@ -6,7 +6,7 @@ import { PKCS12Attribute } from '@peculiar/asn1-pfx';
 import { OctetString } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
 import { QtError } from '../errors.ts';
-import { fromHex, toHex, toArrayBuffer } from '../encoding.ts';
+import { fromHex, toHex } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { parseAs, serialize } from './asn1.ts';
 
@@ -35,6 +35,14 @@ export function readBagLabels(attributes: PKCS12Attribute[] | undefined): BagLab
   return labels;
 }
 
+/**
+ * @peculiar/asn1-pfx 2.11.1's PKCS12Attribute constructor drops its argument (`Object.assign(params)`),
+ * so the fields are set after construction.
+ */
+function attribute(attrId: string, value: ArrayBuffer): PKCS12Attribute {
+  return Object.assign(new PKCS12Attribute(), { attrId, attrValues: [value] });
+}
+
 /** X.690 §11.6 order: compare as if the shorter encoding were padded with trailing zero bytes. */
 function derSetOrder(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -48,12 +56,10 @@ function derSetOrder(a: Uint8Array, b: Uint8Array): number {
 export function bagAttributes(labels: BagLabels): PKCS12Attribute[] | undefined {
   const attributes: PKCS12Attribute[] = [];
   if (labels.localKeyId !== undefined) {
-    const value = serialize(new OctetString(fromHex(labels.localKeyId)));
-    attributes.push(new PKCS12Attribute({ attrId: oid.attrLocalKeyId, attrValues: [value.buffer] }));
+    attributes.push(attribute(oid.attrLocalKeyId, serialize(new OctetString(fromHex(labels.localKeyId))).buffer));
   }
   if (labels.friendlyName !== undefined) {
-    const value = new asn1js.BmpString({ value: labels.friendlyName }).toBER();
-    attributes.push(new PKCS12Attribute({ attrId: oid.attrFriendlyName, attrValues: [toArrayBuffer(value)] }));
+    attributes.push(attribute(oid.attrFriendlyName, new asn1js.BmpString({ value: labels.friendlyName }).toBER()));
   }
   if (attributes.length === 0) return undefined;
   return attributes.sort((a, b) => derSetOrder(serialize(a), serialize(b)));

@@ -1,1 +1,12 @@
-export {};
+export { readPkcs12, DEFAULT_MAX_PKCS12_BYTES } from './read.ts';
+export type { Pkcs12Contents, Pkcs12Key, Pkcs12Certificate, ReadPkcs12Options } from './read.ts';
+export { writePkcs12, DEFAULT_PKCS12_ITERATIONS, MIN_PKCS12_ITERATIONS } from './write.ts';
+export type { WritePkcs12Options } from './write.ts';
+export { pairKeyWithCertificate, privateKeyMatchesCertificate, orderChain } from './key-pairing.ts';
+export type { KeyWithCertificate } from './key-pairing.ts';
+export { importPkcs12Key, importPrivateKey } from './import-key.ts';
+export type { ImportedPkcs12Key, ImportKeyOptions } from './import-key.ts';
+export { keyFileName } from './file-name.ts';
+export type { KeyFileKind } from './file-name.ts';
+export { checkKeyPassword, assertKeyPassword, keyPasswordRule } from './password-rule.ts';
+export type { KeyPasswordCheck, KeyPasswordFailure } from './password-rule.ts';

@@ -1,0 +1,82 @@
+/**
+ * CMS input in every shape NCALayer and its callers use — DER, PEM ("-----BEGIN CMS-----", PKCS7) or
+ * bare base64 — to a parsed SignedData, keeping the exact received bytes of each signer's signed
+ * attributes (the signature covers those bytes, whatever order the signer wrote them in).
+ */
+import * as asn1js from 'asn1js';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
+import { QtError, errorCatalog } from '../errors.ts';
+import { oid } from '../oids.ts';
+import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
+
+export interface DecodedCms {
+  der: Bytes;
+  signedData: SignedData;
+  /** Per SignerInfo: its signed attributes re-tagged as the SET the signature covers, if it has any. */
+  signedAttributesDer: (Bytes | undefined)[];
+}
+
+/** Attached content may be a whole document; anything past this is refused before parsing. */
+export const DEFAULT_MAX_CMS_BYTES = 64 * 1024 * 1024;
+
+export function decodeCms(input: Uint8Array | string, maxBytes = DEFAULT_MAX_CMS_BYTES): DecodedCms {
+  if (input.length > maxBytes * 2) throw tooLarge(maxBytes);
+  let der: Bytes;
+  try {
+    der = derFrom(input);
+  } catch (e) {
+    throw malformed(`it is neither DER, PEM nor base64 (${(e as Error).message})`, e);
+  }
+  if (der.length > maxBytes) throw tooLarge(maxBytes);
+  if (der.length === 0) throw malformed('it is empty');
+
+  const outer = asn1js.fromBER(toArrayBuffer(der));
+  if (outer.offset === -1) throw malformed(outer.result.error || 'the DER cannot be decoded');
+  if (outer.offset !== der.length) throw malformed(`${der.length - outer.offset} bytes follow the structure`);
+
+  let contentInfo: ContentInfo;
+  let signedData: SignedData;
+  try {
+    contentInfo = AsnConvert.parse(toArrayBuffer(der), ContentInfo);
+  } catch (e) {
+    throw malformed(`it is not a CMS ContentInfo (${(e as Error).message})`, e);
+  }
+  if (contentInfo.contentType !== oid.cmsSignedData) {
+    throw new QtError('QT_ERR_CMS_MALFORMED', `The CMS content type is ${contentInfo.contentType}, not SignedData`, {
+      contentType: contentInfo.contentType,
+    });
+  }
+  try {
+    signedData = AsnConvert.parse(contentInfo.content, SignedData);
+  } catch (e) {
+    throw malformed(`its SignedData is malformed (${(e as Error).message})`, e);
+  }
+  if (signedData.signerInfos.length === 0) throw malformed('it has no signer');
+  return { der, signedData, signedAttributesDer: rawSignedAttributes(outer.result) };
+}
+
+/** ContentInfo → [0] → SignedData → signerInfos (last) → each SignerInfo's [0] IMPLICIT SET. */
+function rawSignedAttributes(contentInfo: asn1js.AsnType): (Bytes | undefined)[] {
+  const children = (block: unknown): asn1js.BaseBlock[] => {
+    const value = (block as { valueBlock?: { value?: unknown } }).valueBlock?.value;
+    return Array.isArray(value) ? (value as asn1js.BaseBlock[]) : [];
+  };
+  const signedData = children(children(contentInfo)[1])[0];
+  const signerInfos = children(signedData).at(-1);
+  return children(signerInfos).map((signerInfo) => {
+    const attrs = children(signerInfo).find((b) => b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 0);
+    if (!attrs) return undefined;
+    const raw = new Uint8Array(attrs.valueBeforeDecodeView);
+    raw[0] = 0x31; // RFC 5652 §5.4: the signature is over the SET OF, not the [0] IMPLICIT tag
+    return raw;
+  });
+}
+
+function malformed(why: string, cause?: unknown): QtError {
+  return new QtError('QT_ERR_CMS_MALFORMED', `${errorCatalog.QT_ERR_CMS_MALFORMED}: ${why}`, undefined, { cause });
+}
+
+function tooLarge(maxBytes: number): QtError {
+  return new QtError('QT_ERR_TOO_LARGE', `The CMS signature is larger than ${maxBytes} bytes`, { maxBytes });
+}

@@ -181,7 +181,7 @@ export class SoftKeyStore implements KeyStore, KeyLister, KeyDeleter {
     return {
       publicKey: inner.publicKey,
       algorithm: inner.algorithm,
-      sign: (data) => {
+      sign: async (data) => {
         this.#assertOpen();
         return inner.sign(data);
       },

@@ -103,6 +103,7 @@ export const errorCatalog = {
   QT_ERR_AGENT_BUSY: 'Too many requests are waiting on this connection',
   QT_ERR_AGENT_CANCELLED: 'The user cancelled the operation',
   QT_ERR_AGENT_CONSENT_EXPIRED: 'The user did not answer in time',
+  QT_ERR_AGENT_CONSENT_UNAVAILABLE: 'The confirmation window could not be opened',
   QT_ERR_AGENT_PASSWORD_ATTEMPTS: 'The password or PIN was wrong too many times',
   QT_ERR_AGENT_STORAGE_UNAVAILABLE: 'The requested key storage is not available',
   QT_ERR_AGENT_PENDING_UNKNOWN: 'No pending key request has this id',

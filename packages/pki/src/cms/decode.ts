@@ -5,7 +5,7 @@
  */
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
+import { ContentInfo, SignedData, type EncapsulatedContent } from '@peculiar/asn1-cms';
 import { QtError, errorCatalog } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
@@ -54,6 +54,19 @@ export function decodeCms(input: Uint8Array | string, maxBytes = DEFAULT_MAX_CMS
   }
   if (signedData.signerInfos.length === 0) throw malformed('it has no signer');
   return { der, signedData, signedAttributesDer: rawSignedAttributes(outer.result) };
+}
+
+/**
+ * The encapsulated content's bytes. Streaming signers (openssl -stream, Java's CMSSignedDataStreamGenerator)
+ * write a constructed, chunked OCTET STRING, which asn1-schema hands over undecoded as `any`.
+ */
+export function encapsulatedContent(eContent: EncapsulatedContent | undefined): Bytes | undefined {
+  if (!eContent) return undefined;
+  if (eContent.single) return new Uint8Array(eContent.single.buffer);
+  if (!eContent.any) return undefined;
+  const parsed = asn1js.fromBER(eContent.any);
+  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.OctetString)) throw malformed('its content is not an OCTET STRING');
+  return new Uint8Array(parsed.result.getValue());
 }
 
 /** ContentInfo → [0] → SignedData → signerInfos (last) → each SignerInfo's [0] IMPLICIT SET. */

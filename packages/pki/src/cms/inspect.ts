@@ -10,7 +10,7 @@ import { bytesEqual, toHex, type Bytes } from '../encoding.ts';
 import { algorithmName, signatureOidFor } from '../crypto/index.ts';
 import { readSignedAttributes, type SignedAttributeValues } from './attributes.ts';
 import { minimalInteger, readCertificate, sameSerial, type CertificateFacts } from './certificates.ts';
-import { decodeCms, type DecodedCms } from './decode.ts';
+import { decodeCms, encapsulatedContent, type DecodedCms } from './decode.ts';
 import { digestName } from './digests.ts';
 
 export interface AlgorithmReport {
@@ -70,7 +70,7 @@ export function inspectDecoded(decoded: DecodedCms): InspectedCms {
   const certificates = Array.from(sd.certificates ?? [])
     .filter((c) => c.certificate !== undefined)
     .map((c) => readCertificate(new Uint8Array(AsnConvert.serialize(c.certificate))));
-  const eContent = sd.encapContentInfo.eContent?.single;
+  const content = encapsulatedContent(sd.encapContentInfo.eContent);
   const signers = Array.from(sd.signerInfos).map((info, i): InspectedSigner => {
     const attributes = info.signedAttrs ? readSignedAttributes(info.signedAttrs) : undefined;
     const certificate = certificates.find((c) => identifies(info, c));
@@ -96,9 +96,9 @@ export function inspectDecoded(decoded: DecodedCms): InspectedCms {
   return {
     signers,
     report: {
-      attached: eContent !== undefined,
+      attached: content !== undefined,
       contentType: sd.encapContentInfo.eContentType,
-      content: eContent ? new Uint8Array(eContent.buffer) : undefined,
+      content,
       signers: signers.map((s) => s.report),
       certificates: certificates.map((c) => c.der),
     },

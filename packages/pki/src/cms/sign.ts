@@ -27,7 +27,7 @@ import { bytesEqual, toPem, type Bytes } from '../encoding.ts';
 import { algorithmIdentifier, type HashName, type Signer } from '../crypto/index.ts';
 import { cadesAttributes, sortedAttributeSet } from './attributes.ts';
 import { readCertificate, type CertificateFacts } from './certificates.ts';
-import { decodeCms } from './decode.ts';
+import { decodeCms, encapsulatedContent } from './decode.ts';
 import { digestByOid, digestLength, digestName, digestOidForSignature, digestOidFrom } from './digests.ts';
 
 export interface CmsSignerOptions {
@@ -95,8 +95,7 @@ export async function addCmsSigner(existing: Uint8Array | string, options: AddCm
   const { signedData } = decodeCms(existing);
   const cert = signerCertificate(options);
   const digestOid = signerDigest(options);
-  const eContent = signedData.encapContentInfo.eContent?.single;
-  const content = eContent ? new Uint8Array(eContent.buffer) : options.content;
+  const content = encapsulatedContent(signedData.encapContentInfo.eContent) ?? options.content;
   if (!content) throw new QtError('QT_ERR_CMS_NO_CONTENT', 'The CMS is detached; pass the signed content to add a signer');
   const contentType = signedData.encapContentInfo.eContentType;
   const signerInfo = await buildSignerInfo(options, cert, digestOid, contentType, await digestByOid(digestOid, content));

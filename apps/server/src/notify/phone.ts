@@ -34,7 +34,7 @@ export function isKzPhone(input: string): boolean {
   }
 }
 
-/** "+77011234567" → "+7*******4567": enough to tell messages apart in logs, not enough to identify a person. */
+/** "+77011234567" → "+7******4567": enough to tell messages apart in logs, not enough to identify a person. */
 export function maskPhone(phone: string): string {
   if (phone.length <= 4) return '*'.repeat(phone.length);
   const head = phone.startsWith('+') ? phone.slice(0, 2) : '';

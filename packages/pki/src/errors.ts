@@ -89,7 +89,7 @@ export const errorCatalog = {
   QT_ERR_SMS_TOO_LONG: 'The SMS text is longer than the allowed number of parts',
   QT_ERR_SMS_REJECTED: 'The SMS centre rejected the message (permanent; do not retry)',
   QT_ERR_SMS_UNAVAILABLE: 'The SMS centre is unavailable or busy (transient; retry later)',
-  QT_ERR_SMS_BIND_FAILED: 'The SMS centre refused the login (check system_id, password, system_type)',
+  QT_ERR_SMS_BIND_FAILED: 'The SMS centre refused our credentials (SMPP system_id/password/system_type, or the gateway token)',
   QT_ERR_EMAIL_REJECTED: 'The mail server rejected the message (permanent; do not retry)',
   QT_ERR_EMAIL_UNAVAILABLE: 'The mail server is unavailable or deferred the message (transient; retry later)',
   QT_ERR_NOTIFY_CONFIG: 'The notifier transport is not configured correctly',

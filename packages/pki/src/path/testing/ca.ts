@@ -33,7 +33,8 @@ export interface TestCertOptions {
   keys?: CryptoKeyPair;
 }
 
-const KU = x509.KeyUsageFlags;
+/** Re-exported so tests need not import @peculiar/x509 before its reflect polyfill. */
+export const KU = x509.KeyUsageFlags;
 export const caKeyUsage = KU.keyCertSign | KU.cRLSign;
 export const signKeyUsage = KU.digitalSignature | KU.nonRepudiation;
 
@@ -82,7 +83,7 @@ export async function makeHierarchy(): Promise<{ root: TestCert; ca: TestCert }>
   return { root, ca };
 }
 
-export function leafOptions(issuer: TestCert, subject = 'CN=ТЕСТОВ ТЕСТ, SN=ТЕСТОВ, serialNumber=IIN123456789011, C=KZ'): TestCertOptions {
+export function leafOptions(issuer: TestCert, subject = 'CN=ТЕСТОВ ТЕСТ, 2.5.4.4=ТЕСТОВ, 2.5.4.5=IIN123456789011, C=KZ'): TestCertOptions {
   return { subject, issuer, extKeyUsage: [oid.ekuEmailProtection, oid.roleIndividual] };
 }
 

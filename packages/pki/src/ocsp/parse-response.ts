@@ -1,0 +1,112 @@
+/** Reads an OCSPResponse completely — status, every SingleResponse, nonce, certificates — without verifying it. */
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { BasicOCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
+import { QtError } from '../errors.ts';
+import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { oid } from '../oids.ts';
+import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
+import { displayName } from '../path/certificate.ts';
+import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../crl/der-read.ts';
+import { crlReasonFromCode } from '../crl/reasons.ts';
+import { fromAsnCertId } from './cert-id.ts';
+import { readNonce } from './nonce.ts';
+import { ocspResponseStatusCodes, type OcspResponseStatus, type OcspSingleResponse } from './types.ts';
+
+export interface OcspBasicResponse {
+  /** The exact tbsResponseData bytes the responder signed. */
+  tbs: Bytes;
+  signatureAlgorithm: SignatureAlgorithmId & { name: string };
+  signature: Bytes;
+  responderId: { name: { der: Bytes; display: string } } | { keyHash: Bytes };
+  producedAt: Date;
+  responses: OcspSingleResponse[];
+  nonce: Bytes | undefined;
+  /** DER certificates the responder included (normally its own, when delegated). */
+  certs: Bytes[];
+}
+
+export interface ParsedOcspResponse {
+  status: OcspResponseStatus;
+  /** Present exactly when status is successful. */
+  basic: OcspBasicResponse | undefined;
+}
+
+/** Responses carry a few certificates at most; this bounds work on hostile input. */
+export const MAX_OCSP_RESPONSE_BYTES = 64 * 1024;
+
+/** Parses a DER (or base64/PEM) OCSP response. Anything unreadable is QT_ERR_OCSP_MALFORMED. */
+export function parseOcspResponse(input: Uint8Array | string): ParsedOcspResponse {
+  return readingAs('QT_ERR_OCSP_MALFORMED', 'The OCSP response', () => {
+    const der = derFrom(input);
+    if (der.length > MAX_OCSP_RESPONSE_BYTES) {
+      throw new QtError('QT_ERR_TOO_LARGE', `The OCSP response is ${der.length} bytes; at most ${MAX_OCSP_RESPONSE_BYTES} are read`);
+    }
+    const outer = readWhole(der, TAG.sequence, 'OCSPResponse');
+    const [statusTlv, bytesTlv, extra] = childrenOf(der, outer);
+    if (!statusTlv || statusTlv.tag !== TAG.enumerated || extra) throw malformed('no response status');
+    const code = Number(readUnsigned(der, statusTlv));
+    const status = (Object.keys(ocspResponseStatusCodes) as OcspResponseStatus[]).find((s) => ocspResponseStatusCodes[s] === code);
+    if (!status) throw malformed(`unknown response status ${code}`);
+    if (status !== 'successful') {
+      if (bytesTlv) throw malformed(`a ${status} response carries response bytes`);
+      return { status, basic: undefined };
+    }
+    if (!bytesTlv || bytesTlv.tag !== contextTag(0, true)) throw malformed('a successful response without response bytes');
+    const responseBytes = readWhole(contentOf(der, bytesTlv), TAG.sequence, 'ResponseBytes');
+    const rb = contentOf(der, bytesTlv);
+    const [typeTlv, valueTlv] = childrenOf(rb, responseBytes);
+    if (!typeTlv || !valueTlv || valueTlv.tag !== TAG.octetString) throw malformed('incomplete ResponseBytes');
+    const type = readOid(rb, typeTlv);
+    if (type !== oid.ocspBasic) throw malformed(`response type ${type} is not id-pkix-ocsp-basic`);
+    return { status, basic: readBasic(contentOf(rb, valueTlv)) };
+  });
+}
+
+function readBasic(der: Bytes): OcspBasicResponse {
+  const outer = readWhole(der, TAG.sequence, 'BasicOCSPResponse');
+  const [tbsTlv, algTlv, , certsTlv] = childrenOf(der, outer);
+  if (!tbsTlv || !algTlv) throw malformed('incomplete BasicOCSPResponse');
+  const basic = AsnConvert.parse(toArrayBuffer(der), BasicOCSPResponse);
+  const data = basic.tbsResponseData;
+  const algorithm = basic.signatureAlgorithm.algorithm;
+  const params = childrenOf(der, algTlv)[1];
+  // Names and certificates are sliced from the original bytes: re-encoding them could change what hashes cover.
+  const tbsParts = childrenOf(der, tbsTlv);
+  const idTlv = tbsParts[tbsParts[0]?.tag === contextTag(0, true) ? 1 : 0];
+  const certList = certsTlv ? childrenOf(der, certsTlv)[0] : undefined;
+  return {
+    tbs: elementOf(der, tbsTlv),
+    signatureAlgorithm: { oid: algorithm, parameters: params ? elementOf(der, params) : undefined, name: algorithmName(algorithm) },
+    signature: new Uint8Array(basic.signature),
+    responderId:
+      idTlv?.tag === contextTag(1, true)
+        ? { name: nameOf(elementOf(der, childrenOf(der, idTlv)[0] ?? idTlv)) }
+        : { keyHash: new Uint8Array(data.responderID.byKey?.buffer ?? new ArrayBuffer(0)) },
+    producedAt: data.producedAt,
+    responses: data.responses.map(readSingle),
+    nonce: readNonce(data.responseExtensions),
+    certs: certList ? childrenOf(der, certList).map((c) => elementOf(der, c)) : [],
+  };
+}
+
+function nameOf(der: Bytes): { der: Bytes; display: string } {
+  return { der, display: displayName(der) };
+}
+
+function readSingle(r: SingleResponse): OcspSingleResponse {
+  const base = { certId: fromAsnCertId(r.certID), thisUpdate: r.thisUpdate, nextUpdate: r.nextUpdate };
+  const s = r.certStatus;
+  if (s.revoked) {
+    const code = s.revoked.revocationReason?.reason;
+    const reason = code === undefined ? undefined : crlReasonFromCode(code);
+    if (code !== undefined && !reason) throw malformed(`unknown revocation reason ${code}`);
+    return { ...base, status: 'revoked', revokedAt: s.revoked.revocationTime, reason };
+  }
+  if (s.good !== undefined) return { ...base, status: 'good' };
+  if (s.unknown !== undefined) return { ...base, status: 'unknown' };
+  throw malformed('a SingleResponse without a certificate status');
+}
+
+function malformed(why: string): QtError {
+  return new QtError('QT_ERR_OCSP_MALFORMED', `The OCSP response is malformed: ${why}`);
+}

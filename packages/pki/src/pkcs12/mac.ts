@@ -7,6 +7,7 @@ import { MacData } from '@peculiar/asn1-pfx';
 import { DigestInfo } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { OctetString } from '@peculiar/asn1-schema';
+import { QtError } from '../errors.ts';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { getCrypto, hashNameFromOid, hashOids, randomBytes, type HashName } from '../crypto/index.ts';
 import { bmpPassword, hashOutputLength, kdfPurpose, pkcs12Kdf } from './kdf.ts';
@@ -18,10 +19,20 @@ async function computeMac(hash: HashName, password: string, salt: Uint8Array, it
   return new Uint8Array(await subtle.sign('HMAC', hmacKey, data as Bytes));
 }
 
-/** The MAC's digest; throws QT_ERR_ALGORITHM_UNSUPPORTED for anything but SHA-1/-256/-384/-512. */
+const DER_NULL = new Uint8Array([0x05, 0x00]);
+
+/**
+ * The MAC's digest; throws QT_ERR_ALGORITHM_UNSUPPORTED for anything but SHA-1/-256/-384/-512. Digest
+ * parameters must be NULL or absent: the MAC does not cover them, so anything else is damage.
+ */
 export function macHash(macData: MacData): HashName {
-  return hashNameFromOid(macData.mac.digestAlgorithm.algorithm);
+  const { algorithm, parameters } = macData.mac.digestAlgorithm;
+  if (parameters && !bytesEqual(new Uint8Array(parameters), DER_NULL)) {
+    throw new QtError('QT_ERR_PKCS12_MALFORMED', 'The key file is malformed: its MAC digest has unexpected parameters');
+  }
+  return hashNameFromOid(algorithm);
 }
+
 
 export async function verifyMac(macData: MacData, password: string, authSafe: Uint8Array): Promise<boolean> {
   const expected = await computeMac(macHash(macData), password, new Uint8Array(macData.macSalt.buffer), macData.iterations, authSafe);

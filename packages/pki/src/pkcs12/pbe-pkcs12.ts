@@ -17,11 +17,13 @@ interface Pkcs12PbeScheme {
   name: string;
   keyLength: number;
   cipher: LegacyCipher;
+  /** Two-key Triple-DES: the derived K1‖K2 is used as K1‖K2‖K1. */
+  twoKey?: boolean;
 }
 
 export const pkcs12PbeSchemes: Readonly<Record<string, Pkcs12PbeScheme>> = {
   [oid.pbeSha1_3Des]: { name: 'pbeWithSHAAnd3-KeyTripleDES-CBC', keyLength: 24, cipher: { name: 'DES-EDE3-CBC' } },
-  [oid.pbeSha1_2Des]: { name: 'pbeWithSHAAnd2-KeyTripleDES-CBC', keyLength: 16, cipher: { name: 'DES-EDE3-CBC' } },
+  [oid.pbeSha1_2Des]: { name: 'pbeWithSHAAnd2-KeyTripleDES-CBC', keyLength: 16, cipher: { name: 'DES-EDE3-CBC' }, twoKey: true },
   [oid.pbeSha1_Rc2_128]: { name: 'pbeWithSHAAnd128BitRC2-CBC', keyLength: 16, cipher: { name: 'RC2-CBC', effectiveBits: 128 } },
   [oid.pbeSha1_Rc2_40]: { name: 'pbeWithSHAAnd40BitRC2-CBC', keyLength: 5, cipher: { name: 'RC2-CBC', effectiveBits: 40 } },
 };
@@ -40,8 +42,7 @@ async function deriveKeyAndIv(scheme: Pkcs12PbeScheme, password: string, salt: U
     pkcs12Kdf({ ...common, purpose: kdfPurpose.key, length: scheme.keyLength }),
     pkcs12Kdf({ ...common, purpose: kdfPurpose.iv, length: IV_LENGTH }),
   ]);
-  // Two-key Triple-DES is K1‖K2‖K1.
-  return { key: key.length === 16 ? concatBytes(key, key.subarray(0, 8)) : key, iv };
+  return { key: scheme.twoKey ? concatBytes(key, key.subarray(0, 8)) : key, iv };
 }
 
 /** Decrypts; `undefined` when the padding is wrong, which is what a wrong password looks like. */

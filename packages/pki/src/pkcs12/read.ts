@@ -96,12 +96,14 @@ export async function readPkcs12(input: ArrayBuffer | ArrayBufferView, password:
       oid: pfx.authSafe.contentType,
     });
   }
+  // The @peculiar PFX class fills an absent MacData with an empty default, whose algorithm is ''.
+  const macData = pfx.macData?.mac.digestAlgorithm.algorithm ? pfx.macData : undefined;
   const authSafe = octetStringValue(pfx.authSafe.content, 'contents');
   const parts = parseAs(authSafe, AuthenticatedSafe, 'contents');
   const reading = new Reading(password);
 
   const [macOk, found] = await Promise.all([
-    pfx.macData ? verifyMac(pfx.macData, password, authSafe) : undefined,
+    macData ? verifyMac(macData, password, authSafe) : undefined,
     Promise.all(parts.map((part) => readPart(part.contentType, part.content, reading))),
   ]);
 
@@ -121,12 +123,12 @@ export async function readPkcs12(input: ArrayBuffer | ArrayBufferView, password:
     throw new QtError('QT_ERR_PKCS12_PASSWORD');
   }
 
-  const hash = pfx.macData ? macHash(pfx.macData) : undefined;
+  const hash = macData ? macHash(macData) : undefined;
   const describe = (set: Set<string>) => (set.size ? [...set].join('; ') : 'none');
   return {
     keys: found.flatMap((f) => f.keys),
     certificates: found.flatMap((f) => f.certificates),
-    mac: pfx.macData && hash ? { algorithm: hash, iterations: pfx.macData.iterations } : undefined,
+    mac: macData && hash ? { algorithm: hash, iterations: macData.iterations } : undefined,
     protection: { key: describe(reading.keyProtection), certs: describe(reading.certProtection) },
     legacy: reading.legacy || hash === 'SHA-1',
   };

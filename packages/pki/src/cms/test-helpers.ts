@@ -3,7 +3,7 @@
  * not exported from the package). The fixture key is opened with `openssl pkcs12 -legacy` until the
  * pkcs12/ reader lands; swap `loadFixtureSigner` over to it then.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,11 +74,7 @@ export function scratchDir(): ScratchDir {
 
 /** Runs a tool; returns {status, stdout, stderr} instead of throwing, so tests can assert on failures too. */
 export function run(cmd: string, args: string[], input?: Uint8Array | string): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(cmd, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
-    return { status: 0, stdout, stderr: '' };
-  } catch (e) {
-    const err = e as { status?: number; stdout?: string; stderr?: string };
-    return { status: err.status ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
+  const result = spawnSync(cmd, args, { input, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }

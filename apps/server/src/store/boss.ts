@@ -13,7 +13,7 @@ import type { Store } from './open-database.ts';
  * send()/insert()/complete() to make the job part of that transaction: it exists exactly when the
  * state change that caused it commits.
  */
-export function bossDb(executor: Kysely<unknown>): PgBoss.Db {
+export function bossDb<DB>(executor: Kysely<DB>): PgBoss.Db {
   return {
     async executeSql(text, values) {
       const result = await executor.executeQuery(CompiledQuery.raw(text, values ?? []));
@@ -26,5 +26,5 @@ export type BossOptions = Omit<PgBoss.ConstructorOptions, keyof PgBoss.DatabaseO
 
 /** A pg-boss instance (not yet started) on the store's database, in pg-boss's own `pgboss` schema. */
 export function createBoss(store: Pick<Store, 'db'>, options: BossOptions = {}): PgBoss {
-  return new PgBoss({ ...options, db: bossDb(store.db as Kysely<unknown>) });
+  return new PgBoss({ ...options, db: bossDb(store.db) });
 }

@@ -7,13 +7,14 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Store } from './open-database.ts';
+import type { Database } from './schema.ts';
 
 /**
  * A pg-boss `db` that runs on `executor`. Pass a transaction (`bossDb(trx)`) as the `db` option of
  * send()/insert()/complete() to make the job part of that transaction: it exists exactly when the
  * state change that caused it commits.
  */
-export function bossDb<DB>(executor: Kysely<DB>): PgBoss.Db {
+export function bossDb(executor: Pick<Kysely<Database>, 'executeQuery'>): PgBoss.Db {
   return {
     async executeSql(text, values) {
       const result = await executor.executeQuery(CompiledQuery.raw(text, values ?? []));

@@ -7,7 +7,7 @@ import { derFrom, fromBase64, utf8 } from '../encoding.ts';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
 import { addCmsSigner, signCms, toCmsPem } from './sign.ts';
 import { verifyCms } from './verify.ts';
-import { loadFixtureSigner, run, scratchDir, SIGN_KEY_EPOCH, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
+import { ecdsaSigner, loadFixtureSigner, run, scratchDir, SIGN_KEY_EPOCH, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
 
 const caFile = fixturePath(...nca.rsaCa);
 const data = utf8('Қолтаңба: the document to sign\n');
@@ -132,6 +132,16 @@ test('toCmsPem gives the armour NCALayer basics.sign answers with, which openssl
   const result = run('openssl', [
     'cms', '-verify', '-inform', 'PEM', '-in', tmp.write('armoured.pem', pem), '-binary', '-CAfile', caFile, '-partial_chain',
     '-attime', SIGN_KEY_EPOCH, '-purpose', 'any', '-out', tmp.path('out.bin'),
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+});
+
+test('an ECDSA P-256 signer makes a CAdES-BES CMS that openssl verifies against its certificate', async () => {
+  const ec = await ecdsaSigner(tmp);
+  const cms = await signCms({ content: data, signer: ec.signer, certificate: ec.certificate });
+  const result = run('openssl', [
+    'cms', '-verify', '-cades', '-inform', 'DER', '-in', tmp.write('ec.p7s', cms), '-binary', '-CAfile', tmp.path('ec-cert.pem'),
+    '-purpose', 'any', '-out', tmp.path('out.bin'),
   ]);
   assert.equal(result.status, 0, result.stderr);
 });

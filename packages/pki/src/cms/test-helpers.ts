@@ -50,6 +50,23 @@ export async function loadFixtureSigner(): Promise<FixtureSigner> {
   return { signer: await webCryptoSigner(privateKey, spki), certificate, certificatePem: certPem, keyPem };
 }
 
+/**
+ * A throwaway P-256 key and self-signed certificate made by openssl (key.pem / cert.pem in `dir`),
+ * to show signing is not RSA-bound.
+ */
+export async function ecdsaSigner(dir: ScratchDir): Promise<FixtureSigner> {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', dir.path('ec-key.pem'),
+    '-out', dir.path('ec-cert.pem'), '-subj', '/CN=ECDSA test signer', '-days', '2',
+  ], { stdio: 'ignore' });
+  const keyPem = execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', dir.path('ec-key.pem')], { encoding: 'utf8' });
+  const certificatePem = readFileSync(dir.path('ec-cert.pem'), 'utf8');
+  const certificate = derFrom(certificatePem, 'CERTIFICATE');
+  const privateKey = await globalThis.crypto.subtle.importKey('pkcs8', toArrayBuffer(derFrom(keyPem, 'PRIVATE KEY')), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  const spki = new Uint8Array(AsnConvert.serialize(AsnConvert.parse(toArrayBuffer(certificate), Certificate).tbsCertificate.subjectPublicKeyInfo));
+  return { signer: await webCryptoSigner(privateKey, spki), certificate, certificatePem, keyPem };
+}
+
 /** A scratch directory in os.tmpdir() for files handed to outside tools; `done()` removes it. */
 export interface ScratchDir {
   path(name: string): string;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../../../test/support/fixtures.ts';
 import { isQtError, type QtErrorCode } from '../errors.ts';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
-import { loadFixtureSigner, run, scratchDir, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
+import { ecdsaSigner, loadFixtureSigner, run, scratchDir, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
 import { signXml } from './sign.ts';
 import { verifyXml } from './verify.ts';
 
@@ -155,4 +155,15 @@ test('signing refuses a certificate that does not hold the signing key', async (
   const pair = await generateRsaKeyPair(2048);
   const stranger = await webCryptoSigner(pair.privateKey, pair.publicKey);
   await assert.rejects(signXml('<a/>', { signer: stranger, certificate: key.certificate }), rejectsWith('QT_ERR_KEY_MISMATCH'));
+});
+
+test('an ECDSA P-256 signer gets an ecdsa-sha256 signature (r‖s value) that xmlsec1 verifies', async () => {
+  const ec = await ecdsaSigner(tmp);
+  const signed = await signXml('<a>ECDSA</a>', { signer: ec.signer, certificate: ec.certificate });
+  assert.match(signed, /Algorithm="http:\/\/www\.w3\.org\/2001\/04\/xmldsig-more#ecdsa-sha256"/);
+  const value = /<ds:SignatureValue>([^<]*)</.exec(signed)?.[1] ?? '';
+  assert.equal(Buffer.from(value, 'base64').length, 64);
+  const result = run('xmlsec1', ['--verify', '--pubkey-cert-pem', tmp.path('ec-cert.pem'), tmp.write('ec.xml', signed)]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal((await verifyXml(signed)).signatureAlgorithm.name, 'ECDSA/SHA-256');
 });

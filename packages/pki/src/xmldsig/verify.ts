@@ -70,11 +70,7 @@ async function verifyOne(doc: Document, signature: Element, given: CertificateFa
   const references: XmlReferenceReport[] = [];
   for (const ref of referenceElements) references.push(await checkReference(doc, ref, signature));
 
-  const certificates = dsChildren(dsChild(signature, 'KeyInfo') ?? signature, 'X509Data')
-    .flatMap((data) => dsChildren(data, 'X509Certificate'))
-    .map((c) => c.textContent?.trim() ?? '')
-    .filter((text) => text !== '')
-    .map((text) => readCertificate(fromBase64(text)));
+  const certificates = keyInfoCertificates(signature, given !== undefined);
   const signer = given ?? certificates[0];
   if (!signer) {
     throw new QtError('QT_ERR_XML_SIGNER_NOT_FOUND', 'The signature carries no signer certificate (KeyInfo/X509Data) and none was supplied');
@@ -134,6 +130,23 @@ async function checkReference(doc: Document, ref: Element, signature: Element): 
     digestValue: expected,
     covers: target.node === doc ? { document: true } : { element: node.nodeName, id: uri.replace(/^#(xpointer\(id\(['"])?|['"]\)\)$/g, '') },
   };
+}
+
+/** KeyInfo/X509Data certificates; unreadable ones only matter when no certificate was supplied. */
+function keyInfoCertificates(signature: Element, tolerant: boolean): CertificateFacts[] {
+  const out: CertificateFacts[] = [];
+  for (const data of dsChildren(dsChild(signature, 'KeyInfo') ?? signature, 'X509Data')) {
+    for (const element of dsChildren(data, 'X509Certificate')) {
+      const text = element.textContent?.trim() ?? '';
+      if (text === '') continue;
+      try {
+        out.push(readCertificate(fromBase64(text)));
+      } catch (e) {
+        if (!tolerant) throw e;
+      }
+    }
+  }
+  return out;
 }
 
 function algorithmOf(e: Element): string {

@@ -8,7 +8,7 @@ import { Attribute, EncryptedContentInfo } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
 import { QtError } from '../errors.ts';
-import { toArrayBuffer, type Bytes } from '../encoding.ts';
+import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
 
 /** RFC 5652 §8: `EncryptedData ::= SEQUENCE { version, encryptedContentInfo, unprotectedAttrs [1] IMPLICIT … OPTIONAL }` */
 @AsnType({ type: AsnTypeTypes.Sequence })
@@ -111,15 +111,6 @@ export function encryptedContentBytes(info: EncryptedContentInfo): Bytes | undef
   const content = info.encryptedContent;
   if (!content) return undefined;
   if (content.value) return new Uint8Array(content.value.buffer);
-  if (content.constructedValue) {
-    const parts = content.constructedValue.map((p) => new Uint8Array(p.buffer));
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
+  if (content.constructedValue) return concatBytes(...content.constructedValue.map((p) => new Uint8Array(p.buffer)));
   return undefined;
 }

@@ -6,7 +6,7 @@
 import * as xpath from 'xpath';
 import type { Document, Element } from '@xmldom/xmldom';
 import { QtError } from '../errors.ts';
-import { bytesEqual } from '../encoding.ts';
+import { bytesEqual, utf8 } from '../encoding.ts';
 import type { Signer } from '../crypto/index.ts';
 import { readCertificate } from '../cms/certificates.ts';
 import { digestByOid, digestOidForSignature } from '../cms/digests.ts';
@@ -70,7 +70,7 @@ export async function signXml(xml: string, options: SignXmlOptions): Promise<str
   const signature = elementsInOrder(placed)[parentOrdinal]?.lastChild;
   const signedInfo = isElement(signature) ? dsChild(signature, 'SignedInfo') : undefined;
   if (!signedInfo) throw new QtError('QT_ERR_XML_MALFORMED', 'The signature could not be placed into the document');
-  const signedBytes = new TextEncoder().encode(canonicalize(signedInfo, { withComments: false }));
+  const signedBytes = utf8(canonicalize(signedInfo, { withComments: false }));
   const signatureValue = method.fromSigner(await options.signer.sign(signedBytes));
   return insertIntoElement(base, parentOrdinal, markup(signatureValue));
 }

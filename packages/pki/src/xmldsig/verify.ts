@@ -6,7 +6,7 @@
  */
 import type { Document, Element } from '@xmldom/xmldom';
 import { QtError } from '../errors.ts';
-import { bytesEqual, fromBase64, type Bytes } from '../encoding.ts';
+import { bytesEqual, fromBase64, utf8, type Bytes } from '../encoding.ts';
 import { algorithmName, verifySignature } from '../crypto/index.ts';
 import { assertValidAt, readCertificate, type CertificateFacts } from '../cms/certificates.ts';
 import { digestByOid, digestName } from '../cms/digests.ts';
@@ -77,7 +77,7 @@ async function verifyOne(doc: Document, signature: Element, given: CertificateFa
   }
   if (at) assertValidAt(signer, at);
 
-  const signedBytes = new TextEncoder().encode(
+  const signedBytes = utf8(
     canonicalize(signedInfo, { withComments: c14n.withComments, exclusive: c14n.exclusive, inclusivePrefixes: inclusivePrefixesOf(dsChild(signedInfo, 'CanonicalizationMethod')) }),
   );
   const valueText = required(dsChild(signature, 'SignatureValue'), 'SignatureValue').textContent ?? '';

@@ -1,1 +1,3 @@
-export {};
+export { validatePath } from './validate.ts';
+export type { ChainElement, PathVerdict, Purpose, RevocationMode, RevocationVerdict, ValidatePathOptions } from './types.ts';
+export type { CertificateInput } from './certificate.ts';

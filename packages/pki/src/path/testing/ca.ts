@@ -87,6 +87,11 @@ export function leafOptions(issuer: TestCert, subject = 'CN=ТЕСТОВ ТЕС�
   return { subject, issuer, extKeyUsage: [oid.ekuEmailProtection, oid.roleIndividual] };
 }
 
+/** An extension nobody understands, marked critical. */
+export function criticalExtension(extnId: string): x509.Extension {
+  return new x509.Extension(extnId, true, new Uint8Array([0x05, 0x00]));
+}
+
 /** The same certificate with one signature byte flipped. */
 export function withBrokenSignature(der: Uint8Array): Bytes {
   const copy = toBytes(der);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command that prepares a fresh machine for the whole test suite and runs it:
-# system packages the tests drive (openssl, Java keytool, chromium, SoftHSM2, xmlsec1), npm
+# system packages the tests drive (openssl, Java keytool, chromium, SoftHSM2, xmlsec1, xmllint), npm
 # dependencies, a running PostgreSQL, the type check, then every node:test file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ command -v chromium     >/dev/null 2>&1 || need_pkgs+=(chromium)
 command -v softhsm2-util >/dev/null 2>&1 || need_pkgs+=(softhsm2)
 command -v xmlsec1      >/dev/null 2>&1 || need_pkgs+=(xmlsec1)
 command -v pkcs11-tool  >/dev/null 2>&1 || need_pkgs+=(opensc)
+command -v xmllint      >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing system packages: ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -10,6 +10,10 @@ export const errorCatalog = {
   QT_ERR_PEM_MALFORMED: 'The PEM text is malformed',
   QT_ERR_BASE64_MALFORMED: 'The text is not valid base64',
   QT_ERR_TOO_LARGE: 'The input is larger than allowed',
+  QT_ERR_NOT_FOUND: 'Nothing was found at this address',
+  QT_ERR_UNSUPPORTED_MEDIA_TYPE: 'The request body has a content type this endpoint does not accept',
+  QT_ERR_RATE_LIMITED: 'Too many requests; please wait and try again',
+  QT_ERR_INTERNAL: 'Something went wrong on our side; the error has been logged',
   // Identity numbers and names
   QT_ERR_IIN_INVALID: 'The IIN is not valid',
   QT_ERR_BIN_INVALID: 'The BIN is not valid',

@@ -17,6 +17,7 @@ import {
   extension,
   header,
   integer,
+  needsGeneralizedTime,
   sequence,
   time,
   tlv,
@@ -97,7 +98,7 @@ export class CrlBuilder {
     if (this.signed) throw new QtError('QT_ERR_INPUT_INVALID', 'The CRL is already signed');
     const serialLength = this.encodeSerial(entry.serial);
     const revokedAt = checkDate(entry.revokedAt, 'revokedAt');
-    const revokedAtGeneralized = usesGeneralizedTime(revokedAt);
+    const revokedAtGeneralized = needsGeneralizedTime(revokedAt);
     const timeLength = revokedAtGeneralized ? 15 : 13;
     const reasonCode = entry.reason === undefined || entry.reason === 'unspecified' ? -1 : crlReasonCode(entry.reason);
     if (entry.reason === 'removeFromCRL' && this.options.deltaOf === undefined) {
@@ -254,11 +255,6 @@ function hexDigit(text: string, i: number): number {
   const l = c | 0x20;
   if (l >= 97 && l <= 102) return l - 87;
   throw new QtError('QT_ERR_INPUT_INVALID', `The serial number "${text}" is not hexadecimal`);
-}
-
-function usesGeneralizedTime(date: Date): boolean {
-  const y = date.getUTCFullYear();
-  return y < 1950 || y >= 2050;
 }
 
 /** Writes YYMMDDHHMMSSZ (or YYYYMMDDHHMMSSZ) as ASCII; returns the offset after it. */

@@ -8,7 +8,7 @@ import { concatBytes, fromHex, type Bytes } from '../encoding.ts';
 import { TAG } from './der-read.ts';
 
 /** Bytes a length field takes: 1 up to 127, then 0x8n plus n bytes (n ≤ 4). */
-export function lengthSize(length: number): number {
+function lengthSize(length: number): number {
   if (length < 0x80) return 1;
   if (length < 0x100) return 2;
   if (length < 0x10000) return 3;
@@ -18,7 +18,7 @@ export function lengthSize(length: number): number {
 }
 
 /** Writes a tag and length header into `out` at `at`; returns the offset after it. */
-export function writeHeader(out: Uint8Array, at: number, tag: number, length: number): number {
+function writeHeader(out: Uint8Array, at: number, tag: number, length: number): number {
   out[at++] = tag;
   const size = lengthSize(length);
   if (size === 1) {
@@ -103,16 +103,21 @@ export function extension(extnId: string, critical: boolean, valueDer: Uint8Arra
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** GeneralizedTime, whole seconds (RFC 5280 §4.1.2.5.2 forbids fractions). */
-export function generalizedTime(date: Date): Bytes {
+function generalizedTime(date: Date): Bytes {
   const y = date.getUTCFullYear();
   const text = `${String(y).padStart(4, '0')}${pad2(date.getUTCMonth() + 1)}${pad2(date.getUTCDate())}${pad2(date.getUTCHours())}${pad2(date.getUTCMinutes())}${pad2(date.getUTCSeconds())}Z`;
   return tlv(TAG.generalizedTime, new TextEncoder().encode(text));
 }
 
-/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050. */
-export function time(date: Date): Bytes {
+/** RFC 5280 §4.1.2.5: UTCTime for 1950 through 2049, GeneralizedTime otherwise. */
+export function needsGeneralizedTime(date: Date): boolean {
   const y = date.getUTCFullYear();
-  if (y < 1950 || y >= 2050) return generalizedTime(date);
+  return y < 1950 || y >= 2050;
+}
+
+export function time(date: Date): Bytes {
+  if (needsGeneralizedTime(date)) return generalizedTime(date);
+  const y = date.getUTCFullYear();
   const text = `${pad2(y % 100)}${pad2(date.getUTCMonth() + 1)}${pad2(date.getUTCDate())}${pad2(date.getUTCHours())}${pad2(date.getUTCMinutes())}${pad2(date.getUTCSeconds())}Z`;
   return tlv(TAG.utcTime, new TextEncoder().encode(text));
 }
@@ -129,16 +134,12 @@ export function checkDate(date: unknown, what: string): Date {
  * allocation, and memory grows with the output only.
  */
 export class ByteSink {
-  private readonly chunkSize: number;
+  /** Chunks start small (most CRLs are) and double up to 8 MiB, so big lists cost few allocations. */
+  private nextChunkSize = 64 * 1024;
   private readonly full: Uint8Array[] = [];
-  private chunk: Uint8Array;
+  private chunk = new Uint8Array(0);
   private pos = 0;
   private written = 0;
-
-  constructor(chunkSize = 1 << 20) {
-    this.chunkSize = chunkSize;
-    this.chunk = new Uint8Array(chunkSize);
-  }
 
   get length(): number {
     return this.written + this.pos;
@@ -149,7 +150,8 @@ export class ByteSink {
     if (this.pos + n > this.chunk.length) {
       this.full.push(this.chunk.subarray(0, this.pos));
       this.written += this.pos;
-      this.chunk = new Uint8Array(Math.max(this.chunkSize, n));
+      this.chunk = new Uint8Array(Math.max(this.nextChunkSize, n));
+      this.nextChunkSize = Math.min(this.nextChunkSize * 2, 8 * 1024 * 1024);
       this.pos = 0;
     }
     return { buf: this.chunk, at: this.pos };

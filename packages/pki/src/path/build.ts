@@ -7,14 +7,14 @@ import { bytesEqual } from '../encoding.ts';
 import { namesMatch, type CertificateFacts } from './certificate.ts';
 
 /** Longer paths than this are refused as loops or abuse; the national PKI has three levels. */
-export const MAX_PATH_LENGTH = 8;
+const MAX_PATH_LENGTH = 8;
 
-export function mayHaveIssued(issuer: CertificateFacts, cert: CertificateFacts): boolean {
+function mayHaveIssued(issuer: CertificateFacts, cert: CertificateFacts): boolean {
   if (!namesMatch(cert.issuerDer, issuer.subjectDer)) return false;
   return !(cert.authorityKeyId && issuer.subjectKeyId && !bytesEqual(cert.authorityKeyId, issuer.subjectKeyId));
 }
 
-export interface PathSearch {
+interface PathSearch {
   /** Complete paths, leaf first, trust anchor last. */
   paths: CertificateFacts[][];
   /** The longest path that did not reach an anchor (for the verdict when there is no complete one). */

@@ -1,0 +1,116 @@
+/**
+ * Server configuration: defaults, then `$QOLTANBA_HOME/server.json` (reviewable, optional), then environment
+ * variables, then explicit overrides (CLI flags). Secrets never live here — only where to read them from.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { QtError } from '@qoltanba/pki';
+
+export const roles = ['portal', 'api', 'status', 'worker', 'signer'] as const;
+export type Role = (typeof roles)[number];
+
+export interface ServerConfig {
+  /** Data directory: embedded database, soft keys, ceremony config. */
+  home: string;
+  /** postgres://… ; absent → embedded PGlite in `home`. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  /** The address citizens and relying parties reach; written into AIA / CRLDP / OCSP URLs. */
+  publicUrl: string;
+  roles: Role[];
+  signer:
+    | { mode: 'in-process' }
+    | { mode: 'remote'; url: string; tokenFile: string };
+  keys: { softDir: string; passphraseFile: string | undefined; passphraseEnv: string };
+  limits: { bodyBytes: number; ocspRequestBytes: number; csrBytes: number };
+  crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number };
+  ocsp: { validityHours: number; refreshBeforeHours: number };
+}
+
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp'>> & {
+  signer?: ServerConfig['signer'];
+  keys?: Partial<ServerConfig['keys']>;
+  limits?: Partial<ServerConfig['limits']>;
+  crl?: Partial<ServerConfig['crl']>;
+  ocsp?: Partial<ServerConfig['ocsp']>;
+};
+
+export function defaultConfig(home: string): ServerConfig {
+  return {
+    home,
+    databaseUrl: undefined,
+    host: '127.0.0.1',
+    port: 8080,
+    publicUrl: 'http://127.0.0.1:8080',
+    roles: ['portal', 'api', 'status', 'worker', 'signer'],
+    signer: { mode: 'in-process' },
+    keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
+    limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
+    crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
+    ocsp: { validityHours: 24, refreshBeforeHours: 8 },
+  };
+}
+
+export function loadServerConfig(options: { home: string; env?: NodeJS.ProcessEnv; overrides?: ServerConfigOverrides }): ServerConfig {
+  const env = options.env ?? process.env;
+  const home = resolve(options.home);
+  const base = defaultConfig(home);
+  const file = join(home, 'server.json');
+  const fromFile = existsSync(file) ? readJson(file) : {};
+  const fromEnv: ServerConfigOverrides = {};
+  if (env.DATABASE_URL) fromEnv.databaseUrl = env.DATABASE_URL;
+  if (env.PORT) fromEnv.port = parsePort(env.PORT, 'PORT');
+  if (env.HOST) fromEnv.host = env.HOST;
+  if (env.QOLTANBA_PUBLIC_URL) fromEnv.publicUrl = env.QOLTANBA_PUBLIC_URL;
+  const merged = merge(merge(base, fromFile), fromEnv);
+  const config = merge(merged, options.overrides ?? {});
+  // With no explicit public URL, the address we listen on is the one to publish.
+  if (!fromFile.publicUrl && !fromEnv.publicUrl && !options.overrides?.publicUrl) {
+    config.publicUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  }
+  validate(config);
+  return config;
+}
+
+function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
+  const defined = <T extends object>(x: T | undefined): Partial<T> =>
+    Object.fromEntries(Object.entries(x ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    ...base,
+    ...defined(o as Partial<ServerConfig>),
+    signer: o.signer ?? base.signer,
+    keys: { ...base.keys, ...defined(o.keys) },
+    limits: { ...base.limits, ...defined(o.limits) },
+    crl: { ...base.crl, ...defined(o.crl) },
+    ocsp: { ...base.ocsp, ...defined(o.ocsp) },
+  };
+}
+
+function readJson(file: string): ServerConfigOverrides {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ServerConfigOverrides;
+  } catch (e) {
+    throw new QtError('QT_ERR_INPUT_INVALID', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parsePort(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new QtError('QT_ERR_INPUT_INVALID', `${name} must be a port number, not "${text}"`);
+  return n;
+}
+
+function validate(c: ServerConfig): void {
+  for (const r of c.roles) {
+    if (!(roles as readonly string[]).includes(r)) throw new QtError('QT_ERR_INPUT_INVALID', `Unknown role "${r}"; roles are ${roles.join(', ')}`);
+  }
+  try {
+    new URL(c.publicUrl);
+  } catch {
+    throw new QtError('QT_ERR_INPUT_INVALID', `publicUrl "${c.publicUrl}" is not a URL`);
+  }
+  if (c.signer.mode === 'remote' && c.roles.includes('signer')) {
+    throw new QtError('QT_ERR_INPUT_INVALID', 'A process cannot both be the signer and use a remote signer');
+  }
+}

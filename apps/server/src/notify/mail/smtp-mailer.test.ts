@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { isQtError, type QtError } from '@qoltanba/pki';
+import { expiryReminderEmail } from '../messages.ts';
 import { SmtpMailer, type SmtpConfig } from './smtp-mailer.ts';
 import { bodyOf, parseMime } from './test-mime.ts';
 
@@ -105,6 +106,17 @@ describe('SMTP mailer against a real SMTP server', () => {
     assert.equal(bodyOf(mime, 'text/plain')?.replace(/\r\n/g, '\n'), text);
     assert.equal(bodyOf(mime, 'text/html')?.replace(/\r\n/g, '\n'), html);
     assert.match(r.response, /^250/);
+  });
+
+  test('the combined kk+ru expiry reminder arrives with subject, text and HTML exactly as composed', async () => {
+    const m = mailer();
+    const mail = expiryReminderEmail('kk+ru', { kind: 'both', expiresAt: new Date('2026-03-14T20:00:00Z'), portalUrl: 'https://qoltanba.kz', name: 'Әлия Қасымқызы' });
+    await m.send({ to: 'aliya@example.kz', ...mail });
+    await m.close();
+    const mime = parseMime(received[0]!.raw);
+    assert.equal(mime.headers.get('subject'), mail.subject);
+    assert.equal(bodyOf(mime, 'text/plain')?.replace(/\r\n/g, '\n'), mail.text);
+    assert.equal(bodyOf(mime, 'text/html'), mail.html);
   });
 
   test('a 550 for the recipient is a permanent rejection with the reply code', async () => {

@@ -1,0 +1,33 @@
+/**
+ * The notifier's transports: one SMS interface (SMPP 3.4, HTTP gateway, development sink) that carries both
+ * expiry reminders and the portal's one-time codes, one Mailer (SMTP, development sink), and the kk/ru/en
+ * texts. Every failure is a QtError with details.permanent (dead-letter) or not (retry later).
+ * The outbox and its worker (exactly once per certificate/channel/threshold) are built on the store, elsewhere.
+ */
+export { createMailer, createSmsGateway, type MailConfig, type SmsConfig, type TransportEnvironment } from './config.ts';
+export { isPermanentFailure, type FailureDetails } from './failure.ts';
+export { lineLog, silentLog, type NotifyLog } from './log.ts';
+export { maskSecrets } from './mask.ts';
+export { isKzPhone, maskPhone, normalizeKzPhone, type E164 } from './phone.ts';
+export {
+  expiryReminderEmail,
+  expiryReminderSms,
+  formatSmsDate,
+  notifyMessages,
+  oneTimeCodeSms,
+  portalForSms,
+  type ExpiryEmail,
+  type ExpiryReminder,
+  type KeyKind,
+  type OneTimeCodePurpose,
+  type OneTimeCodeRequest,
+  type SmsLanguage,
+} from './messages.ts';
+export { hasReceipts, type DeliveryReceipt, type ReceiptSource, type ReceiptState, type SmsGateway, type SmsMessage, type SmsSendResult } from './sms/gateway.ts';
+export { countSmsParts, isGsm7, planSms, type SmsPlan } from './sms/segments.ts';
+export { SmppSmsGateway, type SmppConfig } from './sms/smpp/smpp-gateway.ts';
+export { HttpSmsGateway, type HttpSmsConfig } from './sms/http-gateway.ts';
+export { SmsSink, type LogSmsConfig, type SinkMessage } from './sms/log-gateway.ts';
+export { checkEmailAddress, maskEmail, type MailMessage, type MailSendResult, type Mailer } from './mail/mailer.ts';
+export { SmtpMailer, type SmtpConfig } from './mail/smtp-mailer.ts';
+export { MailSink, type LogMailConfig, type SinkMail } from './mail/log-mailer.ts';

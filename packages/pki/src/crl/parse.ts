@@ -129,7 +129,7 @@ function readHeader(der: Bytes): ParsedCrl {
   const algParts = childrenOf(der, outerAlg);
   const algOid = readOid(der, algParts[0] ?? fail('empty AlgorithmIdentifier'));
   const params = algParts[1];
-  const header = {
+  const header: Header = {
     der,
     version,
     issuer: { der: elementOf(der, issuer), display: displayName(elementOf(der, issuer)) },
@@ -140,17 +140,17 @@ function readHeader(der: Bytes): ParsedCrl {
     },
     thisUpdate,
     nextUpdate,
-    crlNumber: undefined as bigint | undefined,
-    deltaCrlIndicator: undefined as bigint | undefined,
-    authorityKeyId: undefined as Bytes | undefined,
-    issuingDistributionPoint: undefined as CrlScope | undefined,
-    unknownCriticalExtensions: [] as string[],
+    crlNumber: undefined,
+    deltaCrlIndicator: undefined,
+    authorityKeyId: undefined,
+    issuingDistributionPoint: undefined,
+    unknownCriticalExtensions: [],
     tbsRange: { start: tbsTlv.start, end: tbsTlv.end },
     tbs: elementOf(der, tbsTlv),
     signature: der.subarray(sigTlv.contentStart + 1, sigTlv.end),
   };
   if (extensions) readCrlExtensions(der, extensions, header);
-  return new CrlView(header, der, list);
+  return new CrlView(header, list);
 }
 
 type Header = Omit<ParsedCrl, 'entryCount' | 'entries' | 'findRevocation'>;
@@ -201,41 +201,16 @@ function readExtension(der: Bytes, ext: Tlv): { id: string; critical: boolean; v
   return { id, critical, value: contentOf(der, valueTlv) };
 }
 
+// The header fields are copied onto the view; the interface declares them for the type checker.
+interface CrlView extends Header {}
 class CrlView implements ParsedCrl {
-  readonly der: Bytes;
-  readonly version: number;
-  readonly issuer: { der: Bytes; display: string };
-  readonly signatureAlgorithm: SignatureAlgorithmId & { name: string };
-  readonly thisUpdate: Date;
-  readonly nextUpdate: Date | undefined;
-  readonly crlNumber: bigint | undefined;
-  readonly deltaCrlIndicator: bigint | undefined;
-  readonly authorityKeyId: Bytes | undefined;
-  readonly issuingDistributionPoint: CrlScope | undefined;
-  readonly unknownCriticalExtensions: string[];
-  readonly tbsRange: { start: number; end: number };
-  readonly tbs: Bytes;
-  readonly signature: Bytes;
   readonly entryCount: number;
   private readonly list: Tlv | undefined;
 
-  constructor(header: Header, der: Bytes, list: Tlv | undefined) {
-    this.der = der;
-    this.version = header.version;
-    this.issuer = header.issuer;
-    this.signatureAlgorithm = header.signatureAlgorithm;
-    this.thisUpdate = header.thisUpdate;
-    this.nextUpdate = header.nextUpdate;
-    this.crlNumber = header.crlNumber;
-    this.deltaCrlIndicator = header.deltaCrlIndicator;
-    this.authorityKeyId = header.authorityKeyId;
-    this.issuingDistributionPoint = header.issuingDistributionPoint;
-    this.unknownCriticalExtensions = header.unknownCriticalExtensions;
-    this.tbsRange = header.tbsRange;
-    this.tbs = header.tbs;
-    this.signature = header.signature;
+  constructor(header: Header, list: Tlv | undefined) {
+    Object.assign(this, header);
     this.list = list;
-    this.entryCount = list ? countEntries(der, list) : 0;
+    this.entryCount = list ? countEntries(header.der, list) : 0;
   }
 
   *entries(): IterableIterator<CrlEntry> {

@@ -105,10 +105,15 @@ export function parsePemBlocks(text: string): PemBlock[] {
   return out;
 }
 
-/** Looks like PEM (starts with "-----BEGIN" after optional whitespace)? */
+/**
+ * Holds a PEM block anywhere in it? OpenSSL often prints a preamble ("Bag Attributes", "subject=…") before
+ * the block, so the marker is searched for, not expected at the start. DER never starts with text.
+ */
 export function isPem(data: ArrayBuffer | ArrayBufferView | string): boolean {
-  const head = typeof data === 'string' ? data.slice(0, 64) : fromUtf8(toBytes(data).subarray(0, 64));
-  return /^\s*-----BEGIN /.test(head);
+  if (typeof data === 'string') return data.includes('-----BEGIN ');
+  const bytes = toBytes(data);
+  if (bytes[0] === 0x30) return false;
+  return fromUtf8(bytes).includes('-----BEGIN ');
 }
 
 /**

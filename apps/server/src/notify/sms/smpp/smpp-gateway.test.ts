@@ -167,6 +167,26 @@ describe('SMPP adapter against a real SMPP server', () => {
     assert.equal(smsc.binds.length, 2);
   });
 
+  test('an unbind from the SMSC is answered and followed by a new bind', async () => {
+    const { smsc, gateway } = await setup();
+    await gateway.ready();
+    const down = once(gateway.connection, 'down');
+    smsc.unbindAll();
+    await down;
+    assert.equal(smsc.unbindResponses, 1);
+    await gateway.send({ to: '+77011234567', text: 'Қайта' });
+    assert.equal(smsc.binds.length, 2);
+  });
+
+  test('a submit_sm the SMSC never answers fails as transient after the response timeout and frees its window slot', async () => {
+    const { smsc, gateway } = await setup({ onSubmit: (_p, i) => (i === 0 ? { hold: true } : {}) }, { responseTimeoutMs: 200, window: 1 });
+    const e = await rejectionOf(gateway.send({ to: '+77011234567', text: 'Бірінші' }));
+    assert.equal(e.code, 'QT_ERR_SMS_UNAVAILABLE');
+    assert.equal(e.details?.maybeAccepted, true);
+    const r = await gateway.send({ to: '+77011234567', text: 'Екінші' });
+    assert.ok(smsc.issuedIds.has(r.messageIds[0]!));
+  });
+
   test('delivery receipts (text form and TLV form) reach onReceipt; other deliver_sm are acknowledged and ignored', async () => {
     const { smsc, gateway } = await setup();
     const receipts: DeliveryReceipt[] = [];

@@ -13,6 +13,8 @@ export interface SubmitDecision {
   readonly delayMs?: number;
   /** Destroy the TCP connection instead of answering (an SMSC crash mid-batch). */
   readonly drop?: boolean;
+  /** Never answer (a hung SMSC). */
+  readonly hold?: boolean;
 }
 
 export interface TestSmscOptions {
@@ -37,6 +39,7 @@ export class TestSmsc {
   readonly issuedIds = new Set<string>();
   readonly sessions = new Set<smpp.Session>();
   outstanding = 0;
+  unbindResponses = 0;
   maxOutstanding = 0;
   #nextId = 1;
   #deliverWaiters = new Map<number, (pdu: smpp.PDU) => void>();
@@ -82,6 +85,7 @@ export class TestSmsc {
       session.send(pdu.response());
       session.close();
     });
+    session.on('unbind_resp', () => this.unbindResponses++);
     session.on('deliver_sm_resp', (pdu: smpp.PDU) => {
       this.#deliverWaiters.get(pdu.sequence_number)?.(pdu);
       this.#deliverWaiters.delete(pdu.sequence_number);
@@ -96,6 +100,7 @@ export class TestSmsc {
         session.destroy();
         return;
       }
+      if (decision.hold) return;
       const answer = () => {
         this.outstanding--;
         const status = decision.status ?? 0;
@@ -120,6 +125,11 @@ export class TestSmsc {
       if (!session.send(pdu)) reject(new Error('session not writable'));
       this.#deliverWaiters.set(pdu.sequence_number, resolve);
     });
+  }
+
+  /** The SMSC ends every session politely (maintenance), as SMPP 3.4 allows it to. */
+  unbindAll(): void {
+    for (const s of this.sessions) s.send(new smpp.PDU('unbind'));
   }
 
   /** Every client connection is cut, as when the SMSC restarts. */

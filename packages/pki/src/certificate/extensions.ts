@@ -19,6 +19,7 @@ import {
   type Extension,
   type GeneralName,
 } from '@peculiar/asn1-x509';
+import { QtError, type QtErrorCode } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { toBytes, toHex, type Bytes } from '../encoding.ts';
 import type { KeyUsageName } from '../profiles/index.ts';
@@ -125,7 +126,8 @@ function policyInfo(policies: CertificatePolicies): PolicyInfo[] {
   });
 }
 
-export function readExtensions(list: readonly Extension[] | undefined): ExtensionFacts {
+/** `code` is the error for an undecodable extension: a certificate's, or a CSR's extensionRequest. */
+export function readExtensions(list: readonly Extension[] | undefined, code: QtErrorCode = 'QT_ERR_CERT_MALFORMED'): ExtensionFacts {
   const facts: ExtensionFacts = {
     extensions: [],
     keyUsage: undefined,
@@ -144,7 +146,8 @@ export function readExtensions(list: readonly Extension[] | undefined): Extensio
     try {
       readOne(ext.extnID, value.buffer, ext.critical, facts);
     } catch (e) {
-      throw malformed(`its ${extensionNames[ext.extnID]} extension cannot be decoded (${(e as Error).message})`, e);
+      const message = `its ${extensionNames[ext.extnID]} extension cannot be decoded (${(e as Error).message})`;
+      throw code === 'QT_ERR_CERT_MALFORMED' ? malformed(message, e) : new QtError(code, message, undefined, { cause: e });
     }
   }
   return facts;

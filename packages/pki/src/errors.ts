@@ -31,6 +31,7 @@ export const errorCatalog = {
   QT_ERR_PROFILE_UNKNOWN: 'The certificate profile is unknown',
   QT_ERR_PROFILE_VIOLATION: 'The certificate would violate its profile, so it was not signed',
   QT_ERR_SUBJECT_INVALID: 'The subject data is incomplete or invalid',
+  QT_ERR_SIGNING_REFUSED: 'The signer refused to sign these bytes',
   // Certificates, chains, revocation
   QT_ERR_CERT_MALFORMED: 'The certificate is malformed',
   QT_ERR_SIGNATURE_INVALID: 'The signature does not verify',

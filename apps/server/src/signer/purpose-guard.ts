@@ -1,0 +1,31 @@
+/** Wraps a Signer so it signs only structures of the purpose it was opened for (see SigningPurpose). */
+import { QtError, describeTbs, type Signer } from '@qoltanba/pki';
+import type { SigningPurpose } from './provider.ts';
+
+export function checkPurpose(data: Uint8Array, purpose: SigningPurpose, algorithmOid: string): void {
+  const tbs = describeTbs(data);
+  const wanted = purpose === 'ca-certificate' ? 'certificate' : purpose;
+  if (tbs.kind !== wanted) {
+    throw new QtError('QT_ERR_SIGNING_REFUSED', `Refusing to sign: a ${tbs.kind} was presented to a key opened for ${purpose}`, { purpose, kind: tbs.kind });
+  }
+  if (purpose === 'certificate' && tbs.isCa) {
+    throw new QtError('QT_ERR_SIGNING_REFUSED', 'Refusing to sign: a CA certificate was presented to a key opened for subscriber certificates', { purpose });
+  }
+  if (tbs.signatureAlgorithm !== undefined && tbs.signatureAlgorithm !== algorithmOid) {
+    throw new QtError('QT_ERR_SIGNING_REFUSED', `Refusing to sign: the structure declares algorithm ${tbs.signatureAlgorithm}, the key signs ${algorithmOid}`, {
+      declared: tbs.signatureAlgorithm,
+      key: algorithmOid,
+    });
+  }
+}
+
+export function guardSigner(inner: Signer, purpose: SigningPurpose): Signer {
+  return {
+    publicKey: inner.publicKey,
+    algorithm: inner.algorithm,
+    async sign(data) {
+      checkPurpose(data, purpose, inner.algorithm.oid);
+      return inner.sign(data);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * What every server feature is given: configuration, the store (the only SQL), the signer provider (the only
+ * way to a CA key), a logger that never sees secrets, and a clock (tests move time without faking it globally).
+ */
+import type { ServerConfig } from './config.ts';
+import type { Store } from './store/index.ts';
+import type { SignerProvider } from './signer/provider.ts';
+
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+}
+
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly signers: SignerProvider;
+  readonly log: Logger;
+  now(): Date;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };

@@ -314,19 +314,10 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
         new Promise((resolve) => setTimeout(resolve, 2000).unref()),
       ]);
     }
+    // The socket's 'close' runs #onDown, which fails whatever is still pending (state is 'closed': no reconnect).
     await new Promise<void>((resolve) => {
       if (session.socket.destroyed) resolve();
       else session.destroy(() => resolve());
     });
-    this.#onDownAfterClose(session);
-  }
-
-  #onDownAfterClose(session: smpp.Session): void {
-    if (session === this.#session) this.#session = undefined;
-    for (const [seq, p] of this.#pending) {
-      clearTimeout(p.timer);
-      p.reject(unavailable('The SMPP gateway was closed before the SMSC answered', { maybeAccepted: true }));
-      this.#pending.delete(seq);
-    }
   }
 }

@@ -260,7 +260,7 @@ describe('SMPP adapter against a real SMPP server', () => {
   test('keeps the link alive with enquire_link', async () => {
     const { smsc, gateway } = await setup({}, { enquireLinkMs: 40 });
     await gateway.ready();
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 300));
     assert.ok(smsc.enquireLinks.length >= 2);
   });
 

@@ -1,48 +1,29 @@
 /**
- * Appends to the audit hash chain (canonical.ts defines the hash) inside the caller's transaction, so an
- * entry exists exactly when the state change it records commits.
+ * Appends to the audit hash chain inside the caller's transaction, so an entry exists exactly when the
+ * state change it records commits.
  *
- * The chain's head (audit_head: last seq and hash) is locked FOR UPDATE until that transaction ends. The
- * lock numbers rows without gaps and orders appenders in every process and on every node, but it also
- * serialises every audited transaction from its append to its commit: append last, just before commit,
- * and take any other locks (certificate rows, crl_state) first.
+ * The entry is queued in audit_pending and sealed into the chain by a deferred trigger at COMMIT
+ * (migration 0005): seq, time and hash are assigned then, under the lock on the chain's head. Holding
+ * that lock only from the seal to the end of the commit, instead of from the append through every later
+ * round trip of the transaction, is what lets a serial chain keep up with many concurrent issuances;
+ * and since it is always the last lock taken, it can never take part in a deadlock. Until the commit,
+ * the entry is not in audit_log, even for the transaction that queued it.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { rowHash } from './canonical.ts';
+import { canonicalRowAround } from './canonical.ts';
 import { checkEntry, type AuditEntry } from './entry.ts';
 
-export interface AppendedAudit {
-  /** A JS number is exact up to 2^53 rows: 285 000 years at 1 000 appends per second. */
-  seq: number;
-  at: Date;
-  hash: Buffer;
-}
-
 /**
- * Appends `entry`. Given a transaction, the entry joins it; given the database itself, the entry is
- * written in a transaction of its own.
+ * Queues `entry` for the chain. Given a transaction, the entry is sealed when that transaction commits
+ * (several entries in the call order); given the database itself, the one statement is a transaction of
+ * its own and the entry is sealed before this returns.
  */
-export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<AppendedAudit> {
-  // Checked before the head is locked: a refused entry must not hold up other appenders.
+export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
   const checked = checkEntry(entry);
-  if (!db.isTransaction) return db.transaction().execute((trx) => appendAudit(trx, entry));
-
-  // The time comes from the database clock, read after the lock: one clock for every node, and times
-  // that follow seq order. Truncated to milliseconds so that it survives the trip through a JS Date.
-  const { rows } = await sql<{ seq: string; hash: Buffer; at: Date }>`
-    SELECT seq, hash, date_trunc('milliseconds', clock_timestamp()) AS at FROM audit_head FOR UPDATE`.execute(db);
-  const head = rows[0];
-  if (!head) throw new Error('audit_head has no row: the audit migration has not been applied');
-  const row = { seq: (BigInt(head.seq) + 1n).toString(), at: head.at, ...checked };
-  const hash = rowHash(head.hash, row);
-  const details = JSON.stringify(checked.details);
+  const text = canonicalRowAround(checked);
   await sql`
-    WITH appended AS (
-      INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash)
-      VALUES (${row.seq}, ${row.at}, ${row.actor}, ${row.action}, ${row.target}, ${details}::jsonb, ${head.hash}, ${hash})
-      RETURNING seq, hash
-    )
-    UPDATE audit_head SET seq = appended.seq, hash = appended.hash FROM appended`.execute(db);
-  return { seq: Number(row.seq), at: row.at, hash };
+    INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
+    VALUES (${checked.actor}, ${checked.action}, ${checked.target}, ${JSON.stringify(checked.details)}::jsonb,
+            ${text.beforeAt}, ${text.beforeSeq}, ${text.after})`.execute(db);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canonicalJson, canonicalRow, GENESIS_HASH, rowHash } from './canonical.ts';
+import { canonicalJson, canonicalRow, canonicalRowAround, GENESIS_HASH, rowHash } from './canonical.ts';
 
 describe('canonical audit serialisation', () => {
   test('sorts object keys at every depth and adds no whitespace', () => {
@@ -44,5 +44,11 @@ describe('canonical audit serialisation', () => {
   test('the canonical row is the documented JSON object', () => {
     const text = canonicalRow({ seq: '12', at: new Date('2025-01-02T03:04:05.006Z'), actor: 'operator:aigul', action: 'ca.created', target: 'ca:root', details: {} });
     assert.equal(text, '{"action":"ca.created","actor":"operator:aigul","at":"2025-01-02T03:04:05.006Z","details":{},"seq":"12","target":"ca:root"}');
+  });
+
+  test('the text cut around seq and time reassembles into the canonical row', () => {
+    const row = { seq: '9007199254740993', at: new Date('2031-12-31T23:59:59.999Z'), actor: 'citizen:"quoted"', action: 'key.installed', target: null, details: { b: ['\n', 'ә'], a: 1 } };
+    const { beforeAt, beforeSeq, after } = canonicalRowAround(row);
+    assert.equal(`${beforeAt}${row.at.toISOString()}${beforeSeq}${row.seq}${after}`, canonicalRow(row));
   });
 });

@@ -10,6 +10,9 @@
  *
  * Canonicalising matters because jsonb stores objects with its own key order: the hash must depend on the
  * data, not on how the database happens to hand it back.
+ *
+ * The database computes the same hash when it seals a row (audit_seal() in migration 0005), filling seq
+ * and time into the text canonicalRowAround() prepared; this file is the reference both are tested against.
  */
 import { createHash } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../store/schema.ts';
@@ -45,6 +48,18 @@ export function canonicalRow(row: ChainedRow): string {
     seq: row.seq,
     target: row.target,
   });
+}
+
+/**
+ * canonicalRow() cut where seq and at go, for rows whose seq and time the database assigns: the text is
+ * beforeAt + at + beforeSeq + seq + after. Keys sort as action, actor, at, details, seq, target.
+ */
+export function canonicalRowAround(row: Omit<ChainedRow, 'seq' | 'at'>): { beforeAt: string; beforeSeq: string; after: string } {
+  return {
+    beforeAt: `{"action":${JSON.stringify(row.action)},"actor":${JSON.stringify(row.actor)},"at":"`,
+    beforeSeq: `","details":${canonicalJson(row.details)},"seq":"`,
+    after: `","target":${JSON.stringify(row.target)}}`,
+  };
 }
 
 export function rowHash(prevHash: Uint8Array, row: ChainedRow): Buffer {

@@ -187,6 +187,18 @@ export interface AuditLogTable {
   hash: Bytes;
 }
 
+/** Entries queued by appendAudit, sealed into audit_log when their transaction commits. */
+export interface AuditPendingTable {
+  id: GeneratedInt8;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Jsonb<JsonObject>;
+  canonical_before_at: string;
+  canonical_before_seq: string;
+  canonical_after: string;
+}
+
 export interface AuditHeadTable {
   singleton: ColumnType<boolean, boolean | undefined, boolean>;
   seq: Int8;
@@ -206,5 +218,6 @@ export interface Database {
   ocsp_responses: OcspResponsesTable;
   idempotency_keys: IdempotencyKeysTable;
   audit_log: AuditLogTable;
+  audit_pending: AuditPendingTable;
   audit_head: AuditHeadTable;
 }

@@ -53,7 +53,8 @@ describe('the agent only serves allowed sites on its own host names', () => {
   });
 
   test('a client without Origin, or with a look-alike origin, is refused too', async () => {
-    for (const headers of [{}, { Origin: 'https://portal.example.kz.evil.example' }, { Origin: 'http://portal.example.kz' }, { Origin: 'null' }]) {
+    const cases: Record<string, string>[] = [{}, { Origin: 'https://portal.example.kz.evil.example' }, { Origin: 'http://portal.example.kz' }, { Origin: 'null' }];
+    for (const headers of cases) {
       const c = await connectRaw(agent.url, headers);
       assert.equal(JSON.parse(c.greeting).code, '500');
       assert.equal((await c.closed).code, 1008);

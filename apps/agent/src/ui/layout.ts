@@ -115,7 +115,7 @@ function pageShell(page: PageContext, body: Html): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${page.t.t('page.title')}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerVerify } from './verify/index.ts';
 
 export type ContextFactory = () => CliContext;
 
-export function registerCommands(_program: Command, _context: ContextFactory): void {}
+export function registerCommands(program: Command, context: ContextFactory): void {
+  registerVerify(program, context);
+}

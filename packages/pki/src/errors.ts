@@ -52,6 +52,11 @@ export const errorCatalog = {
   QT_ERR_OCSP_RESPONDER_UNAUTHORIZED: 'The OCSP response is not signed by an authorised responder',
   QT_ERR_OCSP_NONCE_MISMATCH: 'The OCSP response nonce does not match the request',
   QT_ERR_OCSP_STALE: 'The OCSP response is not current for the requested time',
+  // Status service (OCSP responder, CRL and CA-certificate publication)
+  QT_ERR_CA_NOT_FOUND: 'No certificate authority has this name',
+  QT_ERR_CRL_NOT_FOUND: 'No CRL of this kind has been published for this CA yet',
+  QT_ERR_CA_KEY_OFFLINE: 'The CA key is kept offline; this service cannot sign for the CA',
+  QT_ERR_OCSP_SIGNER_MISSING: 'The CA has no active OCSP signing certificate',
   // Signed documents
   QT_ERR_CMS_MALFORMED: 'The CMS signature is malformed',
   QT_ERR_CMS_NO_CONTENT: 'The CMS signature is detached; the signed content must be supplied',

@@ -46,12 +46,16 @@ describe('embedded database (PGlite)', () => {
   });
 
   test('close releases the data dir for the next owner, and closing twice is harmless', async () => {
-    const { store, openOptions } = await createTestDatabase('pglite', { migrated: false });
-    await store.close();
-    await store.close();
-    assert.equal(existsSync(join(openOptions.dataDir, 'pgdata.lock')), false);
-    const again = await openDatabase(openOptions);
-    await again.close();
+    const { store, openOptions, dispose } = await createTestDatabase('pglite', { migrated: false });
+    try {
+      await store.close();
+      await store.close();
+      assert.equal(existsSync(join(openOptions.dataDir, 'pgdata.lock')), false);
+      const again = await openDatabase(openOptions);
+      await again.close();
+    } finally {
+      await dispose();
+    }
   });
 
   test('another live process owning the data dir is named; once it is killed its lock is taken over and its commits survive', async () => {

@@ -1,1 +1,8 @@
-export {};
+export { issueCertificate, issueCaCertificate, issueOcspSigningCertificate } from './issue.ts';
+export type { IssueCertificateRequest, RootCaRequest, IssuingCaRequest, OcspSigningRequest, IssuerInput, IssuedCertificate } from './issue.ts';
+export type { CommonIssueOptions, CpsInput } from './plan.ts';
+export type { UrlsInput } from './urls.ts';
+export { lintCertificate } from './lint.ts';
+export type { LintOptions, LintViolation, LintExpectations } from './lint.ts';
+export { generateSerial } from './serial.ts';
+export { keyIdentifier } from './key-id.ts';

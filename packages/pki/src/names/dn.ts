@@ -7,6 +7,7 @@ import * as asn1js from 'asn1js';
 import { QtError } from '../errors.ts';
 import { bytesEqual, concatBytes, toBytes, type Bytes } from '../encoding.ts';
 import { assertStrictDer } from './strict-der.ts';
+import { tlv } from './tlv.ts';
 import { attributeTypeOid, defaultStringType } from './attribute-types.ts';
 import { decodeString, encodeString, fitsStringType, stringTypeOfTag, stringTypeTags, type DnStringType } from './string-types.ts';
 
@@ -90,13 +91,6 @@ export function decodeDn(der: Uint8Array): DistinguishedName {
 
 function oidDer(dotted: string): Bytes {
   return new Uint8Array(new asn1js.ObjectIdentifier({ value: dotted }).toBER());
-}
-
-/** One DER TLV with a single-byte tag (all a Name needs). */
-function tlv(tag: number, content: Uint8Array): Bytes {
-  const n = content.length;
-  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return concatBytes([tag], length, content);
 }
 
 function encodeValue(attr: DnAttributeInput, typeOid: string): Bytes {

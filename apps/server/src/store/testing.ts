@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } fro
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate } from './migrate.ts';
@@ -34,22 +34,25 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(backend: Backend, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  const { openOptions, destroy } = backend === 'pglite' ? await freshPgliteDir() : await freshPostgresDatabase();
-  Object.assign(openOptions, { poolSize: options.poolSize, acquireTimeoutMs: options.acquireTimeoutMs });
-  let store: Store;
+  const fresh = backend === 'pglite' ? await freshPgliteDir() : await freshPostgresDatabase();
+  const { destroy } = fresh;
+  const openOptions: OpenDatabaseOptions = { ...fresh.openOptions, poolSize: options.poolSize, acquireTimeoutMs: options.acquireTimeoutMs };
+  let store: Store | undefined;
   try {
     store = await openDatabase(openOptions);
+    if (options.migrated ?? true) await migrate(store.db);
   } catch (e) {
+    await store?.close();
     await destroy();
     throw e;
   }
-  if (options.migrated ?? true) await migrate(store.db);
+  const opened = store;
   return {
     backend,
-    store,
+    store: opened,
     openOptions,
     dispose: async () => {
-      await store.close();
+      await opened.close();
       await destroy();
     },
   };
@@ -71,14 +74,16 @@ export function describeEachBackend(title: string, suite: (ctx: BackendContext) 
         const ctx: BackendContext = {
           backend,
           get database() {
-            if (!database) throw new Error('the test database is not open (used outside a test?)');
+            if (!database) throw new Error(`the ${backend} test database did not open (see this suite's first test)`);
             return database;
           },
           get store() {
             return ctx.database.store;
           },
         };
-        before(async () => {
+        // A test rather than a before() hook: a hook failure only cancels the tests, and a run whose
+        // summary says "fail 0" must never hide that PostgreSQL was not there.
+        test(`a fresh ${backend} database opens`, async () => {
           database = await createTestDatabase(backend, options);
         });
         after(async () => {
@@ -98,7 +103,7 @@ interface AdminConfig {
   database: string;
 }
 
-export function postgresAdminConfig(): AdminConfig {
+function postgresAdminConfig(): AdminConfig {
   return {
     host: process.env.PGHOST || '127.0.0.1',
     port: Number(process.env.PGPORT || 5432),

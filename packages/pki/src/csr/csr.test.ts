@@ -90,6 +90,9 @@ test('garbage, truncation, a certificate instead of a CSR, and oversize input ar
   await rejects(new TextEncoder().encode('not a request'), 'QT_ERR_CSR_MALFORMED');
   await rejects('-----BEGIN CERTIFICATE REQUEST-----\n@@@\n-----END CERTIFICATE REQUEST-----', 'QT_ERR_CSR_MALFORMED');
   await rejects(new Uint8Array(200_000).fill(0x30), 'QT_ERR_TOO_LARGE');
+  const v2 = der.slice();
+  v2[Buffer.from(v2).indexOf(Buffer.from([0x02, 0x01, 0x00])) + 2] = 1;
+  await rejects(v2, 'QT_ERR_CSR_MALFORMED', /version 2/);
 });
 
 test('a key above 8192 bits is refused before its signature is even checked', async () => {

@@ -17,7 +17,6 @@ export const MAX_CSR_BYTES = 64 * 1024;
 
 export interface CsrInfo {
   der: Bytes;
-  version: number;
   /** What the requester wrote; issuance never uses it (the RA supplies the subject). */
   subject: NameInfo;
   publicKey: PublicKeyInfo & { spki: Bytes };
@@ -72,6 +71,7 @@ export function parseCsr(input: DerInput): CsrInfo {
     throw malformed((e as Error).message, e);
   }
   if (!csr.certificationRequestInfoRaw) throw malformed('the request info could not be located');
+  if (csr.certificationRequestInfo.version !== 0) throw malformed(`version ${csr.certificationRequestInfo.version + 1} is not PKCS#10 version 1`);
   const tbs = toBytes(csr.certificationRequestInfoRaw);
   const raw = rawInfoFields(tbs);
   let subject: NameInfo;
@@ -89,7 +89,6 @@ export function parseCsr(input: DerInput): CsrInfo {
   const params = csr.signatureAlgorithm.parameters;
   return {
     der,
-    version: csr.certificationRequestInfo.version + 1,
     subject,
     publicKey: { ...publicKey, spki: raw.spki },
     signatureAlgorithm: {

@@ -17,7 +17,8 @@ export interface LintExpectations {
   publicKey?: Uint8Array;
   urls?: UrlsInput;
   email?: string;
-  identification?: IdentificationMethod;
+  /** The identification method written into the EKU; a present key with value undefined means none. */
+  identification?: IdentificationMethod | undefined;
   cps?: CpsInput;
   /** Validity is judged against this storage's period; without it, against the longest. */
   keyStorage?: KeyStorage;

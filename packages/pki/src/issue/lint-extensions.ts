@@ -42,7 +42,9 @@ export const checkKeyUsage: LintCheck = (ctx) => {
 
 export const checkExtKeyUsage: LintCheck = (ctx) => {
   const { info, profile, expected, report } = ctx;
-  const want = profileExtKeyUsage(profile, expected.identification ?? info.identification);
+  // Without an expectation, whichever identification method the certificate names is judged in place.
+  const method = 'identification' in expected ? expected.identification : info.identification;
+  const want = profileExtKeyUsage(profile, method);
   const ext = extension(ctx, oid.extKeyUsage);
   if (want.length === 0) {
     if (ext) report('ext-key-usage', `${profile.name} carries no extKeyUsage`);

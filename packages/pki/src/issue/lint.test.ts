@@ -49,7 +49,7 @@ async function lintPlan(
   const der = assembleCertificate(tbs, change.outer ?? plan.signatureAlgorithm, await throwaway.sign(tbs));
   const violations = await lintCertificate(der, base.profile, issuer, {
     testMode: plan.testMode,
-    expected: { subject: plan.subject, publicKey: plan.publicKey, urls: plan.urls, email: plan.email, cps: base.cps, keyStorage: plan.keyStorage },
+    expected: { subject: plan.subject, publicKey: plan.publicKey, urls: plan.urls, email: plan.email, identification: plan.identification, cps: base.cps, keyStorage: plan.keyStorage },
   });
   return [...new Set(violations.map((v) => v.check))];
 }
@@ -70,6 +70,7 @@ test('each injected violation is caught by exactly its own rule', async () => {
     ['key usage missing', lintPlan(base, { extensions: without(oid.keyUsage) }), 'key-usage'],
     ['EKU without the role', lintPlan({ ...base, extKeyUsage: [oid.ekuEmailProtection] }), 'ext-key-usage'],
     ['EKU of AUTH on a SIGN profile', lintPlan({ ...base, extKeyUsage: [oid.ekuClientAuth, oid.roleIndividual] }), 'ext-key-usage'],
+    ['an identification method nobody asked for', lintPlan({ ...base, extKeyUsage: [...base.extKeyUsage, oid.identifiedRemotely] }), 'ext-key-usage'],
     ['EKU critical', lintPlan(base, { extensions: mark(oid.extKeyUsage, true) }), 'ext-key-usage'],
     ['wrong policy', lintPlan({ ...base, profile: { ...base.profile, policy: oid.policyIndividualAuth } }), 'certificate-policies'],
     ['other CPS', lintPlan({ ...base, cps: { uri: 'https://evil.example/cps', notice: 'x' } }), 'certificate-policies'],

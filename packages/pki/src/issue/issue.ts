@@ -43,7 +43,7 @@ function issuerInfo(issuer: IssuerInput): CertificateInfo {
 }
 
 /** Lint-before-sign: the real signer is called only when the pre-certificate has no violations. */
-export async function signPlan(plan: CertificatePlan, signer: Signer, issuer: CertificateInfo | undefined): Promise<IssuedCertificate> {
+async function signPlan(plan: CertificatePlan, signer: Signer, issuer: CertificateInfo | undefined): Promise<IssuedCertificate> {
   const tbs = buildTbs(plan);
   const throwaway = await lintSigner(plan.signatureAlgorithm.oid);
   const precertificate = assembleCertificate(tbs, plan.signatureAlgorithm, await throwaway.sign(tbs));

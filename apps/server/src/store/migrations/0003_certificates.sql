@@ -36,10 +36,13 @@ CREATE TABLE certificates (
 -- "My EDS keys" and every person-centred lookup.
 CREATE INDEX certificates_by_iin ON certificates (subject_iin, not_after DESC);
 CREATE INDEX certificates_by_bin ON certificates (subject_bin, not_after DESC) WHERE subject_bin IS NOT NULL;
--- Expiry reminders scan live certificates by not_after; revoked ones never need a reminder.
-CREATE INDEX certificates_live_by_expiry ON certificates (not_after) WHERE status = 'good';
--- Full CRLs list what is revoked or on hold now: a small slice of 10 M rows, kept in its own index.
-CREATE INDEX certificates_revoked ON certificates (ca_id, revoked_at) WHERE status <> 'good';
+-- Expiry reminders scan live certificates by not_after; revoked ones never need a reminder. The
+-- INCLUDEd columns let the scan answer from the index alone instead of visiting a heap page per row.
+CREATE INDEX certificates_live_by_expiry ON certificates (not_after) INCLUDE (id, subject_iin, kind) WHERE status = 'good';
+-- Full CRLs list what is revoked or on hold now: a small slice of 10 M rows, kept in its own index that
+-- carries every field a CRL entry needs (index-only scan; 1 M rows: 20 k entries).
+CREATE INDEX certificates_revoked ON certificates (ca_id, revoked_at)
+  INCLUDE (serial, revocation_reason, invalidity_date, not_after) WHERE status <> 'good';
 CREATE INDEX certificates_by_key ON certificates (spki_sha256);
 CREATE INDEX certificates_by_application ON certificates (application_id) WHERE application_id IS NOT NULL;
 

@@ -1,6 +1,8 @@
-/** The tamper-evident audit log: every state change of the service appends here, in its own transaction. */
+/**
+ * The tamper-evident audit log: every state change of the service appends an entry in the transaction
+ * that makes the change; verifyAudit() walks the chain and names any tampering.
+ */
 export { appendAudit } from './append.ts';
 export { verifyAudit } from './verify.ts';
 export type { AuditProblem, AuditProblemKind, AuditVerification } from './verify.ts';
 export type { AuditEntry } from './entry.ts';
-export { canonicalJson, canonicalRow, canonicalRowAround, rowHash, GENESIS_HASH } from './canonical.ts';

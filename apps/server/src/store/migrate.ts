@@ -36,7 +36,7 @@ export interface MigrateResult {
 
 export function readMigrations(directory: string = MIGRATIONS_DIR): Migration[] {
   const files = readdirSync(directory).filter((f) => f.endsWith('.sql')).sort();
-  const migrations = files.map((file, index): Migration => {
+  return files.map((file, index): Migration => {
     const match = FILE_NAME.exec(file);
     if (!match) {
       throw new QtError('QT_ERR_STORE_MIGRATION_INVALID', `Migration file ${file} is not named NNNN_lower_case_name.sql`, { file });
@@ -49,7 +49,6 @@ export function readMigrations(directory: string = MIGRATIONS_DIR): Migration[] 
     const text = readFileSync(join(directory, file), 'utf8').replace(/\r\n/g, '\n');
     return { version, name: file, sql: text, checksum: createHash('sha256').update(text).digest('hex') };
   });
-  return migrations;
 }
 
 export async function migrate(db: Kysely<Database>, options: { directory?: string } = {}): Promise<MigrateResult> {

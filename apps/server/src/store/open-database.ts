@@ -3,7 +3,8 @@
  * so one `pg` + Kysely + pg-boss code path runs on both.
  *
  * Facts about PGlite 0.5.14 (PostgreSQL 18.6 in WASM) behind @electric-sql/pglite-socket 0.2.17, measured
- * on this code (see open-database.test.ts and boss.test.ts, which keep proving them):
+ * by experiment and kept proven by pglite-socket-facts.test.ts (several connections, the setup avoided
+ * here), open-database.test.ts, embedded-postgres.test.ts and boss.test.ts:
  *  - PGlite is ONE backend. Every socket connection reports the same pg_backend_pid(); SET, session
  *    advisory locks, LISTEN registrations and the unnamed prepared statement/portal are shared by all.
  *  - The socket server's multiplexer queues wire messages. Inside an explicit BEGIN…COMMIT it runs only
@@ -28,8 +29,9 @@
  * instead of hanging it fails after `acquireTimeoutMs` with QT_ERR_STORE_BUSY. What PGlite cannot do is
  * stated in `capabilities`; code that needs it calls requireCapability() and fails with
  * QT_ERR_STORE_UNSUPPORTED rather than misbehaving.
- * Durability: kill -9 right after a commit loses nothing (WAL recovery on the next open). Power loss is
- * not covered: PGlite does not fsync. First start runs initdb (~6 s on 2 cores); later opens take ~0.3 s.
+ * Durability: kill -9 right after a commit loses nothing (WAL recovery on the next open), but PGlite runs
+ * with fsync=off, so an OS crash or power loss can lose or corrupt recent writes: a CA's production data
+ * belongs on PostgreSQL. First start runs initdb (~6 s on 2 cores); later opens take ~0.3 s.
  *
  * On PostgreSQL the pool holds `poolSize` (default 10) clients, all capabilities are present, and
  * nothing assumes a single process: migrations and audit appends serialise through the database.

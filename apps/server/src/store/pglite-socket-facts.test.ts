@@ -36,6 +36,10 @@ describe('PGlite socket server with several connections (why the store uses one)
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  test('PGlite runs with fsync off: committed data survives a killed process, not necessarily a power cut', async () => {
+    assert.equal((await clients[0]!.query('SHOW fsync')).rows[0].fsync, 'off');
+  });
+
   test('every connection is the same backend: same pid, shared session settings', async () => {
     const [a, b] = clients as [pg.PoolClient, pg.PoolClient];
     const pidA = (await a.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;

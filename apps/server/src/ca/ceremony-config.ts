@@ -1,0 +1,123 @@
+/**
+ * The CA ceremony's plan, kept as a reviewable JSON file (`$QOLTANBA_HOME/ceremony.json`): which CAs exist,
+ * their names, key locations and sizes, and how long they live. First start writes the default for review;
+ * the ceremony then follows the file, never hidden defaults.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { QtError } from '@qoltanba/pki';
+
+export interface KeySpec {
+  /** Keystore URI: soft:<name> or pkcs11:token=…;object=… */
+  uri: string;
+  bits: 2048 | 3072 | 4096;
+}
+
+export interface DnAttribute {
+  type: 'CN' | 'O' | 'OU' | 'C' | 'L' | 'ST';
+  value: string;
+}
+
+export interface AuthorityPlan {
+  /** Short name used in URLs: /crl/<name>.crl, /cert/<name>.cer */
+  name: string;
+  subject: DnAttribute[];
+  key: KeySpec;
+  validityYears: number;
+}
+
+export interface IssuingPlan extends AuthorityPlan {
+  ocsp: { subject: DnAttribute[]; key: KeySpec; validityDays: number };
+}
+
+export interface CeremonyConfig {
+  /** CPS URI written into certificate policies; defaults to <publicUrl>/cps. */
+  cpsUri?: string;
+  root: AuthorityPlan;
+  issuing: IssuingPlan[];
+}
+
+export function defaultCeremonyConfig(): CeremonyConfig {
+  return {
+    root: {
+      name: 'root-rsa',
+      subject: [
+        { type: 'C', value: 'KZ' },
+        { type: 'O', value: 'Qoltanba' },
+        { type: 'CN', value: 'QOLTANBA ROOT CA (RSA)' },
+      ],
+      key: { uri: 'soft:root-rsa', bits: 4096 },
+      validityYears: 20,
+    },
+    issuing: [
+      {
+        name: 'rsa',
+        subject: [
+          { type: 'C', value: 'KZ' },
+          { type: 'O', value: 'Qoltanba' },
+          { type: 'CN', value: 'QOLTANBA ISSUING CA (RSA)' },
+        ],
+        key: { uri: 'soft:issuing-rsa', bits: 4096 },
+        validityYears: 10,
+        ocsp: {
+          subject: [
+            { type: 'C', value: 'KZ' },
+            { type: 'O', value: 'Qoltanba' },
+            { type: 'CN', value: 'QOLTANBA OCSP RESPONDER (RSA)' },
+          ],
+          key: { uri: 'soft:ocsp-rsa', bits: 2048 },
+          validityDays: 30,
+        },
+      },
+    ],
+  };
+}
+
+export function ceremonyConfigPath(home: string): string {
+  return join(home, 'ceremony.json');
+}
+
+/** Reads the ceremony plan, writing the default one first when there is none. */
+export function loadCeremonyConfig(home: string): { config: CeremonyConfig; path: string; created: boolean } {
+  const path = ceremonyConfigPath(home);
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    const config = defaultCeremonyConfig();
+    writeFileSync(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o644 });
+    return { config, path, created: true };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new QtError('QT_ERR_INPUT_INVALID', `${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return { config: validateCeremonyConfig(parsed, path), path, created: false };
+}
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function validateCeremonyConfig(value: unknown, where = 'ceremony config'): CeremonyConfig {
+  const problems: string[] = [];
+  const c = value as CeremonyConfig;
+  const checkAuthority = (a: AuthorityPlan | undefined, label: string) => {
+    if (!a || typeof a !== 'object') return problems.push(`${label} is missing`);
+    if (!NAME.test(a.name ?? '')) problems.push(`${label}.name must be lower-case letters, digits and dashes`);
+    if (!Array.isArray(a.subject) || !a.subject.some((x) => x.type === 'CN')) problems.push(`${label}.subject needs a CN`);
+    if (!a.key || typeof a.key.uri !== 'string' || ![2048, 3072, 4096].includes(a.key.bits)) problems.push(`${label}.key needs a uri and bits 2048, 3072 or 4096`);
+    if (!(a.validityYears > 0 && a.validityYears <= 30)) problems.push(`${label}.validityYears must be between 1 and 30`);
+    return undefined;
+  };
+  checkAuthority(c?.root, 'root');
+  if (!Array.isArray(c?.issuing) || c.issuing.length === 0) problems.push('issuing must list at least one issuing CA');
+  const names = new Set<string>([c?.root?.name]);
+  for (const [i, ca] of (c?.issuing ?? []).entries()) {
+    checkAuthority(ca, `issuing[${i}]`);
+    if (names.has(ca?.name)) problems.push(`issuing[${i}].name "${ca?.name}" is used twice`);
+    names.add(ca?.name);
+    if (ca?.validityYears >= (c.root?.validityYears ?? 0)) problems.push(`issuing[${i}] must expire before the root`);
+    if (!ca?.ocsp?.key?.uri || !(ca.ocsp.validityDays > 0 && ca.ocsp.validityDays <= 366)) problems.push(`issuing[${i}].ocsp needs a key and validityDays 1…366`);
+  }
+  if (problems.length) throw new QtError('QT_ERR_INPUT_INVALID', `${where}: ${problems.join('; ')}`, { problems });
+  return c;
+}

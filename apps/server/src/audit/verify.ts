@@ -6,7 +6,7 @@
  *  - reordered: a row's hash matches its content under another row's seq: the two were swapped;
  *  - inserted:  a row beyond the head, or a last row that does not link to the chain.
  * Reading happens in one REPEATABLE READ snapshot, so appends running meanwhile cannot look like
- * tampering. A keyless chain cannot stop someone with write access from appending rows and moving the
+ * tampering (on PGlite, whose one connection that transaction holds, everything else waits meanwhile). A keyless chain cannot stop someone with write access from appending rows and moving the
  * head consistently; anchoring the head outside the database (signed checkpoints) would.
  */
 import type { Kysely } from 'kysely';

@@ -43,6 +43,11 @@ describe('audit entry guard', () => {
     refusedAsSecret({ attachment: pem }, 'details.attachment', 'MIIFHDBOB');
   });
 
+  test('refuses a PKCS#11 key URI that carries its PIN, but not one without', () => {
+    refusedAsSecret({ keyUri: 'pkcs11:token=ca;object=issuing?pin-value=123456' }, 'details.keyUri', '123456');
+    assert.doesNotThrow(() => checkEntry({ ...ok, details: { keyUri: 'pkcs11:token=ca;object=issuing?pin-source=file:/etc/ca.pin' } }));
+  });
+
   test('refuses what JSON or PostgreSQL cannot hold faithfully', () => {
     const invalid: Array<[Record<string, unknown>, RegExp]> = [
       [{ when: new Date() }, /details\.when is a Date/],

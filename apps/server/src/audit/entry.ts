@@ -5,8 +5,9 @@
  * certificate serial, CA name, application id), profile and kind, reasons and outcomes, counts, request
  * ids, fingerprints and hashes, public certificate data. Never secrets: no passwords, PINs, PUKs,
  * one-time codes, passphrases or private keys — not even hashed, since a hash of a 6-digit PIN is the
- * PIN. The guard below refuses the obvious cases by key name and PEM private keys by value; it cannot
- * recognise a secret stored under an innocent name, so callers stay responsible.
+ * PIN. The guard below refuses the obvious cases: keys named like secrets, and by value PEM private keys
+ * and PKCS#11 URIs carrying a pin-value. It cannot recognise a secret under an innocent name, so
+ * callers stay responsible.
  */
 import { QtError } from '@qoltanba/pki';
 import type { JsonObject, JsonValue } from '../store/schema.ts';
@@ -35,6 +36,8 @@ const ACTION = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 const SECRET_SUBSTRINGS = ['password', 'passwd', 'passphrase', 'privatekey', 'secret'];
 const SECRET_ENDINGS = ['pin', 'puk', 'otp'];
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+// RFC 7512 lets a PKCS#11 URI carry its PIN (pin-value=); key URIs are otherwise fine to log.
+const PKCS11_PIN_VALUE = /[?&;]pin-value=/i;
 // With the u flag a proper surrogate pair is one code point, so only unpaired halves match.
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
@@ -70,6 +73,7 @@ function toJson(value: unknown, path: string, depth: number): JsonValue {
   if (typeof value === 'string') {
     checkText(path, value);
     if (PEM_PRIVATE_KEY.test(value)) secret(path, 'holds a PEM private key');
+    if (PKCS11_PIN_VALUE.test(value)) secret(path, 'is a PKCS#11 URI carrying its PIN (pin-value)');
     return value;
   }
   if (Array.isArray(value)) {

@@ -1,0 +1,103 @@
+/**
+ * Pre-signed OCSP responses: one per certificate, signed by the CA's delegated OCSP signer and kept in
+ * `ocsp_responses`, so answering a plain request costs a lookup and no RSA operation.
+ *
+ * Signing happens outside any transaction (a signature takes a millisecond or more, and on PGlite a
+ * transaction holds the only connection). The race that opens — the status changes between our read and
+ * our write — is closed by the write itself: a response is stored only if the certificate still has the
+ * status and reason it asserts, checked in the same statement. A response that loses that race is simply
+ * not stored; the caller that changed the status re-signs (presignNow), and the responder never serves a
+ * stored response that disagrees with the certificate row.
+ */
+import { makeCertId, QtError } from '@qoltanba/pki';
+import { sql } from 'kysely';
+import type { ServerContext } from '../../context.ts';
+import type { CaDirectory, CaEntry } from '../directory.ts';
+import { certStatusOf, signOcsp, type CertificateStatusRow, type ResponderKey, type SignedOcsp } from './sign.ts';
+
+/** Rows read and written per statement. */
+const BATCH = 500;
+/** Signatures in flight at once: WebCrypto and PKCS#11 sign off the event loop, so a few overlap well. */
+const SIGN_CONCURRENCY = 8;
+
+export class OcspPresigner {
+  readonly #ctx: ServerContext;
+  readonly #directory: CaDirectory;
+
+  constructor(ctx: ServerContext, directory: CaDirectory) {
+    this.#ctx = ctx;
+    this.#directory = directory;
+  }
+
+  /** The CA's delegated signer, opened for OCSP only. */
+  async keyFor(ca: CaEntry): Promise<ResponderKey> {
+    if (!ca.ocspSigner) throw new QtError('QT_ERR_OCSP_SIGNER_MISSING', `The CA "${ca.name}" has no active OCSP signing certificate`, { ca: ca.name });
+    return { ca, entry: ca.ocspSigner, signer: await this.#ctx.signers.signerFor(ca.ocspSigner.keyUri, 'ocsp') };
+  }
+
+  get validityMs(): number {
+    return this.#ctx.config.ocsp.validityHours * 3_600_000;
+  }
+
+  /**
+   * Signs and stores a response for each of these certificates (serials as the certificates table spells
+   * them; ones the CA never issued are skipped). Returns how many were stored.
+   */
+  async presign(caId: number, serials: readonly string[]): Promise<number> {
+    const ca = await this.#directory.byId(caId);
+    const key = await this.keyFor(ca);
+    let stored = 0;
+    for (let i = 0; i < serials.length; i += BATCH) {
+      const rows = await this.#ctx.store.db
+        .selectFrom('certificates')
+        .select(['serial', 'status', 'revocation_reason', 'revoked_at'])
+        .where('ca_id', '=', caId)
+        .where('serial', 'in', serials.slice(i, i + BATCH))
+        .execute();
+      stored += (await this.signAndStore(key, rows)).stored;
+    }
+    return stored;
+  }
+
+  /** For the revocation service, right after its commit: the new status shows in OCSP at once. */
+  async presignNow(caId: number, serial: string): Promise<void> {
+    await this.presign(caId, [serial]);
+  }
+
+  /**
+   * Signs one response per row and stores those whose row is still unchanged. Returns every signed response
+   * by serial (each was true when its row was read) and how many were stored.
+   */
+  async signAndStore(key: ResponderKey, rows: readonly CertificateStatusRow[]): Promise<{ responses: Map<string, SignedOcsp>; stored: number }> {
+    const signed = new Map<string, SignedOcsp>();
+    if (rows.length === 0) return { responses: signed, stored: 0 };
+    const at = this.#ctx.now();
+    const certIdOf = (serial: string) => makeCertId(key.ca.hashes, serial, 'SHA-1');
+    await forEachLimited(rows, SIGN_CONCURRENCY, async (row) => {
+      signed.set(row.serial, await signOcsp(key, [{ certId: certIdOf(row.serial), status: certStatusOf(row) }], at, this.validityMs));
+    });
+    const list = rows.map((r) => ({ row: r, s: signed.get(r.serial)! }));
+    const { rows: written } = await sql<{ serial: string }>`
+      INSERT INTO ocsp_responses (ca_id, serial, signer_id, cert_status, der, this_update, next_update)
+      SELECT ${key.ca.id}, v.serial, ${key.entry.id}, v.cert_status, v.der, v.this_update, v.next_update
+      FROM unnest(${list.map((x) => x.row.serial)}::text[], ${list.map((x) => x.row.status)}::text[],
+                  ${list.map((x) => x.row.revocation_reason)}::smallint[], ${list.map((x) => Buffer.from(x.s.der))}::bytea[],
+                  ${list.map((x) => x.s.thisUpdate.toISOString())}::timestamptz[], ${list.map((x) => x.s.nextUpdate.toISOString())}::timestamptz[])
+             AS v(serial, cert_status, reason, der, this_update, next_update)
+      JOIN certificates c ON c.ca_id = ${key.ca.id} AND c.serial = v.serial
+                         AND c.status = v.cert_status AND c.revocation_reason IS NOT DISTINCT FROM v.reason
+      ON CONFLICT (ca_id, serial) DO UPDATE SET
+        signer_id = EXCLUDED.signer_id, cert_status = EXCLUDED.cert_status, der = EXCLUDED.der,
+        this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update
+      RETURNING serial`.execute(this.#ctx.store.db);
+    return { responses: signed, stored: written.length };
+  }
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,114 @@
+/**
+ * The status service: one object owning the CA directory, OCSP pre-signing, refreshing and answering,
+ * and CRL generation and publication. The HTTP side is statusRoutes (routes.ts); the schedule is
+ * pg-boss jobs or in-process timers (schedule.ts). Everything it does is safe with several nodes running
+ * it against one database: CRL numbers and due-checks are decided under the CA's crl_state lock, and a
+ * pre-signed response is stored only if it still says what the certificate row says.
+ */
+import type PgBoss from 'pg-boss';
+import type { ServerContext } from '../context.ts';
+import { CaDirectory, type CaDirectoryOptions } from './directory.ts';
+import { generateCrl, type CrlKind, type GenerateCrlOptions, type GeneratedCrl } from './crl/generate.ts';
+import { LatestCrls, type PublishedCrl } from './crl/latest.ts';
+import { OcspPresigner } from './ocsp/presign.ts';
+import { refreshOcsp, type RefreshOptions, type RefreshResult } from './ocsp/refresh.ts';
+import { OcspResponder } from './ocsp/responder.ts';
+import { startBossSchedule, startTimerSchedule, type Schedule, type ScheduleOptions } from './schedule.ts';
+
+export interface StatusServiceOptions {
+  directory?: CaDirectoryOptions;
+  refresh?: RefreshOptions;
+}
+
+export interface TickResult {
+  ocsp: RefreshResult;
+  crls: GeneratedCrl[];
+}
+
+export class StatusService {
+  readonly ctx: ServerContext;
+  readonly directory: CaDirectory;
+  readonly presigner: OcspPresigner;
+  readonly responder: OcspResponder;
+  readonly crls: LatestCrls;
+  readonly #refresh: RefreshOptions;
+  #schedule: Schedule | undefined;
+
+  constructor(ctx: ServerContext, options: StatusServiceOptions = {}) {
+    this.ctx = ctx;
+    this.directory = new CaDirectory(ctx.store.db, { now: () => ctx.now().getTime(), ...options.directory });
+    this.presigner = new OcspPresigner(ctx, this.directory);
+    this.responder = new OcspResponder(ctx, this.directory, this.presigner);
+    this.crls = new LatestCrls(ctx.store.db);
+    this.#refresh = options.refresh ?? {};
+  }
+
+  /** Signs and stores the current response of each certificate (issuance calls this after its commit). */
+  presign(caId: number, serials: readonly string[]): Promise<number> {
+    return this.presigner.presign(caId, serials);
+  }
+
+  /** The revocation service calls this after its commit: OCSP says "revoked" from then on. */
+  presignNow(caId: number, serial: string): Promise<void> {
+    return this.presigner.presignNow(caId, serial);
+  }
+
+  refreshOcsp(options: RefreshOptions = this.#refresh): Promise<RefreshResult> {
+    return refreshOcsp(this.ctx, this.directory, this.presigner, options);
+  }
+
+  generateCrl(caId: number, kind: CrlKind, options?: GenerateCrlOptions): Promise<GeneratedCrl | undefined> {
+    return generateCrl(this.ctx, this.directory, caId, kind, options);
+  }
+
+  /** Full and delta CRLs whose interval has passed, for every CA whose key is online. */
+  async generateDueCrls(): Promise<GeneratedCrl[]> {
+    const { fullEveryMinutes, deltaEveryMinutes } = this.ctx.config.crl;
+    const out: GeneratedCrl[] = [];
+    for (const ca of await this.directory.all()) {
+      if (!ca.keyUri) continue;
+      const now = this.ctx.now().getTime();
+      const full = await this.generateCrl(ca.id, 'full', { ifOlderThan: new Date(now - fullEveryMinutes * 60_000) });
+      if (full) out.push(full);
+      const delta = await this.generateCrl(ca.id, 'delta', { ifOlderThan: new Date(now - deltaEveryMinutes * 60_000) });
+      if (delta) out.push(delta);
+    }
+    return out;
+  }
+
+  /** One scheduled round: OCSP refresh, then whatever CRLs are due. */
+  async tick(): Promise<TickResult> {
+    const ocsp = await this.refreshOcsp();
+    const crls = await this.generateDueCrls();
+    return { ocsp, crls };
+  }
+
+  /**
+   * Starts the schedule: pg-boss jobs when `boss` (started) is given, timers in this process otherwise.
+   * Until then, crlAfterRevocation still works, on a timer.
+   */
+  async start(options: ScheduleOptions & { boss?: PgBoss | undefined } = {}): Promise<void> {
+    await this.#schedule?.stop();
+    this.#schedule = options.boss ? await startBossSchedule(this, options.boss, options) : startTimerSchedule(this, options);
+  }
+
+  async stop(): Promise<void> {
+    const s = this.#schedule;
+    this.#schedule = undefined;
+    await s?.stop();
+  }
+
+  /** A delta CRL soon (revocations in a burst share one); call after a revocation commits. */
+  crlAfterRevocation(caId: number): Promise<void> {
+    this.#schedule ??= startTimerSchedule(this, { tick: false });
+    return this.#schedule.deltaSoon(caId);
+  }
+
+  latestCrl(caName: string, kind: CrlKind): Promise<PublishedCrl> {
+    return this.directory.byName(caName).then((ca) => this.crls.get(ca.id, ca.name, kind));
+  }
+}
+
+export function createStatusService(ctx: ServerContext, options?: StatusServiceOptions): StatusService {
+  return new StatusService(ctx, options);
+}

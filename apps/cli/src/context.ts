@@ -16,6 +16,8 @@ export interface CliContext {
   passphrase(): string;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
+  /** --passphrase-file, when given (the server reads the file itself). */
+  passphraseFile: string | undefined;
   /** A command that reports a negative verdict (e.g. `verify` of a bad signature) sets 1 here. */
   exitCode: number;
 }
@@ -43,6 +45,7 @@ export function createContext(opts: GlobalOptions, io: { out: NodeJS.WritableStr
     },
     out: io.out,
     err: io.err,
+    passphraseFile: opts.passphraseFile ? resolve(opts.passphraseFile) : undefined,
     exitCode: 0,
   };
 }

@@ -43,7 +43,8 @@ export function defaultConfig(home: string): ServerConfig {
     host: '127.0.0.1',
     port: 8080,
     publicUrl: 'http://127.0.0.1:8080',
-    roles: ['portal', 'api', 'status', 'worker', 'signer'],
+    // 'signer' is not among the defaults: the one-process start signs in-process and exposes no signer API.
+    roles: ['portal', 'api', 'status', 'worker'],
     signer: { mode: 'in-process' },
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },

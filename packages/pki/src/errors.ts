@@ -32,6 +32,8 @@ export const errorCatalog = {
   QT_ERR_PROFILE_VIOLATION: 'The certificate would violate its profile, so it was not signed',
   QT_ERR_SUBJECT_INVALID: 'The subject data is incomplete or invalid',
   QT_ERR_SIGNING_REFUSED: 'The signer refused to sign these bytes',
+  QT_ERR_SIGNER_UNAUTHORIZED: 'The request to the signer is not authorised',
+  QT_ERR_SIGNER_UNAVAILABLE: 'The signer cannot be reached; please try again later',
   // Certificates, chains, revocation
   QT_ERR_CERT_MALFORMED: 'The certificate is malformed',
   QT_ERR_SIGNATURE_INVALID: 'The signature does not verify',

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerVerify } from './verify/index.ts';
+import { registerUp } from './up.ts';
 
 export type ContextFactory = () => CliContext;
 
 export function registerCommands(program: Command, context: ContextFactory): void {
+  registerUp(program, context);
   registerVerify(program, context);
 }

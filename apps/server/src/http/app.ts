@@ -50,8 +50,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit,
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
-    // Secrets must never reach logs: request bodies are not logged, and these headers are redacted.
-    disableRequestLogging: false,
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const qt = isQtError(err) ? err : translateFastifyError(err);

@@ -1,0 +1,11 @@
+/**
+ * @qoltanba/server's public entry: what the `qoltanba` CLI composes (start the server, run the ceremony,
+ * open the store for operator commands). Everything else in this app is internal.
+ */
+export { startServer, VERSION, type RunningServer, type StartOptions } from './start.ts';
+export { loadServerConfig, roles, type Role, type ServerConfig, type ServerConfigOverrides } from './config.ts';
+export { loadCeremonyConfig, defaultCeremonyConfig, type CeremonyConfig } from './ca/ceremony-config.ts';
+export { runCeremony, publishCaCertificates, type CaSummary } from './ca/ceremony.ts';
+export { openDatabase, migrate, type Store } from './store/index.ts';
+export { verifyAudit, type AuditVerification, type AuditProblem } from './audit/index.ts';
+export { resolvePassphrase } from './secrets.ts';

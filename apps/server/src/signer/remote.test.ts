@@ -1,0 +1,82 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, CertificateList } from '@peculiar/asn1-x509';
+import { derFrom, isQtError, toArrayBuffer, verifySignature } from '@qoltanba/pki';
+import { readFixture, nca } from '../../../../test/support/fixtures.ts';
+import { createHttpApp } from '../http/app.ts';
+import { defaultConfig } from '../config.ts';
+import { silentLogger, type ServerContext } from '../context.ts';
+import { describeEachBackend } from '../store/testing.ts';
+import { runCeremony } from '../ca/ceremony.ts';
+import { defaultCeremonyConfig } from '../ca/ceremony-config.ts';
+import { InProcessSignerProvider } from './in-process.ts';
+import { RemoteSignerProvider } from './remote.ts';
+import { signerRoutes } from './routes.ts';
+
+const PASSPHRASE_ENV = 'QT_TEST_REMOTE_SIGNER_PASSPHRASE';
+process.env[PASSPHRASE_ENV] = 'remote signer test passphrase';
+
+const crlTbs = () => new Uint8Array(AsnConvert.serialize(AsnConvert.parse(toArrayBuffer(readFixture(...nca.rsaCrl)), CertificateList).tbsCertList));
+const certTbs = () => new Uint8Array(AsnConvert.serialize(AsnConvert.parse(toArrayBuffer(derFrom(readFixture(...nca.signCert))), Certificate).tbsCertificate));
+
+describeEachBackend('signer as its own process (internal API)', (db) => {
+  let home: string;
+  let url: string;
+  let tokenFile: string;
+  let close: () => Promise<void>;
+  let issuingKey: string;
+
+  // The harness opens its database in its own first test, so setup that needs the database is a test too.
+  test('the signer process starts over the CA keys a ceremony created', async () => {
+    home = mkdtempSync(join(tmpdir(), 'qt-remote-signer-'));
+    const keystore = { soft: { dir: join(home, 'keys'), passphraseEnv: PASSPHRASE_ENV } };
+    const ceremony = defaultCeremonyConfig();
+    ceremony.root.key.bits = 2048;
+    ceremony.issuing[0]!.key.bits = 2048;
+    ceremony.issuing[0]!.ocsp.key.bits = 2048;
+    issuingKey = ceremony.issuing[0]!.key.uri;
+    await runCeremony({ db: db.store.db, keystore, config: ceremony, publicUrl: 'http://127.0.0.1:8080', home });
+    const config = { ...defaultConfig(home), roles: ['signer' as const] };
+    const ctx: ServerContext = { config, store: db.store, signers: new InProcessSignerProvider(keystore), log: silentLogger, now: () => new Date() };
+    const app = createHttpApp({ bodyLimit: 1 << 20 });
+    await app.register(signerRoutes, { ctx, keystore, token: 'the-signer-token-for-tests' });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    tokenFile = join(home, 'token');
+    writeFileSync(tokenFile, 'the-signer-token-for-tests\n');
+    close = async () => {
+      await app.close();
+      await ctx.signers.close();
+    };
+  });
+  after(async () => {
+    await close?.();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test('signs a CRL for a registered CA key; the signature verifies with the public key it reports', async () => {
+    const remote = new RemoteSignerProvider({ url, tokenFile });
+    const signer = await remote.signerFor(issuingKey, 'crl');
+    const tbs = crlTbs();
+    const signature = await signer.sign(tbs);
+    assert.equal(await verifySignature(signer.algorithm.oid, { spki: signer.publicKey, data: tbs, signature }), true);
+  });
+
+  test('refuses a structure of another purpose, an unregistered key and a wrong token', async () => {
+    const remote = new RemoteSignerProvider({ url, tokenFile });
+    const forCrl = await remote.signerFor(issuingKey, 'crl');
+    await assert.rejects(forCrl.sign(certTbs()), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
+    await assert.rejects(remote.signerFor('soft:not-a-ca-key', 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
+    const wrongTokenFile = join(home, 'wrong');
+    writeFileSync(wrongTokenFile, 'guess');
+    await assert.rejects(new RemoteSignerProvider({ url, tokenFile: wrongTokenFile }).signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAUTHORIZED'));
+  });
+
+  test('an unreachable signer is a clear 503-class error', async () => {
+    const remote = new RemoteSignerProvider({ url: 'http://127.0.0.1:9', tokenFile, timeoutMs: 2000 });
+    await assert.rejects(remote.signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAVAILABLE'));
+  });
+});

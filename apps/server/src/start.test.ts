@@ -1,0 +1,68 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isQtError } from '@qoltanba/pki';
+import { defaultCeremonyConfig } from './ca/ceremony-config.ts';
+import { startServer } from './start.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'qt-start-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function smallCeremony(dir: string) {
+  const c = defaultCeremonyConfig();
+  c.root.key.bits = 2048;
+  c.issuing[0]!.key.bits = 2048;
+  c.issuing[0]!.ocsp.key.bits = 2048;
+  writeFileSync(join(dir, 'ceremony.json'), JSON.stringify(c));
+}
+
+const env = { PATH: process.env.PATH } as NodeJS.ProcessEnv;
+
+test('first start on an empty data directory: embedded database, CA ceremony, healthy', async () => {
+  smallCeremony(home);
+  const server = await startServer({ home, env, overrides: { port: 0 }, logger: false });
+  try {
+    assert.equal(server.ctx.store.backend, 'pglite');
+    assert.deepEqual(server.cas.map((c) => [c.name, c.created]), [['root-rsa', true], ['rsa', true]]);
+    assert.ok(server.developmentPassphraseFile, 'without a passphrase the development default is generated');
+    assert.equal(statSync(server.developmentPassphraseFile!).mode & 0o777, 0o600);
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).database, 'pglite');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a restart reuses the CAs and the database; nothing is created twice', async () => {
+  const before = readFileSync(join(home, 'ca', 'rsa.crt'), 'utf8');
+  const server = await startServer({ home, env, overrides: { port: 0 }, logger: false });
+  try {
+    assert.deepEqual(server.cas.map((c) => c.created), [false, false]);
+    assert.equal(readFileSync(join(home, 'ca', 'rsa.crt'), 'utf8'), before);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a second server on the same data directory is refused while the first runs', async () => {
+  const first = await startServer({ home, env, overrides: { port: 0 }, logger: false });
+  try {
+    await assert.rejects(startServer({ home, env, overrides: { port: 0 }, logger: false }), (e) => isQtError(e, 'QT_ERR_STORE_DATA_DIR_LOCKED'));
+  } finally {
+    await first.close();
+  }
+});
+
+test('a wrong CA passphrase stops the start with a clear error and never prints the passphrase', async () => {
+  process.env.QOLTANBA_PASSPHRASE = 'definitely not the generated passphrase';
+  try {
+    await assert.rejects(startServer({ home, env, overrides: { port: 0 }, logger: false }), (e) => {
+      return isQtError(e, 'QT_ERR_KEY_PASSPHRASE') && !e.message.includes('definitely not');
+    });
+  } finally {
+    delete process.env.QOLTANBA_PASSPHRASE;
+  }
+});

@@ -2,10 +2,14 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerVerify } from './verify/index.ts';
 import { registerUp } from './up.ts';
+import { registerCa } from './ca.ts';
+import { registerAudit } from './audit.ts';
 
 export type ContextFactory = () => CliContext;
 
 export function registerCommands(program: Command, context: ContextFactory): void {
   registerUp(program, context);
+  registerCa(program, context);
   registerVerify(program, context);
+  registerAudit(program, context);
 }

@@ -1,0 +1,24 @@
+/** `qoltanba audit verify`: recompute the audit log's hash chain and name every row that was changed, deleted, reordered or forged. */
+import type { Command } from 'commander';
+import { verifyAudit } from '@qoltanba/server';
+import type { ContextFactory } from './index.ts';
+import { printResult, type Row } from '../output.ts';
+import { withHomeStore } from '../home-store.ts';
+
+export function registerAudit(program: Command, context: ContextFactory): void {
+  const audit = program.command('audit').description('the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('check the hash chain of the audit log; exit 1 and name the rows when it was tampered with')
+    .action(async () => {
+      const ctx = context();
+      const result = await withHomeStore(ctx, (store) => verifyAudit(store.db));
+      if (!result.ok) ctx.exitCode = 1;
+      const rows: Row[] = [
+        ['Verdict', result.ok ? 'INTACT' : `TAMPERED — ${result.problems.length} problem(s)`],
+        ['Rows checked', result.rows],
+        ...result.problems.map((p): Row => [`Row ${p.seq}`, `${p.kind}: ${p.message}`]),
+      ];
+      printResult(ctx, result, rows);
+    });
+}

@@ -1,0 +1,54 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { defaultCeremonyConfig, openDatabase } from '@qoltanba/server';
+import { runQoltanba } from '../testing/run.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'qt-cli-ca-'));
+after(() => rmSync(home, { recursive: true, force: true }));
+const passphraseFile = join(home, 'passphrase.txt');
+writeFileSync(passphraseFile, 'a passphrase for the cli test\n');
+const plan = defaultCeremonyConfig();
+plan.root.key.bits = 2048;
+plan.issuing[0]!.key.bits = 2048;
+plan.issuing[0]!.ocsp.key.bits = 2048;
+writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
+const q = (...args: string[]) => runQoltanba(['--home', home, '--passphrase-file', passphraseFile, ...args]);
+
+test('ca init runs the ceremony without prompts; the CA certificates verify with openssl; repeating changes nothing', async () => {
+  const first = await q('ca', 'init', '--json');
+  assert.equal(first.code, 0, first.stderr);
+  const out = JSON.parse(first.stdout);
+  assert.deepEqual(out.cas.map((c: { name: string; created: boolean }) => [c.name, c.created]), [['root-rsa', true], ['rsa', true]]);
+  assert.equal(out.developmentPassphrase, undefined);
+  assert.match(execFileSync('openssl', ['verify', '-CAfile', join(home, 'ca', 'root-rsa.crt'), join(home, 'ca', 'rsa.crt')]).toString(), /OK/);
+  const again = JSON.parse((await q('ca', 'init', '--json')).stdout);
+  assert.deepEqual(again.cas.map((c: { created: boolean }) => c.created), [false, false]);
+  const list = await q('ca', 'list');
+  assert.match(list.stdout, /rsa:\s+issuing, active/);
+});
+
+test('audit verify says INTACT, then names a row changed behind its back and exits 1', async () => {
+  const ok = await q('audit', 'verify');
+  assert.equal(ok.code, 0);
+  assert.match(ok.stdout, /INTACT/);
+  const store = await openDatabase({ dataDir: join(home, 'db') });
+  try {
+    await store.db.transaction().execute(async (trx) => {
+      await sql`ALTER TABLE audit_log DISABLE TRIGGER USER`.execute(trx);
+      await sql`UPDATE audit_log SET details = jsonb_set(details, '{keyUri}', '"soft:mallory"') WHERE seq = 2`.execute(trx);
+      await sql`ALTER TABLE audit_log ENABLE TRIGGER USER`.execute(trx);
+    });
+  } finally {
+    await store.close();
+  }
+  const bad = await q('audit', 'verify', '--json');
+  assert.equal(bad.code, 1);
+  const out = JSON.parse(bad.stdout);
+  assert.equal(out.ok, false);
+  assert.deepEqual(out.problems.map((p: { seq: string | number; kind: string }) => [Number(p.seq), p.kind]), [[2, 'changed']]);
+});

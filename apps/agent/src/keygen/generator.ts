@@ -4,17 +4,7 @@
  * In a key file's case the private keys are sealed under the user's new password at once; on a token they are
  * generated there and never leave it.
  */
-import * as pki from '@qoltanba/pki';
-import { generateRsaKeyPair, getCrypto, QtError, toBase64, toPem, webCryptoSigner, type Signer } from '@qoltanba/pki';
-
-// The pki package's csr module is still being written; until it exports createCsr, generation fails clearly
-// instead of the whole agent failing to load. (Replace with a named import once it lands.)
-type CreateCsr = (signer: Signer, subject?: unknown) => Promise<Uint8Array>;
-function createCsr(signer: Signer, subject?: unknown): Promise<Uint8Array> {
-  const fn = (pki as unknown as { createCsr?: CreateCsr }).createCsr;
-  if (!fn) throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', 'CSR creation is not available in this build');
-  return fn(signer, subject);
-}
+import { createCsr, generateRsaKeyPair, getCrypto, toBase64, webCryptoSigner, type Signer } from '@qoltanba/pki';
 import type { Pkcs11Tokens } from '../keystores/pkcs11-source.ts';
 import type { KeySource } from '../keystores/types.ts';
 import { PendingKeyStore, type PendingKey, type PendingKeyType, type PendingRequest } from './pending-store.ts';
@@ -31,8 +21,8 @@ export interface GenerationRequest {
   origin: string;
   keyTypes: readonly PendingKeyType[];
   algorithm: KeyAlgorithm;
-  /** Subject for the CSRs as the site proposes it (the CA decides the certificate's subject anyway). */
-  subject?: unknown;
+  /** DER subject for the CSRs as the site proposes it (the CA takes the certificate's subject from the RA anyway). */
+  subject?: Uint8Array;
 }
 
 /** The sealing context binds a sealed key to its request and purpose. */
@@ -41,7 +31,7 @@ export function sealContext(requestId: string, keyType: PendingKeyType): string 
 }
 
 async function csrPem(signer: Signer, subject: GenerationRequest['subject']): Promise<string> {
-  return toPem('CERTIFICATE REQUEST', await createCsr(signer, subject));
+  return (await createCsr(signer, subject)).pem;
 }
 
 export async function generateKeys(request: GenerationRequest, target: GenerationTarget, tokens: Pkcs11Tokens): Promise<PendingRequest> {

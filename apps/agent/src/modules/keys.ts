@@ -5,7 +5,7 @@
  *  - listPending: requests of this site still waiting for certificates.
  * NCALayer does the same for pki.gov.kz through modules it does not document; the failure codes are its own.
  */
-import { derFrom, QtError, type Bytes } from '@qoltanba/pki';
+import { buildKzSubject, derFrom, QtError, type Bytes, type KzSubjectInput } from '@qoltanba/pki';
 import { InstallFlow } from '../consent/flows/install.ts';
 import { NewKeysFlow } from '../consent/flows/new-keys.ts';
 import { generateKeys, KEY_ALGORITHMS, type KeyAlgorithm } from '../keygen/generator.ts';
@@ -62,7 +62,8 @@ export function keysModule(deps: ModuleDeps & { keys: AgentKeySources }): AgentM
             origin: ctx.origin,
             keyTypes: keyTypes as PendingKeyType[],
             algorithm: algorithm as KeyAlgorithm,
-            subject: subject as Parameters<typeof generateKeys>[0]['subject'],
+            // The CA checks identifiers against its registry; here any 12 digits pass, so test IINs work too.
+            subject: subject ? buildKzSubject(subject as unknown as KzSubjectInput, { testMode: true }) : undefined,
           };
           const flow = new NewKeysFlow<PendingRequest>({
             sources: deps.keys,

@@ -1,0 +1,46 @@
+/**
+ * Which CA signs a request: the one named, or else the oldest active issuing CA whose key is of the same
+ * family as the subscriber's (an RSA request goes to the RSA CA, a GOST one to the GOST CA).
+ */
+import type { Kysely } from 'kysely';
+import { QtError, inspectCertificate, type CertificateInfo } from '@qoltanba/pki';
+import type { Database } from '../store/schema.ts';
+
+export interface IssuingCa {
+  id: number;
+  name: string;
+  keyUri: string;
+  certificate: Buffer;
+  info: CertificateInfo;
+}
+
+export class IssuingCas {
+  // A CA's certificate never changes under its id; parsing it once per process saves a parse per issuance.
+  readonly #parsed = new Map<number, { der: Buffer; info: CertificateInfo }>();
+
+  /** `db` is the caller's transaction when there is one (on PGlite the pool's only connection is in it). */
+  async resolve(db: Kysely<Database>, name: string | undefined, keyAlgorithm: string, now: Date): Promise<IssuingCa> {
+    let query = db.selectFrom('cas').select(['id', 'name', 'kind', 'status', 'key_uri', 'certificate', 'not_after']).orderBy('id');
+    query = name === undefined ? query.where('kind', '=', 'issuing').where('status', '=', 'active') : query.where('name', '=', name);
+    const rows = await query.execute();
+    if (name !== undefined && rows.length === 0) throw new QtError('QT_ERR_CA_NOT_FOUND', `There is no CA named "${name}"`, { ca: name });
+    const candidates = rows.map((r) => ({ ...r, info: this.#info(r.id, r.certificate) }));
+    const row = name === undefined ? candidates.find((c) => c.info.publicKey.algorithm === keyAlgorithm) : candidates[0];
+    if (!row) throw new QtError('QT_ERR_CA_NOT_FOUND', `No active issuing CA signs requests for ${keyAlgorithm} keys`, { keyAlgorithm });
+    if (row.kind !== 'issuing' || row.status !== 'active' || row.not_after <= now) {
+      throw new QtError('QT_ERR_CA_NOT_ISSUING', `CA "${row.name}" does not issue certificates (${row.kind}, ${row.status}${row.not_after <= now ? ', expired' : ''})`, {
+        ca: row.name,
+      });
+    }
+    if (!row.key_uri) throw new QtError('QT_ERR_CA_KEY_OFFLINE', `The key of CA "${row.name}" is kept offline`, { ca: row.name });
+    return { id: row.id, name: row.name, keyUri: row.key_uri, certificate: row.certificate, info: row.info };
+  }
+
+  #info(id: number, der: Buffer): CertificateInfo {
+    const cached = this.#parsed.get(id);
+    if (cached && cached.der.equals(der)) return cached.info;
+    const info = inspectCertificate(der);
+    this.#parsed.set(id, { der, info });
+    return info;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The registration authority's service core: issuance (one transaction, idempotent), revocation, hold and
+ * release, and certificate lookups — plain functions over a ServerContext, used by the CA API (../api),
+ * the portal and the CLI. Status changes reach OCSP and CRLs through StatusHooks.
+ */
+export { createRa, type Ra, type RaOptions } from './ra.ts';
+export { issue, type IssueRequest, type IssueResult, type IssueSubject } from './issue.ts';
+export { revoke, hold, releaseHold, revocationReasons, type RevocationReason, type RevokeRequest, type HoldRequest, type StatusChangeRequest, type StatusChangeResult } from './revoke.ts';
+export { certificateStatus, listBySubject, type CertificateRecord } from './records.ts';
+export { statusHooksFor, noStatusHooks, type StatusHooks, type StatusServiceLike } from './hooks.ts';
+export { normalizeSerial } from './serial.ts';
+export { translateDbError, isConnectionFailure } from './db-errors.ts';

@@ -1,0 +1,199 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { inspectCertificate, isQtError, parseKzSubject, parseOcspResponse } from '@qoltanba/pki';
+import { describeEachBackend } from '../store/testing.ts';
+import { verifyAudit } from '../audit/index.ts';
+import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
+import { opensslCsr, opensslVerify, type OpensslCsr } from './testing/openssl.ts';
+import { issue, type IssueRequest } from './issue.ts';
+import { createRa } from './ra.ts';
+
+function request(csr: OpensslCsr, over: Partial<IssueRequest> = {}): IssueRequest {
+  return {
+    csr: csr.pem,
+    profile: 'individual-sign',
+    subject: { surname: 'Сәрсенбаев', name: 'Асқар', patronymic: 'Бауыржанұлы', iin: uniqueIin() },
+    email: 'askar@example.kz',
+    storage: 'file',
+    identification: 'in-person',
+    idempotencyKey: `key-${Math.random()}`,
+    actor: 'operator:test',
+    ...over,
+  };
+}
+
+const rejects = (code: string) => (e: unknown) => {
+  assert.ok(isQtError(e), `expected a QtError ${code}, got ${String(e)}`);
+  assert.equal(e.code, code, e.message);
+  return true;
+};
+
+describeEachBackend('RA issuance', (ctx) => {
+  let fx: CaFixture;
+  let csr: OpensslCsr;
+  before(async () => {
+    csr = await opensslCsr();
+  });
+  after(async () => fx?.close());
+
+  const count = async (table: 'certificates' | 'audit_log' | 'idempotency_keys' | 'subjects') =>
+    Number((await ctx.store.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+  test('issues an openssl CSR as one stored, audited certificate that openssl verifies against the ceremony CAs', async () => {
+    fx = await caFixture(ctx.store);
+    const req = request(csr);
+    const { certificate: c, replayed } = await issue(fx.ra, req);
+    assert.equal(replayed, false);
+    const verdict = await opensslVerify(c.pem, fx.rootFile, fx.issuingFile);
+    assert.ok(verdict.ok, verdict.output);
+
+    const info = inspectCertificate(c.pem);
+    assert.equal(info.serialHex, c.serial);
+    assert.equal(info.kind, 'SIGN');
+    // The subject is the RA's, never the CSR's.
+    const kz = parseKzSubject(info.subject.der);
+    assert.equal(kz.iin, req.subject.iin);
+    assert.equal(kz.surname, 'СӘРСЕНБАЕВ');
+    assert.doesNotMatch(info.subject.display, /WHATEVER/);
+    assert.deepEqual(info.urls.crl, [`http://127.0.0.1:8080/crl/${fx.caName}.crl`]);
+    assert.deepEqual(info.urls.ocsp, ['http://127.0.0.1:8080/ocsp']);
+
+    const row = await ctx.store.db.selectFrom('certificates').selectAll().where('serial', '=', c.serial).executeTakeFirstOrThrow();
+    assert.deepEqual(new Uint8Array(row.der), new Uint8Array(info.der));
+    assert.equal(row.ca_id, fx.caId);
+    assert.equal(row.kind, 'SIGN');
+    assert.equal(row.profile, 'individual-sign');
+    assert.equal(row.subject_iin, req.subject.iin);
+    assert.equal(row.subject_dn, info.subject.display);
+    assert.equal(row.status, 'good');
+    assert.equal(row.storage, 'file');
+    assert.deepEqual(row.spki_sha256, createHash('sha256').update(info.publicKey.spki).digest());
+    assert.equal(row.not_before.getTime(), info.notBefore.getTime());
+    assert.equal(row.not_after.getTime(), info.notAfter.getTime());
+    // file storage: one year
+    assert.ok(Math.abs(info.notAfter.getTime() - info.notBefore.getTime() - 365 * 86_400_000) <= 86_400_000);
+
+    const subject = await ctx.store.db.selectFrom('subjects').selectAll().where('iin', '=', req.subject.iin).executeTakeFirstOrThrow();
+    assert.deepEqual([subject.surname, subject.given_name, subject.patronymic, subject.email], ['Сәрсенбаев', 'Асқар', 'Бауыржанұлы', 'askar@example.kz']);
+
+    const audit = await ctx.store.db.selectFrom('audit_log').selectAll().where('action', '=', 'certificate.issued').execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.target, `certificate:${fx.caName}/${c.serial}`);
+    assert.equal(audit[0]!.actor, 'operator:test');
+    assert.equal((await verifyAudit(ctx.store.db)).ok, true);
+
+    const idem = await ctx.store.db.selectFrom('idempotency_keys').selectAll().executeTakeFirstOrThrow();
+    assert.equal(idem.response_status, 201);
+    assert.deepEqual(idem.response, { certificateId: row.id, ca: fx.caName, serial: c.serial });
+
+    // The status hook pre-signed the OCSP response before issue() returned.
+    const ocsp = await ctx.store.db.selectFrom('ocsp_responses').selectAll().where('serial', '=', c.serial).executeTakeFirstOrThrow();
+    assert.equal(ocsp.cert_status, 'good');
+    assert.equal(parseOcspResponse(ocsp.der).basic?.responses[0]?.status, 'good');
+  });
+
+  test('the same idempotency key and request return the stored certificate; another request under it is a conflict', async () => {
+    const other = await opensslCsr();
+    const req = request(other);
+    const first = await issue(fx.ra, req);
+    const before = await count('certificates');
+    const again = await issue(fx.ra, { ...req });
+    assert.equal(again.replayed, true);
+    assert.equal(again.certificate.serial, first.certificate.serial);
+    assert.equal(again.certificate.pem, first.certificate.pem);
+    assert.equal(await count('certificates'), before);
+
+    await assert.rejects(issue(fx.ra, { ...req, profile: 'individual-auth' }), rejects('QT_ERR_IDEMPOTENCY_CONFLICT'));
+    await assert.rejects(issue(fx.ra, { ...req, subject: { ...req.subject, surname: 'Басқа' } }), rejects('QT_ERR_IDEMPOTENCY_CONFLICT'));
+    assert.equal(await count('certificates'), before);
+    // Keys belong to their caller: another actor's identical key is a new request (here: the same person, a new certificate).
+    const mine = await issue(fx.ra, { ...req, actor: 'operator:another' });
+    assert.equal(mine.replayed, false);
+    assert.notEqual(mine.certificate.serial, first.certificate.serial);
+  });
+
+  test('a serial number collision is retried with a fresh serial and leaves one new certificate', async () => {
+    const existing = await ctx.store.db.selectFrom('certificates').select('serial').where('ca_id', '=', fx.caId).executeTakeFirstOrThrow();
+    let calls = 0;
+    const ra = createRa(fx.ctx, { serialSource: () => (calls++ === 0 ? existing.serial : undefined) });
+    const before = await count('certificates');
+    const { certificate } = await issue(ra, request(await opensslCsr()));
+    assert.equal(calls, 2);
+    assert.notEqual(certificate.serial, existing.serial);
+    assert.equal(await count('certificates'), before + 1);
+    const audit = await ctx.store.db.selectFrom('audit_log').select('details').where('target', '=', `certificate:${fx.caName}/${certificate.serial}`).executeTakeFirstOrThrow();
+    assert.equal(audit.details.serialAttempts, 2);
+    assert.ok((await opensslVerify(certificate.pem, fx.rootFile, fx.issuingFile)).ok);
+  });
+
+  test("a key certified for one person is refused for another, and allowed again for its owner", async () => {
+    const shared = await opensslCsr();
+    const owner = request(shared);
+    await issue(fx.ra, owner);
+    const before = await count('certificates');
+    await assert.rejects(issue(fx.ra, request(shared)), rejects('QT_ERR_KEY_REUSED'));
+    assert.equal(await count('certificates'), before);
+    const again = await issue(fx.ra, { ...owner, profile: 'individual-auth', idempotencyKey: 'owner-auth' });
+    assert.equal(again.certificate.kind, 'AUTH');
+  });
+
+  test('a legal-entity profile carries the organisation and BIN; token storage lives three years', async () => {
+    const req = request(await opensslCsr(), {
+      profile: 'legal-ceo-sign',
+      subject: { surname: 'Иванов', name: 'Иван', iin: uniqueIin(), organization: 'ТОО «Қолтаңба»', bin: '080440000018' },
+      storage: 'token',
+    });
+    const { certificate } = await issue(fx.ra, req);
+    assert.equal(certificate.bin, '080440000018');
+    assert.equal(certificate.storage, 'token');
+    const years = (certificate.notAfter.getTime() - certificate.notBefore.getTime()) / (365.25 * 86_400_000);
+    assert.ok(years > 2.9, `validity ${years} years`);
+    assert.ok((await opensslVerify(certificate.pem, fx.rootFile, fx.issuingFile)).ok);
+  });
+
+  test('bad requests are refused with their codes before anything is stored', async () => {
+    const before = await Promise.all([count('certificates'), count('idempotency_keys'), count('audit_log')]);
+    const good = request(await opensslCsr());
+    const cases: [Partial<IssueRequest>, string][] = [
+      [{ profile: 'nonexistent' }, 'QT_ERR_PROFILE_UNKNOWN'],
+      [{ profile: 'root-ca' }, 'QT_ERR_PROFILE_UNKNOWN'],
+      [{ subject: { ...good.subject, iin: '900101300018' } }, 'QT_ERR_IIN_INVALID'],
+      [{ subject: { ...good.subject, surname: 'X,CN=evil' } }, 'QT_ERR_NAME_INVALID'],
+      [{ subject: { ...good.subject, organization: 'ТОО' } }, 'QT_ERR_SUBJECT_INVALID'],
+      [{ csr: 'not a certificate request' }, 'QT_ERR_CSR_MALFORMED'],
+      [{ csr: good.csr.toString().slice(0, 300) + '\n-----END CERTIFICATE REQUEST-----\n' }, 'QT_ERR_CSR_MALFORMED'],
+      [{ idempotencyKey: '' }, 'QT_ERR_IDEMPOTENCY_KEY_REQUIRED'],
+      [{ idempotencyKey: 'has space' }, 'QT_ERR_IDEMPOTENCY_KEY_REQUIRED'],
+      [{ ca: 'no-such-ca' }, 'QT_ERR_CA_NOT_FOUND'],
+      [{ ca: 'root-rsa' }, 'QT_ERR_CA_NOT_ISSUING'],
+      [{ applicationId: 'not-a-uuid' }, 'QT_ERR_INPUT_INVALID'],
+      [{ applicationId: '5b0b3c1e-7f1a-4a53-9d3c-2f3b8f3e4a10' }, 'QT_ERR_APPLICATION_NOT_FOUND'],
+      [{ email: 'not an address' }, 'QT_ERR_SUBJECT_INVALID'],
+      [{ storage: 'cloud' as never }, 'QT_ERR_INPUT_INVALID'],
+    ];
+    for (const [change, code] of cases) {
+      await assert.rejects(issue(fx.ra, { ...good, ...change }), rejects(code), JSON.stringify(change).slice(0, 80));
+    }
+    assert.deepEqual(await Promise.all([count('certificates'), count('idempotency_keys'), count('audit_log')]), before);
+    // And the next request works.
+    assert.equal((await issue(fx.ra, good)).replayed, false);
+  });
+
+  test('an approved application is fulfilled; one for someone else, or not approved, is refused', async () => {
+    const iin = uniqueIin();
+    await ctx.store.db.insertInto('subjects').values({ iin, surname: 'Ахметова', given_name: 'Әйгерім' }).execute();
+    const app = await ctx.store.db
+      .insertInto('applications')
+      .values({ kind: 'issue', iin, expires_at: new Date(Date.now() + 86_400_000) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const req = request(await opensslCsr(), { subject: { surname: 'Ахметова', name: 'Әйгерім', iin }, applicationId: app.id });
+    await assert.rejects(issue(fx.ra, req), rejects('QT_ERR_APPLICATION_NOT_APPROVED'));
+    await ctx.store.db.updateTable('applications').set({ state: 'verified' }).where('id', '=', app.id).execute();
+    await ctx.store.db.updateTable('applications').set({ state: 'approved' }).where('id', '=', app.id).execute();
+    await assert.rejects(issue(fx.ra, { ...req, idempotencyKey: 'x2', subject: { ...req.subject, iin: uniqueIin() } }), rejects('QT_ERR_APPLICATION_NOT_APPROVED'));
+    const { certificate } = await issue(fx.ra, req);
+    assert.equal(certificate.applicationId, app.id);
+  });
+});

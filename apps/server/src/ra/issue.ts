@@ -1,0 +1,291 @@
+/**
+ * Issuance: one transaction claims the idempotency key, checks the application and the key's history,
+ * signs, and stores the certificate, the subject, the audit entry and the idempotency response; only
+ * after COMMIT is anything returned (as Boulder stores before it hands out). A process killed at any
+ * point leaves either all of it or none of it: a certificate signed but not committed never left this
+ * process, and the retry with the same key issues it afresh.
+ *
+ * Everything that can be refused on the request alone (profile, subject, CSR, sizes) is refused before
+ * the transaction, so bad input costs no database work.
+ */
+import { createHash } from 'node:crypto';
+import {
+  QtError,
+  buildKzSubject,
+  getProfile,
+  issueCertificate,
+  parseCsr,
+  profileNames,
+  verifyCsr,
+  type CsrInfo,
+  type IdentificationMethod,
+  type IssuedCertificate,
+  type Signer,
+} from '@qoltanba/pki';
+import type { Kysely } from 'kysely';
+import type { Database, KeyStorage } from '../store/schema.ts';
+import { appendAudit } from '../audit/index.ts';
+import { caUrls } from '../status/index.ts';
+import type { ServerContext } from '../context.ts';
+import type { Ra } from './ra.ts';
+import type { IssuingCa } from './authorities.ts';
+import { checkApplication, checkApplicationId } from './applications.ts';
+import { withStore } from './db-errors.ts';
+import { afterCommit } from './hooks.ts';
+import { checkIdempotencyKey, claimIdempotencyKey, completeIdempotencyKey, requestHash } from './idempotency.ts';
+import { checkKeyReuse } from './key-reuse.ts';
+import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
+import { upsertSubject } from './subjects.ts';
+
+export interface IssueSubject {
+  surname: string;
+  /** First name. */
+  name: string;
+  patronymic?: string | undefined;
+  iin: string;
+  /** For legal-entity profiles, with `bin`. */
+  organization?: string | undefined;
+  bin?: string | undefined;
+}
+
+export interface IssueRequest {
+  /** CA name; default: the active issuing CA for the request's key algorithm. */
+  ca?: string | undefined;
+  /** PKCS#10: PEM, base64 or DER. Only its public key is used. */
+  csr: string | Uint8Array;
+  profile: string;
+  /** As the RA established it (identity proofing); never taken from the CSR. */
+  subject: IssueSubject;
+  email?: string | undefined;
+  storage: KeyStorage;
+  identification?: IdentificationMethod | undefined;
+  applicationId?: string | undefined;
+  /** The client's key for this request: the same key and request give the same certificate. */
+  idempotencyKey: string;
+  /** Who asks ('token:<name>', 'operator:<login>', 'citizen:<IIN>'); keys are scoped per actor. */
+  actor: string;
+}
+
+export interface IssueResult {
+  certificate: CertificateRecord;
+  /** True when this is the stored answer to an earlier request with the same idempotency key. */
+  replayed: boolean;
+}
+
+/** A 128-bit random serial colliding is ~never; a few retries make "never" exact without looping on a bug. */
+const SERIAL_ATTEMPTS = 4;
+const STORAGES: readonly KeyStorage[] = ['file', 'token'];
+const IDENTIFICATIONS: readonly IdentificationMethod[] = ['in-person', 'remote'];
+
+interface CheckedRequest {
+  request: IssueRequest;
+  key: string;
+  kind: 'AUTH' | 'SIGN';
+  csr: CsrInfo;
+  spkiSha256: Buffer;
+  applicationId: string | undefined;
+  hash: Buffer;
+  scope: string;
+}
+
+export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult> {
+  const checked = await checkRequest(ra, request);
+  const outcome = await withStore('the issuance', () => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked)));
+  if (!outcome.replayed) {
+    const { caId, certificate } = outcome;
+    await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, certificate.serial));
+  }
+  return { certificate: outcome.certificate, replayed: outcome.replayed };
+}
+
+async function checkRequest(ra: Ra, request: IssueRequest): Promise<CheckedRequest> {
+  const key = checkIdempotencyKey(request.idempotencyKey);
+  const profile = getProfile(request.profile);
+  if (profile.kind !== 'AUTH' && profile.kind !== 'SIGN') {
+    const subscriber = profileNames.filter((n) => ['AUTH', 'SIGN'].includes(getProfile(n).kind));
+    throw new QtError('QT_ERR_PROFILE_UNKNOWN', `Profile "${profile.name}" is not issued to people; subscriber profiles: ${subscriber.join(', ')}`, {
+      profile: profile.name,
+      known: subscriber,
+    });
+  }
+  if (!STORAGES.includes(request.storage)) throw new QtError('QT_ERR_INPUT_INVALID', 'storage must be "file" or "token"', { field: 'storage' });
+  if (request.identification !== undefined && !IDENTIFICATIONS.includes(request.identification)) {
+    throw new QtError('QT_ERR_INPUT_INVALID', 'identification must be "in-person" or "remote"', { field: 'identification' });
+  }
+  // Names, IIN and BIN are checked now; issueCertificate builds the same DN again inside the transaction.
+  buildKzSubject(request.subject, { testMode: ra.testMode });
+  const csr = await verifyCsr(readCsr(request.csr, ra.ctx.config.limits.csrBytes));
+  const applicationId = checkApplicationId(request.applicationId);
+  const s = request.subject;
+  const hash = requestHash({
+    ca: request.ca,
+    csrSha256: createHash('sha256').update(csr.der).digest('hex'),
+    profile: profile.name,
+    subject: { surname: s.surname, name: s.name, patronymic: s.patronymic, iin: s.iin, organization: s.organization, bin: s.bin },
+    email: request.email,
+    storage: request.storage,
+    identification: request.identification,
+    applicationId,
+  });
+  return {
+    request,
+    key,
+    kind: profile.kind,
+    csr,
+    spkiSha256: createHash('sha256').update(csr.publicKey.spki).digest(),
+    applicationId,
+    hash,
+    scope: `certificates.issue ${request.actor}`,
+  };
+}
+
+/** The CSR as DER, refusing anything over the configured size before parsing it. */
+function readCsr(input: string | Uint8Array, maxBytes: number): CsrInfo {
+  const size = typeof input === 'string' ? input.length : input.byteLength;
+  // Text (PEM, base64) is ~4/3 of its DER; twice the limit leaves room for PEM headers and line breaks.
+  if (size > maxBytes * 2) throw tooLarge(maxBytes);
+  const csr = parseCsr(input);
+  if (csr.der.length > maxBytes) throw tooLarge(maxBytes);
+  return csr;
+}
+
+function tooLarge(maxBytes: number): QtError {
+  return new QtError('QT_ERR_TOO_LARGE', `The certificate request is larger than ${maxBytes} bytes`, { maxBytes });
+}
+
+type Outcome = { replayed: true; certificate: CertificateRecord } | { replayed: false; caId: number; certificate: CertificateRecord };
+
+async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promise<Outcome> {
+  const { ctx } = ra;
+  const { request } = c;
+  const claim = await claimIdempotencyKey(trx, c.scope, c.key, c.hash, ra.idempotencyHours);
+  if (claim.kind === 'replay') {
+    const id = claim.response.certificateId;
+    const row = typeof id === 'string' ? await selectCertificates(trx).where('c.id', '=', id).executeTakeFirst() : undefined;
+    if (!row) throw new QtError('QT_ERR_INTERNAL', 'The stored answer for this Idempotency-Key names no certificate');
+    return { replayed: true, certificate: toRecord(row) };
+  }
+
+  const ca = await ra.cas.resolve(trx, request.ca, c.csr.publicKey.algorithm, ctx.now());
+  const signer = await openSigner(ctx, ca);
+  const bin = request.subject.bin || undefined;
+  if (c.applicationId) await checkApplication(trx, c.applicationId, request.subject.iin, bin);
+  await checkKeyReuse(trx, c.spkiSha256, request.subject.iin);
+
+  let issued: IssuedCertificate | undefined;
+  let stored: { id: string; issued_at: Date } | undefined;
+  let attempt = 0;
+  while (!stored) {
+    if (++attempt > SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
+    issued = await sign(ra, c, ca, signer);
+    stored = await trx
+      .insertInto('certificates')
+      .values({
+        ca_id: ca.id,
+        serial: issued.serialHex,
+        der: Buffer.from(issued.der),
+        kind: c.kind,
+        profile: issued.profile,
+        subject_iin: request.subject.iin,
+        subject_bin: bin ?? null,
+        subject_dn: issued.info.subject.display,
+        spki_sha256: c.spkiSha256,
+        not_before: issued.notBefore,
+        not_after: issued.notAfter,
+        storage: request.storage,
+        application_id: c.applicationId ?? null,
+      })
+      // A colliding serial is not an error: that signature is discarded (it never left this process).
+      .onConflict((oc) => oc.constraint('certificates_serial_unique_per_ca').doNothing())
+      .returning(['id', 'issued_at'])
+      .executeTakeFirst();
+    if (!stored) ctx.log.warn({ ca: ca.name, serial: issued.serialHex }, 'serial number collision; signing again with a new serial');
+  }
+  const cert = issued as IssuedCertificate;
+
+  await upsertSubject(trx, {
+    iin: request.subject.iin,
+    surname: request.subject.surname.trim(),
+    givenName: request.subject.name.trim(),
+    patronymic: request.subject.patronymic?.trim() || undefined,
+    email: request.email || undefined,
+  });
+  await appendAudit(trx, {
+    actor: request.actor,
+    action: 'certificate.issued',
+    target: `certificate:${ca.name}/${cert.serialHex}`,
+    details: {
+      ca: ca.name,
+      serial: cert.serialHex,
+      profile: cert.profile,
+      kind: c.kind,
+      iin: request.subject.iin,
+      bin: bin ?? null,
+      storage: request.storage,
+      identification: request.identification ?? null,
+      notBefore: cert.notBefore.toISOString(),
+      notAfter: cert.notAfter.toISOString(),
+      spkiSha256: c.spkiSha256.toString('hex'),
+      applicationId: c.applicationId ?? null,
+      idempotencyKey: c.key,
+      serialAttempts: attempt,
+    },
+  });
+  await completeIdempotencyKey(trx, c.scope, c.key, 201, { certificateId: stored.id, ca: ca.name, serial: cert.serialHex });
+
+  return {
+    replayed: false,
+    caId: ca.id,
+    certificate: {
+      id: stored.id,
+      ca: ca.name,
+      serial: cert.serialHex,
+      kind: c.kind,
+      profile: cert.profile,
+      subject: cert.info.subject.display,
+      iin: request.subject.iin,
+      bin: bin ?? null,
+      status: 'good',
+      revocationReason: null,
+      revokedAt: null,
+      invalidityDate: null,
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      storage: request.storage,
+      applicationId: c.applicationId ?? null,
+      issuedAt: stored.issued_at,
+      der: Buffer.from(cert.der),
+      pem: cert.pem,
+    },
+  };
+}
+
+/** The CA's key, opened for subscriber certificates only; any failure to reach it is one stable 503. */
+async function openSigner(ctx: ServerContext, ca: IssuingCa): Promise<Signer> {
+  try {
+    return await ctx.signers.signerFor(ca.keyUri, 'certificate');
+  } catch (err) {
+    ctx.log.error({ err, ca: ca.name }, 'the CA signing key could not be opened');
+    throw new QtError('QT_ERR_CA_SIGNER_UNAVAILABLE', undefined, { ca: ca.name }, { cause: err });
+  }
+}
+
+function sign(ra: Ra, c: CheckedRequest, ca: IssuingCa, signer: Signer): Promise<IssuedCertificate> {
+  const base = ra.ctx.config.publicUrl.replace(/\/+$/, '');
+  const urls = caUrls(base, ca.name);
+  const serial = ra.serialSource?.();
+  return issueCertificate({
+    csr: c.csr,
+    profile: c.request.profile as Parameters<typeof issueCertificate>[0]['profile'],
+    subject: c.request.subject,
+    issuer: { certificate: ca.info, signer },
+    urls: { crl: urls.crlUrl, deltaCrl: urls.deltaCrlUrl, ocsp: urls.ocspUrl, caIssuers: urls.certificateUrl },
+    cps: { uri: `${base}/cps` },
+    email: c.request.email || undefined,
+    identification: c.request.identification,
+    keyStorage: c.request.storage,
+    notBefore: ra.ctx.now(),
+    testMode: ra.testMode,
+    ...(serial ? { serial } : {}),
+  });
+}

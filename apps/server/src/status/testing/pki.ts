@@ -43,6 +43,9 @@ export interface TestPki {
 }
 
 const KU = x509.KeyUsageFlags;
+const FRESHEST_CRL = '2.5.29.46';
+/** What the URLs in test certificates point to; nothing fetches them. */
+export const TEST_PUBLIC_URL = 'http://127.0.0.1:8080';
 let throwaway: Promise<CryptoKeyPair> | undefined;
 let serialCounter = 0x5000;
 
@@ -55,6 +58,8 @@ export interface MakeCertificateOptions {
   ca?: { pathLen?: number };
   keyUsage: number;
   extKeyUsage?: string[];
+  /** CRL distribution point and freshest-CRL (delta) URLs, as the national profile puts in every certificate. */
+  crl?: { full: string; delta: string };
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -68,6 +73,11 @@ export async function makeCertificate(o: MakeCertificateOptions): Promise<Bytes>
   ];
   if (o.ca) extensions.push(new x509.BasicConstraintsExtension(true, o.ca.pathLen, true));
   if (o.extKeyUsage) extensions.push(new x509.ExtendedKeyUsageExtension(o.extKeyUsage));
+  if (o.crl) {
+    extensions.push(new x509.CRLDistributionPointsExtension([o.crl.full]));
+    // FreshestCRL has CRLDistributionPoints syntax; OpenSSL consults delta CRLs only for certificates carrying it.
+    extensions.push(new x509.Extension(FRESHEST_CRL, false, new x509.CRLDistributionPointsExtension([o.crl.delta]).value));
+  }
   // @peculiar/x509 signs only with a CryptoKey: let it sign with a throwaway key, then sign the same TBS
   // with the real issuer key.
   const scratch = await (throwaway ??= generateRsaKeyPair(2048));
@@ -161,6 +171,7 @@ export async function createTestPki(store: Store, options: { name?: string } = {
         issuer: caIssuer,
         keyUsage: KU.digitalSignature | KU.nonRepudiation,
         extKeyUsage: [oid.ekuEmailProtection],
+        crl: { full: `${TEST_PUBLIC_URL}/crl/${name}.crl`, delta: `${TEST_PUBLIC_URL}/crl/${name}-delta.crl` },
       });
       if (o.record === false) return { ...cert(der, subject, serial), id: '' };
       const row = await store.db

@@ -116,7 +116,9 @@ describeEachBackend('RA issuance', (ctx) => {
   test('a serial number collision is retried with a fresh serial and leaves one new certificate', async () => {
     const existing = await ctx.store.db.selectFrom('certificates').select('serial').where('ca_id', '=', fx.caId).executeTakeFirstOrThrow();
     let calls = 0;
-    const ra = createRa(fx.ctx, { serialSource: () => (calls++ === 0 ? existing.serial : undefined) });
+    // As DER bytes: the table drops leading zeros, the issuer wants whole octets.
+    const asBytes = existing.serial.length % 2 ? `0${existing.serial}` : existing.serial;
+    const ra = createRa(fx.ctx, { serialSource: () => (calls++ === 0 ? asBytes : undefined) });
     const before = await count('certificates');
     const { certificate } = await issue(ra, request(await opensslCsr()));
     assert.equal(calls, 2);
@@ -125,6 +127,16 @@ describeEachBackend('RA issuance', (ctx) => {
     const audit = await ctx.store.db.selectFrom('audit_log').select('details').where('target', '=', `certificate:${fx.caName}/${certificate.serial}`).executeTakeFirstOrThrow();
     assert.equal(audit.details.serialAttempts, 2);
     assert.ok((await opensslVerify(certificate.pem, fx.rootFile, fx.issuingFile)).ok);
+  });
+
+  test('a serial whose first octet is below 0x10 is stored without the leading zero, as OCSP and CRLs look it up', async () => {
+    const hex = `0${'7'.repeat(31)}`;
+    const ra = createRa(fx.ctx, { serialSource: () => hex, hooks: fx.ra.hooks });
+    const { certificate } = await issue(ra, request(await opensslCsr()));
+    assert.equal(certificate.serial, '7'.repeat(31));
+    assert.equal(inspectCertificate(certificate.pem).serialHex.replace(/^0+/, ''), certificate.serial);
+    const ocsp = await ctx.store.db.selectFrom('ocsp_responses').select('cert_status').where('serial', '=', certificate.serial).executeTakeFirstOrThrow();
+    assert.equal(ocsp.cert_status, 'good');
   });
 
   test("a key certified for one person is refused for another, and allowed again for its owner", async () => {

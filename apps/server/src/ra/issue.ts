@@ -36,6 +36,7 @@ import { checkIdempotencyKey, claimIdempotencyKey, completeIdempotencyKey, reque
 import { checkKeyReuse } from './key-reuse.ts';
 import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
 import { upsertSubject } from './subjects.ts';
+import { normalizeSerial } from './serial.ts';
 
 export interface IssueSubject {
   surname: string;
@@ -174,15 +175,17 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
 
   let issued: IssuedCertificate | undefined;
   let stored: { id: string; issued_at: Date } | undefined;
+  let serial = '';
   let attempt = 0;
   while (!stored) {
     if (++attempt > SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
     issued = await sign(ra, c, ca, signer);
+    serial = normalizeSerial(issued.serialHex);
     stored = await trx
       .insertInto('certificates')
       .values({
         ca_id: ca.id,
-        serial: issued.serialHex,
+        serial,
         der: Buffer.from(issued.der),
         kind: c.kind,
         profile: issued.profile,
@@ -199,7 +202,7 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
       .onConflict((oc) => oc.constraint('certificates_serial_unique_per_ca').doNothing())
       .returning(['id', 'issued_at'])
       .executeTakeFirst();
-    if (!stored) ctx.log.warn({ ca: ca.name, serial: issued.serialHex }, 'serial number collision; signing again with a new serial');
+    if (!stored) ctx.log.warn({ ca: ca.name, serial }, 'serial number collision; signing again with a new serial');
   }
   const cert = issued as IssuedCertificate;
 
@@ -213,10 +216,10 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
   await appendAudit(trx, {
     actor: request.actor,
     action: 'certificate.issued',
-    target: `certificate:${ca.name}/${cert.serialHex}`,
+    target: `certificate:${ca.name}/${serial}`,
     details: {
       ca: ca.name,
-      serial: cert.serialHex,
+      serial: serial,
       profile: cert.profile,
       kind: c.kind,
       iin: request.subject.iin,
@@ -231,7 +234,7 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
       serialAttempts: attempt,
     },
   });
-  await completeIdempotencyKey(trx, c.scope, c.key, 201, { certificateId: stored.id, ca: ca.name, serial: cert.serialHex });
+  await completeIdempotencyKey(trx, c.scope, c.key, 201, { certificateId: stored.id, ca: ca.name, serial: serial });
 
   return {
     replayed: false,
@@ -239,7 +242,7 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
     certificate: {
       id: stored.id,
       ca: ca.name,
-      serial: cert.serialHex,
+      serial: serial,
       kind: c.kind,
       profile: cert.profile,
       subject: cert.info.subject.display,

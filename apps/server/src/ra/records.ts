@@ -82,12 +82,12 @@ export async function findCertificate(db: Kysely<Database>, caName: string, seri
 }
 
 /** A certificate's current status and content. */
-export function certificateStatus(ra: Ra, caName: string, serial: string): Promise<CertificateRecord> {
+export async function certificateStatus(ra: Ra, caName: string, serial: string): Promise<CertificateRecord> {
   return withStore('a certificate lookup', () => findCertificate(ra.ctx.store.db, caName, serial));
 }
 
 /** Every certificate issued to this person (newest expiry first): the portal's "My EDS keys". */
-export function listBySubject(ra: Ra, iin: string, options: { limit?: number } = {}): Promise<CertificateRecord[]> {
+export async function listBySubject(ra: Ra, iin: string, options: { limit?: number } = {}): Promise<CertificateRecord[]> {
   parseIin(iin, { testMode: ra.testMode });
   const limit = Math.min(Math.max(options.limit ?? 200, 1), 1000);
   return withStore('a certificate listing', async () => {

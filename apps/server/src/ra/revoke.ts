@@ -72,7 +72,7 @@ interface Change {
 const HOLD = crlReasonCodes.certificateHold;
 const KEY_COMPROMISE = crlReasonCodes.keyCompromise;
 
-export function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChangeResult> {
+export async function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChangeResult> {
   const reason = request.reason as CrlReason;
   if (reason === 'certificateHold') throw reasonInvalid('certificateHold is a hold, not a revocation: use hold (and release to lift it)');
   if (reason === 'removeFromCRL') throw reasonInvalid('removeFromCRL only appears in delta CRLs: use release to lift a hold');
@@ -90,7 +90,7 @@ export function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChangeResu
   });
 }
 
-export function hold(ra: Ra, request: HoldRequest): Promise<StatusChangeResult> {
+export async function hold(ra: Ra, request: HoldRequest): Promise<StatusChangeResult> {
   const invalidity = checkInvalidityDate(ra, request.invalidityDate);
   return changeStatus(ra, request, 'certificate.held', { invalidityDate: invalidity?.toISOString() ?? null }, false, (row, now) => {
     if (row.status === 'on_hold') return undefined;
@@ -99,7 +99,7 @@ export function hold(ra: Ra, request: HoldRequest): Promise<StatusChangeResult> 
   });
 }
 
-export function releaseHold(ra: Ra, request: StatusChangeRequest): Promise<StatusChangeResult> {
+export async function releaseHold(ra: Ra, request: StatusChangeRequest): Promise<StatusChangeResult> {
   return changeStatus(ra, request, 'certificate.released', {}, false, (row) => {
     if (row.status !== 'on_hold') {
       throw new QtError('QT_ERR_CERT_NOT_ON_HOLD', `The certificate is ${row.status === 'good' ? 'valid (not on hold)' : 'revoked'}; only a held certificate can be released`, {

@@ -216,21 +216,28 @@ export async function setCertificateStatus(
   if (r.numUpdatedRows !== 1n) throw new Error(`no certificate ${serial} in CA ${caId}`);
 }
 
-/** Inserts `count` revoked certificates straight in SQL (placeholder DER): the bulk behind CRL tests and benches. */
-export async function insertRevokedBulk(store: Store, caId: number, count: number, options: { offset?: number } = {}): Promise<void> {
+/**
+ * Inserts `count` certificates straight in SQL (placeholder DER, serials "f" + 15 hex digits of md5(i)):
+ * the bulk behind CRL tests and benches. Revoked by default, with varied reasons and dates.
+ */
+export async function insertRevokedBulk(store: Store, caId: number, count: number, options: { offset?: number; good?: boolean } = {}): Promise<void> {
   const offset = options.offset ?? 0;
   const chunk = 100_000;
+  const status = options.good ? sql`'good', NULL::smallint, NULL::timestamptz` : sql`'revoked', (ARRAY[0, 1, 3, 4, 5, 9])[1 + i % 6], timestamptz '2025-01-01' + i * interval '1 second'`;
   for (let start = 0; start < count; start += chunk) {
     const n = Math.min(chunk, count - start);
-    // Serials: 16 random-looking hex digits from md5, first digit forced non-zero (the table's rule).
     await sql`
       INSERT INTO certificates (ca_id, serial, der, kind, profile, subject_iin, subject_dn, spki_sha256, not_before, not_after,
                                 status, revocation_reason, revoked_at, storage)
       SELECT ${caId}, 'f' || substr(md5(i::text), 1, 15), '\\x3000'::bytea, 'SIGN', 'individual-sign', '123456789011',
-             'CN=BULK ' || i, sha256(i::text::bytea), '2024-01-01', '2034-01-01',
-             'revoked', (ARRAY[0, 1, 3, 4, 5, 9])[1 + i % 6], timestamptz '2025-01-01' + i * interval '1 second', 'file'
+             'CN=BULK ' || i, sha256(i::text::bytea), '2024-01-01', '2034-01-01', ${status}, 'file'
       FROM generate_series(${offset + start + 1}::int, ${offset + start + n}::int) AS i`.execute(store.db);
   }
+}
+
+/** The serials insertRevokedBulk gives certificates offset+1 … offset+count. */
+export function bulkSerial(i: number): string {
+  return `f${createHash('md5').update(String(i)).digest('hex').slice(0, 15)}`;
 }
 
 function ski(der: Uint8Array): Buffer {

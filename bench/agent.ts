@@ -1,0 +1,183 @@
+/**
+ * Local agent benchmark: CMS signing of 1 KB and 10 MB documents, XML signing, and RSA-2048 key pair + CSR
+ * generation, driven exactly as a citizen's browser drives it — the unmodified ncalayer-js-client in headless
+ * Chromium, the consent page answered in the same browser by typing the password and pressing the button.
+ * Time is measured from the user's confirmation (the click) to the reply arriving in the calling page; the
+ * agent has no way to skip consent, so the benchmark goes through it every time.
+ * Baselines in the same run: `openssl cms -sign`, `xmlsec1 --sign` (OpenSSL has no XMLDSig), `openssl req -newkey`.
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { fixturePath, nca, TEST_KEY_PASSWORD } from '../test/support/fixtures.ts';
+import { ConsentTabs, launchChromium, openSitePage, startTestSite } from '../apps/agent/src/testing/browser.ts';
+import { unlockStorage } from '../apps/agent/src/testing/consent-user.ts';
+import { startTestAgent } from '../apps/agent/src/testing/test-agent.ts';
+import { openssl, timedCommand } from './lib/openssl.ts';
+import { millis, printTable } from './lib/table.ts';
+
+const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 7);
+const KEY_FILE = 'KEY_INDIVIDUAL_VALID_SIGN_2004.p12';
+/** The fixture certificate's validity is 2021-01-18 … 2022-01-18; the agent signs as of a day inside it. */
+const KEY_TIME = new Date('2021-12-01T00:00:00Z');
+const NEW_KEY_PASSWORD = 'Bench2025pass';
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'qt-bench-agent-'));
+  const keyDir = join(dir, 'keys');
+  const browser = await launchChromium();
+  const site = await startTestSite();
+  try {
+    // Same key for both sides: the agent opens the NCA key file; OpenSSL gets its key and certificate as PEM.
+    mkdirSync(keyDir);
+    copyFileSync(fixturePath(...nca.validSignKey), join(keyDir, KEY_FILE));
+    const pem = openssl(['pkcs12', '-legacy', '-in', join(keyDir, KEY_FILE), '-passin', `pass:${TEST_KEY_PASSWORD}`, '-nodes']).toString();
+    writeFileSync(join(dir, 'key.pem'), pem.slice(pem.indexOf('-----BEGIN PRIVATE KEY-----')), { mode: 0o600 });
+    writeFileSync(join(dir, 'cert.pem'), pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----'), pem.indexOf('-----END CERTIFICATE-----') + 26));
+
+    const context = await browser.newContext({ locale: 'ru-RU' });
+    const tabs = new ConsentTabs(context);
+    const agent = await startTestAgent({ allowedOrigins: [site.origin], keyDirs: [keyDir], newKeysDir: join(dir, 'new'), openConsent: tabs.opener, now: () => KEY_TIME });
+    const portal = await openSitePage(context, site, agent.url);
+    await portal.evaluate(() => {
+      const w = window as unknown as { client: { onResponseReady: ((m: string) => void) | null }; repliedAt: number };
+      w.client.onResponseReady = () => {
+        w.repliedAt = Date.now();
+      };
+    });
+
+    /** One operation: start it in the portal, answer the consent like a user, time click → reply. */
+    async function viaAgent(start: (portal: Page) => Promise<unknown>, answer: (consent: Page) => Promise<void>, confirmLabel: string): Promise<number> {
+      const result = start(portal);
+      const consent = await tabs.next();
+      await answer(consent);
+      const button = consent.getByRole('button', { name: confirmLabel });
+      await button.waitFor();
+      const clickedAt = Date.now();
+      await button.click();
+      const outcome = (await result) as { ok: boolean; error?: string };
+      if (!outcome.ok) throw new Error(`agent call failed: ${outcome.error}`);
+      const repliedAt = await portal.evaluate(() => (window as unknown as { repliedAt: number }).repliedAt);
+      await consent.close();
+      return repliedAt - clickedAt;
+    }
+
+    const signCms = (data: string, detached: boolean) => (p: Page) =>
+      p.evaluate(
+        async ([d, det]) => {
+          const w = window as unknown as { client: { basicsSignCMS(...a: unknown[]): Promise<string> }; NCALayerClient: Record<string, unknown> };
+          const C = w.NCALayerClient;
+          try {
+            await w.client.basicsSignCMS(C.basicsStoragePKCS12, d, det ? C.basicsCMSParamsDetached : C.basicsCMSParamsAttached, C.basicsSignerAny);
+            return { ok: true };
+          } catch (e) {
+            return { ok: false, error: String(e) };
+          }
+        },
+        [data, detached] as const,
+      );
+    const unlock = (consent: Page) => unlockStorage(consent, { file: KEY_FILE, secret: TEST_KEY_PASSWORD });
+
+    const small = randomBytes(1024);
+    const large = randomBytes(10 * 1024 * 1024);
+    writeFileSync(join(dir, 'small.bin'), small);
+    writeFileSync(join(dir, 'large.bin'), large);
+    const xml = `<?xml version="1.0" encoding="UTF-8"?><request><person iin="123456789011">ТЕСТОВ ТЕСТ</person>${'<item>данные заявки</item>'.repeat(20)}</request>`;
+    writeFileSync(join(dir, 'template.xml'), xmlsecTemplate(xml));
+
+    const measure = async (label: string, runs: number, once: () => Promise<number>) => {
+      await once(); // warm-up: first-use costs (JIT, key file cache) are not per operation
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) times.push(await once());
+      process.stderr.write(`  ${label}: ${times.map((t) => t.toFixed(0)).join(', ')} ms\n`);
+      return median(times);
+    };
+    const opensslTime = (args: string[]) => timedCommand('openssl', args).ms;
+    const medianOf = (runs: number, fn: () => number) => median(Array.from({ length: runs }, fn));
+
+    const cms1k = await measure('agent CMS 1 KB', RUNS, () => viaAgent(signCms(small.toString('base64'), false), unlock, 'Подписать'));
+    const cms1kOssl = medianOf(RUNS, () => opensslTime(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', join(dir, 'small.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'small.p7s')]));
+    const cms10m = await measure('agent CMS 10 MB', Math.max(3, Math.ceil(RUNS / 2)), () => viaAgent(signCms(large.toString('base64'), true), unlock, 'Подписать'));
+    const cms10mOssl = medianOf(Math.max(3, Math.ceil(RUNS / 2)), () => opensslTime(['cms', '-sign', '-binary', '-md', 'sha256', '-in', join(dir, 'large.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'large.p7s')]));
+    const xmlAgent = await measure('agent XML', RUNS, () =>
+      viaAgent(
+        (p) =>
+          p.evaluate(async (doc) => {
+            const w = window as unknown as { client: { signXml(...a: unknown[]): Promise<string> } };
+            try {
+              await w.client.signXml('PKCS12', doc, 'SIGNATURE', '', '');
+              return { ok: true };
+            } catch (e) {
+              return { ok: false, error: String(e) };
+            }
+          }, xml),
+        unlock,
+        'Подписать',
+      ),
+    );
+    const xmlOssl = medianOf(RUNS, () => timedCommand('xmlsec1', ['--sign', '--privkey-pem', `${join(dir, 'key.pem')},${join(dir, 'cert.pem')}`, '--output', join(dir, 'signed.xml'), join(dir, 'template.xml')]).ms);
+
+    // Key generation: one request creates the AUTH and the SIGN pair (2 × RSA-2048 + 2 CSRs + sealing each key).
+    const keygen = await measure('agent key generation', Math.max(3, Math.ceil(RUNS / 2)), () =>
+      viaAgent(
+        (p) =>
+          p.evaluate(
+            ([url]) =>
+              new Promise((resolve) => {
+                const ws = new WebSocket(url as string);
+                let greeted = false;
+                ws.onmessage = (m) => {
+                  if (!greeted) {
+                    greeted = true;
+                    ws.send(JSON.stringify({ module: 'kz.qoltanba.keys', method: 'generateKeys', args: { storage: 'PKCS12' } }));
+                    return;
+                  }
+                  (window as unknown as { repliedAt: number }).repliedAt = Date.now();
+                  const reply = JSON.parse(m.data as string) as { status: boolean; message?: string };
+                  resolve(reply.status ? { ok: true } : { ok: false, error: reply.message });
+                  ws.close();
+                };
+              }),
+            [agent.url] as const,
+          ),
+        async (consent) => {
+          await consent.getByLabel('Пароль для новых файлов ключей').fill(NEW_KEY_PASSWORD);
+          await consent.getByLabel('Повторите пароль').fill(NEW_KEY_PASSWORD);
+        },
+        'Создать ключи',
+      ),
+    );
+    const keygenOssl = medianOf(Math.max(3, Math.ceil(RUNS / 2)), () => {
+      let ms = 0;
+      for (const kind of ['auth', 'sign']) {
+        ms += opensslTime(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${kind}.key`), '-out', join(dir, `${kind}.csr`), '-subj', '/CN=ТЕСТОВ ТЕСТ/serialNumber=IIN123456789011/C=KZ', '-utf8']);
+      }
+      return ms;
+    });
+
+    await agent.dispose();
+    printTable(`Local agent, from the user's confirmation to the reply in the page (median; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'})`, [
+      { what: 'CMS sign, 1 KB, attached', ours: millis(cms1k), openssl: millis(cms1kOssl), note: 'openssl cms -sign -nodetach (process start included)' },
+      { what: 'CMS sign, 10 MB, detached', ours: millis(cms10m), openssl: millis(cms10mOssl), note: 'the 13.4 MB base64 frame arrives and is decoded before the consent page opens; after the click: hash + sign + reply' },
+      { what: 'XML sign (~1 KB, NCALayer layout)', ours: millis(xmlAgent), openssl: millis(xmlOssl), note: 'baseline: xmlsec1 --sign (OpenSSL itself has no XMLDSig)' },
+      { what: 'RSA-2048 key pair + CSR, AUTH and SIGN', ours: millis(keygen), openssl: millis(keygenOssl), note: 'openssl req -newkey rsa:2048 ×2; agent also seals each key (scrypt 32 MiB + AES-GCM)' },
+    ]);
+  } finally {
+    await browser.close();
+    await site.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An xmlsec1 signing template in NCALayer's shape (enveloped, c14n with comments, rsa-sha256, sha256). */
+function xmlsecTemplate(xml: string): string {
+  const signature = `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>`;
+  return xml.replace(/<\/request>$/, `${signature}</request>`);
+}

@@ -3,8 +3,8 @@
  * interval has passed) and a delta CRL soon after revocations, coalescing a burst into one CRL.
  *
  * With pg-boss (both backends) the tick is a cron job, worked by one node at a time (a "stately" queue),
- * and the post-revocation delta is a debounced job keyed by CA, so it happens once however many nodes
- * revoked. Without pg-boss, timers in this process do the same; that is for a single-process setup —
+ * and the post-revocation delta is a delayed job, at most one waiting per CA, so a burst of revocations
+ * on any number of nodes yields one delta CRL `debounceSeconds` after the first of them. Without pg-boss, timers in this process do the same; that is for a single-process setup —
  * with several processes each runs its own timers, which stays correct (CRL due-checks are made under
  * the CA's lock) but does the work more than once.
  */
@@ -33,7 +33,9 @@ export async function startBossSchedule(service: StatusService, boss: PgBoss, op
   const debounceSeconds = options.debounceSeconds ?? 30;
   const polling = { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
   await boss.createQueue(TICK_QUEUE, { name: TICK_QUEUE, policy: 'stately' });
-  await boss.createQueue(DELTA_QUEUE, { name: DELTA_QUEUE });
+  // "stately": per CA at most one delta job waiting (and one running). Asks while one waits are covered
+  // by it; an ask while one runs queues the next, which will see what the running one could not.
+  await boss.createQueue(DELTA_QUEUE, { name: DELTA_QUEUE, policy: 'stately' });
   await boss.schedule(TICK_QUEUE, '* * * * *');
   const workers = [
     await boss.work(TICK_QUEUE, polling, async () => {
@@ -45,7 +47,7 @@ export async function startBossSchedule(service: StatusService, boss: PgBoss, op
   ];
   return {
     async deltaSoon(caId) {
-      await boss.sendDebounced(DELTA_QUEUE, { caId }, {}, debounceSeconds, String(caId));
+      await boss.send(DELTA_QUEUE, { caId }, { singletonKey: String(caId), startAfter: debounceSeconds });
     },
     async stop() {
       for (const id of workers) await boss.offWork({ id });

@@ -28,7 +28,7 @@ describe('NCA production keys (2018) through ncalayer-js-client', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qoltanba-prod-'));
-    for (const f of [prod2018.authKey, prod2018.signKey]) await copyFile(fixturePath(...f), join(dir, basename(f[1])));
+    for (const f of [prod2018.authKey, prod2018.signKey, prod2018.gostKey]) await copyFile(fixturePath(...f), join(dir, basename(f[1])));
     chainPem = join(dir, 'chain.pem');
     const pem = async (f: readonly string[]) => new X509Certificate(await readFile(fixturePath(...f))).toString();
     await writeFile(chainPem, (await pem(prod2018.ncaRsa)) + (await pem(prod2018.rootRsa)));
@@ -70,6 +70,15 @@ describe('NCA production keys (2018) through ncalayer-js-client', () => {
     const consent = await tabs.next();
     await unlockStorage(consent, { file: 'AUTH_RSA256_6b361b864c679601b652fe387f61fcd9303c0327.p12', secret: TEST_KEY_PASSWORD });
     assert.match(await consent.getByRole('alert').innerText(), /ключ подписи/);
+    await cancel(consent);
+    assert.match(String(await result), /action\.canceled/);
+  });
+
+  test('a GOST key file opens (legacy PKCS#12) but the page says its keys cannot sign yet, and nothing is signed', async () => {
+    const result = call("(c, C, d) => c.createCAdESFromBase64('PKCS12', d, 'SIGNATURE', true)", btoa('x')).catch((e: Error) => e.message);
+    const consent = await tabs.next();
+    await unlockStorage(consent, { file: 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12', secret: TEST_KEY_PASSWORD });
+    assert.match(await consent.getByRole('alert').innerText(), /Ключи ГОСТ из этого файла агент пока не умеет использовать/);
     await cancel(consent);
     assert.match(String(await result), /action\.canceled/);
   });

@@ -64,6 +64,7 @@ export class Pkcs12Files {
   async unlock(source: KeySource, password: string, upload?: Uint8Array): Promise<UnlockedSource> {
     const contents = await readPkcs12(await this.fileBytes(source, upload), password);
     const keys: UsableKey[] = [];
+    let unsupported = 0;
     for (let i = 0; i < contents.keys.length; i++) {
       let paired;
       try {
@@ -78,7 +79,10 @@ export class Pkcs12Files {
         privateKey = await importPrivateKey(paired.key);
       } catch (e) {
         // GOST keys open but WebCrypto cannot sign with them yet; they are left out rather than offered and failing.
-        if (isQtError(e, 'QT_ERR_ALGORITHM_UNSUPPORTED')) continue;
+        if (isQtError(e, 'QT_ERR_ALGORITHM_UNSUPPORTED')) {
+          unsupported++;
+          continue;
+        }
         throw e;
       }
       const signer = await webCryptoSigner(privateKey, publicKeyOfCertificate(paired.certificate));
@@ -90,6 +94,9 @@ export class Pkcs12Files {
         description,
         signer,
       });
+    }
+    if (keys.length === 0 && unsupported > 0) {
+      throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', 'The key file holds only keys the agent cannot sign with yet (GOST)');
     }
     return { keys, close: async () => {} };
   }

@@ -95,6 +95,11 @@ export const agentMessages = defineMessages({
     kk: 'Бұл файл PKCS#12 кілт файлы емес.',
     en: 'This file is not a PKCS#12 key file.',
   },
+  'error.algorithm': {
+    ru: 'Ключи ГОСТ из этого файла агент пока не умеет использовать; выберите ключ RSA.',
+    kk: 'Бұл файлдағы ГОСТ кілттерін агент әзірге пайдалана алмайды; RSA кілтін таңдаңыз.',
+    en: 'The agent cannot use the GOST keys in this file yet; choose an RSA key.',
+  },
   'error.tokenGone': {
     ru: 'Токен недоступен. Подключите его и нажмите «Обновить список ключей».',
     kk: 'Токен қолжетімсіз. Оны қосып, «Кілттер тізімін жаңарту» түймесін басыңыз.',

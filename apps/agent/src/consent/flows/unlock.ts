@@ -31,6 +31,7 @@ export async function unlockFromForm<T>(
     if (isQtError(e, 'QT_ERR_PKCS12_PASSWORD') || isQtError(e, 'QT_ERR_PIN_INCORRECT')) session.wrongSecret();
     else if (isQtError(e, 'QT_ERR_PIN_LOCKED')) session.flash = { key: 'error.pinLocked' };
     else if (isQtError(e) && BAD_FILE.has(e.code)) session.flash = { key: 'error.badFile' };
+    else if (isQtError(e, 'QT_ERR_ALGORITHM_UNSUPPORTED')) session.flash = { key: 'error.algorithm' };
     else if (isQtError(e) && TOKEN_GONE.has(e.code)) session.flash = { key: 'error.tokenGone' };
     else throw e;
     return undefined;

@@ -4,6 +4,7 @@ import { registerVerify } from './verify/index.ts';
 import { registerUp } from './up.ts';
 import { registerCa } from './ca.ts';
 import { registerAudit } from './audit.ts';
+import { registerAgent } from './agent.ts';
 
 export type ContextFactory = () => CliContext;
 
@@ -12,4 +13,5 @@ export function registerCommands(program: Command, context: ContextFactory): voi
   registerCa(program, context);
   registerVerify(program, context);
   registerAudit(program, context);
+  registerAgent(program, context);
 }

@@ -1,0 +1,74 @@
+/** `qoltanba agent`: the local signing agent on 127.0.0.1:13579, speaking NCALayer's protocol. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { commandOpener, startAgent, DEFAULT_AGENT_PORT, type TokenModuleConfig } from '@qoltanba/agent';
+import { normalizeLocale } from '@qoltanba/i18n';
+import type { ContextFactory } from './index.ts';
+import { printResult } from '../output.ts';
+
+interface AgentFlags {
+  port: string;
+  allowOrigin?: string[];
+  keyDir?: string[];
+  newKeysDir?: string;
+  pkcs11?: string[];
+  tokenStorage: string;
+  tls?: boolean;
+  open?: string;
+  locale?: string;
+  legacyKeyFiles?: boolean;
+  dataDir?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** The portal of the one-command start; any other site must be allowed explicitly. */
+const DEFAULT_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080'];
+
+export function registerAgent(program: Command, context: ContextFactory): void {
+  program
+    .command('agent')
+    .description("the local signing agent (NCALayer's protocol on 127.0.0.1:13579): web pages ask, you confirm in the agent's own page")
+    .option('--port <port>', 'port (NCALayer uses 13579)', String(DEFAULT_AGENT_PORT))
+    .option('--allow-origin <origin>', `a site allowed to use the agent, e.g. https://portal.example.kz; repeatable (default: ${DEFAULT_ORIGINS.join(', ')})`, collect)
+    .option('--key-dir <dir>', 'folder whose .p12 key files are offered; repeatable (default: ~/.qoltanba-agent/keys)', collect)
+    .option('--new-keys-dir <dir>', 'where new key files are written (default: the first --key-dir)')
+    .option('--pkcs11 <library>', 'PKCS#11 library of a token, e.g. /usr/lib/softhsm/libsofthsm2.so; repeatable', collect)
+    .option('--token-storage <name>', 'NCALayer storage name tokens appear under', 'AKKaztokenStore')
+    .option('--tls', 'also speak wss:// with a certificate generated for this installation')
+    .option('--open <command>', 'command that shows the consent page, with {url} for its address (default: the system browser)')
+    .addOption(new Option('--locale <locale>', 'language of the consent page').choices(['kk', 'ru', 'en', 'kz']))
+    .option('--legacy-key-files', "write new key files in NCA's legacy encryption (3DES/RC2) for old software")
+    .option('--data-dir <dir>', "the agent's own folder (default: $QOLTANBA_AGENT_HOME or ~/.qoltanba-agent)")
+    .action(async (flags: AgentFlags) => {
+      const ctx = context();
+      const dataDir = flags.dataDir ?? process.env.QOLTANBA_AGENT_HOME ?? join(homedir(), '.qoltanba-agent');
+      const keyDirs = flags.keyDir ?? [join(dataDir, 'keys')];
+      const tokens: TokenModuleConfig[] = (flags.pkcs11 ?? []).map((library) => ({ library, storage: flags.tokenStorage }));
+      const openConsent = flags.open ? commandOpener(flags.open.split(' ')[0]!, flags.open.split(' ').slice(1)) : undefined;
+      const agent = await startAgent({
+        port: Number(flags.port),
+        allowedOrigins: flags.allowOrigin ?? DEFAULT_ORIGINS,
+        dataDir,
+        keyDirs,
+        newKeysDir: flags.newKeysDir,
+        tokens,
+        tls: flags.tls ?? false,
+        openConsent,
+        locale: normalizeLocale(flags.locale),
+        legacyKeyFiles: flags.legacyKeyFiles,
+      });
+      printResult(ctx, { url: agent.url, secureUrl: agent.secureUrl, dataDir, keyDirs, tokens }, [
+        ['Agent', `listening on ${agent.url}${agent.secureUrl ? ` and ${agent.secureUrl}` : ''}`],
+        ['Allowed sites', (flags.allowOrigin ?? DEFAULT_ORIGINS).join(', ')],
+        ['Key files from', keyDirs.join(', ')],
+        ['Tokens', tokens.length ? tokens.map((t) => `${t.library} as ${t.storage}`).join(', ') : 'none configured (--pkcs11 <library>)'],
+        ['Stop', 'Ctrl+C'],
+      ]);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await agent.close();
+    });
+}

@@ -137,6 +137,11 @@ interface Opening {
 async function finishOpening(o: Opening): Promise<Store> {
   // Without a listener, an error on an idle client (server restart, network cut) would crash the process.
   o.pool.on('error', (e) => o.log?.warn(`database connection lost (${o.where}): ${e.message}`));
+  // pg-pool listens only on idle clients. One that dies while checked out (a transaction waiting on the
+  // signer when PostgreSQL restarts) would emit an unhandled 'error' and crash the process; with this
+  // listener its pending or next query fails instead (→ QT_ERR_STORE_UNAVAILABLE) and the pool drops it
+  // on release. Proven by api/pg-restart.test.ts.
+  o.pool.on('connect', (client) => client.on('error', (e) => o.log?.warn(`database connection lost while in use (${o.where}): ${e.message}`)));
   try {
     await o.pool.query('SELECT 1');
   } catch (e) {

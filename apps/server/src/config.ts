@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QtError } from '@qoltanba/pki';
+import type { NotifySettingsInput } from './notify/settings.ts';
 
 export const roles = ['portal', 'api', 'status', 'worker', 'signer'] as const;
 export type Role = (typeof roles)[number];
@@ -26,14 +27,17 @@ export interface ServerConfig {
   limits: { bodyBytes: number; ocspRequestBytes: number; csrBytes: number };
   crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number };
   ocsp: { validityHours: number; refreshBeforeHours: number };
+  /** Expiry reminders; defaults filled by notify/settings.ts (log-only sinks outside production). */
+  notify: NotifySettingsInput;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
   crl?: Partial<ServerConfig['crl']>;
   ocsp?: Partial<ServerConfig['ocsp']>;
+  notify?: NotifySettingsInput;
 };
 
 export function defaultConfig(home: string): ServerConfig {
@@ -50,6 +54,7 @@ export function defaultConfig(home: string): ServerConfig {
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
     crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
     ocsp: { validityHours: 24, refreshBeforeHours: 8 },
+    notify: {},
   };
 }
 
@@ -85,6 +90,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     limits: { ...base.limits, ...defined(o.limits) },
     crl: { ...base.crl, ...defined(o.crl) },
     ocsp: { ...base.ocsp, ...defined(o.ocsp) },
+    notify: { ...base.notify, ...defined(o.notify) },
   };
 }
 

@@ -123,6 +123,11 @@ export const errorCatalog = {
   QT_ERR_EMAIL_REJECTED: 'The mail server rejected the message (permanent; do not retry)',
   QT_ERR_EMAIL_UNAVAILABLE: 'The mail server is unavailable or deferred the message (transient; retry later)',
   QT_ERR_NOTIFY_CONFIG: 'The notifier transport is not configured correctly',
+  QT_ERR_REGISTRY_ROW_INVALID: 'A row of the registry file is malformed (see the line and field named)',
+  QT_ERR_REGISTRY_IIN_UNKNOWN: 'The registry file names an IIN of a person we do not know',
+  QT_ERR_REGISTRY_IMPORT_REJECTED: 'The registry file has invalid rows; nothing was imported',
+  QT_ERR_NOTIFY_MESSAGE_NOT_FOUND: 'No reminder message has this id',
+  QT_ERR_NOTIFY_NOT_RETRYABLE: 'Only a failed or undelivered reminder can be retried',
   // Local signing agent (NCALayer protocol); the agent maps these to NCALayer reply shapes in one place
   QT_ERR_AGENT_REQUEST_MALFORMED: 'The request is not a JSON object with "module" and "method"',
   QT_ERR_AGENT_MODULE_UNKNOWN: 'The agent has no such module',

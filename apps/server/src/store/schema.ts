@@ -3,6 +3,7 @@
  * triggers and the reasons behind them live there); these types must follow every migration.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { NotifyTables } from '../notify/tables.ts';
 
 /** timestamptz: read as Date, written as Date or an ISO string. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -205,7 +206,7 @@ export interface AuditHeadTable {
   hash: Bytes;
 }
 
-export interface Database {
+export interface Database extends NotifyTables {
   schema_migrations: SchemaMigrationsTable;
   cas: CasTable;
   ocsp_signers: OcspSignersTable;

@@ -1,0 +1,98 @@
+/**
+ * Kysely types of the notifier's tables (migration 0007_notify_reminders.sql, which holds the constraints
+ * and the reasons). store/schema.ts's Database extends this, so the store stays the one typed view of SQL.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type GeneratedInt8 = ColumnType<string, never, never>;
+type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export type NotifyChannel = 'sms' | 'email';
+export type NotifyLanguage = 'kk' | 'ru' | 'kk+ru';
+export type MessageState = 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
+export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'];
+
+export interface MobileRegistryTable {
+  iin: string;
+  phone: string;
+  verified: boolean;
+  /** date: `pg` reads it as a Date at local midnight; written as 'YYYY-MM-DD'. */
+  verified_on: ColumnType<Date | null, string | null | undefined, string | null>;
+  source: string;
+  import_id: string;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface NotifyPreferencesTable {
+  iin: string;
+  language: NotifyLanguage;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface NotifyScanCursorsTable {
+  channel: NotifyChannel;
+  threshold_days: number;
+  scanned_to: Timestamp;
+  scanned_to_id: Int8;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface NotifyMessagesTable {
+  id: GeneratedInt8;
+  channel: NotifyChannel;
+  iin: string;
+  threshold_days: number;
+  group_key: string;
+  expires_at: Timestamp;
+  state: ColumnType<MessageState, MessageState | undefined, MessageState>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  claimed_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  destination_masked: string | null;
+  destination_hash: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  language: NotifyLanguage | null;
+  provider_ids: string[] | null;
+  sent_at: Timestamp | null;
+  uncertain_resolution: 'receipt' | 'retried' | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  receipt_state: string | null;
+  receipt_error: string | null;
+  receipt_at: Timestamp | null;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface NotifyRemindersTable {
+  certificate_id: Int8;
+  channel: NotifyChannel;
+  threshold_days: number;
+  message_id: Int8;
+  kind: 'AUTH' | 'SIGN';
+  created_at: DefaultedTimestamp;
+}
+
+export interface NotifyReceiptsTable {
+  id: Generated<string>;
+  provider_id: string;
+  message_id: Int8 | null;
+  state: string;
+  final: boolean;
+  error_code: string | null;
+  recipient_hash: Buffer | null;
+  submitted_at: Timestamp | null;
+  done_at: Timestamp | null;
+  received_at: DefaultedTimestamp;
+}
+
+export interface NotifyTables {
+  mobile_registry: MobileRegistryTable;
+  notify_preferences: NotifyPreferencesTable;
+  notify_scan_cursors: NotifyScanCursorsTable;
+  notify_messages: NotifyMessagesTable;
+  notify_reminders: NotifyRemindersTable;
+  notify_receipts: NotifyReceiptsTable;
+}

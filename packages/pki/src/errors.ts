@@ -24,6 +24,7 @@ export const errorCatalog = {
   QT_ERR_KEY_MALFORMED: 'The public key is malformed',
   QT_ERR_KEY_EXPONENT: 'The RSA public exponent must be 65537',
   QT_ERR_KEY_MISMATCH: 'The private key does not match the certificate',
+  QT_ERR_GOST_POINT_INVALID: 'The GOST public key is not a point of its elliptic curve',
   // CSR and issuance
   QT_ERR_CSR_MALFORMED: 'The certificate request (PKCS#10) is malformed',
   QT_ERR_CSR_SIGNATURE_INVALID: 'The certificate request signature does not verify',

@@ -66,6 +66,7 @@ export const oid = {
 
   // Kazakh GOST (NCA): key and signature algorithms, hashes
   kzGost2004Key: '1.2.398.3.10.1.1.1.1',
+  kzGost2004Params: '1.2.398.3.10.1.1.1.1.1',
   kzGost2004Sign: '1.2.398.3.10.1.1.1.2',
   kzGost2015_256Key: '1.2.398.3.10.1.1.2.1',
   kzGost2015_256Sign: '1.2.398.3.10.1.1.2.3.1',
@@ -73,6 +74,7 @@ export const oid = {
   kzGost2015_512Params: '1.2.398.3.10.1.1.2.2.1',
   kzGost2015_512Sign: '1.2.398.3.10.1.1.2.3.2',
   kzGost34311_95: '1.2.398.3.10.1.3.1',
+  kzGost34311_95Params: '1.2.398.3.10.1.3.1.1.0',
   kzStreebog256: '1.2.398.3.10.1.3.2',
   kzStreebog512: '1.2.398.3.10.1.3.3',
 

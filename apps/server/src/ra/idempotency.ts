@@ -80,3 +80,14 @@ export async function completeIdempotencyKey(trx: Kysely<Database>, scope: strin
     .where('key', '=', key)
     .execute();
 }
+
+/**
+ * Forgets idempotency records past their expiry, a batch at a time (a worker calls this on a schedule;
+ * a key reused after expiry is forgotten on the spot by claimIdempotencyKey anyway). Returns how many went.
+ */
+export async function purgeExpiredIdempotencyKeys(db: Kysely<Database>, batch = 10_000): Promise<number> {
+  const result = await sql`
+    DELETE FROM idempotency_keys WHERE ctid IN (
+      SELECT ctid FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT ${batch})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

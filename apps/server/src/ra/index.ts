@@ -9,4 +9,5 @@ export { revoke, hold, releaseHold, revocationReasons, type RevocationReason, ty
 export { certificateStatus, listBySubject, type CertificateRecord } from './records.ts';
 export { statusHooksFor, noStatusHooks, type StatusHooks, type StatusServiceLike } from './hooks.ts';
 export { normalizeSerial } from './serial.ts';
+export { purgeExpiredIdempotencyKeys } from './idempotency.ts';
 export { translateDbError, isConnectionFailure } from './db-errors.ts';

@@ -8,6 +8,7 @@ import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr, opensslVerify, type OpensslCsr } from './testing/openssl.ts';
 import { issue, type IssueRequest } from './issue.ts';
 import { createRa } from './ra.ts';
+import { purgeExpiredIdempotencyKeys } from './idempotency.ts';
 
 function request(csr: OpensslCsr, over: Partial<IssueRequest> = {}): IssueRequest {
   return {
@@ -111,6 +112,23 @@ describeEachBackend('RA issuance', (ctx) => {
     const mine = await issue(fx.ra, { ...req, actor: 'operator:another' });
     assert.equal(mine.replayed, false);
     assert.notEqual(mine.certificate.serial, first.certificate.serial);
+  });
+
+  test('an expired idempotency record is purged, and its key then starts a new request', async () => {
+    const req = request(await opensslCsr());
+    const first = await issue(fx.ra, req);
+    const live = await count('idempotency_keys');
+    // As if a day had passed.
+    await ctx.store.db
+      .updateTable('idempotency_keys')
+      .set({ created_at: new Date(Date.now() - 2 * 86_400_000), expires_at: new Date(Date.now() - 86_400_000) })
+      .where('key', '=', req.idempotencyKey)
+      .execute();
+    assert.equal(await purgeExpiredIdempotencyKeys(ctx.store.db), 1);
+    assert.equal(await count('idempotency_keys'), live - 1);
+    const again = await issue(fx.ra, req);
+    assert.equal(again.replayed, false);
+    assert.notEqual(again.certificate.serial, first.certificate.serial);
   });
 
   test('a serial number collision is retried with a fresh serial and leaves one new certificate', async () => {

@@ -9,6 +9,8 @@ import { opensslCsr, opensslVerify, type OpensslCsr } from './testing/openssl.ts
 import { issue, type IssueRequest } from './issue.ts';
 import { createRa } from './ra.ts';
 import { purgeExpiredIdempotencyKeys } from './idempotency.ts';
+import { InProcessSignerProvider } from '../signer/in-process.ts';
+import { join } from 'node:path';
 
 function request(csr: OpensslCsr, over: Partial<IssueRequest> = {}): IssueRequest {
   return {
@@ -129,6 +131,17 @@ describeEachBackend('RA issuance', (ctx) => {
     const again = await issue(fx.ra, req);
     assert.equal(again.replayed, false);
     assert.notEqual(again.certificate.serial, first.certificate.serial);
+  });
+
+  test("a CA key that cannot be opened is 503 QT_ERR_CA_SIGNER_UNAVAILABLE, stores nothing, and the same key works once the key is back", async () => {
+    const broken = new InProcessSignerProvider({ soft: { dir: join(fx.home, 'keys'), passphraseEnv: 'QT_TEST_RA_NO_SUCH_PASSPHRASE' } });
+    const ra = createRa({ ...fx.ctx, signers: broken }, { hooks: fx.ra.hooks });
+    const req = request(await opensslCsr());
+    const before = await Promise.all([count('certificates'), count('idempotency_keys'), count('audit_log')]);
+    await assert.rejects(issue(ra, req), rejects('QT_ERR_CA_SIGNER_UNAVAILABLE'));
+    assert.deepEqual(await Promise.all([count('certificates'), count('idempotency_keys'), count('audit_log')]), before);
+    await broken.close();
+    assert.equal((await issue(fx.ra, req)).replayed, false);
   });
 
   test('a serial number collision is retried with a fresh serial and leaves one new certificate', async () => {

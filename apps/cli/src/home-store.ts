@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { QtError, isQtError } from '@qoltanba/pki';
-import { migrate, openDatabase, type Store } from '@qoltanba/server';
+import { migrate, openDatabase, operatorContext, type OperatorContext, type Store } from '@qoltanba/server';
 import type { CliContext } from './context.ts';
 
 export async function withHomeStore<T>(ctx: CliContext, fn: (store: Store) => Promise<T>): Promise<T> {
@@ -28,4 +28,16 @@ export async function withHomeStore<T>(ctx: CliContext, fn: (store: Store) => Pr
   } finally {
     await store.close();
   }
+}
+
+/** The store plus the server's services (RA, status) with CA keys opened in this process. */
+export async function withOperator<T>(ctx: CliContext, fn: (op: OperatorContext) => Promise<T>, options: { testMode?: boolean } = {}): Promise<T> {
+  return withHomeStore(ctx, async (store) => {
+    const op = operatorContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode });
+    try {
+      return await fn(op);
+    } finally {
+      await op.close();
+    }
+  });
 }

@@ -5,6 +5,9 @@ import { registerUp } from './up.ts';
 import { registerCa } from './ca.ts';
 import { registerAudit } from './audit.ts';
 import { registerAgent } from './agent.ts';
+import { registerCertificates } from './certificates.ts';
+import { registerCrl } from './crl.ts';
+import { registerToken } from './token.ts';
 
 export type ContextFactory = () => CliContext;
 
@@ -14,4 +17,7 @@ export function registerCommands(program: Command, context: ContextFactory): voi
   registerVerify(program, context);
   registerAudit(program, context);
   registerAgent(program, context);
+  registerCertificates(program, context);
+  registerCrl(program, context);
+  registerToken(program, context);
 }

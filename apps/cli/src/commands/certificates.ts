@@ -1,0 +1,143 @@
+/**
+ * Operator commands on certificates: `issue` (from a PKCS#10 CSR, prints the certificate PEM), `revoke`,
+ * `hold`, `release` and `status`. They call the same RA service as the API and the portal, so every change
+ * is one audited transaction and shows in OCSP at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { QtError, profileNames } from '@qoltanba/pki';
+import { certificateStatus, hold, issue, releaseHold, revoke, revocationReasons, type CertificateRecord, type OperatorContext, type RevocationReason } from '@qoltanba/server';
+import type { ContextFactory } from './index.ts';
+import { printResult, type Row } from '../output.ts';
+import { withOperator } from '../home-store.ts';
+
+const OPERATOR = 'operator:cli';
+
+interface IssueFlags {
+  csr: string;
+  profile: string;
+  iin: string;
+  name: string;
+  organization?: string;
+  bin?: string;
+  email?: string;
+  storage: 'file' | 'token';
+  ca?: string;
+  identification: 'in-person' | 'remote';
+  idempotencyKey?: string;
+  testNumbers?: boolean;
+}
+
+/** "SURNAME NAME [PATRONYMIC]" as NCA writes CN plus G. */
+function splitName(full: string): { surname: string; name: string; patronymic?: string } {
+  const parts = full.trim().split(/\s+/);
+  if (parts.length < 2) throw new QtError('QT_ERR_SUBJECT_INVALID', '--name needs at least a surname and a first name, e.g. "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"');
+  const [surname, name, ...rest] = parts as [string, string, ...string[]];
+  return rest.length ? { surname, name, patronymic: rest.join(' ') } : { surname, name };
+}
+
+function recordRows(r: CertificateRecord): Row[] {
+  return [
+    ['Serial', r.serial],
+    ['CA', r.ca],
+    ['Kind', `${r.kind} (${r.profile})`],
+    ['Subject', r.subject],
+    ['IIN', r.iin],
+    ['BIN', r.bin],
+    ['Status', r.status + (r.revocationReason ? ` (${r.revocationReason}${r.revokedAt ? ` since ${r.revokedAt.toISOString()}` : ''})` : '')],
+    ['Valid', `${r.notBefore.toISOString()} … ${r.notAfter.toISOString()}`],
+    ['Storage', r.storage],
+  ];
+}
+
+export function registerCertificates(program: Command, context: ContextFactory): void {
+  program
+    .command('issue')
+    .description('issue a certificate from a PKCS#10 request; the subject comes from these options, never from the CSR; prints the PEM')
+    .requiredOption('--csr <file>', 'the PKCS#10 request (PEM or DER)')
+    .addOption(new Option('--profile <profile>', 'certificate profile').choices([...profileNames].filter((p) => !['root-ca', 'issuing-ca', 'ocsp-signing'].includes(p))).makeOptionMandatory())
+    .requiredOption('--iin <iin>', "the holder's IIN (12 digits)")
+    .requiredOption('--name <name>', 'SURNAME NAME [PATRONYMIC], as in the identity document')
+    .option('--organization <name>', 'organisation (legal-entity profiles)')
+    .option('--bin <bin>', "the organisation's BIN (legal-entity profiles)")
+    .option('--email <address>', 'e-mail for subjectAltName')
+    .addOption(new Option('--storage <where>', 'where the key lives: file (1 year) or token (3 years)').choices(['file', 'token']).default('file'))
+    .addOption(new Option('--identification <how>', 'how the holder was identified').choices(['in-person', 'remote']).default('in-person'))
+    .option('--ca <name>', 'issuing CA (default: the active one)')
+    .option('--idempotency-key <key>', 'repeat a request safely: the same key returns the same certificate')
+    .option('--test-numbers', "accept NCA's test IINs/BINs that fail the check digit (never in production)")
+    .action(async (flags: IssueFlags) => {
+      const ctx = context();
+      let csr: Uint8Array;
+      try {
+        csr = new Uint8Array(readFileSync(flags.csr));
+      } catch {
+        throw new QtError('QT_ERR_INPUT_INVALID', `No such file: ${flags.csr}`);
+      }
+      const result = await withOperator(
+        ctx,
+        (op) =>
+          issue(op.ra, {
+            ca: flags.ca,
+            csr,
+            profile: flags.profile,
+            subject: { ...splitName(flags.name), iin: flags.iin, organization: flags.organization, bin: flags.bin },
+            email: flags.email,
+            storage: flags.storage,
+            identification: flags.identification,
+            idempotencyKey: flags.idempotencyKey ?? randomUUID(),
+            actor: OPERATOR,
+          }),
+        { testMode: flags.testNumbers },
+      );
+      const c = result.certificate;
+      if (ctx.json) printResult(ctx, { ...c, replayed: result.replayed }, []);
+      else ctx.out.write(c.pem);
+    });
+
+  const change = (name: 'revoke' | 'hold' | 'release', description: string) => {
+    const cmd = program.command(name).description(description).argument('<serial>', 'certificate serial (hex)').option('--ca <name>', 'issuing CA (default: the one that issued this serial)');
+    if (name === 'revoke') cmd.addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices([...revocationReasons]).default('unspecified'));
+    if (name !== 'release') cmd.option('--invalidity-date <time>', 'when the key is known or suspected to have been compromised');
+    cmd.action(async (serial: string, flags: { ca?: string; reason?: RevocationReason; invalidityDate?: string }) => {
+      const ctx = context();
+      const invalidityDate = flags.invalidityDate ? new Date(flags.invalidityDate) : undefined;
+      if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new QtError('QT_ERR_INPUT_INVALID', '--invalidity-date must be a date');
+      const result = await withOperator(ctx, async (op) => {
+        const ca = flags.ca ?? (await caOfSerial(op, serial));
+        const request = { ca, serial, actor: OPERATOR, invalidityDate };
+        return name === 'revoke' ? revoke(op.ra, { ...request, reason: flags.reason! }) : name === 'hold' ? hold(op.ra, request) : releaseHold(op.ra, request);
+      });
+      printResult(ctx, result, [['Changed', result.changed ? 'yes' : 'no (already so)'], ...recordRows(result.certificate), ['Also revoked', result.alsoRevoked?.length ? result.alsoRevoked.join(', ') : undefined]]);
+    });
+  };
+  change('revoke', 'revoke a certificate (final); shows in OCSP at once and in the next CRL');
+  change('hold', 'suspend a certificate (certificateHold) until released');
+  change('release', 'lift a hold: the certificate is good again');
+
+  program
+    .command('status')
+    .description('the registry status of a certificate: good, on hold or revoked (with reason and time)')
+    .argument('<serial>', 'certificate serial (hex)')
+    .option('--ca <name>', 'issuing CA (default: the one that issued this serial)')
+    .action(async (serial: string, flags: { ca?: string }) => {
+      const ctx = context();
+      const record = await withOperator(ctx, async (op) => certificateStatus(op.ra, flags.ca ?? (await caOfSerial(op, serial)), serial));
+      printResult(ctx, record, recordRows(record));
+    });
+}
+
+/** The CA that issued this serial (serials are random, so one match is expected; several need --ca). */
+async function caOfSerial(op: OperatorContext, serial: string): Promise<string> {
+  const normalized = serial.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+/, '');
+  const rows = await op.ctx.store.db
+    .selectFrom('certificates')
+    .innerJoin('cas', 'cas.id', 'certificates.ca_id')
+    .select('cas.name')
+    .where('certificates.serial', '=', normalized)
+    .execute();
+  if (rows.length === 0) throw new QtError('QT_ERR_CERT_NOT_FOUND', `No certificate with serial ${serial}`);
+  if (rows.length > 1) throw new QtError('QT_ERR_INPUT_INVALID', `Serial ${serial} exists at several CAs (${rows.map((r) => r.name).join(', ')}); pass --ca`);
+  return rows[0]!.name;
+}

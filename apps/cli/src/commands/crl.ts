@@ -1,0 +1,38 @@
+/** `qoltanba crl`: make a full (or delta) CRL now for an issuing CA, publish it, and optionally write the DER. */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { QtError } from '@qoltanba/pki';
+import type { ContextFactory } from './index.ts';
+import { printResult } from '../output.ts';
+import { withOperator } from '../home-store.ts';
+
+export function registerCrl(program: Command, context: ContextFactory): void {
+  program
+    .command('crl')
+    .description('generate and publish a CRL now (full by default) for an issuing CA')
+    .option('--ca <name>', 'issuing CA (default: every active issuing CA)')
+    .option('--delta', 'a delta CRL against the latest full one')
+    .option('--out <file>', 'also write the DER here (with one CA)')
+    .action(async (flags: { ca?: string; delta?: boolean; out?: string }) => {
+      const ctx = context();
+      const made = await withOperator(ctx, async (op) => {
+        const cas = await op.ctx.store.db.selectFrom('cas').select(['id', 'name']).where('kind', '=', 'issuing').where('status', '=', 'active').orderBy('id').execute();
+        const chosen = flags.ca ? cas.filter((c) => c.name === flags.ca) : cas;
+        if (chosen.length === 0) throw new QtError('QT_ERR_NOT_FOUND', flags.ca ? `No active issuing CA named ${flags.ca}` : 'No active issuing CA: run `qoltanba ca init`');
+        if (flags.out && chosen.length > 1) throw new QtError('QT_ERR_INPUT_INVALID', '--out needs --ca when there are several issuing CAs');
+        const out = [];
+        for (const ca of chosen) {
+          const crl = await op.status.generateCrl(ca.id, flags.delta ? 'delta' : 'full');
+          if (!crl) throw new QtError('QT_ERR_INPUT_INVALID', `No delta CRL for ${ca.name}: there is no full CRL to be a delta of yet; make a full one first`);
+          if (flags.out) writeFileSync(flags.out, (await op.status.crls.get(ca.id, ca.name, crl.kind)).der);
+          out.push({ ca: ca.name, ...crl });
+        }
+        return out;
+      });
+      const rows = made.flatMap((c) => [
+        [`CRL ${c.ca}`, `number ${c.crlNumber}${c.kind === 'delta' ? ` (delta of ${c.baseCrlNumber})` : ''}, ${c.entries} entries, next update ${c.nextUpdate.toISOString()}`] as [string, string],
+      ]);
+      if (flags.out) rows.push(['Written to', flags.out]);
+      printResult(ctx, made, rows);
+    });
+}

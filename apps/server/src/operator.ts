@@ -1,0 +1,38 @@
+/**
+ * A ServerContext for an operator command on this machine (`qoltanba issue`, `revoke`, `crl`, …): the same
+ * store, signer and services the server uses, without HTTP. The CA keys are opened in-process, so this runs
+ * where the signer runs (with the passphrase), like the server's one-process start.
+ */
+import type { Store } from './store/index.ts';
+import type { ServerContext } from './context.ts';
+import { silentLogger } from './context.ts';
+import { loadServerConfig, type ServerConfigOverrides } from './config.ts';
+import { InProcessSignerProvider } from './signer/in-process.ts';
+import { resolvePassphrase } from './secrets.ts';
+import { createStatusService, type StatusService } from './status/index.ts';
+import { createRa, statusHooksFor, type Ra } from './ra/index.ts';
+
+export interface OperatorContext {
+  ctx: ServerContext;
+  status: StatusService;
+  ra: Ra;
+  close(): Promise<void>;
+}
+
+export function operatorContext(options: { home: string; store: Store; overrides?: ServerConfigOverrides; testMode?: boolean }): OperatorContext {
+  const config = loadServerConfig({ home: options.home, overrides: options.overrides });
+  const passphrase = resolvePassphrase(config.home, process.env, config.keys.passphraseFile, config.keys.passphraseEnv);
+  const signers = new InProcessSignerProvider({ soft: { dir: config.keys.softDir, passphraseFile: passphrase.passphraseFile, passphraseEnv: passphrase.passphraseEnv } });
+  const ctx: ServerContext = { config, store: options.store, signers, log: silentLogger, now: () => new Date() };
+  const status = createStatusService(ctx);
+  const ra = createRa(ctx, { hooks: statusHooksFor(status), testMode: options.testMode });
+  return {
+    ctx,
+    status,
+    ra,
+    close: async () => {
+      await status.stop();
+      await signers.close();
+    },
+  };
+}

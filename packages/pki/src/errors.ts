@@ -155,6 +155,20 @@ export const errorCatalog = {
   QT_ERR_STORE_MIGRATION_FAILED: 'A migration failed and was rolled back',
   QT_ERR_AUDIT_SECRET_REFUSED: 'Secrets must never be written to the audit log',
   QT_ERR_AUDIT_ENTRY_INVALID: 'The audit entry is not valid',
+  // Citizen portal (sessions, signed challenges, one-time codes, the re-issuance wizard)
+  QT_ERR_SESSION_REQUIRED: 'Sign in to the personal account first',
+  QT_ERR_SESSION_EXPIRED: 'The session has ended (inactivity or its maximum length); sign in again',
+  QT_ERR_CSRF: 'The form is outdated or was sent from another site; reload the page and try again',
+  QT_ERR_CHALLENGE_INVALID: 'The request to sign is unknown, expired or already used; start again',
+  QT_ERR_SIGNER_NOT_ALLOWED: 'The signature was made with a key of another person',
+  QT_ERR_OTP_INVALID: 'The one-time code is wrong',
+  QT_ERR_OTP_EXPIRED: 'The one-time code has expired; ask for a new one',
+  QT_ERR_OTP_ATTEMPTS: 'The one-time code was entered wrongly too many times',
+  QT_ERR_OTP_SEND_LIMIT: 'No more one-time codes can be sent for now',
+  QT_ERR_PHONE_NOT_REGISTERED: 'No phone number is registered for this IIN in the mobile citizens database',
+  QT_ERR_APPLICATION_STATE: 'The application is not at this step (it moved on, or it is closed)',
+  QT_ERR_APPLICATION_LIMIT: 'Too many applications in a short time; try again later',
+  QT_ERR_REISSUE_NOT_ALLOWED: 'Re-issuance needs a valid, unrevoked current certificate',
 } as const;
 
 export type QtErrorCode = keyof typeof errorCatalog;

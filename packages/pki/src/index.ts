@@ -1,12 +1,13 @@
 /**
  * @qoltanba/pki — pure PKI for Kazakhstan's national profile: names, IIN/BIN, profiles, certificates,
- * CSRs, CRLs, OCSP, CMS/CAdES, XMLDSig, PKCS#12 and path validation. No I/O; crypto comes in as WebCrypto.
+ * CSRs, CRLs, OCSP, CMS/CAdES, XMLDSig, PKCS#12, path validation and NCA's GOST algorithms. No I/O; crypto comes in as WebCrypto.
  */
 import 'reflect-metadata';
 export * from './errors.ts';
 export * from './oids.ts';
 export * from './encoding.ts';
 export * from './crypto/index.ts';
+export * from './gost/index.ts';
 export * from './iin/index.ts';
 export * from './names/index.ts';
 export * from './profiles/index.ts';

@@ -32,10 +32,16 @@ test('a CRL checked against another CA is QT_ERR_CRL_ISSUER_MISMATCH, not a bare
   await assert.rejects(verifyCrl(rsaCrl(), readFixture(...prod2018.ncaRsa)), (e) => isQtError(e, 'QT_ERR_CRL_ISSUER_MISMATCH'));
 });
 
-test('a GOST CRL answers QT_ERR_ALGORITHM_UNSUPPORTED until GOST is registered', async () => {
-  await assert.rejects(verifyCrl(readFixture(...nca.gostCrl), readFixture(...nca.gostCa)), (e) =>
-    isQtError(e, 'QT_ERR_ALGORITHM_UNSUPPORTED'),
-  );
+test('the NCA GOST CRLs (GOST 34.310-2004, 31 entries; GOST 34.10-2015 512, 6 entries) verify against their CAs', async () => {
+  const gost = await verifyCrl(readFixture(...nca.gostCrl), readFixture(...nca.gostCa));
+  assert.equal(gost.entryCount, 31);
+  const gost2022 = await verifyCrl(readFixture(...nca.gost2022Crl), readFixture(...nca.gost2015Ca), { at: new Date('2022-09-01T00:00:00Z') });
+  assert.equal(gost2022.entryCount, 6);
+  for (const [crl, ca] of [[nca.gostCrl, nca.gostCa], [nca.gost2022Crl, nca.gost2015Ca]] as const) {
+    const flipped = readFixture(...crl).slice();
+    flipped[flipped.length - 7]! ^= 0x01; // inside the signature value
+    await assert.rejects(verifyCrl(flipped, readFixture(...ca)), (e) => isQtError(e, 'QT_ERR_SIGNATURE_INVALID'));
+  }
 });
 
 test('a malformed issuer certificate is QT_ERR_CERT_MALFORMED', async () => {

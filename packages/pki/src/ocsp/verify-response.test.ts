@@ -49,16 +49,23 @@ test('a flipped byte in the signed response data is QT_ERR_SIGNATURE_INVALID', a
   await assert.rejects(verifyOcspResponse(der, { issuer: rsaCa(), at: producedAt }), (e) => isQtError(e, 'QT_ERR_SIGNATURE_INVALID'));
 });
 
-test('GOST-signed NCA responses answer QT_ERR_ALGORITHM_UNSUPPORTED until GOST is registered', async () => {
+test('the GOST-signed NCA responses (2004 and 2015-512) verify through their delegated GOST responders', async () => {
   const cases = [
-    [nca.ocspCeoSign2004Revoked, nca.gostCa],
-    [nca.ocspCeo2015Revoked, nca.gost2015Ca],
-    [nca.ocspIndividual2015, nca.gost2015Ca],
+    [nca.ocspCeoSign2004Revoked, nca.gostCa, '12E3E7B9966D09EB9CDA64251457E815C2A8DDED'],
+    [nca.ocspCeo2015Revoked, nca.gost2015Ca, '3A90343E720594C55204B19CB9A402422EF0E622'],
+    [nca.ocspIndividual2015, nca.gost2015Ca, '0FF06211DC82BEB00253FFA000F1DE84ABEF454F'],
   ] as const;
-  for (const [response, ca] of cases) {
-    await assert.rejects(
-      verifyOcspResponse(readFixture(...response), { issuer: readFixture(...ca), at: new Date('2022-09-02T17:00:00Z') }),
-      (e) => isQtError(e, 'QT_ERR_ALGORITHM_UNSUPPORTED'),
+  for (const [response, ca, serial] of cases) {
+    const verdict = await verifyOcspResponse(readFixture(...response), { issuer: readFixture(...ca), at: new Date('2022-09-02T17:00:00Z') });
+    assert.equal(verdict.responder.delegated, true, response.join('/'));
+    assert.equal(verdict.responses[0]?.certId.serial, serial);
+    assert.equal(verdict.responses[0]?.status, 'revoked');
+    // The same bytes with one bit of the signed data changed no longer verify.
+    const der = readFixture(...response).slice();
+    const at = Buffer.from(der).indexOf(Buffer.from(serial, 'hex'));
+    der[at + 3]! ^= 0x01;
+    await assert.rejects(verifyOcspResponse(der, { issuer: readFixture(...ca), at: new Date('2022-09-02T17:00:00Z') }), (e) =>
+      isQtError(e, 'QT_ERR_SIGNATURE_INVALID'),
     );
   }
 });

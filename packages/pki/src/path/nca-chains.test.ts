@@ -114,11 +114,15 @@ test('a certificate absent from the NCA CRL is good inside its window; before th
   assert.match(early.openssl.output, /CRL is not yet valid/);
 });
 
-test('a GOST chain answers QT_ERR_ALGORITHM_UNSUPPORTED until GOST is registered', async () => {
-  const verdict = await validatePath({ leaf: readFixture(...nca.ceoGostCert), trustAnchors: [readFixture(...nca.gostCa)], at: TEST_CA_TIME });
-  assert.equal(verdict.ok, false);
-  assert.equal(verdict.error?.code, 'QT_ERR_ALGORITHM_UNSUPPORTED');
-  assert.equal(verdict.chain.length, 2);
+test('GOST chains validate: the 2004 CEO certificate under its test CA, the 2018 production GOST CA under its root', async () => {
+  const ceo = await validatePath({ leaf: readFixture(...nca.ceoGostCert), trustAnchors: [readFixture(...nca.gostCa)], at: TEST_CA_TIME });
+  assert.equal(ceo.ok, true, ceo.error?.message);
+  assert.equal(ceo.chain.length, 2);
+  const prod = await validatePath({ leaf: readFixture(...prod2018.ncaGost), trustAnchors: [readFixture(...prod2018.rootGost)], at: PROD_2018_TIME });
+  assert.equal(prod.ok, true, prod.error?.message);
+  // The GOST CEO certificate does not chain to the RSA CA, and a GOST CA does not sign RSA certificates.
+  const wrong = await validatePath({ leaf: readFixture(...nca.ceoGostCert), trustAnchors: [readFixture(...nca.rsaCa)], at: TEST_CA_TIME });
+  assert.equal(wrong.ok, false);
 });
 
 test('unreadable inputs give their own codes in the verdict instead of throwing', async () => {

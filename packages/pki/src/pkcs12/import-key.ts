@@ -1,7 +1,7 @@
 /**
- * Turns the private key of a key file into a WebCrypto key that `webCryptoSigner` can use. RSA and
- * ECDSA (P-256/P-384) only: WebCrypto has no GOST, so GOST keys open (readPkcs12 keeps their raw
- * PKCS#8) but cannot be imported here; the GOST issue builds its signer from that PKCS#8 instead.
+ * Turns the private key of a key file into something that signs. RSA and ECDSA (P-256/P-384) become
+ * WebCrypto keys for `webCryptoSigner`; WebCrypto has no GOST, so NCA's GOST keys get the pki GOST
+ * signer over their PKCS#8 instead (`signerForPkcs12Key` picks the right one).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECParameters } from '@peculiar/asn1-ecc';
@@ -10,7 +10,9 @@ import { Certificate } from '@peculiar/asn1-x509';
 import { QtError } from '../errors.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid, oidNames } from '../oids.ts';
-import { getCrypto, type HashName } from '../crypto/index.ts';
+import { getCrypto, webCryptoSigner, type HashName, type Signer } from '../crypto/index.ts';
+import { kzGostByKeyOid } from '../gost/kz-algorithms.ts';
+import { gostSigner } from '../gost/signer.ts';
 import { pairKeyWithCertificate, type KeyWithCertificate } from './key-pairing.ts';
 import { readPkcs12, type Pkcs12Key, type ReadPkcs12Options } from './read.ts';
 
@@ -34,8 +36,8 @@ function webCryptoAlgorithm(key: Pick<Pkcs12Key, 'pkcs8' | 'algorithmOid'>, hash
     throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `EC keys on curve ${curveOid ?? '(unnamed)'} cannot be used for signing`);
   }
   const name = oidNames[key.algorithmOid] ?? key.algorithmOid;
-  const later = key.algorithmOid.startsWith('1.2.398.3.10.') ? ' yet: the key file opens, but signing with GOST keys is not supported' : '';
-  throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `${name} keys cannot be imported${later}`, { oid: key.algorithmOid });
+  const gost = kzGostByKeyOid(key.algorithmOid) ? ' into WebCrypto (it has no GOST); sign with signerForPkcs12Key instead' : '';
+  throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `${name} keys cannot be imported${gost}`, { oid: key.algorithmOid });
 }
 
 /** A signing CryptoKey from a key file's PKCS#8 (RSA or ECDSA). */
@@ -48,10 +50,27 @@ export async function importPrivateKey(key: Pick<Pkcs12Key, 'pkcs8' | 'algorithm
   }
 }
 
+/**
+ * A Signer for a key file's private key and its certificate's public key: WebCrypto for RSA/ECDSA,
+ * the GOST signer for NCA's GOST keys (which also checks that the key belongs to the certificate).
+ */
+export async function signerForPkcs12Key(
+  key: Pick<Pkcs12Key, 'pkcs8' | 'algorithmOid'>,
+  publicKey: Uint8Array,
+  options: ImportKeyOptions = {},
+): Promise<Signer> {
+  if (kzGostByKeyOid(key.algorithmOid)) return gostSigner(key.pkcs8, { publicKey });
+  const privateKey = await importPrivateKey(key, options);
+  return webCryptoSigner(privateKey, publicKey, { crypto: options.crypto ?? getCrypto(), hash: options.hash });
+}
+
 export interface ImportedPkcs12Key extends KeyWithCertificate {
-  privateKey: CryptoKey;
+  /** The WebCrypto key for RSA/ECDSA; undefined for GOST keys, which WebCrypto cannot hold (use `signer`). */
+  privateKey: CryptoKey | undefined;
   /** DER SubjectPublicKeyInfo of the certificate, ready for `webCryptoSigner(privateKey, publicKey)`. */
   publicKey: Bytes;
+  /** Signs with the key: WebCrypto or GOST, whichever the key is. */
+  signer: Signer;
 }
 
 /** Opens a key file, pairs its key with its certificate and imports the key for signing. */
@@ -61,7 +80,12 @@ export async function importPkcs12Key(
   options: ImportKeyOptions & ReadPkcs12Options & { keyIndex?: number } = {},
 ): Promise<ImportedPkcs12Key> {
   const paired = pairKeyWithCertificate(await readPkcs12(der, password, options), options.keyIndex);
-  const privateKey = await importPrivateKey(paired.key, options);
   const spki = AsnConvert.parse(toArrayBuffer(paired.certificate), Certificate).tbsCertificate.subjectPublicKeyInfo;
-  return { ...paired, privateKey, publicKey: new Uint8Array(AsnConvert.serialize(spki)) };
+  const publicKey = new Uint8Array(AsnConvert.serialize(spki));
+  if (kzGostByKeyOid(paired.key.algorithmOid)) {
+    return { ...paired, privateKey: undefined, publicKey, signer: gostSigner(paired.key.pkcs8, { publicKey }) };
+  }
+  const privateKey = await importPrivateKey(paired.key, options);
+  const signer = await webCryptoSigner(privateKey, publicKey, { crypto: options.crypto ?? getCrypto(), hash: options.hash });
+  return { ...paired, privateKey, publicKey, signer };
 }

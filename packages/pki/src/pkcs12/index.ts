@@ -4,7 +4,7 @@ export { writePkcs12, DEFAULT_PKCS12_ITERATIONS, MIN_PKCS12_ITERATIONS } from '.
 export type { WritePkcs12Options } from './write.ts';
 export { pairKeyWithCertificate, privateKeyMatchesCertificate, orderChain } from './key-pairing.ts';
 export type { KeyWithCertificate } from './key-pairing.ts';
-export { importPkcs12Key, importPrivateKey } from './import-key.ts';
+export { importPkcs12Key, importPrivateKey, signerForPkcs12Key } from './import-key.ts';
 export type { ImportedPkcs12Key, ImportKeyOptions } from './import-key.ts';
 export { keyFileName } from './file-name.ts';
 export type { KeyFileKind } from './file-name.ts';

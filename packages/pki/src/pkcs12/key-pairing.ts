@@ -11,6 +11,8 @@ import { Certificate } from '@peculiar/asn1-x509';
 import { QtError } from '../errors.ts';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
+import { kzGostByKeyOid } from '../gost/kz-algorithms.ts';
+import { gostPrivateKeyMatches } from '../gost/signer.ts';
 import type { Pkcs12Contents, Pkcs12Key } from './read.ts';
 
 function parseOr<T>(data: ArrayBuffer | Uint8Array, type: new () => T, code: 'QT_ERR_KEY_MALFORMED' | 'QT_ERR_CERT_MALFORMED', what: string): T {
@@ -30,8 +32,8 @@ function unsignedInteger(bytes: ArrayBuffer): Uint8Array {
 
 /**
  * Whether the private key (DER PKCS#8) belongs to the certificate: true/false, or `undefined` when the
- * private key does not carry enough to tell (GOST: the public point has to be computed; EC without
- * its optional public key).
+ * private key does not carry enough to tell (EC without its optional public key, a GOST curve we do not
+ * know). GOST keys carry only d, so their public point is computed (one scalar multiplication).
  */
 export function privateKeyMatchesCertificate(pkcs8: Uint8Array, certificate: Uint8Array): boolean | undefined {
   const info = parseOr(pkcs8, PrivateKeyInfo, 'QT_ERR_KEY_MALFORMED', 'private key (PKCS#8)');
@@ -49,6 +51,14 @@ export function privateKeyMatchesCertificate(pkcs8: Uint8Array, certificate: Uin
   if (keyOid === oid.ecPublicKey) {
     const priv = parseOr(info.privateKey.buffer, ECPrivateKey, 'QT_ERR_KEY_MALFORMED', 'EC private key');
     return priv.publicKey ? bytesEqual(new Uint8Array(priv.publicKey), new Uint8Array(spki.subjectPublicKey)) : undefined;
+  }
+  if (kzGostByKeyOid(keyOid)) {
+    try {
+      return gostPrivateKeyMatches(pkcs8, new Uint8Array(AsnConvert.serialize(spki)));
+    } catch (e) {
+      if (e instanceof QtError && e.code === 'QT_ERR_ALGORITHM_UNSUPPORTED') return undefined;
+      throw e;
+    }
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * XMLDSig algorithm URIs mapped onto the OIDs of the shared registries, so a signature method is
- * verified by `verifySignature` and a digest computed by `digestByOid` — GOST URIs (Kalkan's) plug in
- * later with `registerXmlSignatureMethod` / `registerXmlDigestMethod`, no change here.
+ * verified by `verifySignature` and a digest computed by `digestByOid`; the GOST URIs (Kalkan's) are
+ * rows like any other.
  */
 import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
@@ -96,3 +96,18 @@ registerXmlDigestMethod('http://www.w3.org/2000/09/xmldsig#sha1', oid.sha1);
 registerXmlDigestMethod('http://www.w3.org/2001/04/xmlenc#sha256', oid.sha256);
 registerXmlDigestMethod('http://www.w3.org/2001/04/xmldsig-more#sha384', oid.sha384);
 registerXmlDigestMethod('http://www.w3.org/2001/04/xmlenc#sha512', oid.sha512);
+
+// NCA/Kalkan GOST URIs. The SignatureValue holds exactly the bytes NCA puts into certificates (r‖s,
+// little-endian each) and the DigestValue the digest in memory order — checked on an XML document
+// signed by Kalkan with a 2015 test key, which verifies with these rows unchanged.
+const KZ_GOST_NS = 'urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:';
+for (const [uri, sigOid] of [
+  [`${KZ_GOST_NS}gostr34102015-gostr34112015-512`, oid.kzGost2015_512Sign],
+  [`${KZ_GOST_NS}gostr34102015-gostr34112015-256`, oid.kzGost2015_256Sign],
+  ['http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311', oid.kzGost2004Sign],
+] as const) {
+  registerXmlSignatureMethod({ uri, oid: sigOid, toRegistry: same, fromSigner: same });
+}
+registerXmlDigestMethod(`${KZ_GOST_NS}gostr34112015-512`, oid.kzStreebog512);
+registerXmlDigestMethod(`${KZ_GOST_NS}gostr34112015-256`, oid.kzStreebog256);
+registerXmlDigestMethod('http://www.w3.org/2001/04/xmldsig-more#gost34311', oid.kzGost34311_95);

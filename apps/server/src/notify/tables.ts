@@ -34,6 +34,7 @@ export interface NotifyPreferencesTable {
 export interface NotifyScanCursorsTable {
   channel: NotifyChannel;
   threshold_days: number;
+  window_end: Timestamp;
   scanned_to: Timestamp;
   scanned_to_id: Int8;
   updated_at: DefaultedTimestamp;

@@ -31,7 +31,7 @@ export async function insertCa(db: Kysely<Database>, name = `ca-${randomBytes(3)
     .insertInto('cas')
     .values({
       name,
-      kind: 'issuing',
+      kind: 'root', // a root needs no parent; the scan never looks at the CA
       subject_dn: `CN=${name}`,
       certificate: randomBytes(64),
       subject_key_id: randomBytes(20),

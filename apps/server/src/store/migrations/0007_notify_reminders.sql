@@ -26,13 +26,15 @@ CREATE TABLE notify_preferences (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- How far the scan has looked, per channel and threshold: every live certificate with
--- (not_after, id) <= (scanned_to, scanned_to_id) has been considered. An optimisation only: the unique
--- reminder key below is what makes a second look harmless. The row is locked for each page, which
--- serialises scans on several nodes.
+-- How far today's scan has looked, per channel and threshold: every live certificate with
+-- (not_after, id) <= (scanned_to, scanned_to_id) and below window_end (the day's bound) has been
+-- considered. When the day changes the whole window is looked at again, which catches certificates that
+-- entered it behind the cursor (released from hold). An optimisation only: the unique reminder key below
+-- is what makes a second look harmless. The row is locked for each page, serialising scans on all nodes.
 CREATE TABLE notify_scan_cursors (
   channel        text NOT NULL CHECK (channel IN ('sms', 'email')),
   threshold_days integer NOT NULL CHECK (threshold_days >= 0),
+  window_end     timestamptz NOT NULL,
   scanned_to     timestamptz NOT NULL,
   scanned_to_id  bigint NOT NULL,
   updated_at     timestamptz NOT NULL DEFAULT now(),

@@ -1,0 +1,153 @@
+/**
+ * The notifier: scan → outbox → delivery, and the schedule that drives it.
+ *
+ * pg-boss (both backends) runs the scan as a cron job every minute on one node at a time (a "stately"
+ * queue), and each scan transaction that creates messages also sends a delivery job, so delivery starts
+ * when the messages commit, on whichever worker node takes it. Retries and lapsed leases need no job: a
+ * short timer on every worker node claims what is due (claims skip rows another node holds). The outbox
+ * table, not pg-boss, is the truth about each reminder — pg-boss only says "look now".
+ * Work in one process is serialised, so a slow SMSC never piles up overlapping passes.
+ */
+import type { Kysely } from 'kysely';
+import type PgBoss from 'pg-boss';
+import type { Database } from '../store/schema.ts';
+import type { NotifyLog } from './log.ts';
+import type { Mailer } from './mail/mailer.ts';
+import { deliverDue, type DeliveryResult } from './outbox/deliver.ts';
+import { resolveLapsedLeases, type LapsedResult } from './outbox/lapsed.ts';
+import { recordReceipt } from './outbox/receipts.ts';
+import { DatabaseMobileRegistry, type MobileRegistry } from './registry/mobile-registry.ts';
+import { scanDueReminders, type ScanResult } from './schedule/scan.ts';
+import type { NotifySettings } from './settings.ts';
+import { hasReceipts, type SmsGateway } from './sms/gateway.ts';
+
+export const SCAN_QUEUE = 'qoltanba-notify-scan';
+export const DELIVER_QUEUE = 'qoltanba-notify-deliver';
+
+export interface NotifierOptions {
+  readonly db: Kysely<Database>;
+  readonly settings: NotifySettings;
+  readonly sms: SmsGateway | undefined;
+  readonly mail: Mailer | undefined;
+  readonly registry?: MobileRegistry;
+  readonly log: NotifyLog;
+  readonly clock?: () => Date;
+}
+
+export interface PassResult {
+  readonly scan: { sms: ScanResult; email: ScanResult } | undefined;
+  readonly lapsed: LapsedResult;
+  readonly delivery: DeliveryResult;
+}
+
+export interface ScheduleOptions {
+  /** How often each worker node looks for due retries and lapsed leases (default 5 s). */
+  readonly pollSeconds?: number;
+  /** pg-boss polling for the wake-up job (default 2 s). */
+  readonly bossPollingSeconds?: number;
+}
+
+export class Notifier {
+  readonly #o: NotifierOptions;
+  readonly #registry: MobileRegistry;
+  readonly #clock: () => Date;
+  readonly #receipts = new Set<Promise<unknown>>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #stopping = false;
+  #boss: PgBoss | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #workers: string[] = [];
+  #offReceipts: (() => void) | undefined;
+
+  constructor(o: NotifierOptions) {
+    this.#o = o;
+    this.#registry = o.registry ?? new DatabaseMobileRegistry(o.db);
+    this.#clock = o.clock ?? (() => new Date());
+    if (o.sms && hasReceipts(o.sms)) {
+      this.#offReceipts = o.sms.onReceipt((r) => {
+        const p = recordReceipt(o.db, r)
+          .catch((e: unknown) => o.log.error({ messageId: r.messageId, error: (e as Error).message }, 'notify: could not record an SMS receipt'))
+          .finally(() => this.#receipts.delete(p));
+        this.#receipts.add(p);
+      });
+    }
+  }
+
+  /** Finds due reminders for both channels and writes them to the outbox. */
+  async scan(now = this.#clock()): Promise<{ sms: ScanResult; email: ScanResult }> {
+    const s = this.#o.settings;
+    const common = { now, timeZone: s.timeZone, sendFromHour: s.sendFromHour, pageSize: s.scanPageSize, wake: this.#boss ? { boss: this.#boss, queue: DELIVER_QUEUE } : undefined };
+    return {
+      sms: await scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
+      email: await scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
+    };
+  }
+
+  /** Settles lapsed leases, then delivers everything due. */
+  async deliver(): Promise<{ lapsed: LapsedResult; delivery: DeliveryResult }> {
+    const s = this.#o.settings;
+    const lapsed = await resolveLapsedLeases(this.#o.db, { now: this.#clock(), graceMs: s.receiptGraceSeconds * 1000 });
+    const delivery = await deliverDue({
+      db: this.#o.db,
+      sms: this.#o.sms,
+      mail: this.#o.mail,
+      registry: this.#registry,
+      portalUrl: s.portalUrl,
+      retry: s.retry,
+      leaseMs: s.leaseSeconds * 1000,
+      batchSize: s.batchSize,
+      concurrency: s.concurrency,
+      log: this.#o.log,
+      clock: this.#clock,
+      stopping: () => this.#stopping,
+    });
+    return { lapsed, delivery };
+  }
+
+  /** Scan (unless told not to) and deliver, serialised with any scheduled work of this process. */
+  pass(o: { scan?: boolean; now?: Date } = {}): Promise<PassResult> {
+    return this.#serially(async () => {
+      const scan = o.scan === false ? undefined : await this.scan(o.now);
+      return { scan, ...(await this.deliver()) };
+    });
+  }
+
+  /** Starts the schedule: pg-boss cron + wake-up jobs, and the retry timer. */
+  async start(boss: PgBoss | undefined, options: ScheduleOptions = {}): Promise<void> {
+    this.#boss = boss;
+    if (boss) {
+      const polling = { pollingIntervalSeconds: options.bossPollingSeconds ?? 2 };
+      await boss.createQueue(SCAN_QUEUE, { name: SCAN_QUEUE, policy: 'stately' });
+      await boss.createQueue(DELIVER_QUEUE, { name: DELIVER_QUEUE, policy: 'stately' });
+      await boss.schedule(SCAN_QUEUE, '* * * * *');
+      this.#workers.push(await boss.work(SCAN_QUEUE, polling, async () => void (await this.pass())));
+      this.#workers.push(await boss.work(DELIVER_QUEUE, polling, async () => void (await this.pass({ scan: false }))));
+    }
+    const every = (options.pollSeconds ?? 5) * 1000;
+    this.#timer = setInterval(() => {
+      this.pass({ scan: !boss }).catch((e: unknown) => this.#o.log.error({ error: (e as Error).message }, 'notify: a delivery pass failed'));
+    }, every).unref();
+  }
+
+  /** Stops claiming, finishes what is in flight, records outstanding receipts. Transports are the caller's. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const id of this.#workers) await this.#boss?.offWork({ id });
+    this.#workers = [];
+    await this.#chain.catch(() => undefined);
+    this.#offReceipts?.();
+    await Promise.allSettled([...this.#receipts]);
+  }
+
+  /** Receipts still being written (tests wait for them). */
+  async receiptsSettled(): Promise<void> {
+    await Promise.allSettled([...this.#receipts]);
+  }
+
+  #serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+}

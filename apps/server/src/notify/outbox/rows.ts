@@ -1,0 +1,202 @@
+/**
+ * The outbox's state changes, each one short transaction or statement. A claimed message is identified by
+ * (id, attempts): a worker whose lease lapsed and whose message was taken over finds its later writes
+ * matching no row, so two workers can never both record an outcome for the same attempt.
+ */
+import { sql, type Kysely } from 'kysely';
+import { appendAudit } from '../../audit/index.ts';
+import type { Database } from '../../store/schema.ts';
+import type { KeyKind } from '../messages.ts';
+import type { NotifyChannel, NotifyLanguage } from '../tables.ts';
+
+export interface Claimed {
+  readonly id: string;
+  readonly channel: NotifyChannel;
+  readonly iin: string;
+  readonly thresholdDays: number;
+  readonly expiresAt: Date;
+  readonly attempts: number;
+}
+
+/** Takes up to `limit` due pending messages: state sending, one more attempt, a lease until now + leaseMs. */
+export async function claimDue(db: Kysely<Database>, o: { now: Date; leaseMs: number; limit: number; channels: readonly NotifyChannel[] }): Promise<Claimed[]> {
+  if (o.channels.length === 0) return [];
+  const { rows } = await sql<{ id: string; channel: NotifyChannel; iin: string; threshold_days: number; expires_at: Date; attempts: number }>`
+    UPDATE notify_messages m
+    SET state = 'sending', attempts = m.attempts + 1, claimed_at = ${o.now}, lease_until = ${new Date(o.now.getTime() + o.leaseMs)},
+        destination_masked = NULL, destination_hash = NULL, updated_at = now()
+    WHERE m.id IN (
+      SELECT id FROM notify_messages
+      WHERE state = 'pending' AND next_attempt_at <= ${o.now} AND channel = ANY(${o.channels}::text[])
+      ORDER BY next_attempt_at, id
+      LIMIT ${o.limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING m.id, m.channel, m.iin, m.threshold_days, m.expires_at, m.attempts`.execute(db);
+  return rows.map((r) => ({ id: String(r.id), channel: r.channel, iin: r.iin, thresholdDays: r.threshold_days, expiresAt: new Date(r.expires_at), attempts: r.attempts }));
+}
+
+export interface LiveCertificates {
+  /** 'both' | 'auth' | 'sign', from the message's certificates that still need the reminder; undefined when none does. */
+  readonly kind: KeyKind | undefined;
+  readonly expiresAt: Date | undefined;
+}
+
+/**
+ * Which of each message's certificates still deserve a reminder now: still good, not expired, not
+ * superseded by a newer valid certificate of the same kind (the person may have re-issued since the scan).
+ */
+export async function liveCertificates(db: Kysely<Database>, messageIds: readonly string[], now: Date): Promise<Map<string, LiveCertificates>> {
+  const out = new Map<string, LiveCertificates>(messageIds.map((id) => [id, { kind: undefined, expiresAt: undefined }]));
+  if (messageIds.length === 0) return out;
+  const { rows } = await sql<{ message_id: string; kinds: string[]; expires_at: Date }>`
+    SELECT r.message_id, array_agg(DISTINCT c.kind) AS kinds, min(c.not_after) AS expires_at
+    FROM notify_reminders r JOIN certificates c ON c.id = r.certificate_id
+    WHERE r.message_id = ANY(${messageIds}::bigint[])
+      AND c.status = 'good' AND c.not_after > ${now}
+      AND NOT EXISTS (
+        SELECT 1 FROM certificates n
+        WHERE n.subject_iin = c.subject_iin AND n.not_after > c.not_after
+          AND n.kind = c.kind AND n.status = 'good' AND n.subject_bin IS NOT DISTINCT FROM c.subject_bin)
+    GROUP BY r.message_id`.execute(db);
+  for (const r of rows) {
+    const kinds = new Set(r.kinds);
+    out.set(String(r.message_id), { kind: kinds.size > 1 ? 'both' : kinds.has('AUTH') ? 'auth' : 'sign', expiresAt: new Date(r.expires_at) });
+  }
+  return out;
+}
+
+export interface Destination {
+  readonly id: string;
+  readonly attempts: number;
+  readonly masked: string;
+  readonly hash: Buffer;
+  readonly language: NotifyLanguage;
+}
+
+/**
+ * Records where each message is about to go, in one statement, before any transport sees it: from here on
+ * a lapsed lease means "maybe sent" (see lapsed.ts); before it, "certainly not sent".
+ * Returns the ids still ours (a lapsed lease may have been taken over meanwhile).
+ */
+export async function recordDestinations(db: Kysely<Database>, list: readonly Destination[]): Promise<Set<string>> {
+  if (list.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    UPDATE notify_messages m
+    SET destination_masked = v.masked, destination_hash = v.hash, language = v.language, updated_at = now()
+    FROM unnest(${list.map((d) => d.id)}::bigint[], ${list.map((d) => d.attempts)}::int[], ${list.map((d) => d.masked)}::text[],
+                ${list.map((d) => d.hash)}::bytea[], ${list.map((d) => d.language)}::text[]) AS v(id, attempts, masked, hash, language)
+    WHERE m.id = v.id AND m.attempts = v.attempts AND m.state = 'sending'
+    RETURNING m.id`.execute(db);
+  return new Set(rows.map((r) => String(r.id)));
+}
+
+/** No destination, or nothing left to remind about: a final, visible state rather than silence. */
+export async function markSkipped(db: Kysely<Database>, items: ReadonlyArray<{ id: string; attempts: number; reason: string }>): Promise<void> {
+  if (items.length === 0) return;
+  await sql`
+    UPDATE notify_messages m
+    SET state = 'skipped', lease_until = NULL, last_error_code = v.reason, last_error = NULL, updated_at = now()
+    FROM unnest(${items.map((i) => i.id)}::bigint[], ${items.map((i) => i.attempts)}::int[], ${items.map((i) => i.reason)}::text[]) AS v(id, attempts, reason)
+    WHERE m.id = v.id AND m.attempts = v.attempts AND m.state = 'sending'`.execute(db);
+}
+
+/** The transport accepted it. Receipts that raced ahead of this commit are attached now. */
+export async function markSent(db: Kysely<Database>, c: { id: string; attempts: number }, providerIds: readonly string[], now: Date): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await lockProviderIds(trx, providerIds);
+    const r = await trx
+      .updateTable('notify_messages')
+      .set({ state: 'sent', provider_ids: [...providerIds], sent_at: now, lease_until: null, last_error_code: null, last_error: null, updated_at: sql`now()` })
+      .where('id', '=', c.id)
+      .where('attempts', '=', c.attempts)
+      .where('state', '=', 'sending')
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    if (providerIds.length > 0) {
+      await sql`
+        UPDATE notify_receipts SET message_id = ${c.id}
+        WHERE message_id IS NULL AND provider_id = ANY(${[...providerIds]}::text[])
+          AND (recipient_hash IS NULL OR recipient_hash = (SELECT destination_hash FROM notify_messages WHERE id = ${c.id}))`.execute(trx);
+      await settleFromReceipts(trx, c.id);
+    }
+    return true;
+  });
+}
+
+/**
+ * A receipt can arrive while the send that it is about is being committed. Both sides take these locks
+ * first, so one of them always sees the other's row: without them, on PostgreSQL, the receipt's lookup and
+ * the send's adoption of early receipts could each miss the other's uncommitted write.
+ */
+export async function lockProviderIds(trx: Kysely<Database>, providerIds: readonly string[]): Promise<void> {
+  for (const id of [...new Set(providerIds)].sort()) await sql`SELECT pg_advisory_xact_lock(${PROVIDER_LOCK_SPACE}, hashtext(${id}))`.execute(trx);
+}
+const PROVIDER_LOCK_SPACE = 7_245_100;
+
+export interface FailureRecord {
+  readonly code: string;
+  readonly message: string;
+  readonly permanent: boolean;
+}
+
+/**
+ * A failed attempt: back to pending after `retryAt`, or — permanent, or out of attempts — the dead letters,
+ * with the reason, audited.
+ */
+export async function markFailed(db: Kysely<Database>, c: Claimed, failure: FailureRecord, retryAt: Date | undefined): Promise<'retry' | 'failed' | 'lost'> {
+  return db.transaction().execute(async (trx) => {
+    const dead = retryAt === undefined;
+    const r = await trx
+      .updateTable('notify_messages')
+      .set({
+        state: dead ? 'failed' : 'pending',
+        next_attempt_at: retryAt ?? sql`next_attempt_at`,
+        lease_until: null,
+        last_error_code: failure.code,
+        last_error: failure.message.slice(0, 1000),
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', c.id)
+      .where('attempts', '=', c.attempts)
+      .where('state', '=', 'sending')
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return 'lost';
+    if (dead) {
+      await appendAudit(trx, {
+        actor: 'notifier',
+        action: 'notify.dead_lettered',
+        target: `notify_message:${c.id}`,
+        details: { channel: c.channel, thresholdDays: c.thresholdDays, attempts: c.attempts, code: failure.code, reason: failure.message.slice(0, 300), permanent: failure.permanent },
+      });
+    }
+    return dead ? 'failed' : 'retry';
+  });
+}
+
+/**
+ * A sent SMS becomes delivered once every part has a DELIVRD receipt, undelivered as soon as one part has
+ * another final state (EXPIRED, UNDELIV, REJECTD, …), with that receipt's state and error code.
+ */
+export async function settleFromReceipts(trx: Kysely<Database>, messageId: string): Promise<void> {
+  // The receipts of a message's parts arrive together; holding the row makes each count see the others'.
+  await sql`SELECT 1 FROM notify_messages WHERE id = ${messageId} FOR UPDATE`.execute(trx);
+  await sql`
+    WITH r AS (
+      SELECT count(*) FILTER (WHERE final AND state = 'DELIVRD') AS delivered,
+             (array_agg(state ORDER BY received_at DESC) FILTER (WHERE final AND state <> 'DELIVRD'))[1] AS bad_state,
+             (array_agg(error_code ORDER BY received_at DESC) FILTER (WHERE final AND state <> 'DELIVRD'))[1] AS bad_error,
+             (array_agg(error_code ORDER BY received_at DESC) FILTER (WHERE final))[1] AS last_error,
+             max(received_at) AS at
+      FROM notify_receipts WHERE message_id = ${messageId}
+    )
+    UPDATE notify_messages m
+    SET state = CASE WHEN r.bad_state IS NOT NULL THEN 'undelivered'
+                     WHEN r.delivered >= greatest(coalesce(cardinality(m.provider_ids), 1), 1) THEN 'delivered'
+                     ELSE m.state END,
+        receipt_state = coalesce(r.bad_state, CASE WHEN r.delivered > 0 THEN 'DELIVRD' END, m.receipt_state),
+        receipt_error = coalesce(r.bad_error, r.last_error, m.receipt_error),
+        receipt_at = coalesce(r.at, m.receipt_at),
+        updated_at = now()
+    FROM r
+    WHERE m.id = ${messageId} AND m.state IN ('sent', 'delivered') AND r.at IS NOT NULL`.execute(trx);
+}

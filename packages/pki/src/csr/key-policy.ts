@@ -1,10 +1,12 @@
 /**
  * Which subscriber keys we certify, as a small table: RSA 2048–8192 bits with e = 65537 (DESIGN §4:
- * user keys are RSA-2048). GOST 34.10-2015 (512) joins as one more row once GOST signatures verify.
+ * user keys are RSA-2048), and GOST 34.10-2015 (512), what NCA issues today. Older GOST 34.310-2004
+ * keys are read and verified but no longer certified (NCA stopped issuing them too).
  */
 import { QtError } from '../errors.ts';
 import { oid, oidNames } from '../oids.ts';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
+import { readKzGostSpki } from '../gost/kz-encoding.ts';
 
 export interface KeyPolicy {
   /** SubjectPublicKeyInfo algorithm OID. */
@@ -15,6 +17,8 @@ export interface KeyPolicy {
   exponent?: number;
   /** Signature algorithms accepted on a CSR made with such a key (proof of possession). */
   csrSignatureAlgorithms: readonly string[];
+  /** Checks beyond size (a GOST key must name a known curve and be a point on it); throws why not. */
+  check?(spki: Uint8Array): void;
 }
 
 export const keyPolicies: readonly KeyPolicy[] = [
@@ -27,6 +31,14 @@ export const keyPolicies: readonly KeyPolicy[] = [
     exponent: 65537,
     // SHA-1 is collision-broken; nobody needs it to prove possession of a key.
     csrSignatureAlgorithms: [oid.sha256WithRsa, oid.sha384WithRsa, oid.sha512WithRsa],
+  },
+  {
+    algorithmOid: oid.kzGost2015_512Key,
+    // The size is fixed by the curve; describePublicKey reports 512 for every such key.
+    minBits: 512,
+    maxBits: 512,
+    csrSignatureAlgorithms: [oid.kzGost2015_512Sign],
+    check: (spki) => void readKzGostSpki(spki),
   },
 ];
 
@@ -48,5 +60,6 @@ export function checkPublicKeyPolicy(spki: Uint8Array): PublicKeyInfo & { policy
   if (policy.exponent !== undefined && key.exponent !== policy.exponent) {
     throw new QtError('QT_ERR_KEY_EXPONENT', `The RSA public exponent is ${key.exponent}; it must be ${policy.exponent}`, { exponent: key.exponent });
   }
+  policy.check?.(spki);
   return { ...key, policy };
 }

@@ -99,3 +99,35 @@ export async function insertPair(db: Kysely<Database>, caId: number, iin: string
     sign: await insertCertificate(db, caId, { iin, kind: 'SIGN', notAfter }),
   };
 }
+
+/** Many people at once, each with an AUTH + SIGN pair expiring at `notAfter` and a verified registry number. */
+export async function insertPeopleInBulk(db: Kysely<Database>, caId: number, people: ReadonlyArray<{ iin: string; phone: string }>, notAfter: Date): Promise<void> {
+  for (let i = 0; i < people.length; i += 500) {
+    const chunk = people.slice(i, i + 500);
+    await db.insertInto('subjects').values(chunk.map((p) => ({ iin: p.iin, surname: 'ASANOV', given_name: 'ASAN' }))).execute();
+    await db
+      .insertInto('certificates')
+      .values(
+        chunk.flatMap((p) =>
+          (['AUTH', 'SIGN'] as const).map((kind) => ({
+            ca_id: caId,
+            serial: '1' + randomBytes(9).toString('hex'),
+            der: randomBytes(16),
+            kind,
+            profile: kind === 'AUTH' ? 'individual-auth' : 'individual-sign',
+            subject_iin: p.iin,
+            subject_dn: `CN=ASANOV ASAN, SERIALNUMBER=IIN${p.iin}`,
+            spki_sha256: randomBytes(32),
+            not_before: new Date(notAfter.getTime() - 365 * DAY_MS),
+            not_after: notAfter,
+            storage: 'file' as const,
+          })),
+        ),
+      )
+      .execute();
+    await db
+      .insertInto('mobile_registry')
+      .values(chunk.map((p) => ({ iin: p.iin, phone: p.phone, verified: true, source: 'bulk', import_id: '00000000-0000-4000-8000-0000000000b1' })))
+      .execute();
+  }
+}

@@ -31,6 +31,8 @@ export interface ReceiptingSmscOptions {
   readonly receiptDelayMs?: number;
   /** Final state to report for a destination (default DELIVRD). */
   readonly receiptStateFor?: (destination: string) => { stat: string; state: number; err: string } | undefined;
+  /** Called after each submit_sm is recorded, with how many have arrived (the crash test kills a client here). */
+  readonly onReceived?: (count: number) => void;
 }
 
 interface QueuedReceipt {
@@ -150,6 +152,7 @@ export class ReceiptingSmsc {
       reference: concat?.reference,
       messageId,
     });
+    this.options.onReceived?.(this.received.length);
     if (status !== 0) {
       session.send(pdu.response({ command_status: status }));
       return;

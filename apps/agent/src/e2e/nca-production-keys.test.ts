@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { fromBase64 } from '@qoltanba/pki';
+import { fromBase64, oid, validatePath, verifyCms } from '@qoltanba/pki';
 import { fixturePath, nca, prod2018, PROD_2018_TIME, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { ConsentTabs, launchChromium, openSitePage, startTestSite, type TestSite } from '../testing/browser.ts';
 import { approve, cancel, unlockStorage } from '../testing/consent-user.ts';
@@ -74,13 +74,21 @@ describe('NCA production keys (2018) through ncalayer-js-client', () => {
     assert.match(String(await result), /action\.canceled/);
   });
 
-  test('a GOST key file opens (legacy PKCS#12) but the page says its keys cannot sign yet, and nothing is signed', async () => {
-    const result = call("(c, C, d) => c.createCAdESFromBase64('PKCS12', d, 'SIGNATURE', true)", btoa('x')).catch((e: Error) => e.message);
-    const consent = await tabs.next();
-    await unlockStorage(consent, { file: 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12', secret: TEST_KEY_PASSWORD });
-    assert.match(await consent.getByRole('alert').innerText(), /Ключи ГОСТ из этого файла агент пока не умеет использовать/);
-    await cancel(consent);
-    assert.match(String(await result), /action\.canceled/);
+  test('the GOST 34.310-2004 key file (legacy PKCS#12) signs: the CMS verifies and its signer chains to the production GOST root', async () => {
+    const result = call("(c, C, d) => c.createCAdESFromBase64('PKCS12', d, 'SIGNATURE', true)", btoa('gost 2004'));
+    await approve(await tabs.next(), { file: 'GOSTKNCA_f8a422238209b6e753116431b69b09178f14e9d7.p12', secret: TEST_KEY_PASSWORD });
+    // OpenSSL cannot check Kazakh GOST; the pki verifier (itself checked against NCA's fixtures and the
+    // OpenSSL GOST engine) does.
+    const verified = await verifyCms(fromBase64((await result) as string), { at: PROD_2018_TIME });
+    assert.equal(new TextDecoder().decode(verified.content), 'gost 2004');
+    assert.equal(verified.signers[0]?.signatureAlgorithm.oid, oid.kzGost2004Sign);
+    const path = await validatePath({
+      leaf: verified.signers[0]!.certificate,
+      intermediates: [await readFile(fixturePath(...prod2018.ncaGost))],
+      trustAnchors: [await readFile(fixturePath(...prod2018.rootGost))],
+      at: PROD_2018_TIME,
+    });
+    assert.equal(path.ok, true, path.error?.message);
   });
 
   test('signXml with the SIGN key verifies with xmlsec1 up to the production root', async () => {

@@ -1,19 +1,20 @@
 /**
  * Key files (PKCS#12): the .p12/.pfx files in the configured key folders, or a file the user picks in the
- * consent page. NCA's legacy files (3DES/RC2-40, SHA-1 MAC) open like modern ones. Keys are imported as
- * non-extractable WebCrypto keys and forgotten when the consent ends.
+ * consent page. NCA's legacy files (3DES/RC2-40, SHA-1 MAC) open like modern ones. RSA/ECDSA keys are
+ * imported as non-extractable WebCrypto keys, NCA's GOST keys (2004 and 2015-512) become pki GOST
+ * signers; either way they are forgotten when the consent ends.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   DEFAULT_MAX_PKCS12_BYTES,
-  importPrivateKey,
   isQtError,
   pairKeyWithCertificate,
   QtError,
   readPkcs12,
-  webCryptoSigner,
+  signerForPkcs12Key,
+  type Signer,
 } from '@qoltanba/pki';
 import { describeCertificate, publicKeyOfCertificate } from './describe.ts';
 import { PKCS12_STORAGE, type KeySource, type UnlockedSource, type UsableKey } from './types.ts';
@@ -74,18 +75,18 @@ export class Pkcs12Files {
         throw e;
       }
       const description = describeCertificate(paired.certificate);
-      let privateKey: CryptoKey;
+      let signer: Signer;
       try {
-        privateKey = await importPrivateKey(paired.key);
+        signer = await signerForPkcs12Key(paired.key, publicKeyOfCertificate(paired.certificate));
       } catch (e) {
-        // GOST keys open but WebCrypto cannot sign with them yet; they are left out rather than offered and failing.
+        // A key of an algorithm we cannot sign with (e.g. an EC curve WebCrypto lacks) is left out rather
+        // than offered and failing.
         if (isQtError(e, 'QT_ERR_ALGORITHM_UNSUPPORTED')) {
           unsupported++;
           continue;
         }
         throw e;
       }
-      const signer = await webCryptoSigner(privateKey, publicKeyOfCertificate(paired.certificate));
       keys.push({
         source,
         alias: paired.key.friendlyName ?? paired.key.localKeyId ?? description.subjectKeyId ?? '',
@@ -96,7 +97,7 @@ export class Pkcs12Files {
       });
     }
     if (keys.length === 0 && unsupported > 0) {
-      throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', 'The key file holds only keys the agent cannot sign with yet (GOST)');
+      throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', 'The key file holds only keys of algorithms the agent cannot sign with');
     }
     return { keys, close: async () => {} };
   }

@@ -96,9 +96,9 @@ export const agentMessages = defineMessages({
     en: 'This file is not a PKCS#12 key file.',
   },
   'error.algorithm': {
-    ru: 'Ключи ГОСТ из этого файла агент пока не умеет использовать; выберите ключ RSA.',
-    kk: 'Бұл файлдағы ГОСТ кілттерін агент әзірге пайдалана алмайды; RSA кілтін таңдаңыз.',
-    en: 'The agent cannot use the GOST keys in this file yet; choose an RSA key.',
+    ru: 'Агент не умеет подписывать ключами из этого файла: их алгоритм не поддерживается. Выберите другой ключ.',
+    kk: 'Агент бұл файлдағы кілттермен қол қоя алмайды: олардың алгоритміне қолдау көрсетілмейді. Басқа кілтті таңдаңыз.',
+    en: 'The agent cannot sign with the keys in this file: their algorithm is not supported. Choose another key.',
   },
   'error.tokenGone': {
     ru: 'Токен недоступен. Подключите его и нажмите «Обновить список ключей».',

@@ -5,6 +5,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from './config.ts';
 import type { ServerContext } from './context.ts';
+import { notifyFeature } from './notify/feature.ts';
+import { statusFeature, sharedStatusService } from './status-feature.ts';
+import { caApiFeature } from './api/feature.ts';
+import { statusHooksFor } from './ra/index.ts';
 
 export interface Feature {
   name: string;
@@ -12,4 +16,8 @@ export interface Feature {
   start(app: FastifyInstance, ctx: ServerContext): Promise<() => Promise<void>>;
 }
 
-export const features: Feature[] = [];
+export const features: Feature[] = [
+  statusFeature,
+  caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
+  notifyFeature,
+];

@@ -8,18 +8,18 @@ import type { Bytes, Signer } from '@qoltanba/pki';
 
 export type RsaKeyBits = 2048 | 3072 | 4096;
 
-/** What key to create. Only RSA for now; GOST keys will be a new `algorithm` here. */
-export interface KeySpec {
-  algorithm: 'RSA';
-  bits: RsaKeyBits;
-}
+/**
+ * What key to create: RSA, or GOST 34.10-2015 (512) — NCA's current GOST, on the tc26 paramSetA curve
+ * with NCA's OIDs (soft keys only: tokens would need a Kazakh-GOST PKCS#11 mechanism).
+ */
+export type KeySpec = { algorithm: 'RSA'; bits: RsaKeyBits } | { algorithm: 'GOST-2015-512' };
 
 export const rsaKeyBits: readonly RsaKeyBits[] = [2048, 3072, 4096];
 
 export interface KeyStore {
   /** `soft` or `pkcs11`: the URI scheme this store answers. */
   readonly scheme: string;
-  /** Creates a key at `uri` (refusing to replace one) and returns its Signer (RSASSA-PKCS1-v1_5/SHA-256). */
+  /** Creates a key at `uri` (refusing to replace one) and returns its Signer (RSA/SHA-256, or GOST). */
   createKey(uri: string, spec: KeySpec): Promise<Signer>;
   /** A Signer for an existing key. The private key never leaves the store's custody. */
   signer(uri: string): Promise<Signer>;

@@ -3,13 +3,14 @@
  *
  * We write the envelope ourselves because Node's `KeyObject.export({ cipher, passphrase })` uses
  * OpenSSL's default of 2,048 PBKDF2 iterations, far below today's advice for a CA key (OWASP 2023:
- * 600,000 for PBKDF2-HMAC-SHA256). Reading stays with OpenSSL (`createPrivateKey`), which takes
- * the iteration count from the file, so `openssl pkey -passin …` reads our files too.
+ * 600,000 for PBKDF2-HMAC-SHA256). The envelope is standard, so `openssl pkey -passin …` reads our
+ * RSA files. GOST keys (NCA's Kazakh OIDs) are in the same envelope, but OpenSSL cannot parse what is
+ * inside, so `decryptPkcs8Der` opens the envelope itself and hands back the plaintext PKCS#8.
  */
-import { createCipheriv, createPrivateKey, pbkdf2, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, pbkdf2, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { oid, parsePemBlocks, QtError, toPem, type PemBlock } from '@qoltanba/pki';
-import { derNull, integer, objectIdentifier, octetString, readElement, sequence } from '../der.ts';
+import { children, derNull, integer, objectIdentifier, octetString, readElement, sequence } from '../der.ts';
 
 export const PBKDF2_ITERATIONS = 600_000;
 const PEM_LABEL = 'ENCRYPTED PRIVATE KEY';
@@ -62,5 +63,99 @@ export function decryptPkcs8Pem(pem: string, passphrase: string): KeyObject {
   } catch {
     // OpenSSL's own message is dropped on purpose: it adds nothing a user can act on.
     throw new QtError('QT_ERR_KEY_PASSPHRASE');
+  }
+}
+
+const OID_TAG = 0x06;
+
+function oidOf(content: Uint8Array): string {
+  const arcs: number[] = [];
+  let value = 0;
+  for (const byte of content) {
+    value = value * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
+      if (arcs.length === 0) arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      else arcs.push(value);
+      value = 0;
+    }
+  }
+  return arcs.join('.');
+}
+
+function unsigned(content: Uint8Array): number {
+  return content.reduce((n, b) => n * 256 + b, 0);
+}
+
+/** The PBKDF2 PRFs and ciphers our envelope may name (what encryptPkcs8 and OpenSSL 3 write). */
+const prfs: Readonly<Record<string, 'sha1' | 'sha256'>> = { [oid.hmacSha1]: 'sha1', [oid.hmacSha256]: 'sha256' };
+const ciphers: Readonly<Record<string, { name: 'aes-128-cbc' | 'aes-256-cbc'; keyLength: number }>> = {
+  [oid.aes128Cbc]: { name: 'aes-128-cbc', keyLength: 16 },
+  [oid.aes256Cbc]: { name: 'aes-256-cbc', keyLength: 32 },
+};
+
+/**
+ * Opens a key file's PBES2 envelope (PBKDF2 + AES-CBC) and returns the plaintext PKCS#8 DER, whatever
+ * key it holds. The caller wipes it after use. A file that is not such an envelope is
+ * QT_ERR_KEY_FILE_MALFORMED; one that does not decrypt to DER is QT_ERR_KEY_PASSPHRASE.
+ */
+export async function decryptPkcs8Der(pem: string, passphrase: string): Promise<Buffer> {
+  let blocks: PemBlock[];
+  try {
+    blocks = parsePemBlocks(pem);
+  } catch {
+    blocks = [];
+  }
+  const block = blocks.length === 1 ? blocks[0] : undefined;
+  if (!block || block.label !== PEM_LABEL) {
+    throw new QtError('QT_ERR_KEY_FILE_MALFORMED', `The key file must hold exactly one "${PEM_LABEL}" PEM block`);
+  }
+  let salt: Uint8Array, iterations: number, prf: 'sha1' | 'sha256', cipher: { name: 'aes-128-cbc' | 'aes-256-cbc'; keyLength: number };
+  let iv: Uint8Array, ciphertext: Uint8Array;
+  try {
+    const top = readElement(block.der);
+    if (top.der.length !== block.der.length) throw new Error('trailing data');
+    const [algorithm, encrypted] = children(top.content);
+    const [schemeOid, schemeParams] = children(algorithm!.content);
+    if (schemeOid?.tag !== OID_TAG || oidOf(schemeOid.content) !== oid.pbes2) throw new Error('not PBES2');
+    const [kdf, enc] = children(schemeParams!.content);
+    const [kdfOid, kdfParams] = children(kdf!.content);
+    if (oidOf(kdfOid!.content) !== oid.pbkdf2) throw new Error('not PBKDF2');
+    const [saltEl, iterEl, ...rest] = children(kdfParams!.content);
+    const prfEl = rest.find((e) => e.tag === 0x30);
+    const prfName = prfEl ? prfs[oidOf(children(prfEl.content)[0]!.content)] : 'sha1';
+    const [encOid, ivEl] = children(enc!.content);
+    const cipherSpec = ciphers[oidOf(encOid!.content)];
+    if (!prfName || !cipherSpec || !ivEl || !encrypted) throw new Error('unsupported PBES2 parameters');
+    [salt, iterations, prf, cipher, iv, ciphertext] = [saltEl!.content, unsigned(iterEl!.content), prfName, cipherSpec, ivEl.content, encrypted.content];
+  } catch (e) {
+    throw new QtError('QT_ERR_KEY_FILE_MALFORMED', 'The encrypted key is not a PBES2 (PBKDF2, AES-CBC) envelope', undefined, { cause: e });
+  }
+  const key = await pbkdf2Async(passphrase, salt, iterations, cipher.keyLength, prf);
+  let plain: Buffer;
+  try {
+    const decipher = createDecipheriv(cipher.name, key, iv);
+    plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    throw new QtError('QT_ERR_KEY_PASSPHRASE');
+  } finally {
+    key.fill(0);
+  }
+  try {
+    // CBC padding alone passes for about one wrong passphrase in 256; the DER check catches those.
+    if (readElement(plain).der.length !== plain.length) throw new Error('trailing data');
+  } catch {
+    plain.fill(0);
+    throw new QtError('QT_ERR_KEY_PASSPHRASE');
+  }
+  return plain;
+}
+
+/** The algorithm OID of a plaintext PKCS#8 PrivateKeyInfo. */
+export function pkcs8AlgorithmOid(pkcs8: Uint8Array): string {
+  try {
+    const [, algorithm] = children(readElement(pkcs8).content);
+    return oidOf(children(algorithm!.content)[0]!.content);
+  } catch (e) {
+    throw new QtError('QT_ERR_KEY_FILE_MALFORMED', 'The decrypted key is not a PKCS#8 PrivateKeyInfo', undefined, { cause: e });
   }
 }

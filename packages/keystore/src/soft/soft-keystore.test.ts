@@ -4,10 +4,10 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { toPem, utf8, verifySignature, type QtErrorCode } from '@qoltanba/pki';
+import { gostSigner, KZ_GOST_2015_512, oid, readKzGostPkcs8, readKzGostSpki, toPem, utf8, verifySignature, type QtErrorCode } from '@qoltanba/pki';
 import { openKeyStore } from '../open.ts';
 import { opensslVerifiesSha256Rsa, run } from '../testing/openssl.ts';
-import { decryptPkcs8Pem, PBKDF2_ITERATIONS } from './encrypted-pkcs8.ts';
+import { decryptPkcs8Der, decryptPkcs8Pem, PBKDF2_ITERATIONS } from './encrypted-pkcs8.ts';
 import { SoftKeyStore, unlockSoftKey } from './soft-keystore.ts';
 
 const PASSPHRASE = 'Qoltanba-test-passphrase-7f3a';
@@ -229,5 +229,48 @@ describe('soft keys', () => {
     assert.match(output, /QT_ERR_PASSPHRASE_WEAK/);
     assert.match(output, /QT_ERR_KEY_URI_MALFORMED/);
     for (const secret of [secretGood, secretWrong, secretShort]) assert.equal(output.includes(secret), false, 'a passphrase leaked');
+  });
+});
+
+describe('soft GOST keys (a GOST CA key)', () => {
+  const store = (): SoftKeyStore => new SoftKeyStore({ dir, passphraseEnv: ENV });
+  const data = utf8('Қолтаңба: GOST data to sign');
+
+  test('a GOST-2015-512 key is created, reopens in a fresh store, and signs what the pki verifier accepts', async () => {
+    const created = await store().createKey('soft:gost-issuing-ca', { algorithm: 'GOST-2015-512' });
+    assert.equal(created.algorithm.oid, oid.kzGost2015_512Sign);
+    assert.equal(readKzGostSpki(created.publicKey).algorithm, KZ_GOST_2015_512);
+    const reopened = await (await openKeyStore('soft:gost-issuing-ca', { soft: { dir, passphraseEnv: ENV } })).signer('soft:gost-issuing-ca');
+    assert.deepEqual(reopened.publicKey, created.publicKey);
+    assert.deepEqual(await store().publicKey('soft:gost-issuing-ca'), created.publicKey);
+    const signature = await reopened.sign(data);
+    assert.equal(await verifySignature(oid.kzGost2015_512Sign, { spki: created.publicKey, data, signature }), true);
+    assert.equal(await verifySignature(oid.kzGost2015_512Sign, { spki: created.publicKey, data: utf8('other'), signature }), false);
+  });
+
+  test('the GOST key file is the same PBES2/AES-256 envelope (openssl reads the envelope), holding NCA’s PKCS#8 layout', async () => {
+    const file = join(dir, 'gost-issuing-ca.key.pem');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const { stdout } = await run('openssl', ['asn1parse', '-in', file]);
+    assert.match(stdout, /:PBES2/);
+    assert.match(stdout, /:hmacWithSHA256/);
+    assert.match(stdout, /:aes-256-cbc/);
+    const pkcs8 = await decryptPkcs8Der(await readFile(file, 'utf8'), PASSPHRASE);
+    const key = readKzGostPkcs8(pkcs8);
+    assert.equal(key.algorithm, KZ_GOST_2015_512);
+    assert.deepEqual(gostSigner(pkcs8).publicKey, await store().publicKey('soft:gost-issuing-ca'));
+  });
+
+  test('a wrong passphrase on a GOST key is QT_ERR_KEY_PASSPHRASE, and RSA keys still open through the same path', async () => {
+    process.env[ENV] = 'a-wrong-passphrase-entirely';
+    try {
+      await rejectsWith(store().signer('soft:gost-issuing-ca'), 'QT_ERR_KEY_PASSPHRASE');
+    } finally {
+      process.env[ENV] = PASSPHRASE;
+    }
+    const rsa = await store().signer('soft:issuing-ca');
+    assert.equal(rsa.algorithm.oid, oid.sha256WithRsa);
+    assert.equal(await opensslVerifiesSha256Rsa(rsa.publicKey, data, await rsa.sign(data)), true);
+    assert.ok((await store().listKeys()).some((k) => k.uri === 'soft:gost-issuing-ca'));
   });
 });

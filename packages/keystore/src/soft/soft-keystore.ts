@@ -1,16 +1,18 @@
 /**
  * Keys in files: RSA keys made by node:crypto, kept only as passphrase-encrypted PKCS#8 (mode 0600 in
- * a 0700 directory), unlocked into non-extractable WebCrypto keys that sign in memory. The passphrase
- * is read from its source each time it is needed and is never stored or put in a message.
+ * a 0700 directory), unlocked into non-extractable WebCrypto keys that sign in memory. GOST 34.10-2015
+ * (512) keys (a GOST CA) live in the same envelope, in NCA's PKCS#8 layout, and unlock into the pki
+ * GOST signer, since WebCrypto has no GOST. The passphrase is read from its source each time it is
+ * needed and is never stored or put in a message.
  */
-import { createPublicKey, generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
 import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { QtError, webCryptoSigner, type Bytes, type Signer } from '@qoltanba/pki';
+import { generateGostKeyPair, gostSigner, kzGostByKeyOid, KZ_GOST_2015_512, QtError, webCryptoSigner, type Bytes, type Signer } from '@qoltanba/pki';
 import { rsaKeyBits, type KeyDeleter, type KeyLister, type KeyListing, type KeySpec, type KeyStore } from '../keystore.ts';
 import { readSecret, type SecretSource } from '../secrets.ts';
-import { decryptPkcs8Pem, encryptPkcs8 } from './encrypted-pkcs8.ts';
+import { decryptPkcs8Der, decryptPkcs8Pem, encryptPkcs8, pkcs8AlgorithmOid } from './encrypted-pkcs8.ts';
 import { isSoftKeyName, KEY_FILE_SUFFIX, parseSoftUri, softUri } from './soft-uri.ts';
 
 export interface SoftKeyStoreOptions {
@@ -68,8 +70,8 @@ export class SoftKeyStore implements KeyStore, KeyLister, KeyDeleter {
   async createKey(uri: string, spec: KeySpec): Promise<Signer> {
     this.#assertOpen();
     const name = parseSoftUri(uri);
-    if (spec.algorithm !== 'RSA' || !rsaKeyBits.includes(spec.bits)) {
-      throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `Soft keys are RSA of ${rsaKeyBits.join(', ')} bits`);
+    if (spec.algorithm !== 'GOST-2015-512' && (spec.algorithm !== 'RSA' || !rsaKeyBits.includes(spec.bits))) {
+      throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `Soft keys are RSA of ${rsaKeyBits.join(', ')} bits or GOST-2015-512`);
     }
     const passphrase = this.#passphrase();
     if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
@@ -77,6 +79,7 @@ export class SoftKeyStore implements KeyStore, KeyLister, KeyDeleter {
     }
     await this.#prepareDirectory();
     if (await this.exists(uri)) throw new QtError('QT_ERR_KEY_EXISTS', `The key ${uri} already exists`);
+    if (spec.algorithm === 'GOST-2015-512') return this.#createGostKey(name, passphrase);
     const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: spec.bits, publicExponent: 0x10001 });
     const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
     let pem: string;
@@ -91,12 +94,30 @@ export class SoftKeyStore implements KeyStore, KeyLister, KeyDeleter {
     return this.#signer(await unlockSoftKey(privateKey));
   }
 
+  async #createGostKey(name: string, passphrase: string): Promise<Signer> {
+    const pair = generateGostKeyPair(KZ_GOST_2015_512);
+    let pem: string;
+    try {
+      pem = await encryptPkcs8(pair.privateKey, passphrase);
+    } finally {
+      pair.privateKey.fill(0);
+    }
+    // As for RSA: the file must open with this passphrase before it exists.
+    const reopened = await decryptPkcs8Der(pem, passphrase);
+    try {
+      await this.#writeNewFile(name, pem);
+      return this.#wrap(gostSigner(reopened, { publicKey: pair.publicKey }));
+    } finally {
+      reopened.fill(0);
+    }
+  }
+
   async signer(uri: string): Promise<Signer> {
-    return this.#signer(await this.#unlock(uri));
+    return this.#open(uri);
   }
 
   async publicKey(uri: string): Promise<Bytes> {
-    return (await this.#unlock(uri)).publicKey;
+    return (await this.#open(uri)).publicKey;
   }
 
   async exists(uri: string): Promise<boolean> {
@@ -156,7 +177,7 @@ export class SoftKeyStore implements KeyStore, KeyLister, KeyDeleter {
     return readSecret(source, 'passphrase');
   }
 
-  async #unlock(uri: string): Promise<UnlockedSoftKey> {
+  async #readKeyFile(uri: string): Promise<string> {
     this.#assertOpen();
     const path = this.#path(parseSoftUri(uri));
     let pem: string;
@@ -173,11 +194,26 @@ export class SoftKeyStore implements KeyStore, KeyLister, KeyDeleter {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new QtError('QT_ERR_KEY_NOT_FOUND', `No key at ${uri}`);
       throw e;
     }
-    return unlockSoftKey(decryptPkcs8Pem(pem, this.#passphrase()));
+    return pem;
+  }
+
+  /** Decrypts a key file once and returns a Signer for whatever key it holds (RSA or GOST). */
+  async #open(uri: string): Promise<Signer> {
+    const pkcs8 = await decryptPkcs8Der(await this.#readKeyFile(uri), this.#passphrase());
+    try {
+      if (kzGostByKeyOid(pkcs8AlgorithmOid(pkcs8))) return this.#wrap(gostSigner(pkcs8));
+      return this.#signer(await unlockSoftKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })));
+    } finally {
+      pkcs8.fill(0);
+    }
   }
 
   async #signer(key: UnlockedSoftKey): Promise<Signer> {
-    const inner = await webCryptoSigner(key.privateKey, key.publicKey, { crypto: globalThis.crypto, hash: 'SHA-256' });
+    return this.#wrap(await webCryptoSigner(key.privateKey, key.publicKey, { crypto: globalThis.crypto, hash: 'SHA-256' }));
+  }
+
+  /** A Signer that stops working once the store is closed. */
+  #wrap(inner: Signer): Signer {
     return {
       publicKey: inner.publicKey,
       algorithm: inner.algorithm,

@@ -5,6 +5,8 @@ import { registerUp } from './up.ts';
 import { registerCa } from './ca.ts';
 import { registerAudit } from './audit.ts';
 import { registerAgent } from './agent.ts';
+import { registerRegistry } from './registry.ts';
+import { registerNotify } from './notify.ts';
 import { registerCertificates } from './certificates.ts';
 import { registerCrl } from './crl.ts';
 import { registerToken } from './token.ts';
@@ -17,6 +19,8 @@ export function registerCommands(program: Command, context: ContextFactory): voi
   registerVerify(program, context);
   registerAudit(program, context);
   registerAgent(program, context);
+  registerRegistry(program, context);
+  registerNotify(program, context);
   registerCertificates(program, context);
   registerCrl(program, context);
   registerToken(program, context);

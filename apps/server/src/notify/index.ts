@@ -31,3 +31,14 @@ export { SmsSink, type LogSmsConfig, type SinkMessage } from './sms/log-gateway.
 export { checkEmailAddress, maskEmail, type MailMessage, type MailSendResult, type Mailer } from './mail/mailer.ts';
 export { SmtpMailer, type SmtpConfig } from './mail/smtp-mailer.ts';
 export { MailSink, type LogMailConfig, type SinkMail } from './mail/log-mailer.ts';
+// Expiry reminders: the registry, the scan, the outbox and its worker, operator views.
+export { DatabaseMobileRegistry, importRegistryCsv, type MobileRegistry, type MobileRegistryEntry, type RegistryImportOptions, type RegistryImportReport, type RowProblem } from './registry/index.ts';
+export { scanDueReminders, type ScanOptions, type ScanResult } from './schedule/scan.ts';
+export { Notifier, SCAN_QUEUE, DELIVER_QUEUE, type NotifierOptions, type PassResult, type ScheduleOptions } from './notifier.ts';
+export { outboxStatus, retryMessages, type OutboxStatus, type RetrySelection } from './outbox/operator.ts';
+export { recordReceipt } from './outbox/receipts.ts';
+export { type DeliveryResult } from './outbox/deliver.ts';
+export { type LapsedResult } from './outbox/lapsed.ts';
+export { resolveNotifySettings, type NotifySettings, type NotifySettingsInput, type RetryPolicy } from './settings.ts';
+export { notifyFeature } from './feature.ts';
+export { MESSAGE_STATES, type MessageState, type NotifyChannel, type NotifyLanguage } from './tables.ts';

@@ -78,12 +78,13 @@ export interface PortalOtpsTable {
   verified_at: Timestamp | null;
 }
 
-export interface PortalTables {
+// A type alias, not an interface: Kysely's withTables wants a record type with an implicit index signature.
+export type PortalTables = {
   portal_sessions: PortalSessionsTable;
   portal_challenges: PortalChallengesTable;
   portal_reissues: PortalReissuesTable;
   portal_otps: PortalOtpsTable;
-}
+};
 
 export type PortalDatabase = Database & PortalTables;
 

@@ -1,0 +1,176 @@
+/**
+ * Sign-in by signature. The login page starts a short anonymous session (it carries the CSRF token and
+ * binds the challenge to this browser). «Обновить список ключей» has the agent share the certificate, which
+ * the server describes (whose key, valid until, and any problem, before anything is signed); «Подписать»
+ * gets a single-use challenge, the agent signs it, and POST /login verifies everything itself
+ * (verify-signature.ts) before a new session — with a new token — is opened for the certificate's IIN.
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatDate } from '@qoltanba/i18n';
+import { inspectCertificate, isQtError, QtError, type CertificateInfo } from '@qoltanba/pki';
+import { appendAudit } from '../../audit/index.ts';
+import { findCertificate } from '../../ra/records.ts';
+import type { PortalDeps } from '../deps.ts';
+import { sessionTimes } from '../deps.ts';
+import { explain } from '../http/errors.ts';
+import { html } from '../http/html.ts';
+import { clearSessionCookie, setSessionCookie, stateOf } from '../http/request-state.ts';
+import { daysLeft, kindLabel, serialLabel } from '../keys/describe.ts';
+import { challengeNonce, consumeChallenge, createChallenge } from '../session/challenges.ts';
+import { createSession, endSession } from '../session/sessions.ts';
+import { agentHelp, remoteHelp } from '../views/help.ts';
+import { agentTexts, loginBody } from '../views/login.ts';
+import { renderPage } from '../views/render.ts';
+
+const ENDED = new Set(['idle', 'absolute', 'logout', 'required']);
+
+export function loginRoutes(app: FastifyInstance, deps: PortalDeps): void {
+  const { ctx, options } = deps;
+  const loginLimit = { bucket: 'login' as const, max: options.rateLimits.login };
+
+  app.get('/', { config: { portal: 'page' } }, async (request, reply) => {
+    return reply.redirect(stateOf(request).session?.iin ? '/keys' : '/login', 303);
+  });
+
+  app.get('/login', { config: { portal: 'page' } }, async (request, reply) => {
+    const state = stateOf(request);
+    if (state.session?.iin) return reply.redirect('/keys', 303);
+    if (!state.session) {
+      const { token, session } = await createSession(ctx.store.db, sessionTimes(deps), ctx.now());
+      setSessionCookie(reply, token);
+      state.session = session;
+    }
+    const ended = (request.query as Record<string, unknown>).ended;
+    const notice = typeof ended === 'string' && ENDED.has(ended) ? state.t.t(`login.ended.${ended}`) : undefined;
+    return renderPage(request, reply, {
+      title: state.t.t('login.title'),
+      body: loginBody(state.t, notice),
+      scripts: ['login.js'],
+      data: {
+        agentUrl: options.agentUrl,
+        locale: state.locale,
+        texts: agentTexts(state.t),
+        labels: {
+          owner: state.t.t('login.key.owner'),
+          iin: state.t.t('login.key.iin'),
+          kind: state.t.t('login.key.kind'),
+          validUntil: state.t.t('login.key.validUntil'),
+          daysLeft: state.t.t('login.key.daysLeft'),
+          issuer: state.t.t('login.key.issuer'),
+          done: state.t.t('login.done'),
+        },
+      },
+    });
+  });
+
+  /** The certificate the agent shared, described for the page; nothing is decided here. */
+  app.post('/login/key', { config: { portal: 'json', portalLimit: loginLimit } }, async (request) => {
+    const { t } = stateOf(request);
+    const pem = (request.body as Record<string, unknown> | null)?.certificate;
+    if (typeof pem !== 'string' || pem.length > 16_384) throw new QtError('QT_ERR_INPUT_INVALID', 'certificate (PEM) is required');
+    const info = inspectCertificate(pem);
+    const now = ctx.now();
+    const shown = {
+      owner: info.kz.commonName ?? info.subject.display,
+      iin: info.kz.iin ?? '—',
+      kind: info.kind === 'AUTH' || info.kind === 'SIGN' ? kindLabel(t, info.kind) : info.kind,
+      validUntil: formatDate(t.locale, info.notAfter),
+      daysLeft: t.t('word.days', { count: daysLeft(info.notAfter, now) }),
+      issuer: /(?:^|,\s*)CN=([^,]+)/.exec(info.issuer.display)?.[1] ?? info.issuer.display,
+      serial: serialLabel(info.serialHex),
+    };
+    const problem = await keyProblem(deps, info, now);
+    return { key: shown, serialNumber: info.serialHex, problem: problem ? explainFor(problem, t) : undefined };
+  });
+
+  app.post('/login/challenge', { config: { portal: 'json', portalLimit: loginLimit } }, async (request) => {
+    const state = stateOf(request);
+    const session = state.session as NonNullable<typeof state.session>;
+    const now = ctx.now();
+    const content = state.t.t('sign.login', { origin: deps.origin, nonce: challengeNonce(), time: now.toISOString() });
+    const challenge = await createChallenge(ctx.store.db, { sessionSha256: session.tokenSha256, purpose: 'login', content, now, ttlMs: options.challengeMs });
+    return { id: challenge.id, content: challenge.content };
+  });
+
+  app.post('/login', { config: { portal: 'json', portalLimit: loginLimit } }, async (request, reply) => {
+    const state = stateOf(request);
+    const session = state.session as NonNullable<typeof state.session>;
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const now = ctx.now();
+    try {
+      const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: session.tokenSha256, purpose: 'login', now });
+      const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'clientAuth' });
+      const opened = await ctx.store.db.transaction().execute(async (trx) => {
+        await endSession(trx, session.tokenSha256, 'login', now);
+        const created = await createSession(trx, sessionTimes(deps), now, { iin: verified.iin, certificateId: verified.certificate.id });
+        await appendAudit(trx, {
+          actor: `citizen:${verified.iin}`,
+          action: 'portal.login',
+          target: `certificate:${verified.certificate.ca}/${verified.certificate.serial}`,
+          details: { iin: verified.iin, ca: verified.certificate.ca, serial: verified.certificate.serial, challengeId: challenge.id },
+        });
+        return created;
+      });
+      setSessionCookie(reply, opened.token);
+      return { redirect: '/keys' };
+    } catch (e) {
+      if (isQtError(e)) {
+        await appendAudit(ctx.store.db, { actor: 'system:portal', action: 'portal.login-refused', details: { code: e.code } });
+      }
+      throw e;
+    }
+  });
+
+  app.post('/logout', { config: { portal: 'page', portalCsrf: 'if-session' } }, async (request, reply) => {
+    const session = stateOf(request).session;
+    if (session) {
+      await ctx.store.db.transaction().execute(async (trx) => {
+        const ended = await endSession(trx, session.tokenSha256, 'logout', ctx.now());
+        if (ended && session.iin) {
+          await appendAudit(trx, { actor: `citizen:${session.iin}`, action: 'portal.logout', details: { iin: session.iin } });
+        }
+      });
+    }
+    clearSessionCookie(reply);
+    return reply.redirect('/login?ended=logout', 303);
+  });
+
+  app.get('/help/agent', { config: { portal: 'page' } }, async (request, reply) => {
+    const { t } = stateOf(request);
+    return renderPage(request, reply, { title: t.t('help.agent.title'), body: agentHelp(t, options.agentUrl) });
+  });
+
+  app.get('/help/remote', { config: { portal: 'page' } }, async (request, reply) => {
+    const { t } = stateOf(request);
+    return renderPage(request, reply, { title: t.t('word.remoteIssuance'), body: html`${remoteHelp(t)}` });
+  });
+}
+
+/** What would stop this key from signing in, as far as the certificate alone and our records tell. */
+async function keyProblem(deps: PortalDeps, info: CertificateInfo, now: Date): Promise<QtError | 'notAuth' | undefined> {
+  if (info.kind === 'SIGN') return 'notAuth';
+  const ca = await deps.ctx.store.db
+    .selectFrom('cas')
+    .select(['name', 'certificate'])
+    .where('kind', '=', 'issuing')
+    .execute()
+    .then((rows) => rows.find((r) => Buffer.from(inspectCertificate(r.certificate).subject.der).equals(Buffer.from(info.issuer.der))));
+  if (!ca) return new QtError('QT_ERR_CHAIN_INCOMPLETE');
+  let record;
+  try {
+    record = await findCertificate(deps.ctx.store.db, ca.name, info.serialHex);
+  } catch {
+    return new QtError('QT_ERR_CHAIN_INCOMPLETE');
+  }
+  if (record.status === 'revoked') return new QtError('QT_ERR_CERT_REVOKED', undefined, record.revokedAt ? { revokedAt: record.revokedAt.toISOString() } : undefined);
+  if (record.status === 'on_hold') return new QtError('QT_ERR_CERT_ON_HOLD');
+  if (now > info.notAfter) return new QtError('QT_ERR_CERT_EXPIRED', undefined, { notAfter: info.notAfter.toISOString() });
+  if (info.kind !== 'AUTH') return new QtError('QT_ERR_KEY_USAGE');
+  return undefined;
+}
+
+function explainFor(problem: QtError | 'notAuth', t: ReturnType<typeof stateOf>['t']) {
+  if (problem === 'notAuth') return { what: t.t('login.notAuthKey'), todo: '', remote: false, code: 'QT_ERR_KEY_USAGE' };
+  return { ...explain(problem, t), code: problem.code };
+}
+

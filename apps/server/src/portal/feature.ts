@@ -1,0 +1,85 @@
+/**
+ * The citizen portal as a server feature (features.ts, role `portal`). It has its own status service for
+ * the RA's hooks (OCSP pre-signed right after issuance, re-signed at once on revocation) and for answering
+ * its own OCSP questions about the keys people sign with; its SMS gateway comes from the notifier's
+ * configuration (`notify.sms`), the same interface the expiry reminders use.
+ *
+ * QOLTANBA_AGENT_URL overrides where pages look for the local agent (default NCALayer's ws://127.0.0.1:13579).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Feature } from '../features.ts';
+import type { ServerContext } from '../context.ts';
+import { createRa, statusHooksFor } from '../ra/index.ts';
+import { createStatusService, type StatusService } from '../status/index.ts';
+import { createSmsGateway, type SmsGateway } from '../notify/index.ts';
+import { DatabaseMobileRegistry, type MobileRegistry } from '../notify/registry/index.ts';
+import { resolveNotifySettings } from '../notify/settings.ts';
+import { SignatureVerifier } from './auth/verify-signature.ts';
+import type { PortalDeps } from './deps.ts';
+import { resolvePortalOptions, type PortalOptions } from './options.ts';
+import { portalPlugin } from './plugin.ts';
+
+export interface PortalFeatureOptions extends PortalOptions {
+  /** Use this SMS gateway instead of the one `notify.sms` configures. */
+  sms?: SmsGateway;
+  registry?: MobileRegistry;
+  /** The process's status service (features.ts passes the shared one); default: one of the portal's own. */
+  status?: (ctx: ServerContext) => StatusService;
+}
+
+/** What a running portal is made of, for the tests and tools that drive it (e.g. reading the SMS sink). */
+const running = new WeakMap<FastifyInstance, PortalDeps>();
+
+export function portalOf(app: FastifyInstance): PortalDeps | undefined {
+  return running.get(app);
+}
+
+export function portalFeature(options: PortalFeatureOptions = {}): Feature {
+  return {
+    name: 'portal',
+    roles: ['portal'],
+    async start(app, ctx) {
+      const { deps, close } = createPortalDeps(ctx, {
+        ...options,
+        agentUrl: options.agentUrl ?? process.env.QOLTANBA_AGENT_URL,
+        status: options.status?.(ctx),
+      });
+      await app.register(portalPlugin, { deps });
+      running.set(app, deps);
+      return close;
+    },
+  };
+}
+
+export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeatureOptions, 'status'> & { status?: StatusService | undefined } = {}): { deps: PortalDeps; close: () => Promise<void> } {
+  const own = options.status ? undefined : createStatusService(ctx);
+  const status = options.status ?? (own as StatusService);
+  const resolved = resolvePortalOptions(options);
+  let ownSms: SmsGateway | undefined;
+  let sms = options.sms;
+  if (!sms) {
+    const settings = resolveNotifySettings(ctx.config.notify, { publicUrl: ctx.config.publicUrl });
+    if (settings.sms) sms = ownSms = createSmsGateway(settings.sms, { log: ctx.log });
+    else {
+      ctx.log.warn('portal: no SMS transport is configured (notify.sms); one-time codes cannot be sent');
+      sms = { send: async () => Promise.reject(Object.assign(new Error('no SMS transport configured'), { code: 'QT_ERR_SMS_UNAVAILABLE' })), close: async () => undefined };
+    }
+  }
+  const deps: PortalDeps = {
+    ctx,
+    ra: createRa(ctx, { hooks: statusHooksFor(status), testMode: resolved.testMode }),
+    status,
+    sms,
+    registry: options.registry ?? new DatabaseMobileRegistry(ctx.store.db),
+    verifier: new SignatureVerifier(ctx, status),
+    options: resolved,
+    origin: new URL(ctx.config.publicUrl).origin,
+  };
+  return {
+    deps,
+    async close() {
+      await own?.stop();
+      await ownSms?.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * One-time SMS codes confirming an application: random digits, only a salted SHA-256 kept, a limited life,
+ * a limited number of wrong entries (then the application is refused), a limited number of sends per
+ * application and per person per day. The limits live in the database, so they hold across portal nodes
+ * and restarts. The code travels through the notifier's SmsGateway, the same interface as the reminders.
+ *
+ * A 6-digit code's hash is no secret to someone who can read the database (10^6 guesses); what protects
+ * it is its 5-minute life, single use, and that it only completes an application already signed with the
+ * person's key in this session. The code itself is never logged (the gateway masks it; the audit log gets
+ * the masked phone and counters only).
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Locale } from '@qoltanba/i18n';
+import { QtError } from '@qoltanba/pki';
+import { appendAudit } from '../../audit/index.ts';
+import { maskPhone, oneTimeCodeSms } from '../../notify/index.ts';
+import type { Database } from '../../store/schema.ts';
+import type { PortalDeps } from '../deps.ts';
+import { portalDb } from '../tables.ts';
+
+export interface OtpStatus {
+  phoneMasked: string;
+  sends: number;
+  attempts: number;
+  sentAt: Date;
+  expiresAt: Date;
+  verifiedAt: Date | null;
+}
+
+export function codeHash(salt: Buffer, applicationId: string, code: string): Buffer {
+  return createHash('sha256').update(salt).update(applicationId).update('\0').update(code).digest();
+}
+
+export async function otpStatus(db: Kysely<Database>, applicationId: string): Promise<OtpStatus | undefined> {
+  const row = await portalDb(db).selectFrom('portal_otps').selectAll().where('application_id', '=', applicationId).executeTakeFirst();
+  return row
+    ? { phoneMasked: row.phone_masked, sends: row.sends, attempts: row.attempts, sentAt: row.sent_at, expiresAt: row.expires_at, verifiedAt: row.verified_at }
+    : undefined;
+}
+
+/** Sends a new code for the application to the phone the registry has for the IIN. */
+export async function sendCode(deps: PortalDeps, input: { applicationId: string; iin: string; locale: Locale }): Promise<OtpStatus> {
+  const { ctx, options } = deps;
+  const o = options.otp;
+  const entry = (await deps.registry.lookup([input.iin])).get(input.iin);
+  if (!entry || !entry.verified) {
+    await appendAudit(ctx.store.db, {
+      actor: `citizen:${input.iin}`,
+      action: 'portal.code-not-sent',
+      target: `application:${input.applicationId}`,
+      details: { applicationId: input.applicationId, why: entry ? 'number not verified by the registry' : 'not in the mobile citizens registry' },
+    });
+    throw new QtError('QT_ERR_PHONE_NOT_REGISTERED');
+  }
+  const phone = entry.phone;
+  const masked = maskPhone(phone);
+  const now = ctx.now();
+  const code = String(randomInt(0, 10 ** o.length)).padStart(o.length, '0');
+  const salt = randomBytes(16);
+  const expiresAt = new Date(now.getTime() + o.validMinutes * 60_000);
+
+  const sends = await ctx.store.db.transaction().execute(async (trx) => {
+    const pdb = portalDb(trx);
+    const current = await pdb.selectFrom('portal_otps').selectAll().where('application_id', '=', input.applicationId).forUpdate().executeTakeFirst();
+    if (current?.verified_at) throw new QtError('QT_ERR_APPLICATION_STATE', 'The code was already confirmed');
+    if (current && current.sends >= o.maxSends) throw new QtError('QT_ERR_OTP_SEND_LIMIT', undefined, { maxSends: o.maxSends });
+    if (current && now.getTime() - current.sent_at.getTime() < o.resendAfterSeconds * 1000) {
+      throw new QtError('QT_ERR_RATE_LIMITED', 'A new code can be asked for a little later', { retryAfterSeconds: o.resendAfterSeconds });
+    }
+    const { rows } = await sql<{ n: string | null }>`
+      SELECT sum(sends) AS n FROM portal_otps WHERE iin = ${input.iin} AND sent_at > ${new Date(now.getTime() - 86_400_000)}`.execute(trx);
+    if (Number(rows[0]?.n ?? 0) >= o.perPersonPerDay) throw new QtError('QT_ERR_OTP_SEND_LIMIT', undefined, { perPersonPerDay: o.perPersonPerDay });
+    const values = {
+      code_sha256: codeHash(salt, input.applicationId, code),
+      salt,
+      phone_masked: masked,
+      attempts: 0,
+      sent_at: now,
+      expires_at: expiresAt,
+    };
+    const n = (current?.sends ?? 0) + 1;
+    if (current) await pdb.updateTable('portal_otps').set({ ...values, sends: n }).where('application_id', '=', input.applicationId).execute();
+    else await pdb.insertInto('portal_otps').values({ application_id: input.applicationId, iin: input.iin, sends: n, ...values }).execute();
+    return n;
+  });
+
+  const sms = oneTimeCodeSms(input.locale, { code, purpose: 'reissue', validMinutes: o.validMinutes });
+  try {
+    await deps.sms.send({ to: phone, text: sms.text, secrets: sms.secrets, validForMinutes: sms.validForMinutes, reference: `application:${input.applicationId}` });
+  } catch (err) {
+    // Not delivered to the SMS centre: the code is void and the send is not counted against the person.
+    await portalDb(ctx.store.db)
+      .updateTable('portal_otps')
+      .set({ sends: sql`greatest(sends - 1, 1)`, expires_at: new Date(now.getTime() + 1) })
+      .where('application_id', '=', input.applicationId)
+      .execute();
+    await appendAudit(ctx.store.db, {
+      actor: 'system:portal',
+      action: 'portal.code-send-failed',
+      target: `application:${input.applicationId}`,
+      details: { applicationId: input.applicationId, phone: masked, errorCode: (err as QtError).code ?? 'unknown' },
+    });
+    ctx.log.warn({ err, applicationId: input.applicationId, phone: masked }, 'one-time code SMS not sent');
+    throw new QtError('QT_ERR_SMS_UNAVAILABLE');
+  }
+  await appendAudit(ctx.store.db, {
+    actor: `citizen:${input.iin}`,
+    action: 'portal.code-sent',
+    target: `application:${input.applicationId}`,
+    details: { applicationId: input.applicationId, phone: masked, sends, validMinutes: o.validMinutes },
+  });
+  return { phoneMasked: masked, sends, attempts: 0, sentAt: now, expiresAt, verifiedAt: null };
+}
+
+export type CodeCheck = { ok: true } | { ok: false; error: QtError };
+
+/**
+ * Checks a typed code inside the caller's transaction (the application row is already locked). A wrong code
+ * is counted even though the caller then fails the request: the count is committed, the error returned.
+ */
+export async function checkCodeIn(trx: Kysely<Database>, deps: PortalDeps, applicationId: string, typed: string, now: Date): Promise<CodeCheck> {
+  const o = deps.options.otp;
+  const pdb = portalDb(trx);
+  const row = await pdb.selectFrom('portal_otps').selectAll().where('application_id', '=', applicationId).forUpdate().executeTakeFirst();
+  if (!row) return { ok: false, error: new QtError('QT_ERR_OTP_EXPIRED', 'No code has been sent yet') };
+  if (row.verified_at) return { ok: false, error: new QtError('QT_ERR_APPLICATION_STATE') };
+  if (row.attempts >= o.maxAttempts) return { ok: false, error: new QtError('QT_ERR_OTP_ATTEMPTS') };
+  if (now >= row.expires_at) return { ok: false, error: new QtError('QT_ERR_OTP_EXPIRED') };
+  const clean = typed.replace(/\s+/g, '');
+  const right = /^\d+$/.test(clean) && clean.length === o.length && timingSafeEqual(codeHash(row.salt, applicationId, clean), row.code_sha256);
+  if (right) {
+    await pdb.updateTable('portal_otps').set({ verified_at: now }).where('application_id', '=', applicationId).execute();
+    return { ok: true };
+  }
+  const attempts = row.attempts + 1;
+  await pdb.updateTable('portal_otps').set({ attempts }).where('application_id', '=', applicationId).execute();
+  if (attempts >= o.maxAttempts) return { ok: false, error: new QtError('QT_ERR_OTP_ATTEMPTS', undefined, { attempts }) };
+  return { ok: false, error: new QtError('QT_ERR_OTP_INVALID', undefined, { attemptsLeft: o.maxAttempts - attempts }) };
+}

@@ -1,0 +1,365 @@
+/**
+ * The re-issuance wizard's steps as service functions (routes.ts only parses and renders):
+ *   create («Подать заявку») → sign the application with the current SIGN key → SMS code → new keys' CSRs →
+ *   two certificates issued by the RA (same profiles and subject as the current ones) → installed by the agent.
+ * Each step checks the application is at that step, for this person, and leaves the state in the database.
+ */
+import { randomUUID } from 'node:crypto';
+import { formatDateTime, type Locale, type Translator } from '@qoltanba/i18n';
+import { inspectCertificate, isQtError, parseCsr, QtError, toPem } from '@qoltanba/pki';
+import { sql, type Kysely } from 'kysely';
+import { appendAudit } from '../../audit/index.ts';
+import { issue, listBySubject, type CertificateRecord } from '../../ra/index.ts';
+import { checkEmailAddress } from '../../notify/mail/mailer.ts';
+import type { Database } from '../../store/schema.ts';
+import type { PortalDeps } from '../deps.ts';
+import { isUsable, storageLabel } from '../keys/describe.ts';
+import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
+import { portalDb, type InstalledKeyFile } from '../tables.ts';
+import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
+import { expectStep, expireIfDue, loadReissue, setState, type Reissue } from './store.ts';
+
+export interface Me {
+  iin: string;
+  sessionSha256: Buffer;
+}
+
+export interface CurrentPair {
+  auth: CertificateRecord;
+  sign: CertificateRecord;
+}
+
+/** The person's newest valid AUTH and SIGN certificates: re-issuance is allowed only while both exist. */
+export async function currentPair(deps: PortalDeps, iin: string): Promise<CurrentPair | undefined> {
+  const now = deps.ctx.now();
+  const all = await listBySubject(deps.ra, iin, { limit: 1000 });
+  const newest = (kind: 'AUTH' | 'SIGN') => all.filter((c) => c.kind === kind && isUsable(c, now)).sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime())[0];
+  const auth = newest('AUTH');
+  const sign = newest('SIGN');
+  return auth && sign ? { auth, sign } : undefined;
+}
+
+export interface SubjectOfRecord {
+  surname: string;
+  name: string;
+  patronymic?: string;
+  iin: string;
+  organization?: string;
+  bin?: string;
+  display: string;
+}
+
+/** Name and IIN as the current certificate states them: the wizard shows them and never lets them change. */
+export function subjectOf(c: CertificateRecord): SubjectOfRecord {
+  const kz = inspectCertificate(c.der).kz;
+  if (!kz.surname || !kz.name || !kz.iin) throw new QtError('QT_ERR_SUBJECT_INVALID', 'The current certificate does not name the person fully');
+  return {
+    surname: kz.surname,
+    name: kz.name,
+    ...(kz.patronymic ? { patronymic: kz.patronymic } : {}),
+    iin: kz.iin,
+    ...(kz.organization ? { organization: kz.organization } : {}),
+    ...(kz.bin ? { bin: kz.bin } : {}),
+    display: [kz.surname, kz.name, kz.patronymic].filter(Boolean).join(' '),
+  };
+}
+
+export interface CreateInput {
+  email: string | undefined;
+  storage: 'file' | 'token';
+  revokeOld: boolean;
+}
+
+/** «Подать заявку»: one open re-issuance per person (the RA's unique index); a second submit returns the open one. */
+export async function createReissue(deps: PortalDeps, iin: string, input: CreateInput): Promise<string> {
+  const { ctx, options } = deps;
+  const email = input.email ? checkEmailAddress(input.email) : undefined;
+  const pair = await currentPair(deps, iin);
+  if (!pair) throw new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
+  const now = ctx.now();
+  try {
+    return await ctx.store.db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ n: string }>`
+        SELECT count(*) AS n FROM applications WHERE iin = ${iin} AND kind = 'reissue' AND created_at > ${new Date(now.getTime() - 86_400_000)}`.execute(trx);
+      if (Number(rows[0]?.n ?? 0) >= options.applicationsPerDay) throw new QtError('QT_ERR_APPLICATION_LIMIT');
+      const id = randomUUID();
+      await trx
+        .insertInto('applications')
+        .values({
+          id,
+          kind: 'reissue',
+          iin,
+          storage: input.storage,
+          identification: 'remote',
+          target_certificate_id: pair.auth.id,
+          request: JSON.stringify({ via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld }),
+          created_at: now,
+          updated_at: now,
+          expires_at: new Date(now.getTime() + options.applicationMs),
+        })
+        .execute();
+      await portalDb(trx)
+        .insertInto('portal_reissues')
+        .values({ application_id: id, iin, email: email ?? null, storage: input.storage, revoke_old: input.revokeOld, old_certificate_ids: [pair.auth.id, pair.sign.id], created_at: now, updated_at: now })
+        .execute();
+      await appendAudit(trx, {
+        actor: `citizen:${iin}`,
+        action: 'application.submitted',
+        target: `application:${id}`,
+        details: { applicationId: id, kind: 'reissue', iin, storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
+      });
+      return id;
+    });
+  } catch (e) {
+    // The unique index on open issuances: an application is already open — continue that one.
+    if ((e as { code?: string }).code === '23505') {
+      const open = await ctx.store.db.selectFrom('applications').select('id').where('iin', '=', iin).where('kind', 'in', ['issue', 'reissue']).where('state', 'in', ['submitted', 'verified', 'approved']).executeTakeFirst();
+      if (open) return open.id;
+    }
+    throw e;
+  }
+}
+
+export async function loadOwn(deps: PortalDeps, id: string, iin: string): Promise<Reissue> {
+  return expireIfDue(deps.ctx.store.db, await loadReissue(deps.ctx.store.db, id, iin), deps.ctx.now());
+}
+
+/** The exact application text the person signs (in their language; the agent shows it before signing). */
+export async function applicationChallenge(deps: PortalDeps, me: Me, id: string, t: Translator): Promise<Challenge> {
+  const r = await loadOwn(deps, id, me.iin);
+  expectStep(r, 'sign');
+  const pair = await currentPair(deps, me.iin);
+  if (!pair) throw new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
+  const subject = subjectOf(pair.auth);
+  const now = deps.ctx.now();
+  const content = t.t('sign.application', {
+    id: r.id,
+    name: subject.display,
+    iin: me.iin,
+    email: r.email ?? t.t('common.notGiven'),
+    storage: storageLabel(t, r.storage),
+    revokeOld: t.t(r.revokeOld ? 'common.yes' : 'common.no'),
+    nonce: challengeNonce(),
+    time: formatDateTime(t.locale, now),
+  });
+  return createChallenge(deps.ctx.store.db, { sessionSha256: me.sessionSha256, purpose: 'application', applicationId: r.id, content, now, ttlMs: deps.options.challengeMs });
+}
+
+/** The signed application: verified like a login, but with the SIGN key, and it must be the applicant's. */
+export async function signApplication(deps: PortalDeps, me: Me, id: string, body: { challengeId: unknown; cms: unknown }, locale: Locale): Promise<OtpStatus | QtError> {
+  const { ctx } = deps;
+  const r = await loadOwn(deps, id, me.iin);
+  expectStep(r, 'sign');
+  const now = ctx.now();
+  const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: r.id, now });
+  const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'emailProtection', iin: me.iin });
+  const cms = String(body.cms);
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const locked = await loadReissue(trx, id, me.iin, { forUpdate: true });
+    expectStep(locked, 'sign');
+    await portalDb(trx)
+      .updateTable('portal_reissues')
+      .set({ signed_cms: Buffer.from(cmsDer(cms)), signed_at: now, signer_certificate_id: verified.certificate.id, updated_at: now })
+      .where('application_id', '=', r.id)
+      .execute();
+    await appendAudit(trx, {
+      actor: `citizen:${me.iin}`,
+      action: 'application.signed',
+      target: `application:${r.id}`,
+      details: { applicationId: r.id, iin: me.iin, signer: `${verified.certificate.ca}/${verified.certificate.serial}`, challengeId: challenge.id },
+    });
+  });
+  // The code goes out at once; when it cannot (no number in the registry, SMS centre down), the page shows why
+  // and offers to send it again — the signature is kept.
+  try {
+    return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale });
+  } catch (e) {
+    if (isQtError(e)) return e;
+    throw e;
+  }
+}
+
+export async function resendCode(deps: PortalDeps, me: Me, id: string, locale: Locale): Promise<OtpStatus> {
+  const r = await loadOwn(deps, id, me.iin);
+  expectStep(r, 'code');
+  return sendCode(deps, { applicationId: r.id, iin: me.iin, locale });
+}
+
+/**
+ * The SMS code: right → verified (identity: the key's signature and the registry's phone) → approved (policy:
+ * the current keys are still valid) in one transaction. Wrong → counted; the last allowed wrong one refuses
+ * the application.
+ */
+export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: string): Promise<void> {
+  const { ctx } = deps;
+  const now = ctx.now();
+  const pair = await currentPair(deps, me.iin);
+  const failure = await ctx.store.db.transaction().execute(async (trx): Promise<QtError | undefined> => {
+    const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
+    expectStep(r, 'code');
+    const checked = await checkCodeIn(trx, deps, r.id, typed, now);
+    const actor = `citizen:${me.iin}`;
+    if (!checked.ok) {
+      if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
+        await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts } });
+      } else {
+        await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
+      }
+      return checked.error;
+    }
+    await setState(trx, r, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] } });
+    if (!pair) {
+      await setState(trx, r, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid' });
+      return new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
+    }
+    await setState(trx, r, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] } });
+    return undefined;
+  });
+  if (failure) throw failure;
+}
+
+export interface CsrSubmission {
+  requestId: unknown;
+  keys: unknown;
+}
+
+export interface IssuedForAgent {
+  requestId: string;
+  certificates: string[];
+  chain: string[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The agent's two CSRs → two certificates, by the RA, for this approved application, with the current
+ * certificates' profiles and subject. Idempotent per (application, agent request): a retry after a lost
+ * answer gets the same certificates.
+ */
+export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSubmission): Promise<IssuedForAgent> {
+  const { ctx } = deps;
+  const r = await loadOwn(deps, id, me.iin);
+  if (typeof body.requestId !== 'string' || !REQUEST_ID.test(body.requestId)) throw new QtError('QT_ERR_INPUT_INVALID', 'requestId is missing or malformed');
+  const requestId = body.requestId;
+  if (r.authCertificateId && r.signCertificateId) {
+    if (r.agentRequestId !== requestId) throw new QtError('QT_ERR_APPLICATION_STATE', 'Certificates were already issued for other keys');
+    return issuedFor(deps, r);
+  }
+  expectStep(r, 'keys');
+  const csrs = readCsrs(body.keys);
+  const old = await oldCertificates(deps, r);
+  const subject = subjectOf(old.auth);
+  const common = {
+    subject: { surname: subject.surname, name: subject.name, patronymic: subject.patronymic, iin: subject.iin, organization: subject.organization, bin: subject.bin },
+    email: r.email ?? undefined,
+    storage: r.storage,
+    identification: 'remote' as const,
+    applicationId: r.id,
+    actor: `citizen:${me.iin}`,
+  };
+  await portalDb(ctx.store.db).updateTable('portal_reissues').set({ agent_request_id: requestId, updated_at: ctx.now() }).where('application_id', '=', r.id).execute();
+  const auth = await issue(deps.ra, { ...common, csr: csrs.AUTHENTICATION, profile: old.auth.profile, idempotencyKey: `portal-${r.id}-AUTH-${requestId}` });
+  const sign = await issue(deps.ra, { ...common, csr: csrs.SIGNATURE, profile: old.sign.profile, idempotencyKey: `portal-${r.id}-SIGN-${requestId}` });
+  const now = ctx.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const locked = await loadReissue(trx, id, me.iin, { forUpdate: true });
+    if (locked.authCertificateId) return; // a concurrent retry finished first
+    await portalDb(trx)
+      .updateTable('portal_reissues')
+      .set({ auth_certificate_id: auth.certificate.id, sign_certificate_id: sign.certificate.id, agent_request_id: requestId, updated_at: now })
+      .where('application_id', '=', r.id)
+      .execute();
+    await setState(trx, locked, 'approved', 'completed', now, {
+      actor: `citizen:${me.iin}`,
+      details: { issued: [`${auth.certificate.ca}/${auth.certificate.serial}`, `${sign.certificate.ca}/${sign.certificate.serial}`], agentRequestId: requestId },
+    });
+  });
+  return issuedFor(deps, await loadReissue(ctx.store.db, id, me.iin));
+}
+
+/** What the agent installs: the two certificates and the chain to our root. */
+export async function issuedFor(deps: PortalDeps, r: Reissue): Promise<IssuedForAgent> {
+  if (!r.authCertificateId || !r.signCertificateId || !r.agentRequestId) throw new QtError('QT_ERR_APPLICATION_STATE', 'No certificates are issued yet');
+  const rows = await deps.ctx.store.db
+    .selectFrom('certificates as c')
+    .innerJoin('cas as ca', 'ca.id', 'c.ca_id')
+    .select(['c.id', 'c.der', 'c.subject_iin', 'ca.certificate as ca_certificate', 'ca.parent_id'])
+    .where('c.id', 'in', [r.authCertificateId, r.signCertificateId])
+    .execute();
+  const byId = new Map(rows.map((x) => [x.id, x]));
+  const auth = byId.get(r.authCertificateId);
+  const sign = byId.get(r.signCertificateId);
+  if (!auth || !sign || auth.subject_iin !== r.iin || sign.subject_iin !== r.iin) throw new QtError('QT_ERR_INTERNAL', 'The issued certificates are not where the application says');
+  const chain = [toPem('CERTIFICATE', auth.ca_certificate)];
+  if (auth.parent_id !== null) {
+    const root = await deps.ctx.store.db.selectFrom('cas').select('certificate').where('id', '=', auth.parent_id).executeTakeFirst();
+    if (root) chain.push(toPem('CERTIFICATE', root.certificate));
+  }
+  return { requestId: r.agentRequestId, certificates: [toPem('CERTIFICATE', auth.der), toPem('CERTIFICATE', sign.der)], chain };
+}
+
+export async function markInstalled(deps: PortalDeps, me: Me, id: string, installed: unknown): Promise<void> {
+  const { ctx } = deps;
+  const files = readInstalled(installed);
+  const now = ctx.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
+    expectStep(r, 'install', 'done');
+    if (r.installedAt) return;
+    await portalDb(trx)
+      .updateTable('portal_reissues')
+      .set({ installed: JSON.stringify(files), installed_at: now, updated_at: now })
+      .where('application_id', '=', r.id)
+      .execute();
+    await appendAudit(trx, { actor: `citizen:${me.iin}`, action: 'portal.keys-installed', target: `application:${r.id}`, details: { applicationId: r.id, files: files as unknown as Record<string, string>[] } });
+  });
+}
+
+export async function cancelReissue(deps: PortalDeps, me: Me, id: string): Promise<void> {
+  const now = deps.ctx.now();
+  await deps.ctx.store.db.transaction().execute(async (trx) => {
+    const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
+    expectStep(r, 'sign', 'code', 'keys');
+    await setState(trx, r, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant' });
+  });
+}
+
+export async function oldCertificates(deps: PortalDeps, r: Reissue): Promise<{ auth: CertificateRecord; sign: CertificateRecord }> {
+  const all = await listBySubject(deps.ra, r.iin, { limit: 1000 });
+  const auth = all.find((c) => c.id === r.oldCertificateIds[0]);
+  const sign = all.find((c) => c.id === r.oldCertificateIds[1]);
+  if (!auth || !sign) throw new QtError('QT_ERR_INTERNAL', 'The application names certificates the person does not have');
+  return { auth, sign };
+}
+
+function readCsrs(keys: unknown): { AUTHENTICATION: string; SIGNATURE: string } {
+  if (!Array.isArray(keys) || keys.length !== 2) throw new QtError('QT_ERR_INPUT_INVALID', 'Two keys (AUTHENTICATION and SIGNATURE) are expected');
+  const out: Partial<Record<'AUTHENTICATION' | 'SIGNATURE', string>> = {};
+  for (const k of keys as Record<string, unknown>[]) {
+    const type = k?.keyType;
+    if ((type !== 'AUTHENTICATION' && type !== 'SIGNATURE') || typeof k.csr !== 'string' || out[type]) {
+      throw new QtError('QT_ERR_INPUT_INVALID', 'Each key needs keyType AUTHENTICATION or SIGNATURE, once, and a csr');
+    }
+    parseCsr(k.csr);
+    out[type] = k.csr;
+  }
+  return out as { AUTHENTICATION: string; SIGNATURE: string };
+}
+
+function readInstalled(value: unknown): InstalledKeyFile[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 4) throw new QtError('QT_ERR_INPUT_INVALID', 'installed must list the installed keys');
+  return value.map((v: Record<string, unknown>) => {
+    const keyType = v?.keyType;
+    if (keyType !== 'AUTHENTICATION' && keyType !== 'SIGNATURE') throw new QtError('QT_ERR_INPUT_INVALID', 'keyType');
+    const fileName = typeof v.fileName === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(v.fileName) ? v.fileName : undefined;
+    const subjectKeyId = typeof v.subjectKeyId === 'string' && /^[0-9a-f]{2,128}$/.test(v.subjectKeyId) ? v.subjectKeyId : undefined;
+    return { keyType, ...(fileName ? { fileName } : {}), ...(subjectKeyId ? { subjectKeyId } : {}) };
+  });
+}
+
+function cmsDer(text: string): Uint8Array {
+  const b64 = text.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').replace(/\s+/g, '');
+  return Buffer.from(b64, 'base64');
+}
+
+export type { Kysely, Database };

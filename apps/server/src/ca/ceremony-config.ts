@@ -10,7 +10,10 @@ import { QtError } from '@qoltanba/pki';
 export interface KeySpec {
   /** Keystore URI: soft:<name> or pkcs11:token=…;object=… */
   uri: string;
-  bits: 2048 | 3072 | 4096;
+  /** RSA (default) or GOST 34.10-2015 (512), NCA's current GOST; GOST keys are soft keys. */
+  algorithm?: 'RSA' | 'GOST-2015-512';
+  /** RSA key size; GOST keys have none to choose. */
+  bits?: 2048 | 3072 | 4096;
 }
 
 export interface DnAttribute {
@@ -73,6 +76,33 @@ export function defaultCeremonyConfig(): CeremonyConfig {
   };
 }
 
+/**
+ * A GOST issuing CA (GOST 34.10-2015 512-bit keys for the CA and its OCSP responder), to list in
+ * ceremony.json `issuing` beside the RSA one: it issues GOST-2015-512 (and RSA) subscriber certificates,
+ * the way NCA's own GOST CA does. Not in the default plan, so an operator opts in by reviewing it.
+ */
+export function gostIssuingPlan(): IssuingPlan {
+  return {
+    name: 'gost',
+    subject: [
+      { type: 'C', value: 'KZ' },
+      { type: 'O', value: 'Qoltanba' },
+      { type: 'CN', value: 'QOLTANBA ISSUING CA (GOST)' },
+    ],
+    key: { uri: 'soft:issuing-gost', algorithm: 'GOST-2015-512' },
+    validityYears: 10,
+    ocsp: {
+      subject: [
+        { type: 'C', value: 'KZ' },
+        { type: 'O', value: 'Qoltanba' },
+        { type: 'CN', value: 'QOLTANBA OCSP RESPONDER (GOST)' },
+      ],
+      key: { uri: 'soft:ocsp-gost', algorithm: 'GOST-2015-512' },
+      validityDays: 30,
+    },
+  };
+}
+
 export function ceremonyConfigPath(home: string): string {
   return join(home, 'ceremony.json');
 }
@@ -104,7 +134,8 @@ export function validateCeremonyConfig(value: unknown, where = 'ceremony config'
     if (!a || typeof a !== 'object') return problems.push(`${label} is missing`);
     if (!NAME.test(a.name ?? '')) problems.push(`${label}.name must be lower-case letters, digits and dashes`);
     if (!Array.isArray(a.subject) || !a.subject.some((x) => x.type === 'CN')) problems.push(`${label}.subject needs a CN`);
-    if (!a.key || typeof a.key.uri !== 'string' || ![2048, 3072, 4096].includes(a.key.bits)) problems.push(`${label}.key needs a uri and bits 2048, 3072 or 4096`);
+    const keyProblem = checkKey(a.key);
+    if (keyProblem) problems.push(`${label}.key ${keyProblem}`);
     if (!(a.validityYears > 0 && a.validityYears <= 30)) problems.push(`${label}.validityYears must be between 1 and 30`);
     return undefined;
   };
@@ -117,7 +148,17 @@ export function validateCeremonyConfig(value: unknown, where = 'ceremony config'
     names.add(ca?.name);
     if (ca?.validityYears >= (c.root?.validityYears ?? 0)) problems.push(`issuing[${i}] must expire before the root`);
     if (!ca?.ocsp?.key?.uri || !(ca.ocsp.validityDays > 0 && ca.ocsp.validityDays <= 366)) problems.push(`issuing[${i}].ocsp needs a key and validityDays 1…366`);
+    else if (checkKey(ca.ocsp.key)) problems.push(`issuing[${i}].ocsp.key ${checkKey(ca.ocsp.key)}`);
   }
   if (problems.length) throw new QtError('QT_ERR_INPUT_INVALID', `${where}: ${problems.join('; ')}`, { problems });
   return c;
+}
+
+/** Why a key spec is not usable, or undefined: RSA needs bits 2048/3072/4096, GOST takes none. */
+function checkKey(key: KeySpec | undefined): string | undefined {
+  if (!key || typeof key.uri !== 'string') return 'needs a uri';
+  const algorithm = key.algorithm ?? 'RSA';
+  if (algorithm === 'GOST-2015-512') return key.bits === undefined ? undefined : 'is GOST-2015-512, which takes no bits';
+  if (algorithm !== 'RSA') return 'algorithm must be "RSA" or "GOST-2015-512"';
+  return key.bits !== undefined && [2048, 3072, 4096].includes(key.bits) ? undefined : 'needs bits 2048, 3072 or 4096';
 }

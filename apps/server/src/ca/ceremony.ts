@@ -152,7 +152,9 @@ async function ensureKey(stores: Map<string, Promise<KeyStore>>, config: KeyStor
   if (!store) stores.set(storeKey, (store = openKeyStore(spec.uri, config)));
   const ks = await store;
   // A key left by an interrupted ceremony is reused: it never signed anything the database does not know.
-  return (await ks.exists(spec.uri)) ? ks.signer(spec.uri) : ks.createKey(spec.uri, { algorithm: 'RSA', bits: spec.bits });
+  if (await ks.exists(spec.uri)) return ks.signer(spec.uri);
+  // The plan was validated: GOST keys take no bits, RSA keys always have them.
+  return ks.createKey(spec.uri, spec.algorithm === 'GOST-2015-512' ? { algorithm: 'GOST-2015-512' } : { algorithm: 'RSA', bits: spec.bits ?? 4096 });
 }
 
 async function insertCa(trx: Transaction<Database>, plan: AuthorityPlan, kind: 'root' | 'issuing', parentId: number | null, der: Uint8Array) {

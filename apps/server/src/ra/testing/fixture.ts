@@ -56,6 +56,8 @@ export interface CaFixtureOptions {
   /** Wire the status service (default) or run without status hooks. */
   statusHooks?: boolean;
   log?: Logger;
+  /** Changes to the ceremony plan before it runs (e.g. a GOST issuing CA beside the RSA one). */
+  ceremony?: (plan: CeremonyConfig) => void;
 }
 
 export async function caFixture(store: Store, options: CaFixtureOptions = {}): Promise<CaFixture> {
@@ -65,7 +67,9 @@ export async function caFixture(store: Store, options: CaFixtureOptions = {}): P
   config.publicUrl = PUBLIC_URL;
   options.config?.(config);
   const keystore = { soft: { dir: join(home, 'keys'), passphraseEnv: TEST_PASSPHRASE_ENV } };
-  await runCeremony({ db: store.db, keystore, config: ceremonyPlan(options.bits ?? 2048), publicUrl: config.publicUrl, home });
+  const plan = ceremonyPlan(options.bits ?? 2048);
+  options.ceremony?.(plan);
+  await runCeremony({ db: store.db, keystore, config: plan, publicUrl: config.publicUrl, home });
   const signers = new InProcessSignerProvider(keystore);
   const ctx: ServerContext = { config, store, signers, log: options.log ?? silentLogger, now: () => new Date() };
   const status = createStatusService(ctx);

@@ -1,17 +1,44 @@
 /**
  * Creating the AUTH and SIGN key pairs for (re)issuance and their PKCS#10 requests, signed by the new keys.
- * RSA-2048 today; the algorithm is a parameter so GOST 34.10-2015 can be added where WebCrypto/the token allows.
+ * RSA-2048, or GOST 34.10-2015 (512) as NCA issues today (key files only: a token would need the Kazakh
+ * GOST mechanisms of its vendor's PKCS#11 library, which SoftHSM and generic tokens lack).
  * In a key file's case the private keys are sealed under the user's new password at once; on a token they are
  * generated there and never leave it.
  */
-import { createCsr, generateRsaKeyPair, getCrypto, toBase64, webCryptoSigner, type Signer } from '@qoltanba/pki';
+import {
+  createCsr,
+  generateGostKeyPair,
+  generateRsaKeyPair,
+  getCrypto,
+  gostSigner,
+  KZ_GOST_2015_512,
+  QtError,
+  toBase64,
+  webCryptoSigner,
+  type Bytes,
+  type Signer,
+} from '@qoltanba/pki';
 import type { Pkcs11Tokens } from '../keystores/pkcs11-source.ts';
 import type { KeySource } from '../keystores/types.ts';
 import { PendingKeyStore, type PendingKey, type PendingKeyType, type PendingRequest } from './pending-store.ts';
 import { sealKey } from './seal.ts';
 
-export const KEY_ALGORITHMS = ['RSA-2048'] as const;
+export const KEY_ALGORITHMS = ['RSA-2048', 'GOST-2015-512'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+/** Algorithms a token can generate here (see the header). */
+export const TOKEN_KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RSA-2048'];
+
+/** A new key pair in memory: its signer (for the CSR) and its PKCS#8 (to be sealed at once). */
+async function newFileKey(algorithm: KeyAlgorithm): Promise<{ signer: Signer; pkcs8: Bytes }> {
+  if (algorithm === 'GOST-2015-512') {
+    const pair = generateGostKeyPair(KZ_GOST_2015_512);
+    return { signer: gostSigner(pair.privateKey, { publicKey: pair.publicKey }), pkcs8: pair.privateKey };
+  }
+  const pair = await generateRsaKeyPair(2048);
+  const signer = await webCryptoSigner(pair.privateKey, pair.publicKey);
+  return { signer, pkcs8: new Uint8Array(await getCrypto().subtle.exportKey('pkcs8', pair.privateKey)) };
+}
 
 export type GenerationTarget =
   | { kind: 'file'; password: string }
@@ -39,9 +66,7 @@ export async function generateKeys(request: GenerationRequest, target: Generatio
   const keys: PendingKey[] = [];
   if (target.kind === 'file') {
     for (const keyType of request.keyTypes) {
-      const pair = await generateRsaKeyPair(2048);
-      const signer = await webCryptoSigner(pair.privateKey, pair.publicKey);
-      const pkcs8 = new Uint8Array(await getCrypto().subtle.exportKey('pkcs8', pair.privateKey));
+      const { signer, pkcs8 } = await newFileKey(request.algorithm);
       keys.push({
         keyType,
         publicKey: toBase64(signer.publicKey),
@@ -51,6 +76,9 @@ export async function generateKeys(request: GenerationRequest, target: Generatio
       pkcs8.fill(0);
     }
     return { requestId, createdAt: new Date().toISOString(), origin: request.origin, storage: 'PKCS12', keys };
+  }
+  if (!TOKEN_KEY_ALGORITHMS.includes(request.algorithm)) {
+    throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `${request.algorithm} keys can be created in key files only, not on a token`);
   }
   const store = await tokens.openStore(target.source, target.pin);
   const token = tokens.source(target.source.id);

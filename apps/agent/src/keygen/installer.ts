@@ -1,12 +1,13 @@
 /**
  * Installing issued certificates next to their pending keys. Every certificate must carry the public key of one
  * pending key of the request and be of its kind (AUTH for the authentication key, SIGN for the signing key);
- * only then are key files written — `AUTH_RSA256_<ski>.p12` / `RSA256_<ski>.p12`, friendlyName = localKeyID = hex
- * SKI as NCA writes them — or the certificates stored on the token. The pending request is deleted afterwards.
+ * only then are key files written — `AUTH_RSA256_<ski>.p12` / `RSA256_<ski>.p12`, `GOST512_<ski>.p12` for GOST
+ * 34.10-2015 keys, friendlyName = localKeyID = hex SKI as NCA writes them (the certificate's own SKI, whatever
+ * method its CA used) — or the certificates stored on the token. The pending request is deleted afterwards.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesEqual, fromBase64, keyFileName, oid, QtError, writePkcs12, type Bytes } from '@qoltanba/pki';
+import { bytesEqual, fromBase64, keyFileName, QtError, spkiAlgorithm, writePkcs12, type Bytes } from '@qoltanba/pki';
 import { describeCertificate, publicKeyOfCertificate } from '../keystores/describe.ts';
 import type { Pkcs11Tokens } from '../keystores/pkcs11-source.ts';
 import type { KeyDescription } from '../keystores/types.ts';
@@ -77,7 +78,8 @@ export class KeyInstaller {
       if (!ski) throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate has no subject key identifier to name its key file by');
       const bytes = await writePkcs12({ privateKey: pkcs8, certificate: m.certificate, chain, password, legacy: this.options.legacyKeyFiles });
       pkcs8.fill(0);
-      files.push({ name: keyFileName(m.description.kind === 'AUTH' ? 'AUTH' : 'SIGN', oid.rsaEncryption, ski), bytes, m });
+      const keyOid = spkiAlgorithm(publicKeyOfCertificate(m.certificate)).oid;
+      files.push({ name: keyFileName(m.description.kind === 'AUTH' ? 'AUTH' : 'SIGN', keyOid, ski), bytes, m });
     }
     await mkdir(this.options.keysDir, { recursive: true, mode: 0o700 });
     const written: string[] = [];

@@ -8,7 +8,7 @@
 import { buildKzSubject, derFrom, QtError, type Bytes, type KzSubjectInput } from '@qoltanba/pki';
 import { InstallFlow } from '../consent/flows/install.ts';
 import { NewKeysFlow } from '../consent/flows/new-keys.ts';
-import { generateKeys, KEY_ALGORITHMS, type KeyAlgorithm } from '../keygen/generator.ts';
+import { generateKeys, KEY_ALGORITHMS, TOKEN_KEY_ALGORITHMS, type KeyAlgorithm } from '../keygen/generator.ts';
 import { matchCertificates, type InstalledKey } from '../keygen/installer.ts';
 import type { PendingKeyType, PendingRequest } from '../keygen/pending-store.ts';
 import type { AgentKeySources } from '../keystores/sources.ts';
@@ -57,6 +57,10 @@ export function keysModule(deps: ModuleDeps & { keys: AgentKeySources }): AgentM
           }
           if (!(KEY_ALGORITHMS as readonly string[]).includes(algorithm)) {
             throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `algorithm must be one of ${KEY_ALGORITHMS.join(', ')}`);
+          }
+          // Refused before the user is asked anything, when the site names a token for a key-file-only algorithm.
+          if (storage && storage !== 'PKCS12' && !TOKEN_KEY_ALGORITHMS.includes(algorithm as KeyAlgorithm)) {
+            throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `${algorithm} keys can be created in key files (PKCS12) only`);
           }
           const request = {
             origin: ctx.origin,

@@ -1,25 +1,26 @@
 /**
- * `npm run bench` runs every benchmark in bench/ one after another; `npm run bench -- ocsp` runs one by
- * name. Arguments after the name go to that benchmark (e.g. `npm run bench -- crl --backend pglite`).
+ * `npm run bench` runs every bench/*.ts (except this file), or those named: `npm run bench -- issuance ocsp`.
+ * Each prints its own table, ours beside an OpenSSL baseline measured in the same run.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { opensslVersion } from './lib/openssl.ts';
 
 const dir = import.meta.dirname;
+const wanted = process.argv.slice(2);
 const all = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.d.ts'))
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
   .map((f) => f.slice(0, -3))
   .sort();
-const [name, ...rest] = process.argv.slice(2);
-const chosen = name ? all.filter((b) => b === name) : all;
-if (chosen.length === 0) {
-  console.error(`no benchmark named "${name}"; there are: ${all.join(', ')}`);
+const chosen = wanted.length ? wanted : all;
+const unknown = chosen.filter((n) => !all.includes(n));
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${all.join(', ')}`);
   process.exit(2);
 }
-let failed = 0;
-for (const bench of chosen) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, `${bench}.ts`), ...(name ? rest : [])], { stdio: 'inherit' });
-  if (r.status !== 0) failed++;
+console.log(`# Qoltanba benchmarks — ${new Date().toISOString()}\n\nNode ${process.version}, ${opensslVersion()}`);
+for (const name of chosen) {
+  const mod = (await import(join(dir, `${name}.ts`))) as { run?: () => Promise<void> };
+  if (typeof mod.run !== 'function') throw new Error(`bench/${name}.ts exports no run()`);
+  await mod.run();
 }
-process.exit(failed ? 1 : 0);

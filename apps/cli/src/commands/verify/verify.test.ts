@@ -79,12 +79,19 @@ test('changed content gives a digest mismatch, not a crash', async () => {
   assert.equal(JSON.parse(r.stdout).error.code, 'QT_ERR_CMS_DIGEST_MISMATCH');
 });
 
-test('a GOST certificate is read (IIN, BIN, CEO role) and its signature is reported as not yet verifiable', async () => {
+test('a GOST 34.310-2004 CEO certificate: IIN, BIN and role read, the chain verified', async () => {
   const r = await runQoltanba(['verify', F(nca.ceoGostCert), '--ca', F(nca.gostCa), '--at', '2022-03-01', '--json']);
   const out = JSON.parse(r.stdout);
+  assert.equal(r.code, 0, r.stdout);
   assert.equal(out.certificate.bin, '123456789021');
   assert.deepEqual(out.certificate.roles, ['legal entity', 'CEO']);
-  assert.equal(out.error.code, 'QT_ERR_ALGORITHM_UNSUPPORTED');
+  assert.match(out.certificate.signatureAlgorithm, /GOST 34\.310-2004/);
+});
+
+test('the GOST 34.10-2015 (2022) CRL verifies against its CA', async () => {
+  const r = JSON.parse((await runQoltanba(['verify', F(nca.gost2022Crl), '--ca', F(nca.gost2015Ca), '--at', '2022-08-01', '--json'])).stdout);
+  assert.deepEqual([r.ok, r.entries], [true, 6]);
+  assert.match(r.signatureAlgorithm, /GOST 34\.10-2015/);
 });
 
 test('garbage, a missing file and a missing trust anchor each get a stable code and message', async () => {

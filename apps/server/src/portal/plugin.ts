@@ -126,5 +126,6 @@ export function answerError(request: FastifyRequest, reply: FastifyReply, qt: Qt
     const reason = qt.code === 'QT_ERR_SESSION_EXPIRED' ? String(qt.details?.reason ?? 'idle') : 'required';
     return reply.redirect(`/login?ended=${encodeURIComponent(reason)}`, 303);
   }
-  return renderPage(request, reply, { title: state.t.t('error.title'), body: problemBox(state.t, explained, qt.code), status });
+  // After a POST the language links lead home: the address that failed cannot be opened with GET.
+  return renderPage(request, reply, { title: state.t.t('error.title'), body: problemBox(state.t, explained, qt.code), status, path: request.method === 'GET' ? undefined : '/' });
 }

@@ -149,6 +149,7 @@ async function showForm(
   const known = await deps.ctx.store.db.selectFrom('subjects').select('email').where('iin', '=', m.iin).executeTakeFirst();
   return renderPage(request, reply, {
     title: t.t('word.reissue'),
+    path: '/reissue',
     section: 'reissue',
     status: problem ? 422 : 200,
     body: reissueForm(t, { name: subject.display, iin: m.iin, email: email ?? known?.email ?? '', csrfToken: state.session?.csrfToken ?? '', problem }),
@@ -190,6 +191,7 @@ async function showApplication(
       : undefined;
   return renderPage(request, reply, {
     title: t.t('app.title'),
+    path: `/applications/${r.id}`,
     section: 'reissue',
     status: extra.status ?? 200,
     body: applicationBody(t, {

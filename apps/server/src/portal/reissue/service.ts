@@ -300,11 +300,11 @@ export async function issuedFor(deps: PortalDeps, r: Reissue): Promise<IssuedFor
 
 export async function markInstalled(deps: PortalDeps, me: Me, id: string, installed: unknown): Promise<void> {
   const { ctx } = deps;
-  const files = readInstalled(installed);
   const now = ctx.now();
   await ctx.store.db.transaction().execute(async (trx) => {
     const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
     expectStep(r, 'install', 'done');
+    const files = readInstalled(installed);
     if (r.installedAt) return;
     await portalDb(trx)
       .updateTable('portal_reissues')

@@ -11,6 +11,8 @@ export interface RenderOptions {
   data?: unknown;
   section?: 'keys' | 'reissue';
   status?: number;
+  /** The page's own address when it is shown in answer to a POST (the language links must lead back to a GET). */
+  path?: string;
 }
 
 export function renderPage(request: FastifyRequest, reply: FastifyReply, o: RenderOptions): FastifyReply {
@@ -18,7 +20,7 @@ export function renderPage(request: FastifyRequest, reply: FastifyReply, o: Rend
   const page = layout({
     locale: state.locale,
     t: state.t,
-    path: request.url.split('?')[0] ?? '/',
+    path: o.path ?? request.url.split('?')[0] ?? '/',
     title: o.title,
     body: o.body,
     person: state.session?.iin ? (state.person ?? state.session.iin) : undefined,

@@ -15,7 +15,7 @@ import type { NotifyLog } from './log.ts';
 import type { Mailer } from './mail/mailer.ts';
 import { deliverDue, type DeliveryResult } from './outbox/deliver.ts';
 import { resolveLapsedLeases, type LapsedResult } from './outbox/lapsed.ts';
-import { recordReceipt } from './outbox/receipts.ts';
+import { ReceiptWriter } from './outbox/receipts.ts';
 import { DatabaseMobileRegistry, type MobileRegistry } from './registry/mobile-registry.ts';
 import { scanDueReminders, type ScanResult } from './schedule/scan.ts';
 import type { NotifySettings } from './settings.ts';
@@ -51,7 +51,7 @@ export class Notifier {
   readonly #o: NotifierOptions;
   readonly #registry: MobileRegistry;
   readonly #clock: () => Date;
-  readonly #receipts = new Set<Promise<unknown>>();
+  readonly #receipts: ReceiptWriter;
   #chain: Promise<unknown> = Promise.resolve();
   #stopping = false;
   #boss: PgBoss | undefined;
@@ -63,14 +63,8 @@ export class Notifier {
     this.#o = o;
     this.#registry = o.registry ?? new DatabaseMobileRegistry(o.db);
     this.#clock = o.clock ?? (() => new Date());
-    if (o.sms && hasReceipts(o.sms)) {
-      this.#offReceipts = o.sms.onReceipt((r) => {
-        const p = recordReceipt(o.db, r)
-          .catch((e: unknown) => o.log.error({ messageId: r.messageId, error: (e as Error).message }, 'notify: could not record an SMS receipt'))
-          .finally(() => this.#receipts.delete(p));
-        this.#receipts.add(p);
-      });
-    }
+    this.#receipts = new ReceiptWriter(o.db, (e, count) => o.log.error({ count, error: (e as Error).message }, 'notify: could not record SMS receipts'));
+    if (o.sms && hasReceipts(o.sms)) this.#offReceipts = o.sms.onReceipt((r) => this.#receipts.add(r));
   }
 
   /** Finds due reminders for both channels and writes them to the outbox. */
@@ -137,12 +131,12 @@ export class Notifier {
     this.#workers = [];
     await this.#chain.catch(() => undefined);
     this.#offReceipts?.();
-    await Promise.allSettled([...this.#receipts]);
+    await this.#receipts.flushed();
   }
 
   /** Receipts still being written (tests wait for them). */
   async receiptsSettled(): Promise<void> {
-    await Promise.allSettled([...this.#receipts]);
+    await this.#receipts.flushed();
   }
 
   #serially<T>(fn: () => Promise<T>): Promise<T> {

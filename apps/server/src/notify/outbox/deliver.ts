@@ -19,7 +19,7 @@ import type { SmsGateway } from '../sms/gateway.ts';
 import type { NotifyChannel, NotifyLanguage } from '../tables.ts';
 import { retryDelayMs } from './backoff.ts';
 import { destinationHash } from './destination.ts';
-import { claimDue, liveCertificates, markFailed, markSent, markSkipped, recordDestinations, type Claimed, type Destination, type FailureRecord } from './rows.ts';
+import { claimDue, liveCertificates, markFailed, markSent, markSkipped, recordDestinations, type Claimed, type Destination, type FailureRecord, type SentRecord } from './rows.ts';
 
 export interface DeliveryDeps {
   readonly db: Kysely<Database>;
@@ -67,26 +67,24 @@ export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {
     total.skipped += skipped.length;
     const ours = await recordDestinations(d.db, ready.map((p) => p.destination));
     const queue = ready.filter((p) => ours.has(p.prepared.claimed.id)).map((p) => p.prepared);
+    const marks = new SentMarks(d);
     await runPool(queue, d.concurrency, async (p) => {
-      const outcome = await sendOne(d, p);
+      const outcome = await sendOne(d, p, marks);
       total[outcome]++;
     });
   }
   return total;
 }
 
-async function sendOne(d: DeliveryDeps, p: Prepared): Promise<'sent' | 'retried' | 'failed'> {
+async function sendOne(d: DeliveryDeps, p: Prepared, marks: SentMarks): Promise<'sent' | 'retried' | 'failed'> {
   const c = p.claimed;
+  let ids: readonly string[];
   try {
     const reminder = { kind: p.kind, expiresAt: p.expiresAt, portalUrl: d.portalUrl };
-    const ids =
+    ids =
       c.channel === 'sms'
         ? (await d.sms!.send({ to: p.to, text: expiryReminderSms(p.language, reminder), reference: `notify-${c.id}` })).messageIds
         : [(await d.mail!.send({ to: p.to, ...expiryReminderEmail(p.language, { ...reminder, ...(p.name && { name: p.name }) }, d.clock()), reference: `notify-${c.id}` })).messageId];
-    if (!(await markSent(d.db, c, ids, d.clock()))) {
-      d.log.warn({ message: c.id, channel: c.channel }, 'notify: sent, but the lease had lapsed and another worker took the message over');
-    }
-    return 'sent';
   } catch (e) {
     const failure = describeFailure(e);
     const dead = failure.permanent || c.attempts >= d.retry.maxAttempts;
@@ -95,6 +93,16 @@ async function sendOne(d: DeliveryDeps, p: Prepared): Promise<'sent' | 'retried'
     d.log[dead ? 'error' : 'warn']({ message: c.id, channel: c.channel, attempt: c.attempts, code: failure.code, error: failure.message }, dead ? 'notify: reminder dead-lettered' : 'notify: reminder will be retried');
     return result === 'retry' ? 'retried' : 'failed';
   }
+  // Sent. If recording that fails (database gone), it must not count as a failed send — that would send it
+  // again at once; the message stays 'sending' and its lapsed lease is settled by lapsed.ts.
+  try {
+    if (!(await marks.sent({ id: c.id, attempts: c.attempts, providerIds: ids }))) {
+      d.log.warn({ message: c.id, channel: c.channel }, 'notify: sent, but the lease had lapsed and another worker took the message over');
+    }
+  } catch (e) {
+    d.log.error({ message: c.id, channel: c.channel, error: (e as Error).message }, 'notify: sent, but could not record it; the lapsed lease will settle it');
+  }
+  return 'sent';
 }
 
 function describeFailure(e: unknown): FailureRecord {
@@ -165,6 +173,40 @@ async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ 
 function displayName(given: string, patronymic: string | null): string {
   const cap = (w: string) => w.charAt(0).toLocaleUpperCase('kk-KZ') + w.slice(1).toLocaleLowerCase('kk-KZ');
   return [given, patronymic].filter((x): x is string => Boolean(x)).map((part) => part.split(/([\s-])/).map(cap).join('')).join(' ');
+}
+
+/**
+ * Group commit of "sent" records: a send waits for its record, and every record that arrives while a group
+ * is being committed goes into the next one. The window in which a crash leaves a sent message unrecorded is
+ * one commit long, as with one commit per message, at a fraction of the commits.
+ */
+class SentMarks {
+  #queue: Array<{ record: SentRecord; done: (ok: boolean) => void; fail: (e: unknown) => void }> = [];
+  #running = false;
+
+  constructor(private readonly d: DeliveryDeps) {}
+
+  sent(record: SentRecord): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.#queue.push({ record, done, fail });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    while (this.#queue.length > 0) {
+      const group = this.#queue.splice(0);
+      try {
+        const recorded = await markSent(this.d.db, group.map((g) => g.record), this.d.clock());
+        for (const g of group) g.done(recorded.has(g.record.id));
+      } catch (e) {
+        // The messages stay 'sending'; their lease lapses and lapsed.ts settles them (receipt or resend).
+        for (const g of group) g.fail(e);
+      }
+    }
+    this.#running = false;
+  }
 }
 
 async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {

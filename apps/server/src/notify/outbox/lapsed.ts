@@ -70,7 +70,7 @@ export async function resolveLapsedLeases(db: Kysely<Database>, o: { now: Date; 
             })
             .where('id', '=', m.id)
             .execute();
-          await settleFromReceipts(trx, m.id);
+          await settleFromReceipts(trx, [m.id]);
           result.provenByReceipt++;
           continue;
         }

@@ -56,29 +56,27 @@ export function expandSBox(sbox: SBox): Gost28147Tables {
   return { t };
 }
 
+const K = new Uint32Array(8);
+
 /**
  * Encrypts one 8-byte block (simple substitution mode) with a 32-byte key. Key and block are read
  * as little-endian 32-bit words, as the standard and every implementation do.
  */
 export function encryptBlock(tables: Gost28147Tables, key: Uint8Array, input: Uint8Array, inOff: number, out: Uint8Array, outOff: number): void {
-  const k = new Uint32Array(8);
   for (let i = 0; i < 8; i++) {
-    k[i] = (key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24)) >>> 0;
+    K[i] = (key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24)) >>> 0;
   }
   const [t0, t1, t2, t3] = tables.t;
-  const f = (x: number) => t0[x & 255]! ^ t1[(x >>> 8) & 255]! ^ t2[(x >>> 16) & 255]! ^ t3[x >>> 24]!;
   let n1 = (input[inOff]! | (input[inOff + 1]! << 8) | (input[inOff + 2]! << 16) | (input[inOff + 3]! << 24)) >>> 0;
   let n2 = (input[inOff + 4]! | (input[inOff + 5]! << 8) | (input[inOff + 6]! << 16) | (input[inOff + 7]! << 24)) >>> 0;
   // 32 rounds: K0…K7 three times, then K7…K0; the halves trade places by naming instead of copying.
-  for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 8; i += 2) {
-      n2 = (n2 ^ f((n1 + k[i]!) >>> 0)) >>> 0;
-      n1 = (n1 ^ f((n2 + k[i + 1]!) >>> 0)) >>> 0;
-    }
-  }
-  for (let i = 7; i > 0; i -= 2) {
-    n2 = (n2 ^ f((n1 + k[i]!) >>> 0)) >>> 0;
-    n1 = (n1 ^ f((n2 + k[i - 1]!) >>> 0)) >>> 0;
+  for (let r = 0; r < 32; r += 2) {
+    const i = r < 24 ? r & 7 : 31 - r;
+    const j = r < 24 ? i + 1 : i - 1;
+    let x = (n1 + K[i]!) >>> 0;
+    n2 = (n2 ^ t0[x & 255]! ^ t1[(x >>> 8) & 255]! ^ t2[(x >>> 16) & 255]! ^ t3[x >>> 24]!) >>> 0;
+    x = (n2 + K[j]!) >>> 0;
+    n1 = (n1 ^ t0[x & 255]! ^ t1[(x >>> 8) & 255]! ^ t2[(x >>> 16) & 255]! ^ t3[x >>> 24]!) >>> 0;
   }
   out[outOff] = n2 & 255;
   out[outOff + 1] = (n2 >>> 8) & 255;

@@ -8,7 +8,8 @@ import { oidNames } from '../oids.ts';
 import { registerSignatureAlgorithm, spkiAlgorithm, type VerifyInput } from '../crypto/algorithms.ts';
 import { registerDigestAlgorithm } from '../crypto/digests.ts';
 import { kzGostAlgorithms, kzGostByKeyOid, type KzGostAlgorithm } from './kz-algorithms.ts';
-import { decodeKzSignature, eFromDigest, readKzGostSpki } from './kz-encoding.ts';
+import { decodeKzSignature, eFromDigest } from './kz-encoding.ts';
+import { cachedKzGostSpki } from './key-cache.ts';
 import { verifyE } from './sign.ts';
 
 const digestNames: Readonly<Record<string, string>> = {
@@ -28,7 +29,7 @@ export function verifyKzGost(algorithm: KzGostAlgorithm, { spki, data, signature
   if (!kzGostByKeyOid(keyOid)) {
     throw new QtError('QT_ERR_SIGNATURE_INVALID', `A ${algorithm.name} signature cannot be made with a ${oidNames[keyOid] ?? keyOid} key`);
   }
-  const key = readKzGostSpki(spki);
+  const key = cachedKzGostSpki(spki);
   if (key.algorithm !== algorithm) {
     throw new QtError('QT_ERR_SIGNATURE_INVALID', `A ${algorithm.name} signature cannot be made with a ${key.algorithm.name} key`);
   }

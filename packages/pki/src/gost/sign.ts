@@ -84,8 +84,9 @@ export function verifyE(curve: GostCurve, publicPoint: GostPoint, e: bigint, { r
   const v = invert(e, q);
   const z1 = (s * v) % q;
   const z2 = mod(-r * v, q);
-  // Public scalars only: the faster variable-time double multiplication is right here.
-  const c = curve.Point.BASE.mulAddUnsafe(z1, publicPoint, z2);
+  // Public scalars only, so the variable-time multiplications are right here. Two of them rather than
+  // noble's mulAddUnsafe: that one ignores precomputed tables, and Q has them when verified often.
+  const c = curve.Point.BASE.multiplyUnsafe(z1).add(publicPoint.multiplyUnsafe(z2));
   if (c.is0()) return false;
   return c.toAffine().x % q === r;
 }

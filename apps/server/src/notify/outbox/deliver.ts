@@ -72,6 +72,8 @@ export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {
       const outcome = await sendOne(d, p, marks);
       total[outcome]++;
     });
+    // Sends do not wait for their record (the next send goes out meanwhile); the batch does.
+    await marks.settled();
   }
   return total;
 }
@@ -95,13 +97,10 @@ async function sendOne(d: DeliveryDeps, p: Prepared, marks: SentMarks): Promise<
   }
   // Sent. If recording that fails (database gone), it must not count as a failed send — that would send it
   // again at once; the message stays 'sending' and its lapsed lease is settled by lapsed.ts.
-  try {
-    if (!(await marks.sent({ id: c.id, attempts: c.attempts, providerIds: ids }))) {
-      d.log.warn({ message: c.id, channel: c.channel }, 'notify: sent, but the lease had lapsed and another worker took the message over');
-    }
-  } catch (e) {
-    d.log.error({ message: c.id, channel: c.channel, error: (e as Error).message }, 'notify: sent, but could not record it; the lapsed lease will settle it');
-  }
+  marks.sent({ id: c.id, attempts: c.attempts, providerIds: ids }).then(
+    (ok) => ok || d.log.warn({ message: c.id, channel: c.channel }, 'notify: sent, but the lease had lapsed and another worker took the message over'),
+    (e: unknown) => d.log.error({ message: c.id, channel: c.channel, error: (e as Error).message }, 'notify: sent, but could not record it; the lapsed lease will settle it'),
+  );
   return 'sent';
 }
 
@@ -176,25 +175,28 @@ function displayName(given: string, patronymic: string | null): string {
 }
 
 /**
- * Group commit of "sent" records: a send waits for its record, and every record that arrives while a group
- * is being committed goes into the next one. The window in which a crash leaves a sent message unrecorded is
- * one commit long, as with one commit per message, at a fraction of the commits.
+ * Group commit of "sent" records: every record that arrives while a group is being committed goes into the
+ * next one, and sending goes on meanwhile. A crash leaves at most the records of one commit and what queued
+ * behind it unwritten (lapsed.ts settles those), at a fraction of the commits one per message would cost.
  */
 class SentMarks {
   #queue: Array<{ record: SentRecord; done: (ok: boolean) => void; fail: (e: unknown) => void }> = [];
-  #running = false;
+  #running: Promise<void> | undefined;
 
   constructor(private readonly d: DeliveryDeps) {}
 
   sent(record: SentRecord): Promise<boolean> {
     return new Promise((done, fail) => {
       this.#queue.push({ record, done, fail });
-      if (!this.#running) void this.#drain();
+      this.#running ??= this.#drain();
     });
   }
 
+  async settled(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
   async #drain(): Promise<void> {
-    this.#running = true;
     while (this.#queue.length > 0) {
       const group = this.#queue.splice(0);
       try {
@@ -205,7 +207,7 @@ class SentMarks {
         for (const g of group) g.fail(e);
       }
     }
-    this.#running = false;
+    this.#running = undefined;
   }
 }
 

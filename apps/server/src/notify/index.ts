@@ -2,7 +2,8 @@
  * The notifier's transports: one SMS interface (SMPP 3.4, HTTP gateway, development sink) that carries both
  * expiry reminders and the portal's one-time codes, one Mailer (SMTP, development sink), and the kk/ru/en
  * texts. Every failure is a QtError with details.permanent (dead-letter) or not (retry later).
- * The outbox and its worker (exactly once per certificate/channel/threshold) are built on the store, elsewhere.
+ * On top of them, expiry reminders: the mobile-citizens registry (registry/), the due-reminder scan
+ * (schedule/), the outbox and its worker (outbox/, notifier.ts) and the server feature (feature.ts); see README.
  */
 export { createMailer, createSmsGateway, type MailConfig, type SmsConfig, type TransportEnvironment } from './config.ts';
 export { isPermanentFailure, type FailureDetails } from './failure.ts';

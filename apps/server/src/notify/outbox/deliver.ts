@@ -58,15 +58,24 @@ interface Prepared {
 export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {}): Promise<DeliveryResult> {
   const channels: NotifyChannel[] = [...(d.sms ? ['sms' as const] : []), ...(d.mail ? ['email' as const] : [])];
   const total: DeliveryResult = { claimed: 0, sent: 0, retried: 0, failed: 0, skipped: 0 };
-  for (let batch = 0; batch < (o.maxBatches ?? Infinity) && !d.stopping?.(); batch++) {
+  const maxBatches = o.maxBatches ?? Infinity;
+  // The next batch is claimed and prepared while this one is being sent, so the transport never idles on
+  // the database between batches.
+  const nextBatch = async (): Promise<Prepared[] | undefined> => {
     const claimed = await claimDue(d.db, { now: d.clock(), leaseMs: d.leaseMs, limit: d.batchSize, channels });
-    if (claimed.length === 0) break;
+    if (claimed.length === 0) return undefined;
     total.claimed += claimed.length;
     const { ready, skipped } = await prepare(d, claimed);
     await markSkipped(d.db, skipped);
     total.skipped += skipped.length;
     const ours = await recordDestinations(d.db, ready.map((p) => p.destination));
-    const queue = ready.filter((p) => ours.has(p.prepared.claimed.id)).map((p) => p.prepared);
+    return ready.filter((p) => ours.has(p.prepared.claimed.id)).map((p) => p.prepared);
+  };
+  let upcoming = d.stopping?.() || maxBatches < 1 ? undefined : nextBatch();
+  for (let batch = 1; upcoming; batch++) {
+    const queue = await upcoming;
+    if (!queue) break;
+    upcoming = batch < maxBatches && !d.stopping?.() ? nextBatch() : undefined;
     const marks = new SentMarks(d);
     await runPool(queue, d.concurrency, async (p) => {
       const outcome = await sendOne(d, p, marks);

@@ -80,9 +80,7 @@ export function resolveNotifySettings(
     throw new QtError('QT_ERR_NOTIFY_CONFIG', 'notify.sendFromHour must be an hour 0–23', { field: 'sendFromHour' });
   }
   for (const f of ['leaseSeconds', 'batchSize', 'concurrency', 'scanPageSize'] as const) positive(settings[f], f);
-  positive(settings.retry.maxAttempts, 'retry.maxAttempts');
-  positive(settings.retry.baseSeconds, 'retry.baseSeconds');
-  positive(settings.retry.maxSeconds, 'retry.maxSeconds');
+  for (const f of ['maxAttempts', 'baseSeconds', 'maxSeconds'] as const) positive(settings.retry[f], `retry.${f}`);
   return settings;
 }
 
@@ -97,6 +95,7 @@ function thresholds(days: readonly number[], field: string): number[] {
 function positive(n: number, field: string): void {
   if (!(typeof n === 'number' && n > 0)) throw new QtError('QT_ERR_NOTIFY_CONFIG', `notify.${field} must be a positive number`, { field });
 }
+
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

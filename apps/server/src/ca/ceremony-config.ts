@@ -133,6 +133,8 @@ export function validateCeremonyConfig(value: unknown, where = 'ceremony config'
   const checkAuthority = (a: AuthorityPlan | undefined, label: string) => {
     if (!a || typeof a !== 'object') return problems.push(`${label} is missing`);
     if (!NAME.test(a.name ?? '')) problems.push(`${label}.name must be lower-case letters, digits and dashes`);
+    // /crl/<name>-delta.crl is the delta CRL of <name>; a CA called "<x>-delta" would shadow x's delta CRL.
+    if (/-delta$/.test(a.name ?? '')) problems.push(`${label}.name must not end in "-delta" (it would clash with delta CRL addresses)`);
     if (!Array.isArray(a.subject) || !a.subject.some((x) => x.type === 'CN')) problems.push(`${label}.subject needs a CN`);
     const keyProblem = checkKey(a.key);
     if (keyProblem) problems.push(`${label}.key ${keyProblem}`);

@@ -52,3 +52,13 @@ test('an unexpected exception is a 500 QT_ERR_INTERNAL that reveals nothing of i
   assert.doesNotMatch(r.body, /secret internal detail/);
   await app.close();
 });
+
+test('a URL with broken percent-encoding gets a stable code, not a bare framework 400', async () => {
+  const app = createHttpApp({ bodyLimit: 1024 });
+  app.get('/ocsp/*', async () => ({}));
+  await app.ready();
+  const r = await app.inject({ method: 'GET', url: '/ocsp/%E0%A4%A' });
+  assert.equal(r.statusCode, 400);
+  assert.equal(r.json().error.code, 'QT_ERR_INPUT_INVALID');
+  await app.close();
+});

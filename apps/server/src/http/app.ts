@@ -50,6 +50,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit,
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
+    // Errors raised before routing (a URL with broken percent-encoding, say) get a stable code too.
+    frameworkErrors: (error, _request, reply) => {
+      const qt = translateFastifyError(error as FastifyError) ?? new QtError('QT_ERR_INPUT_INVALID', `The request cannot be read: ${error.message}`);
+      void reply.status(httpStatusFor(qt.code)).type('application/json').send(errorBody(qt));
+    },
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const qt = isQtError(err) ? err : translateFastifyError(err);

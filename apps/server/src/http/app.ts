@@ -3,7 +3,7 @@
  * Errors leave through one handler: a QtError keeps its stable code, Fastify's own errors are translated to
  * codes, anything else is logged and shown as QT_ERR_INTERNAL without internals.
  */
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { QtError, isQtError, type QtErrorCode } from '@qoltanba/pki';
 import { httpStatusFor } from './error-status.ts';
 
@@ -53,7 +53,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Errors raised before routing (a URL with broken percent-encoding, say) get a stable code too.
     frameworkErrors: (error, _request, reply) => {
       const qt = translateFastifyError(error as FastifyError) ?? new QtError('QT_ERR_INPUT_INVALID', `The request cannot be read: ${error.message}`);
-      void reply.status(httpStatusFor(qt.code)).type('application/json').send(errorBody(qt));
+      void (reply as FastifyReply).status(httpStatusFor(qt.code)).type('application/json').send(errorBody(qt));
     },
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {

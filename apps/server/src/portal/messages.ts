@@ -210,8 +210,9 @@ const pages = defineMessages({
   'keys.col.actions': { kk: 'Әрекеттер', ru: 'Действия', en: 'Actions' },
   'keys.validRange': { kk: '{from} — {to}', ru: 'с {from} по {to}', en: '{from} – {to}' },
   'keys.download': { kk: 'Сертификатты жүктеп алу', ru: 'Скачать сертификат', en: 'Download certificate' },
-  'keys.downloadLabel': { kk: '{kind} сертификатын жүктеп алу, {serial}', ru: 'Скачать сертификат «{kind}», {serial}', en: 'Download the {kind} certificate, {serial}' },
-  'keys.revokeLabel': { kk: '{kind} сертификатын кері қайтарып алу, {serial}', ru: 'Отозвать сертификат «{kind}», {serial}', en: 'Revoke the {kind} certificate, {serial}' },
+  // Accessible names begin with the visible link text (WCAG 2.5.3), then say which certificate.
+  'keys.downloadLabel': { kk: 'Сертификатты жүктеп алу: {kind}, {serial}', ru: 'Скачать сертификат: {kind}, {serial}', en: 'Download certificate: {kind}, {serial}' },
+  'keys.revokeLabel': { kk: 'Кері қайтарып алу: {kind}, {serial}', ru: 'Отозвать: {kind}, {serial}', en: 'Revoke: {kind}, {serial}' },
   'keys.revokedOn': { kk: '{date} кері қайтарылды', ru: 'отозван {date}', en: 'revoked on {date}' },
   'keys.empty': { kk: 'Сізге әлі бірде-бір кілт берілмеген.', ru: 'Вам ещё не выдано ни одного ключа.', en: 'No keys have been issued to you yet.' },
   'keys.expiringSoon': {

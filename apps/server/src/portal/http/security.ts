@@ -35,7 +35,8 @@ export function securityHeaders(reply: FastifyReply, csp: string): void {
   reply.header('Content-Security-Policy', csp);
   reply.header('X-Content-Type-Options', 'nosniff');
   reply.header('X-Frame-Options', 'DENY');
-  reply.header('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" on form posts, which the CSRF check refuses.
+  reply.header('Referrer-Policy', 'same-origin');
   reply.header('Cross-Origin-Opener-Policy', 'same-origin');
   reply.header('Cross-Origin-Resource-Policy', 'same-origin');
   reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');

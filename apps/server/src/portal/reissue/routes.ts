@@ -94,7 +94,9 @@ export function reissueRoutes(app: FastifyInstance, deps: PortalDeps): void {
     } catch (e) {
       if (!isQtError(e) || !['QT_ERR_OTP_INVALID', 'QT_ERR_OTP_EXPIRED', 'QT_ERR_OTP_ATTEMPTS', 'QT_ERR_REISSUE_NOT_ALLOWED'].includes(e.code)) throw e;
       const r = await loadOwn(deps, id, m.iin);
-      return showApplication(request, reply, deps, r, { problem: { explained: explain(e, stateOf(request).t), code: e.code }, status: 422 });
+      // A refused application explains itself on its closed page; anything else is shown above the step.
+      const problem = e.code === 'QT_ERR_OTP_ATTEMPTS' ? undefined : { explained: explain(e, stateOf(request).t), code: e.code };
+      return showApplication(request, reply, deps, r, { problem, status: 422 });
     }
   });
 

@@ -4,7 +4,7 @@
  */
 export { startServer, VERSION, type RunningServer, type StartOptions } from './start.ts';
 export { loadServerConfig, roles, type Role, type ServerConfig, type ServerConfigOverrides } from './config.ts';
-export { loadCeremonyConfig, defaultCeremonyConfig, type CeremonyConfig } from './ca/ceremony-config.ts';
+export { loadCeremonyConfig, defaultCeremonyConfig, initialCeremonyConfig, gostIssuingPlan, type CeremonyConfig } from './ca/ceremony-config.ts';
 export { runCeremony, publishCaCertificates, type CaSummary } from './ca/ceremony.ts';
 export { openDatabase, migrate, type Store } from './store/index.ts';
 export { verifyAudit, type AuditVerification, type AuditProblem } from './audit/index.ts';

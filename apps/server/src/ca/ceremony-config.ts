@@ -103,6 +103,16 @@ export function gostIssuingPlan(): IssuingPlan {
   };
 }
 
+/**
+ * The plan a fresh installation starts from: the RSA hierarchy plus a GOST 34.10-2015 (512) issuing CA, as
+ * NCA issues most keys in GOST today. (defaultCeremonyConfig stays RSA-only: it is the base tests tune.)
+ */
+export function initialCeremonyConfig(): CeremonyConfig {
+  const config = defaultCeremonyConfig();
+  config.issuing.push(gostIssuingPlan());
+  return config;
+}
+
 export function ceremonyConfigPath(home: string): string {
   return join(home, 'ceremony.json');
 }
@@ -112,7 +122,7 @@ export function loadCeremonyConfig(home: string): { config: CeremonyConfig; path
   const path = ceremonyConfigPath(home);
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
-    const config = defaultCeremonyConfig();
+    const config = initialCeremonyConfig();
     writeFileSync(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o644 });
     return { config, path, created: true };
   }

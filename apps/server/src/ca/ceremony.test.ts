@@ -83,6 +83,7 @@ test('the ceremony plan is written for review on first use and read back after',
     const first = loadCeremonyConfig(home);
     assert.equal(first.created, true);
     assert.equal(first.config.root.key.bits, 4096);
+    assert.deepEqual(first.config.issuing.map((i) => [i.name, i.key.algorithm ?? 'RSA']), [['rsa', 'RSA'], ['gost', 'GOST-2015-512']]);
     const second = loadCeremonyConfig(home);
     assert.equal(second.created, false);
     assert.deepEqual(second.config, first.config);

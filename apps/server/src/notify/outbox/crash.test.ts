@@ -30,7 +30,10 @@ describeEachBackend('outbox across a worker killed with SIGKILL', (ctx) => {
     let victim: ChildProcess | undefined;
     let killedAt = 0;
     // Every reminder is a two-part UCS-2 SMS: the kill lands after 700 parts, in the middle of a batch.
+    // Receipts come half a second after the submit (real ones take seconds): by then a send's own record is
+    // committed, so a receipt the killed worker acknowledged but never wrote cannot be the only proof of a send.
     const smsc = await ReceiptingSmsc.start({
+      receiptDelayMs: 500,
       onReceived: (n) => {
         if (n === 700 && victim) {
           victim.kill('SIGKILL');

@@ -61,20 +61,23 @@ export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {
   const maxBatches = o.maxBatches ?? Infinity;
   // The next batch is claimed and prepared while this one is being sent, so the transport never idles on
   // the database between batches.
-  const nextBatch = async (): Promise<Prepared[] | undefined> => {
+  const nextBatch = async (): Promise<Array<{ prepared: Prepared; destination: Destination }> | undefined> => {
     const claimed = await claimDue(d.db, { now: d.clock(), leaseMs: d.leaseMs, limit: d.batchSize, channels });
     if (claimed.length === 0) return undefined;
     total.claimed += claimed.length;
     const { ready, skipped } = await prepare(d, claimed);
     await markSkipped(d.db, skipped);
     total.skipped += skipped.length;
-    const ours = await recordDestinations(d.db, ready.map((p) => p.destination));
-    return ready.filter((p) => ours.has(p.prepared.claimed.id)).map((p) => p.prepared);
+    return ready;
   };
   let upcoming = d.stopping?.() || maxBatches < 1 ? undefined : nextBatch();
   for (let batch = 1; upcoming; batch++) {
-    const queue = await upcoming;
-    if (!queue) break;
+    const ready = await upcoming;
+    if (!ready) break;
+    // Destinations are recorded only now, right before this batch's sends: a prefetched batch cut short by a
+    // crash has none, and is known to be unsent.
+    const ours = await recordDestinations(d.db, ready.map((p) => p.destination));
+    const queue = ready.filter((p) => ours.has(p.prepared.claimed.id)).map((p) => p.prepared);
     upcoming = batch < maxBatches && !d.stopping?.() ? nextBatch() : undefined;
     const marks = new SentMarks(d);
     await runPool(queue, d.concurrency, async (p) => {

@@ -63,6 +63,7 @@ export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDep
       if (locale) reply.setCookie(LOCALE_COOKIE, locale, { path: '/', maxAge: 365 * 86_400, sameSite: 'lax', secure: true, httpOnly: true });
       return reply.redirect(request.url.split('?')[0] ?? '/', 303);
     }
+    if (request.url.startsWith('/assets/')) return undefined; // static files need no session
     const state = stateOf(request);
     const found = await findSession(ctx.store.db, request.cookies[SESSION_COOKIE], sessionTimes(deps), ctx.now());
     if (found.kind === 'active') state.session = found.session;

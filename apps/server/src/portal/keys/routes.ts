@@ -22,7 +22,7 @@ export function keysRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const me = signedIn(request);
     const { t } = stateOf(request);
     const certificates = await listBySubject(deps.ra, me.iin, { limit: 1000 });
-    const open = await openReissue(ctx.store.db, me.iin);
+    const open = await openReissue(ctx.store.db, me.iin, { uninstalled: true });
     const revoked = Number((request.query as Record<string, unknown>).revoked);
     return renderPage(request, reply, {
       title: t.t('word.myKeys'),

@@ -89,12 +89,11 @@ export async function sendCode(deps: PortalDeps, input: { applicationId: string;
   try {
     await deps.sms.send({ to: phone, text: sms.text, secrets: sms.secrets, validForMinutes: sms.validForMinutes, reference: `application:${input.applicationId}` });
   } catch (err) {
-    // Not delivered to the SMS centre: the code is void and the send is not counted against the person.
-    await portalDb(ctx.store.db)
-      .updateTable('portal_otps')
-      .set({ sends: sql`greatest(sends - 1, 1)`, expires_at: new Date(now.getTime() + 1) })
-      .where('application_id', '=', input.applicationId)
-      .execute();
+    // Not delivered to the SMS centre: the code is void and the send is not counted against the person
+    // (a first code that never left leaves no row, so the page says "not sent" rather than "sent").
+    const pdb = portalDb(ctx.store.db);
+    if (sends === 1) await pdb.deleteFrom('portal_otps').where('application_id', '=', input.applicationId).where('sends', '=', 1).execute();
+    else await pdb.updateTable('portal_otps').set({ sends: sends - 1, expires_at: new Date(now.getTime() + 1) }).where('application_id', '=', input.applicationId).execute();
     await appendAudit(ctx.store.db, {
       actor: 'system:portal',
       action: 'portal.code-send-failed',

@@ -84,15 +84,23 @@ export async function loadReissue(db: Kysely<Database>, id: string, iin: string,
   };
 }
 
-/** The person's unfinished re-issuance: open at the RA, or issued but not yet installed by the agent. */
-export async function openReissue(db: Kysely<Database>, iin: string): Promise<{ id: string; createdAt: Date } | undefined> {
+/**
+ * The person's unfinished re-issuance: open at the RA, or (with `uninstalled`) issued but not yet reported
+ * installed by the agent. Only an open one stops a new application: keys lost before installation must
+ * never leave a person unable to start again.
+ */
+export async function openReissue(db: Kysely<Database>, iin: string, options: { uninstalled?: boolean } = {}): Promise<{ id: string; createdAt: Date } | undefined> {
   const row = await portalDb(db)
     .selectFrom('applications as a')
     .innerJoin('portal_reissues as r', 'r.application_id', 'a.id')
     .select(['a.id', 'a.created_at', 'a.state', 'a.expires_at'])
     .where('a.iin', '=', iin)
     .where('a.kind', '=', 'reissue')
-    .where((eb) => eb.or([eb('a.state', 'in', [...OPEN_STATES]), eb.and([eb('a.state', '=', 'completed'), eb('r.installed_at', 'is', null)])]))
+    .where((eb) =>
+      options.uninstalled
+        ? eb.or([eb('a.state', 'in', [...OPEN_STATES]), eb.and([eb('a.state', '=', 'completed'), eb('r.installed_at', 'is', null)])])
+        : eb('a.state', 'in', [...OPEN_STATES]),
+    )
     .orderBy('a.created_at', 'desc')
     .limit(1)
     .executeTakeFirst();

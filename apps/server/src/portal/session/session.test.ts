@@ -67,6 +67,22 @@ describeEachBackend('portal sessions and browser defences', (b) => {
     assert.ok(row);
   });
 
+  test('the purge removes expired login-page sessions at once and signed-in ones after a week', async () => {
+    const { purgePortalState } = await import('./sessions.ts');
+    const anonymous = h.client();
+    await anonymous.get('/login');
+    const signed = h.client();
+    await signed.login(saule);
+    const count = async () => Number((await portalDb(b.store.db).selectFrom('portal_sessions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    await purgePortalState(b.store.db, new Date(Date.now() + 31 * MINUTE));
+    const afterAnonymous = await count();
+    assert.ok(afterAnonymous < before, 'expired login-page sessions are gone');
+    assert.equal((await signed.get('/keys')).status, 200, 'a live signed-in session is kept');
+    await purgePortalState(b.store.db, new Date(Date.now() + 9 * 86_400_000));
+    assert.equal(await count(), 0);
+  });
+
   test('every state change needs our Origin and the session’s CSRF token', async () => {
     const c = h.client();
     await c.login(saule);

@@ -126,11 +126,15 @@ export async function endSession(db: Kysely<Database>, tokenSha256: Buffer, reas
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** Deletes sessions and challenges that ended or expired more than `keepMs` ago (a scheduled worker calls it). */
+/** Deletes sessions and challenges that expired more than `keepMs` ago (the portal feature runs it hourly). */
 export async function purgePortalState(db: Kysely<Database>, now: Date, keepMs = 7 * 86_400_000): Promise<{ sessions: number; challenges: number }> {
   const before = new Date(now.getTime() - keepMs);
   const pdb = portalDb(db);
-  const s = await pdb.deleteFrom('portal_sessions').where('expires_at', '<', before).executeTakeFirst();
+  // Login-page sessions (no IIN) are no evidence of anything: they go as soon as they expire.
+  const s = await pdb
+    .deleteFrom('portal_sessions')
+    .where((eb) => eb.or([eb('expires_at', '<', before), eb.and([eb('iin', 'is', null), eb('expires_at', '<', now)])]))
+    .executeTakeFirst();
   const c = await pdb.deleteFrom('portal_challenges').where('expires_at', '<', before).executeTakeFirst();
   return { sessions: Number(s.numDeletedRows), challenges: Number(c.numDeletedRows) };
 }

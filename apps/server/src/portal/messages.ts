@@ -213,7 +213,7 @@ const pages = defineMessages({
   // Accessible names begin with the visible link text (WCAG 2.5.3), then say which certificate.
   'keys.downloadLabel': { kk: 'Сертификатты жүктеп алу: {kind}, {serial}', ru: 'Скачать сертификат: {kind}, {serial}', en: 'Download certificate: {kind}, {serial}' },
   'keys.revokeLabel': { kk: 'Кері қайтарып алу: {kind}, {serial}', ru: 'Отозвать: {kind}, {serial}', en: 'Revoke: {kind}, {serial}' },
-  'keys.revokedOn': { kk: '{date} кері қайтарылды', ru: 'отозван {date}', en: 'revoked on {date}' },
+  'keys.revokedOn': { kk: '{date} кері қайтарылған', ru: 'Отозван {date}', en: 'Revoked on {date}' },
   'keys.empty': { kk: 'Сізге әлі бірде-бір кілт берілмеген.', ru: 'Вам ещё не выдано ни одного ключа.', en: 'No keys have been issued to you yet.' },
   'keys.expiringSoon': {
     kk: 'Кілттеріңіздің мерзімі {days} кейін аяқталады. Жарамды кезінде қайта шығарыңыз.',

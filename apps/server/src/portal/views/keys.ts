@@ -51,7 +51,7 @@ function row(t: Translator, c: CertificateRecord, now: Date): Html {
   const status = shownStatus(c, now);
   const kind = kindLabel(t, c.kind);
   const serial = serialLabel(c.serial);
-  const statusText = status === 'revoked' && c.revokedAt ? `${t.t('status.revoked')} (${t.t('keys.revokedOn', { date: formatDate(t.locale, c.revokedAt) })})` : t.t(`status.${status}`);
+  const statusText = status === 'revoked' && c.revokedAt ? t.t('keys.revokedOn', { date: formatDate(t.locale, c.revokedAt) }) : t.t(`status.${status}`);
   const base = `/keys/${encodeURIComponent(c.ca)}/${c.serial}/certificate`;
   return html`<tr class="status-${status}" data-serial="${c.serial}">
 <td>${kind}</td>

@@ -169,6 +169,17 @@ export const errorCatalog = {
   QT_ERR_APPLICATION_STATE: 'The application is not at this step (it moved on, or it is closed)',
   QT_ERR_APPLICATION_LIMIT: 'Too many applications in a short time; try again later',
   QT_ERR_REISSUE_NOT_ALLOWED: 'Re-issuance needs a valid, unrevoked current certificate',
+  // Remote issuance (population registry, document and face checks) and the RA operators' console
+  QT_ERR_PERSON_NOT_FOUND: 'No person with this IIN is in the population registry',
+  QT_ERR_PERSON_NOT_ELIGIBLE: 'The population registry does not allow issuing keys to this person remotely',
+  QT_ERR_DOCUMENT_MISMATCH: 'The identity document number or issue date does not match the population registry',
+  QT_ERR_DOCUMENT_EXPIRED: 'The identity document in the population registry has expired',
+  QT_ERR_DOCUMENT_ATTEMPTS: 'The identity document was entered wrongly too many times',
+  QT_ERR_IMAGE_INVALID: 'The image is malformed or of a kind that is not accepted',
+  QT_ERR_FACE_CAPTURE_INVALID: 'The captured camera frames cannot be used for a face check',
+  QT_ERR_FACE_ATTEMPTS: 'The face check failed too many times for this application',
+  QT_ERR_FACE_SERVICE_UNAVAILABLE: 'The face check service cannot be reached; nothing was counted, try again later',
+  QT_ERR_OPERATOR_ROLE_REQUIRED: 'The certificate does not carry the RA operator role',
 } as const;
 
 export type QtErrorCode = keyof typeof errorCatalog;

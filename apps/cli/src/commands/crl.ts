@@ -1,5 +1,6 @@
 /** `qoltanba crl`: make a full (or delta) CRL now for an issuing CA, publish it, and optionally write the DER. */
 import { writeFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { QtError } from '@qoltanba/pki';
 import type { ContextFactory } from './index.ts';
@@ -22,7 +23,20 @@ export function registerCrl(program: Command, context: ContextFactory): void {
         if (flags.out && chosen.length > 1) throw new QtError('QT_ERR_INPUT_INVALID', '--out needs --ca when there are several issuing CAs');
         const out = [];
         for (const ca of chosen) {
-          const crl = await op.status.generateCrl(ca.id, flags.delta ? 'delta' : 'full');
+          // A national CA's full CRL runs to a million entries: show how far the stream has got.
+          const total = flags.delta
+            ? undefined
+            : Number((await op.ctx.store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<string>().as('n')).where('ca_id', '=', ca.id).where('status', '<>', 'good').executeTakeFirstOrThrow()).n);
+          const bar = ctx.json ? undefined : new cliProgress.SingleBar({ stream: ctx.err, format: `CRL ${ca.name} |{bar}| {value}/{total} entries`, hideCursor: true }, cliProgress.Presets.shades_classic);
+          bar?.start(total ?? 0, 0);
+          const crl = await op.status
+            .generateCrl(ca.id, flags.delta ? 'delta' : 'full', {
+              onProgress: (entries) => {
+                if (total === undefined) bar?.setTotal(entries);
+                bar?.update(entries);
+              },
+            })
+            .finally(() => bar?.stop());
           if (!crl) throw new QtError('QT_ERR_INPUT_INVALID', `No delta CRL for ${ca.name}: there is no full CRL to be a delta of yet; make a full one first`);
           if (flags.out) writeFileSync(flags.out, (await op.status.crls.get(ca.id, ca.name, crl.kind)).der);
           out.push({ ca: ca.name, ...crl });

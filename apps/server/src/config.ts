@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QtError } from '@qoltanba/pki';
 import type { NotifySettingsInput } from './notify/settings.ts';
+import type { RemoteOptions } from './remote/options.ts';
 
 export const roles = ['portal', 'api', 'status', 'worker', 'signer'] as const;
 export type Role = (typeof roles)[number];
@@ -29,15 +30,18 @@ export interface ServerConfig {
   ocsp: { validityHours: number; refreshBeforeHours: number };
   /** Expiry reminders; defaults filled by notify/settings.ts (log-only sinks outside production). */
   notify: NotifySettingsInput;
+  /** Remote issuance (limits, retention of captured images, the face verifier); defaults in remote/options.ts. */
+  remote: RemoteOptions;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
   crl?: Partial<ServerConfig['crl']>;
   ocsp?: Partial<ServerConfig['ocsp']>;
   notify?: NotifySettingsInput;
+  remote?: RemoteOptions;
 };
 
 export function defaultConfig(home: string): ServerConfig {
@@ -55,6 +59,7 @@ export function defaultConfig(home: string): ServerConfig {
     crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
     ocsp: { validityHours: 24, refreshBeforeHours: 8 },
     notify: {},
+    remote: {},
   };
 }
 
@@ -91,6 +96,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     crl: { ...base.crl, ...defined(o.crl) },
     ocsp: { ...base.ocsp, ...defined(o.ocsp) },
     notify: { ...base.notify, ...defined(o.notify) },
+    remote: { ...base.remote, ...defined(o.remote) },
   };
 }
 

@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Role } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { portalFeature } from './portal/feature.ts';
+import { remoteIssuance } from './remote/feature.ts';
+import { operatorConsole } from './operator/feature.ts';
 import { notifyFeature } from './notify/feature.ts';
 import { statusFeature, sharedStatusService } from './status-feature.ts';
 import { caApiFeature } from './api/feature.ts';
@@ -21,5 +23,5 @@ export const features: Feature[] = [
   statusFeature,
   caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
   notifyFeature,
-  portalFeature({ status: sharedStatusService }),
+  portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole()] }),
 ];

@@ -12,7 +12,7 @@ import { createTranslator, defineMessages, formatDate, mergeCatalogs, words, typ
 export type SmsLanguage = Locale | 'kk+ru';
 /** Which keys expire: both (AUTH and SIGN, issued together) or one of them. */
 export type KeyKind = 'both' | 'sign' | 'auth';
-export type OneTimeCodePurpose = 'login' | 'reissue' | 'application' | 'revoke' | 'phone';
+export type OneTimeCodePurpose = 'login' | 'reissue' | 'application' | 'revoke' | 'phone' | 'remote';
 
 export const notifyMessages = mergeCatalogs(
   words,
@@ -44,6 +44,7 @@ export const notifyMessages = mergeCatalogs(
     'sms.otp.purpose.application': { kk: 'Өтінім беру', ru: 'Подача заявки', en: 'Application' },
     'sms.otp.purpose.revoke': { kk: 'ЭЦҚ-ны кері қайтарып алу', ru: 'Отзыв ключей ЭЦП', en: 'Revocation of EDS keys' },
     'sms.otp.purpose.phone': { kk: 'Нөмірді растау', ru: 'Подтверждение номера', en: 'Phone number confirmation' },
+    'sms.otp.purpose.remote': { kk: 'ЭЦҚ-ны қашықтан алу', ru: 'Получение ЭЦП удалённо', en: 'Get EDS remotely' },
 
     'email.expiry.subject': {
       kk: '{kind} мерзімі {date} аяқталады',

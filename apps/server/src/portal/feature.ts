@@ -17,7 +17,7 @@ import { resolveNotifySettings } from '../notify/settings.ts';
 import { SignatureVerifier } from './auth/verify-signature.ts';
 import type { PortalDeps } from './deps.ts';
 import { resolvePortalOptions, type PortalOptions } from './options.ts';
-import { portalPlugin } from './plugin.ts';
+import { portalPlugin, type PortalExtension } from './plugin.ts';
 import { purgePortalState } from './session/sessions.ts';
 
 export interface PortalFeatureOptions extends PortalOptions {
@@ -26,6 +26,8 @@ export interface PortalFeatureOptions extends PortalOptions {
   registry?: MobileRegistry;
   /** The process's status service (features.ts passes the shared one); default: one of the portal's own. */
   status?: (ctx: ServerContext) => StatusService;
+  /** Features that add pages to the portal (remote issuance, the operators' console). */
+  extensions?: readonly PortalExtension[];
 }
 
 /** What a running portal is made of, for the tests and tools that drive it (e.g. reading the SMS sink). */
@@ -45,7 +47,7 @@ export function portalFeature(options: PortalFeatureOptions = {}): Feature {
         agentUrl: options.agentUrl ?? process.env.QOLTANBA_AGENT_URL,
         status: options.status?.(ctx),
       });
-      await app.register(portalPlugin, { deps });
+      await app.register(portalPlugin, { deps, extensions: options.extensions ?? [] });
       running.set(app, deps);
       // Ended sessions and used challenges are kept a week (evidence), then deleted. Every portal node may
       // run this: deleting what has expired is the same work whoever does it first.
@@ -61,7 +63,7 @@ export function portalFeature(options: PortalFeatureOptions = {}): Feature {
   };
 }
 
-export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeatureOptions, 'status'> & { status?: StatusService | undefined } = {}): { deps: PortalDeps; close: () => Promise<void> } {
+export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeatureOptions, 'status' | 'extensions'> & { status?: StatusService | undefined } = {}): { deps: PortalDeps; close: () => Promise<void> } {
   const own = options.status ? undefined : createStatusService(ctx);
   const status = options.status ?? (own as StatusService);
   const resolved = resolvePortalOptions(options);

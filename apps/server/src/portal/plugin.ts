@@ -16,7 +16,7 @@ import { loginRoutes } from './auth/routes.ts';
 import type { PortalDeps } from './deps.ts';
 import { sessionTimes } from './deps.ts';
 import { explain } from './http/errors.ts';
-import { LOCALE_COOKIE, SESSION_COOKIE, stateOf } from './http/request-state.ts';
+import { LOCALE_COOKIE, OPERATOR_COOKIE, SESSION_COOKIE, stateOf } from './http/request-state.ts';
 import { RateLimiter, type Bucket } from './http/rate-limit.ts';
 import { checkCsrf, contentSecurityPolicy, securityHeaders } from './http/security.ts';
 import { keysRoutes } from './keys/routes.ts';
@@ -25,6 +25,7 @@ import { revokeRoutes } from './revoke/routes.ts';
 import { findSession } from './session/sessions.ts';
 import { problemBox } from './views/common.ts';
 import { renderPage } from './views/render.ts';
+import type { SessionAudience } from './tables.ts';
 
 /**
  * What portal routes put in their Fastify `config` (read back through this type rather than by augmenting
@@ -37,6 +38,20 @@ export interface PortalRouteConfig {
   portalCsrf?: 'if-session';
   /** Counted against this per-client budget (requests per minute). */
   portalLimit?: { bucket: Bucket; max: number };
+  /** Whose session the route reads: citizens' (default) or the RA operators' (their own cookie and rows). */
+  portalAudience?: SessionAudience;
+  /** The page uses the webcam (remote identification): Permissions-Policy allows the camera for this origin. */
+  portalCamera?: boolean;
+}
+
+/**
+ * A feature that adds pages to the portal (remote issuance, the operators' console): its routes are
+ * registered inside the portal's plugin, so they get the same language, session, CSRF, security headers
+ * and error pages. What `register` returns is run when the server closes.
+ */
+export interface PortalExtension {
+  readonly name: string;
+  register(app: FastifyInstance, deps: PortalDeps): Promise<(() => Promise<void>) | void>;
 }
 
 function routeConfig(request: FastifyRequest): PortalRouteConfig {
@@ -46,7 +61,7 @@ function routeConfig(request: FastifyRequest): PortalRouteConfig {
 const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
-export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDeps }): Promise<void> {
+export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDeps; extensions?: readonly PortalExtension[] }): Promise<void> {
   const { deps } = opts;
   const { ctx } = deps;
   // Another feature may already have registered these on a parent context; registering twice would throw.
@@ -65,7 +80,9 @@ export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDep
     }
     if (request.url.startsWith('/assets/')) return undefined; // static files need no session
     const state = stateOf(request);
-    const found = await findSession(ctx.store.db, request.cookies[SESSION_COOKIE], sessionTimes(deps), ctx.now());
+    const audience = routeConfig(request).portalAudience ?? 'citizen';
+    const cookieName = audience === 'operator' ? OPERATOR_COOKIE : SESSION_COOKIE;
+    const found = await findSession(ctx.store.db, request.cookies[cookieName], sessionTimes(deps), ctx.now(), audience);
     if (found.kind === 'active') state.session = found.session;
     else if (found.kind === 'ended') state.ended = found.reason;
     if (state.session?.iin) {
@@ -83,8 +100,8 @@ export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDep
     checkCsrf(request, deps.origin);
   });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    securityHeaders(reply, csp);
+  app.addHook('onSend', async (request, reply, payload) => {
+    securityHeaders(reply, csp, { camera: routeConfig(request).portalCamera === true });
     return payload;
   });
 
@@ -112,6 +129,10 @@ export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDep
   keysRoutes(app, deps);
   reissueRoutes(app, deps);
   revokeRoutes(app, deps);
+  for (const extension of opts.extensions ?? []) {
+    const stop = await extension.register(app, deps);
+    if (stop) app.addHook('onClose', async () => stop());
+  }
 }
 
 /** One error, answered as the route's kind: JSON for scripts, a page (or the login page) for people. */
@@ -125,7 +146,8 @@ export function answerError(request: FastifyRequest, reply: FastifyReply, qt: Qt
   }
   if (qt.code === 'QT_ERR_SESSION_REQUIRED' || qt.code === 'QT_ERR_SESSION_EXPIRED') {
     const reason = qt.code === 'QT_ERR_SESSION_EXPIRED' ? String(qt.details?.reason ?? 'idle') : 'required';
-    return reply.redirect(`/login?ended=${encodeURIComponent(reason)}`, 303);
+    const login = routeConfig(request).portalAudience === 'operator' ? '/operator/login' : '/login';
+    return reply.redirect(`${login}?ended=${encodeURIComponent(reason)}`, 303);
   }
   // After a POST the language links lead home: the address that failed cannot be opened with GET.
   return renderPage(request, reply, { title: state.t.t('error.title'), body: problemBox(state.t, explained, qt.code), status, path: request.method === 'GET' ? undefined : '/' });

@@ -13,6 +13,7 @@ type Int8 = ColumnType<string, string | number | bigint, string | number | bigin
 
 export type SessionEndReason = 'logout' | 'login' | 'idle' | 'absolute' | 'revoked';
 export type ChallengePurpose = 'login' | 'application' | 'revoke';
+export type SessionAudience = 'citizen' | 'operator';
 
 export interface PortalSessionsTable {
   token_sha256: Bytes;
@@ -25,6 +26,8 @@ export interface PortalSessionsTable {
   expires_at: Timestamp;
   ended_at: Timestamp | null;
   end_reason: SessionEndReason | null;
+  /** Whose pages the session opens (migration 0011): citizens' or the RA operators' review console. */
+  audience: ColumnType<SessionAudience, SessionAudience | undefined, SessionAudience>;
 }
 
 export interface PortalChallengesTable {

@@ -10,7 +10,8 @@ import { busy, clearProblem, explainFailure, pageData, postJson, setStatus, show
 
 const data = pageData();
 const texts = data.texts;
-const base = `/applications/${data.applicationId}`;
+// Remote issuance runs the same key steps under its own address (/remote/applications/:id).
+const base = data.base ?? `/applications/${data.applicationId}`;
 
 function step(id, run) {
   const button = /** @type {HTMLButtonElement | null} */ (document.getElementById(id));

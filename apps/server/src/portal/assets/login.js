@@ -5,6 +5,8 @@ import { busy, clearProblem, explainFailure, pageData, postJson, setStatus, show
 
 const data = pageData();
 const texts = data.texts;
+// The operators' console signs in the same way at /operator/login.
+const base = data.loginBase ?? '/login';
 const refresh = /** @type {HTMLButtonElement} */ (document.getElementById('refresh'));
 const sign = /** @type {HTMLButtonElement} */ (document.getElementById('sign'));
 const keyCard = /** @type {HTMLElement} */ (document.getElementById('key'));
@@ -32,7 +34,7 @@ refresh.addEventListener('click', async () => {
   setStatus(texts.waiting);
   try {
     const info = await getKeyInfo(data.agentUrl, data.locale);
-    const described = await postJson('/login/key', { certificate: info.pem });
+    const described = await postJson(`${base}/key`, { certificate: info.pem });
     const k = described.key;
     showKey(k, [
       [data.labels.owner, k.owner],
@@ -62,11 +64,11 @@ sign.addEventListener('click', async () => {
   clearProblem();
   busy(sign, true);
   try {
-    const challenge = await postJson('/login/challenge', {});
+    const challenge = await postJson(`${base}/challenge`, {});
     setStatus(texts.waiting);
     const cms = await signText(data.agentUrl, data.locale, challenge.content, { extKeyUsageOids: ['1.3.6.1.5.5.7.3.2'], serialNumber });
     setStatus(texts.verifying);
-    const done = await postJson('/login', { challengeId: challenge.id, cms });
+    const done = await postJson(base, { challengeId: challenge.id, cms });
     setStatus(data.labels.done);
     window.location.assign(done.redirect);
   } catch (e) {

@@ -65,22 +65,8 @@ export function loginRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   /** The certificate the agent shared, described for the page; nothing is decided here. */
   app.post('/login/key', { config: { portal: 'json', portalLimit: loginLimit } }, async (request) => {
-    const { t } = stateOf(request);
-    const pem = (request.body as Record<string, unknown> | null)?.certificate;
-    if (typeof pem !== 'string' || pem.length > 16_384) throw new QtError('QT_ERR_INPUT_INVALID', 'certificate (PEM) is required');
-    const info = inspectCertificate(pem);
-    const now = ctx.now();
-    const shown = {
-      owner: info.kz.commonName ?? info.subject.display,
-      iin: info.kz.iin ?? '—',
-      kind: info.kind === 'AUTH' || info.kind === 'SIGN' ? kindLabel(t, info.kind) : info.kind,
-      validUntil: formatDate(t.locale, info.notAfter),
-      daysLeft: t.t('word.days', { count: daysLeft(info.notAfter, now) }),
-      issuer: /(?:^|,\s*)CN=([^,]+)/.exec(info.issuer.display)?.[1] ?? info.issuer.display,
-      serial: serialLabel(info.serialHex),
-    };
-    const problem = await keyProblem(deps, info, now);
-    return { key: shown, serialNumber: info.serialHex, problem: problem ? explainFor(problem, t) : undefined };
+    const described = await describeSharedKey(deps, (request.body as Record<string, unknown> | null)?.certificate, stateOf(request).t);
+    return { key: described.key, serialNumber: described.serialNumber, problem: described.problem };
   });
 
   app.post('/login/challenge', { config: { portal: 'json', portalLimit: loginLimit } }, async (request) => {
@@ -144,6 +130,27 @@ export function loginRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const { t } = stateOf(request);
     return renderPage(request, reply, { title: t.t('word.remoteIssuance'), body: html`${remoteHelp(t)}` });
   });
+}
+
+/**
+ * The certificate the agent shared, described for the login page (whose key, valid until, any problem),
+ * before anything is signed; nothing is decided here. The operators' console describes keys the same way.
+ */
+export async function describeSharedKey(deps: PortalDeps, pem: unknown, t: ReturnType<typeof stateOf>['t']) {
+  if (typeof pem !== 'string' || pem.length > 16_384) throw new QtError('QT_ERR_INPUT_INVALID', 'certificate (PEM) is required');
+  const info = inspectCertificate(pem);
+  const now = deps.ctx.now();
+  const key = {
+    owner: info.kz.commonName ?? info.subject.display,
+    iin: info.kz.iin ?? '—',
+    kind: info.kind === 'AUTH' || info.kind === 'SIGN' ? kindLabel(t, info.kind) : info.kind,
+    validUntil: formatDate(t.locale, info.notAfter),
+    daysLeft: t.t('word.days', { count: daysLeft(info.notAfter, now) }),
+    issuer: /(?:^|,\s*)CN=([^,]+)/.exec(info.issuer.display)?.[1] ?? info.issuer.display,
+    serial: serialLabel(info.serialHex),
+  };
+  const problem = await keyProblem(deps, info, now);
+  return { key, info, serialNumber: info.serialHex, problem: problem ? explainFor(problem, t) : undefined };
 }
 
 /** What would stop this key from signing in, as far as the certificate alone and our records tell. */

@@ -61,7 +61,20 @@ const byCode: Partial<Record<QtErrorCode, Key>> = {
   QT_ERR_KEY_WEAK: ['error.keyReused', 'error.keyReused.do'],
 };
 
+/**
+ * Features that add pages to the portal (remote issuance, the operators' console) explain their own codes
+ * from their own catalogs; they register here at import time, so every portal error page and JSON error
+ * speaks the same way whichever route raised the code.
+ */
+const added = new Map<QtErrorCode, (e: QtError, locale: Translator['locale']) => Explained>();
+
+export function addExplanations(entries: Partial<Record<QtErrorCode, (e: QtError, locale: Translator['locale']) => Explained>>): void {
+  for (const [code, fn] of Object.entries(entries)) if (fn) added.set(code as QtErrorCode, fn);
+}
+
 export function explain(e: QtError, t: Translator): Explained {
+  const own = added.get(e.code);
+  if (own) return own(e, t.locale);
   const [whatKey, todoKey, remote] = byCode[e.code] ?? ['error.generic', 'error.generic.do'];
   let what = t.t(whatKey);
   const d = e.details ?? {};

@@ -10,6 +10,8 @@ import type { Session } from '../session/sessions.ts';
 import type { SessionEndReason } from '../tables.ts';
 
 export const SESSION_COOKIE = '__Host-qt_session';
+/** The RA operators' console has its own session cookie (sessions of audience 'operator'). */
+export const OPERATOR_COOKIE = '__Host-qt_operator';
 export const LOCALE_COOKIE = 'qt_lang';
 
 export interface RequestState {
@@ -58,12 +60,12 @@ export function signedIn(request: FastifyRequest): SignedIn {
   return { session, iin: session.iin, certificateId: session.certificateId };
 }
 
-export function setSessionCookie(reply: FastifyReply, token: string): void {
+export function setSessionCookie(reply: FastifyReply, token: string, name: string = SESSION_COOKIE): void {
   // __Host-: Secure, Path=/, no Domain — the cookie cannot be set or shadowed by a sibling subdomain.
   // No Max-Age: the browser forgets it when closed; the server enforces idle and absolute timeouts anyway.
-  reply.setCookie(SESSION_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
+  reply.setCookie(name, token, { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
 }
 
-export function clearSessionCookie(reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
+export function clearSessionCookie(reply: FastifyReply, name: string = SESSION_COOKIE): void {
+  reply.clearCookie(name, { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
 }

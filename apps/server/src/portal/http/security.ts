@@ -31,7 +31,7 @@ export function contentSecurityPolicy(agentUrl: string): string {
   ].join('; ');
 }
 
-export function securityHeaders(reply: FastifyReply, csp: string): void {
+export function securityHeaders(reply: FastifyReply, csp: string, options: { camera?: boolean } = {}): void {
   reply.header('Content-Security-Policy', csp);
   reply.header('X-Content-Type-Options', 'nosniff');
   reply.header('X-Frame-Options', 'DENY');
@@ -39,7 +39,8 @@ export function securityHeaders(reply: FastifyReply, csp: string): void {
   reply.header('Referrer-Policy', 'same-origin');
   reply.header('Cross-Origin-Opener-Policy', 'same-origin');
   reply.header('Cross-Origin-Resource-Policy', 'same-origin');
-  reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+  // The camera only for the remote-identification page, and only for this origin (never a framed third party).
+  reply.header('Permissions-Policy', `camera=${options.camera ? '(self)' : '()'}, microphone=(), geolocation=(), payment=()`);
   // Pages carry personal data: never keep them in shared or back/forward caches.
   if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
 }

@@ -14,7 +14,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Locale } from '@qoltanba/i18n';
 import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
-import { maskPhone, oneTimeCodeSms } from '../../notify/index.ts';
+import { maskPhone, oneTimeCodeSms, type OneTimeCodePurpose } from '../../notify/index.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
 import { portalDb } from '../tables.ts';
@@ -40,7 +40,10 @@ export async function otpStatus(db: Kysely<Database>, applicationId: string): Pr
 }
 
 /** Sends a new code for the application to the phone the registry has for the IIN. */
-export async function sendCode(deps: PortalDeps, input: { applicationId: string; iin: string; locale: Locale }): Promise<OtpStatus> {
+export async function sendCode(
+  deps: PortalDeps,
+  input: { applicationId: string; iin: string; locale: Locale; purpose?: OneTimeCodePurpose },
+): Promise<OtpStatus> {
   const { ctx, options } = deps;
   const o = options.otp;
   const entry = (await deps.registry.lookup([input.iin])).get(input.iin);
@@ -85,7 +88,7 @@ export async function sendCode(deps: PortalDeps, input: { applicationId: string;
     return n;
   });
 
-  const sms = oneTimeCodeSms(input.locale, { code, purpose: 'reissue', validMinutes: o.validMinutes });
+  const sms = oneTimeCodeSms(input.locale, { code, purpose: input.purpose ?? 'reissue', validMinutes: o.validMinutes });
   try {
     await deps.sms.send({ to: phone, text: sms.text, secrets: sms.secrets, validForMinutes: sms.validForMinutes, reference: `application:${input.applicationId}` });
   } catch (err) {

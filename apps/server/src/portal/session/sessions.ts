@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
-import { portalDb, type SessionEndReason } from '../tables.ts';
+import { portalDb, type SessionAudience, type SessionEndReason } from '../tables.ts';
 
 export interface Session {
   readonly tokenSha256: Buffer;
@@ -20,6 +20,7 @@ export interface Session {
   readonly createdAt: Date;
   readonly idleExpiresAt: Date;
   readonly expiresAt: Date;
+  readonly audience: SessionAudience;
 }
 
 export type SessionLookup =
@@ -51,6 +52,7 @@ export async function createSession(
   times: SessionTimes,
   now: Date,
   who?: { iin: string; certificateId: string },
+  audience: SessionAudience = 'citizen',
 ): Promise<{ token: string; session: Session }> {
   const token = newToken();
   const tokenSha256 = hashToken(token);
@@ -69,21 +71,25 @@ export async function createSession(
       last_seen_at: now,
       idle_expires_at: idleExpiresAt,
       expires_at: expiresAt,
+      audience,
     })
     .execute();
   return {
     token,
-    session: { tokenSha256, iin: who?.iin, certificateId: who?.certificateId, csrfToken, createdAt: now, idleExpiresAt, expiresAt },
+    session: { tokenSha256, iin: who?.iin, certificateId: who?.certificateId, csrfToken, createdAt: now, idleExpiresAt, expiresAt, audience },
   };
 }
 
-/** The session a cookie names, moving its idle deadline; an expired one is ended here and reported as such. */
-export async function findSession(db: Kysely<Database>, token: string | undefined, times: SessionTimes, now: Date): Promise<SessionLookup> {
+/**
+ * The session a cookie names, moving its idle deadline; an expired one is ended here and reported as such.
+ * A session of another audience is no session here (an operator's token in the citizen cookie opens nothing).
+ */
+export async function findSession(db: Kysely<Database>, token: string | undefined, times: SessionTimes, now: Date, audience: SessionAudience = 'citizen'): Promise<SessionLookup> {
   if (!token || !TOKEN.test(token)) return { kind: 'none' };
   const pdb = portalDb(db);
   const tokenSha256 = hashToken(token);
   const row = await pdb.selectFrom('portal_sessions').selectAll().where('token_sha256', '=', tokenSha256).executeTakeFirst();
-  if (!row) return { kind: 'none' };
+  if (!row || row.audience !== audience) return { kind: 'none' };
   if (row.ended_at) return { kind: 'ended', reason: row.end_reason ?? 'logout' };
   const expired: SessionEndReason | undefined =
     now >= row.expires_at ? 'absolute' : now >= row.idle_expires_at ? 'idle' : undefined;
@@ -112,6 +118,7 @@ export async function findSession(db: Kysely<Database>, token: string | undefine
       createdAt: row.created_at,
       idleExpiresAt,
       expiresAt: row.expires_at,
+      audience: row.audience,
     },
   };
 }

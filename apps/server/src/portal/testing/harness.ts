@@ -13,7 +13,7 @@ import type { ServerContext } from '../../context.ts';
 import { createPortalDeps } from '../feature.ts';
 import type { PortalDeps } from '../deps.ts';
 import type { PortalOptions } from '../options.ts';
-import { portalPlugin } from '../plugin.ts';
+import { portalPlugin, type PortalExtension } from '../plugin.ts';
 import { signAs, type Citizen, type CitizenKey } from './citizens.ts';
 
 export interface MovableClock {
@@ -34,18 +34,23 @@ export interface PortalHarness {
   deps: PortalDeps;
   sms: SmsSink;
   app: FastifyInstance;
-  client(): PortalClient;
+  /** A new browser; `ip` is the client address the server sees (default 127.0.0.1). */
+  client(ip?: string): PortalClient;
   close(): Promise<void>;
 }
 
-export async function portalHarness(store: Store, options: PortalOptions & { fixture?: CaFixtureOptions } = {}): Promise<PortalHarness> {
+export async function portalHarness(
+  store: Store,
+  options: PortalOptions & { fixture?: CaFixtureOptions; extensions?: readonly PortalExtension[] } = {},
+): Promise<PortalHarness> {
   const fx = await caFixture(store, options.fixture);
   const clock = movableClock();
   const ctx: ServerContext = { ...fx.ctx, now: clock.now };
   const sms = new SmsSink({ type: 'log' }, silentLog);
-  const { deps, close } = createPortalDeps(ctx, { ...options, sms, status: fx.status });
+  const { extensions, ...portalOptions } = options;
+  const { deps, close } = createPortalDeps(ctx, { ...portalOptions, sms, status: fx.status });
   const app = createHttpApp({ bodyLimit: ctx.config.limits.bodyBytes });
-  await app.register(portalPlugin, { deps });
+  await app.register(portalPlugin, { deps, extensions: extensions ?? [] });
   await app.ready();
   return {
     fx,
@@ -54,7 +59,7 @@ export async function portalHarness(store: Store, options: PortalOptions & { fix
     deps,
     sms,
     app,
-    client: () => new PortalClient(app, deps.origin),
+    client: (ip?: string) => new PortalClient(app, deps.origin, ip),
     async close() {
       await app.close();
       await close();
@@ -78,6 +83,7 @@ export class PortalClient {
   constructor(
     private readonly app: FastifyInstance,
     readonly origin: string,
+    readonly ip: string = '127.0.0.1',
   ) {}
 
   #answer(res: LightMyRequestResponse): Answer {
@@ -96,7 +102,7 @@ export class PortalClient {
   }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-    return this.#answer(await this.app.inject({ method: 'GET', url, headers: { cookie: this.#cookieHeader(), ...headers } }));
+    return this.#answer(await this.app.inject({ method: 'GET', url, remoteAddress: this.ip, headers: { cookie: this.#cookieHeader(), ...headers } }));
   }
 
   async postJson(url: string, payload: unknown, o: { origin?: string | null; csrf?: string | null } = {}): Promise<Answer> {
@@ -105,7 +111,7 @@ export class PortalClient {
     const csrf = o.csrf === undefined ? this.csrf : o.csrf;
     if (origin) headers.origin = origin;
     if (csrf) headers['x-csrf-token'] = csrf;
-    return this.#answer(await this.app.inject({ method: 'POST', url, headers, payload: JSON.stringify(payload) }));
+    return this.#answer(await this.app.inject({ method: 'POST', url, remoteAddress: this.ip, headers, payload: JSON.stringify(payload) }));
   }
 
   async postForm(url: string, fields: Record<string, string>, o: { origin?: string | null; csrf?: string | null } = {}): Promise<Answer> {
@@ -114,7 +120,7 @@ export class PortalClient {
     const form = new URLSearchParams({ ...fields, ...(csrf ? { _csrf: csrf } : {}) });
     const headers: Record<string, string> = { cookie: this.#cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' };
     if (origin) headers.origin = origin;
-    return this.#answer(await this.app.inject({ method: 'POST', url, headers, payload: form.toString() }));
+    return this.#answer(await this.app.inject({ method: 'POST', url, remoteAddress: this.ip, headers, payload: form.toString() }));
   }
 
   /** The whole sign-in: the login page, a challenge, the AUTH key's signature over it. */

@@ -11,5 +11,6 @@ export function agentHelp(t: Translator, agentUrl: string): Html {
 export function remoteHelp(t: Translator): Html {
   return html`<p>${t.t('help.remote.text')}</p>
 <ul><li>${t.t('help.remote.need1')}</li><li>${t.t('help.remote.need2')}</li><li>${t.t('help.remote.need3')}</li></ul>
+<p class="actions"><a class="button primary" href="/remote">${t.t('word.remoteIssuance')}</a></p>
 <p>${t.t('help.remote.centre')}</p>`;
 }

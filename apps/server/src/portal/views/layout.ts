@@ -18,6 +18,10 @@ export interface PageInput {
   data?: unknown;
   /** Which section link is current. */
   section?: 'keys' | 'reissue' | undefined;
+  /** Replaces the citizen's sections and sign-out (the operators' console has its own). */
+  nav?: Html | undefined;
+  /** Extra stylesheets under /assets/. */
+  styles?: string[] | undefined;
 }
 
 export function layout(p: PageInput): Html {
@@ -25,7 +29,9 @@ export function layout(p: PageInput): Html {
   const langs = locales.map(
     (l) => html`<li><a href="${p.path}?lang=${l}" lang="${l}" hreflang="${l}"${l === p.locale ? html` aria-current="true"` : ''}>${t.t(`lang.${l}`)}</a></li>`,
   );
-  const sections = p.person
+  const sections = p.nav
+    ? p.nav
+    : p.person
     ? html`<nav class="sections" aria-label="${t.t('layout.nav')}"><ul>
 <li><a href="/keys"${p.section === 'keys' ? html` aria-current="page"` : ''}>${t.t('word.myKeys')}</a></li>
 <li><a href="/reissue"${p.section === 'reissue' ? html` aria-current="page"` : ''}>${t.t('word.reissue')}</a></li>
@@ -40,6 +46,7 @@ export function layout(p: PageInput): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${t.t('page.title', { page: p.title })}</title>
 <link rel="stylesheet" href="/assets/portal.css">
+${(p.styles ?? []).map((s) => html`<link rel="stylesheet" href="/assets/${s}">`)}
 ${p.csrfToken ? html`<meta name="csrf-token" content="${p.csrfToken}">` : ''}
 </head>
 <body>

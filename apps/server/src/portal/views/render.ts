@@ -13,6 +13,9 @@ export interface RenderOptions {
   status?: number;
   /** The page's own address when it is shown in answer to a POST (the language links must lead back to a GET). */
   path?: string;
+  /** Header navigation instead of the citizen's (the operators' console). */
+  nav?: Html;
+  styles?: string[];
 }
 
 export function renderPage(request: FastifyRequest, reply: FastifyReply, o: RenderOptions): FastifyReply {
@@ -28,6 +31,8 @@ export function renderPage(request: FastifyRequest, reply: FastifyReply, o: Rend
     scripts: o.scripts,
     data: o.data,
     section: o.section,
+    nav: o.nav,
+    styles: o.styles,
   });
   return reply.status(o.status ?? 200).type('text/html; charset=utf-8').send(page.value);
 }

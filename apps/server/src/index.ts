@@ -13,3 +13,4 @@ export { operatorContext, type OperatorContext } from './operator.ts';
 export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, revocationReasons, type RevocationReason, type CertificateRecord } from './ra/index.ts';
 export { createApiToken, revokeApiToken, listApiTokens, apiScopes, type ApiScope } from './api/index.ts';
 export * as notify from './notify/index.ts';
+export * as population from './population/index.ts';

@@ -6,6 +6,7 @@ import { registerCa } from './ca.ts';
 import { registerAudit } from './audit.ts';
 import { registerAgent } from './agent.ts';
 import { registerRegistry } from './registry.ts';
+import { registerPopulation } from './population.ts';
 import { registerNotify } from './notify.ts';
 import { registerCertificates } from './certificates.ts';
 import { registerCrl } from './crl.ts';
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, context: ContextFactory): voi
   registerAudit(program, context);
   registerAgent(program, context);
   registerRegistry(program, context);
+  registerPopulation(program, context);
   registerNotify(program, context);
   registerCertificates(program, context);
   registerCrl(program, context);

@@ -11,10 +11,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../../../../docs/screenshots');
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: e.g. the fake camera of the remote-issuance test (--use-file-for-fake-video-capture=…). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
 }
 

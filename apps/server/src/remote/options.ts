@@ -33,7 +33,7 @@ export interface RemoteOptions {
   /** Frames larger than this (pixels) are refused. */
   frameMaxWidth?: number;
   frameMaxHeight?: number;
-  /** Least mean brightness change (0–255) between the face frames and the liveness frames. */
+  /** Least change of the picture (0–255, 8×8-block averages) between the first face frame and the liveness frames. */
   minMotion?: number;
   /** An operator who opens a review holds it this long. */
   reviewClaimMinutes?: number;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { QtError } from '@qoltanba/pki';
 import type { ResolvedRemoteOptions } from '../options.ts';
 import type { FaceMeasurements } from '../tables.ts';
-import { decodePngLuma, lumaStats, meanAbsDiff, type Luma } from './png.ts';
+import { decodePngLuma, lumaStats, motionBetween, type Luma } from './png.ts';
 import type { CapturedFrame } from './verifier.ts';
 
 export interface CheckedCapture {
@@ -58,7 +58,7 @@ export function checkCapture(body: { face: unknown; liveness: unknown }, o: Reso
   const badLight = stats.findIndex((s) => s.mean < 25 || s.mean > 235 || s.stddev < 8);
   if (badLight >= 0) throw unusable('exposure', 'A frame is too dark, too bright or blank', { index: badLight });
   const first = decoded[0]!;
-  const motion = Math.max(...decoded.slice(face.length).map((l) => meanAbsDiff(first, l)));
+  const motion = Math.max(...decoded.slice(face.length).map((l) => motionBetween(first, l)));
   if (motion < o.minMotion) throw unusable('no-movement', 'The picture hardly changed during the head turn', { motion: round(motion), minMotion: o.minMotion });
   const frame = (role: 'face' | 'liveness') => (data: Buffer): CapturedFrame => ({ role, mediaType: 'image/png', data });
   return {

@@ -1,29 +1,27 @@
 /**
- * The extensions a relying party, a listing or the issuance lint reads, decoded with
- * @peculiar/asn1-x509. A known extension that does not decode makes the certificate malformed; an
- * unknown one is listed and otherwise ignored.
+ * The extensions a relying party, a listing or the issuance lint reads, decoded by extension-values.ts.
+ * A known extension that does not decode makes the certificate malformed; an unknown one is listed and
+ * otherwise ignored.
  */
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import {
-  AuthorityInfoAccessSyntax,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  CertificatePolicies,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  FreshestCRL,
-  KeyUsage,
-  KeyUsageFlags,
-  SubjectAlternativeName,
-  Qualifier,
-  type Extension,
-  type GeneralName,
-} from '@peculiar/asn1-x509';
+import { KeyUsageFlags } from '@peculiar/asn1-x509';
 import { QtError, type QtErrorCode } from '../errors.ts';
 import { oid } from '../oids.ts';
-import { toBytes, toHex, type Bytes } from '../encoding.ts';
+import { toHex, type Bytes } from '../encoding.ts';
 import type { KeyUsageName } from '../profiles/index.ts';
-import { malformed } from './parse.ts';
+import { malformed, type RawExtension } from './parse.ts';
+import {
+  readAccessDescriptions,
+  readAuthorityKeyId,
+  readBasicConstraints,
+  readDistributionPointUris,
+  readEmails,
+  readNamedBits,
+  readOctetString,
+  readOidList,
+  readPolicies,
+  readQualifier,
+  type PolicyValue,
+} from './extension-values.ts';
 
 export interface ExtensionInfo {
   oid: string;
@@ -104,30 +102,21 @@ export function keyUsageFlags(names: readonly KeyUsageName[]): number {
   return keyUsageBits.filter(([name]) => names.includes(name)).reduce((acc, [, bit]) => acc | bit, 0);
 }
 
-function uris(names: readonly GeneralName[] | undefined): string[] {
-  return (names ?? []).flatMap((n) => (n.uniformResourceIdentifier !== undefined ? [n.uniformResourceIdentifier] : []));
-}
-
-function distributionPointUris(points: CRLDistributionPoints | FreshestCRL): string[] {
-  return [...points].flatMap((p) => uris(p.distributionPoint?.fullName));
-}
-
-function policyInfo(policies: CertificatePolicies): PolicyInfo[] {
-  return [...policies].map((p) => {
-    const info: PolicyInfo = { oid: p.policyIdentifier, cpsUris: [], notices: [] };
-    for (const q of p.policyQualifiers ?? []) {
-      if (q.policyQualifierId !== oid.qualifierCps && q.policyQualifierId !== oid.qualifierUserNotice) continue;
-      const qualifier = AsnConvert.parse(q.qualifier, Qualifier);
-      if (qualifier.cPSuri !== undefined) info.cpsUris.push(qualifier.cPSuri);
-      const text = qualifier.userNotice?.explicitText?.toString();
-      if (text !== undefined) info.notices.push(text);
+function policyInfo(policies: readonly PolicyValue[]): PolicyInfo[] {
+  return policies.map((p) => {
+    const info: PolicyInfo = { oid: p.oid, cpsUris: [], notices: [] };
+    for (const q of p.qualifiers) {
+      if (q.oid !== oid.qualifierCps && q.oid !== oid.qualifierUserNotice) continue;
+      const qualifier = readQualifier(q.qualifier);
+      if (qualifier.cpsUri !== undefined) info.cpsUris.push(qualifier.cpsUri);
+      if (qualifier.notice !== undefined) info.notices.push(qualifier.notice);
     }
     return info;
   });
 }
 
 /** `code` is the error for an undecodable extension: a certificate's, or a CSR's extensionRequest. */
-export function readExtensions(list: readonly Extension[] | undefined, code: QtErrorCode = 'QT_ERR_CERT_MALFORMED'): ExtensionFacts {
+export function readExtensions(list: readonly RawExtension[] | undefined, code: QtErrorCode = 'QT_ERR_CERT_MALFORMED'): ExtensionFacts {
   const facts: ExtensionFacts = {
     extensions: [],
     keyUsage: undefined,
@@ -141,58 +130,54 @@ export function readExtensions(list: readonly Extension[] | undefined, code: QtE
     ocspNoCheck: false,
   };
   for (const ext of list ?? []) {
-    const value = toBytes(ext.extnValue.buffer);
-    facts.extensions.push({ oid: ext.extnID, name: extensionNames[ext.extnID], critical: ext.critical, value });
+    facts.extensions.push({ oid: ext.oid, name: extensionNames[ext.oid], critical: ext.critical, value: ext.value });
     try {
-      readOne(ext.extnID, value.buffer, ext.critical, facts);
+      readOne(ext.oid, ext.value, ext.critical, facts);
     } catch (e) {
-      const message = `its ${extensionNames[ext.extnID]} extension cannot be decoded (${(e as Error).message})`;
+      const message = `its ${extensionNames[ext.oid]} extension cannot be decoded (${(e as Error).message})`;
       throw code === 'QT_ERR_CERT_MALFORMED' ? malformed(message, e) : new QtError(code, message, undefined, { cause: e });
     }
   }
   return facts;
 }
 
-function readOne(extOid: string, value: ArrayBuffer, critical: boolean, facts: ExtensionFacts): void {
+function readOne(extOid: string, value: Bytes, critical: boolean, facts: ExtensionFacts): void {
   switch (extOid) {
     case oid.keyUsage:
-      facts.keyUsage = keyUsageNames(AsnConvert.parse(value, KeyUsage).toNumber());
+      facts.keyUsage = keyUsageNames(readNamedBits(value));
       break;
     case oid.extKeyUsage:
-      facts.extKeyUsage = [...AsnConvert.parse(value, ExtendedKeyUsage)];
+      facts.extKeyUsage = readOidList(value);
       break;
     case oid.certificatePolicies:
-      facts.policies = policyInfo(AsnConvert.parse(value, CertificatePolicies));
+      facts.policies = policyInfo(readPolicies(value));
       break;
     case oid.subjectKeyIdentifier:
-      facts.subjectKeyId = toHex(AsnConvert.parse(value, OctetString).buffer);
+      facts.subjectKeyId = toHex(readOctetString(value));
       break;
     case oid.authorityKeyIdentifier: {
-      const keyId = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
-      facts.authorityKeyId = keyId ? toHex(keyId.buffer) : undefined;
+      const keyId = readAuthorityKeyId(value);
+      facts.authorityKeyId = keyId ? toHex(keyId) : undefined;
       break;
     }
-    case oid.basicConstraints: {
-      const bc = AsnConvert.parse(value, BasicConstraints);
-      facts.basicConstraints = { ca: bc.cA, pathLength: bc.pathLenConstraint, critical };
+    case oid.basicConstraints:
+      facts.basicConstraints = { ...readBasicConstraints(value), critical };
       break;
-    }
     case oid.crlDistributionPoints:
-      facts.urls.crl = distributionPointUris(AsnConvert.parse(value, CRLDistributionPoints));
+      facts.urls.crl = readDistributionPointUris(value);
       break;
     case oid.freshestCrl:
-      facts.urls.deltaCrl = distributionPointUris(AsnConvert.parse(value, FreshestCRL));
+      facts.urls.deltaCrl = readDistributionPointUris(value);
       break;
     case oid.authorityInfoAccess:
-      for (const d of AsnConvert.parse(value, AuthorityInfoAccessSyntax)) {
-        const url = d.accessLocation.uniformResourceIdentifier;
-        if (url === undefined) continue;
-        if (d.accessMethod === oid.accessOcsp) facts.urls.ocsp.push(url);
-        if (d.accessMethod === oid.accessCaIssuers) facts.urls.caIssuers.push(url);
+      for (const d of readAccessDescriptions(value)) {
+        if (d.uri === undefined) continue;
+        if (d.method === oid.accessOcsp) facts.urls.ocsp.push(d.uri);
+        if (d.method === oid.accessCaIssuers) facts.urls.caIssuers.push(d.uri);
       }
       break;
     case oid.subjectAltName:
-      facts.emails = [...AsnConvert.parse(value, SubjectAlternativeName)].flatMap((n) => (n.rfc822Name !== undefined ? [n.rfc822Name] : []));
+      facts.emails = readEmails(value);
       break;
     case oid.ocspNoCheck:
       facts.ocspNoCheck = true;

@@ -8,7 +8,7 @@ import { bytesEqual, toHex, type Bytes } from '../encoding.ts';
 import { algorithmName, describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { decodeDn, formatDn, kzFields, type DistinguishedName, type KzFields } from '../names/index.ts';
 import { matchProfile, type IdentificationMethod, type KeyUsageName, type ProfileName } from '../profiles/index.ts';
-import { parseCertificateDer, malformed } from './parse.ts';
+import { parseCertificateDer, malformed, type ParsedCertificate } from './parse.ts';
 import { readExtensions, type BasicConstraintsInfo, type CertificateUrls, type ExtensionInfo, type PolicyInfo } from './extensions.ts';
 import { certificateKind, holderOf, identificationOf, rolesOf, type CertificateKindInfo, type Holder, type RoleInfo } from './kind.ts';
 import type { DerInput } from './der-input.ts';
@@ -66,19 +66,27 @@ function nameInfo(der: Bytes, which: string): NameInfo {
   }
 }
 
-function serialHex(serial: ArrayBuffer): string {
-  const bytes = new Uint8Array(serial);
+function serialHex(bytes: Uint8Array): string {
   return toHex(bytes.length > 1 && bytes[0] === 0 ? bytes.subarray(1) : bytes);
+}
+
+/** A certificate's facts together with the structure they were read from (for the issuance lint). */
+export interface InspectedCertificate {
+  info: CertificateInfo;
+  parsed: ParsedCertificate;
 }
 
 /** Reads a certificate (DER, PEM or base64). Anything that is not one is QT_ERR_CERT_MALFORMED. */
 export function inspectCertificate(input: DerInput): CertificateInfo {
+  return inspectCertificateStructure(input).info;
+}
+
+/** inspectCertificate, also handing back the parsed structure, so nobody parses the same bytes twice. */
+export function inspectCertificateStructure(input: DerInput): InspectedCertificate {
   const parsed = parseCertificateDer(input);
-  const { cert } = parsed;
-  const tbs = cert.tbsCertificate;
   const subject = nameInfo(parsed.subject, 'subject');
   const issuer = nameInfo(parsed.issuer, 'issuer');
-  const facts = readExtensions(tbs.extensions);
+  const facts = readExtensions(parsed.extensions);
   let publicKey: PublicKeyInfo;
   try {
     publicKey = describePublicKey(parsed.spki);
@@ -90,11 +98,11 @@ export function inspectCertificate(input: DerInput): CertificateInfo {
   const kind = certificateKind(facts.keyUsage, facts.extKeyUsage, ca);
   const roles = rolesOf(facts.extKeyUsage);
   const selfIssued = bytesEqual(parsed.subject, parsed.issuer);
-  const sigParams = cert.signatureAlgorithm.parameters;
-  return {
+  const sigAlg = parsed.signatureAlgorithm;
+  const info: CertificateInfo = {
     der: parsed.der,
-    version: tbs.version + 1,
-    serialHex: serialHex(tbs.serialNumber),
+    version: parsed.version,
+    serialHex: serialHex(parsed.serial),
     subject,
     issuer,
     kz,
@@ -114,14 +122,10 @@ export function inspectCertificate(input: DerInput): CertificateInfo {
     policies: facts.policies,
     keyUsage: facts.keyUsage,
     extKeyUsage: facts.extKeyUsage,
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
+    notBefore: parsed.notBefore.date,
+    notAfter: parsed.notAfter.date,
     publicKey: { ...publicKey, spki: parsed.spki },
-    signatureAlgorithm: {
-      oid: cert.signatureAlgorithm.algorithm,
-      name: algorithmName(cert.signatureAlgorithm.algorithm),
-      parameters: sigParams ? new Uint8Array(sigParams) : undefined,
-    },
+    signatureAlgorithm: { oid: sigAlg.oid, name: algorithmName(sigAlg.oid), parameters: sigAlg.parameters },
     subjectKeyId: facts.subjectKeyId,
     authorityKeyId: facts.authorityKeyId,
     urls: facts.urls,
@@ -131,6 +135,7 @@ export function inspectCertificate(input: DerInput): CertificateInfo {
     selfIssued,
     extensions: facts.extensions,
     tbs: parsed.tbs,
-    signature: new Uint8Array(cert.signatureValue),
+    signature: parsed.signature,
   };
+  return { info, parsed };
 }

@@ -188,20 +188,62 @@ export function readTime(buf: Uint8Array, t: Tlv): Date {
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
 }
 
-/** OBJECT IDENTIFIER content → dotted string. */
+/** OBJECT IDENTIFIER content → dotted string. Arcs beyond 2^53 (UUID OIDs, 2.25.…) are read exactly. */
 export function readOid(buf: Uint8Array, t: Tlv): string {
   if (t.tag !== TAG.oid || t.end === t.contentStart) throw malformed('Expected an OBJECT IDENTIFIER', t.start);
-  const arcs: number[] = [];
+  if ((buf[t.end - 1] as number) & 0x80) throw malformed('Truncated OBJECT IDENTIFIER', t.start);
+  let text = '';
   let v = 0;
+  let big: bigint | undefined;
   for (let i = t.contentStart; i < t.end; i++) {
     const b = buf[i] as number;
-    v = v * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      if (arcs.length === 0) arcs.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else arcs.push(v);
-      v = 0;
+    if (big === undefined && v >= 2 ** 45) big = BigInt(v);
+    if (big !== undefined) big = big * 128n + BigInt(b & 0x7f);
+    else v = v * 128 + (b & 0x7f);
+    if (b & 0x80) continue;
+    if (text === '') {
+      // The first sub-identifier carries two arcs: 40·X + Y, with X = 2 for everything from 80 up.
+      if (big !== undefined) text = `2.${big - 80n}`;
+      else text = v < 40 ? `0.${v}` : v < 80 ? `1.${v - 40}` : `2.${v - 80}`;
+    } else {
+      text += `.${big ?? v}`;
+    }
+    v = 0;
+    big = undefined;
+  }
+  return text;
+}
+
+/** Universal types that only exist in primitive form (asn1js refuses their constructed encodings too). */
+const PRIMITIVE_ONLY = new Set([1, 2, 5, 6, 9, 13, 14, 23, 24]);
+
+/**
+ * Checks every universal value inside an element the reader does not interpret (algorithm parameters,
+ * names inside extensions, name values): BOOLEAN, INTEGER, NULL, OBJECT IDENTIFIER, BIT STRING, times
+ * and UniversalString must be well formed, primitive-only types primitive, and the reserved tag 15
+ * absent — what a tree parser refuses while building its nodes, so that not building the tree does
+ * not mean accepting what it refused.
+ */
+export function assertWellFormedValues(buf: Uint8Array, t: Tlv, depth = 0): void {
+  if (depth > 64) throw malformed('Nested too deeply', t.start);
+  const tag = t.tag;
+  const length = t.end - t.contentStart;
+  const constructed = (tag & 0x20) !== 0;
+  if ((tag & 0xc0) === 0) {
+    const number = tag & 0x1f;
+    if (number === 15) throw malformed('[UNIVERSAL 15] is reserved', t.start);
+    if (number === 0) throw malformed('End-of-contents has no place in DER', t.start);
+    if (!constructed && (number === 16 || number === 17)) throw malformed('A SEQUENCE or SET must be constructed', t.start);
+    if (constructed && PRIMITIVE_ONLY.has(number)) throw malformed('Constructed encoding of a primitive type', t.start);
+    if (!constructed) {
+      if (number === 1 && length !== 1) throw malformed('A BOOLEAN must be one octet', t.start);
+      if (number === 2 && length === 0) throw malformed('Empty INTEGER', t.start);
+      if (number === 3 && (length === 0 || (buf[t.contentStart] as number) > 7)) throw malformed('Malformed BIT STRING', t.start);
+      if (number === 5 && length !== 0) throw malformed('A NULL must be empty', t.start);
+      if (number === 6) readOid(buf, t);
+      if (number === 23 || number === 24) readTime(buf, t);
+      if (number === 28 && length % 4 !== 0) throw malformed('A UniversalString must be whole 4-octet characters', t.start);
     }
   }
-  if ((buf[t.end - 1] as number) & 0x80) throw malformed('Truncated OBJECT IDENTIFIER', t.start);
-  return arcs.join('.');
+  if (constructed) for (const child of childrenOf(buf, t)) assertWellFormedValues(buf, child, depth + 1);
 }

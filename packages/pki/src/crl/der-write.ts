@@ -76,20 +76,32 @@ export function octetString(content: Uint8Array): Bytes {
   return tlv(TAG.octetString, content);
 }
 
+/** Appends one sub-identifier in base 128; bigints for arcs past 2^53 (UUID OIDs under 2.25). */
+function base128(v: number | bigint, out: number[]): void {
+  const chunk: number[] = [];
+  if (typeof v === 'number') {
+    chunk.push(v & 0x7f);
+    for (v = Math.floor(v / 128); v > 0; v = Math.floor(v / 128)) chunk.push((v & 0x7f) | 0x80);
+  } else {
+    chunk.push(Number(v & 0x7fn));
+    for (v >>= 7n; v > 0n; v >>= 7n) chunk.push(Number(v & 0x7fn) | 0x80);
+  }
+  for (let i = chunk.length - 1; i >= 0; i--) out.push(chunk[i] as number);
+}
+
 export function objectIdentifier(dotted: string): Bytes {
-  const arcs = dotted.split('.').map((a) => {
-    if (!/^\d+$/.test(a)) throw new QtError('QT_ERR_INPUT_INVALID', `"${dotted}" is not an OID`);
-    return Number(a);
-  });
-  if (arcs.length < 2) throw new QtError('QT_ERR_INPUT_INVALID', `"${dotted}" is not an OID`);
-  const bytes: number[] = [];
-  const push = (v: number): void => {
-    const chunk = [v & 0x7f];
-    for (v = Math.floor(v / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift((v & 0x7f) | 0x80);
-    bytes.push(...chunk);
+  const parts = dotted.split('.');
+  if (parts.some((a) => !/^\d+$/.test(a)) || parts.length < 2) throw new QtError('QT_ERR_INPUT_INVALID', `"${dotted}" is not an OID`);
+  const arc = (a: string): number | bigint => {
+    const n = Number(a);
+    return Number.isSafeInteger(n) ? n : BigInt(a);
   };
-  push((arcs[0] as number) * 40 + (arcs[1] as number));
-  for (const arc of arcs.slice(2)) push(arc);
+  const x = arc(parts[0] as string);
+  const y = arc(parts[1] as string);
+  const bytes: number[] = [];
+  const head = typeof x === 'number' && typeof y === 'number' ? x * 40 + y : undefined;
+  base128(head !== undefined && Number.isSafeInteger(head) ? head : BigInt(x) * 40n + BigInt(y), bytes);
+  for (let i = 2; i < parts.length; i++) base128(arc(parts[i] as string), bytes);
   return tlv(TAG.oid, new Uint8Array(bytes));
 }
 
@@ -103,7 +115,7 @@ export function extension(extnId: string, critical: boolean, valueDer: Uint8Arra
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** GeneralizedTime, whole seconds (RFC 5280 §4.1.2.5.2 forbids fractions). */
-function generalizedTime(date: Date): Bytes {
+export function generalizedTime(date: Date): Bytes {
   const y = date.getUTCFullYear();
   const text = `${String(y).padStart(4, '0')}${pad2(date.getUTCMonth() + 1)}${pad2(date.getUTCDate())}${pad2(date.getUTCHours())}${pad2(date.getUTCMinutes())}${pad2(date.getUTCSeconds())}Z`;
   return tlv(TAG.generalizedTime, new TextEncoder().encode(text));

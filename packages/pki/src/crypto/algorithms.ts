@@ -5,10 +5,12 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECDSASigValue, ECParameters } from '@peculiar/asn1-ecc';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { RSAPublicKey, RsaSaPssParams } from '@peculiar/asn1-rsa';
+import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { QtError } from '../errors.ts';
 import { oid, oidNames } from '../oids.ts';
 import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { childrenOf, readOid, readTlv, readWhole, TAG } from '../crl/der-read.ts';
+import { readSpki, type SpkiParts } from './spki.ts';
 import { getCrypto, hashNameFromOid, type HashName } from './provider.ts';
 
 export interface VerifyInput {
@@ -62,9 +64,8 @@ export async function verifySignature(algorithmOid: string, input: VerifyInput):
 
 /** The SubjectPublicKeyInfo algorithm OID of a DER SPKI. */
 export function spkiAlgorithm(spki: Uint8Array): { oid: string; parameters: Bytes | undefined } {
-  const info = AsnConvert.parse(toArrayBuffer(spki), SubjectPublicKeyInfo);
-  const params = info.algorithm.parameters;
-  return { oid: info.algorithm.algorithm, parameters: params ? new Uint8Array(params) : undefined };
+  const info = readSpki(spki);
+  return { oid: info.algorithmOid, parameters: info.parameters?.slice() };
 }
 
 export interface PublicKeyInfo {
@@ -78,22 +79,20 @@ export interface PublicKeyInfo {
 }
 
 export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
-  let info: SubjectPublicKeyInfo;
+  let info: SpkiParts;
   try {
-    info = AsnConvert.parse(toArrayBuffer(spki), SubjectPublicKeyInfo);
+    info = readSpki(spki);
   } catch (e) {
     throw new QtError('QT_ERR_KEY_MALFORMED', undefined, undefined, { cause: e });
   }
-  const algOid = info.algorithm.algorithm;
+  const algOid = info.algorithmOid;
   const name = oidNames[algOid] ?? algOid;
   if (algOid === oid.rsaEncryption || algOid === oid.rsaPss) {
     try {
-      const rsa = AsnConvert.parse(info.subjectPublicKey, RSAPublicKey);
-      const n = new Uint8Array(rsa.modulus);
+      const { modulus: n, exponent: e } = readRsaPublicKey(info.publicKey);
       let i = 0;
       while (i < n.length && n[i] === 0) i++;
       const bits = n.length - i === 0 ? 0 : (n.length - i - 1) * 8 + (32 - Math.clz32(n[i] as number));
-      const e = new Uint8Array(rsa.publicExponent);
       const exponent = e.length > 6 ? Number.MAX_SAFE_INTEGER : e.reduce((acc, b) => acc * 256 + b, 0);
       return { algorithm: 'RSA', algorithmOid: algOid, bits, exponent };
     } catch (e) {
@@ -101,7 +100,8 @@ export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
     }
   }
   if (algOid === oid.ecPublicKey) {
-    const curve = info.algorithm.parameters ? AsnConvert.parse(info.algorithm.parameters, ECParameters).namedCurve : undefined;
+    // ECParameters is a CHOICE; only namedCurve (an OID) names a curve we know.
+    const curve = info.parameters?.[0] === TAG.oid ? readOid(info.parameters, readTlv(info.parameters, 0)) : undefined;
     const bits = curve === oid.secp256r1 ? 256 : curve === oid.secp384r1 ? 384 : undefined;
     return { algorithm: 'EC', algorithmOid: algOid, bits, exponent: undefined };
   }
@@ -109,6 +109,15 @@ export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
   return { algorithm: name, algorithmOid: algOid, bits: gostBits[algOid], exponent: undefined };
 }
 
+/** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1), as INTEGER contents. */
+function readRsaPublicKey(der: Uint8Array): { modulus: Uint8Array; exponent: Uint8Array } {
+  const seq = readWhole(der, TAG.sequence, 'RSAPublicKey');
+  const [n, e, extra] = childrenOf(der, seq);
+  if (!n || !e || extra || n.tag !== TAG.integer || e.tag !== TAG.integer || n.end === n.contentStart || e.end === e.contentStart) {
+    throw new QtError('QT_ERR_KEY_MALFORMED', 'RSAPublicKey is not SEQUENCE { INTEGER, INTEGER }');
+  }
+  return { modulus: der.subarray(n.contentStart, n.end), exponent: der.subarray(e.contentStart, e.end) };
+}
 
 // ---- Built-in algorithms: RSA PKCS#1 v1.5, RSA-PSS, ECDSA (all through WebCrypto) ----
 

@@ -3,12 +3,12 @@
  * sign bytes (the smallstep idea). Soft keys, PKCS#11 keys and a remote signer process all fit it, so
  * certificate, CRL, OCSP and CMS code never touches key material.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { ecdsaRawToDer } from './algorithms.ts';
+import { objectIdentifier, sequence } from '../crl/der-write.ts';
 import { getCrypto, type HashName } from './provider.ts';
 
 export interface SignatureAlgorithmId {
@@ -35,8 +35,12 @@ export function algorithmIdentifier(alg: SignatureAlgorithmId): AlgorithmIdentif
   });
 }
 
+/**
+ * Written directly (it goes into every certificate, CRL and OCSP response). Absent parameters are
+ * written as NULL, exactly as the @peculiar/asn1-x509 serialisation this replaces did.
+ */
 export function algorithmIdentifierDer(alg: SignatureAlgorithmId): Bytes {
-  return new Uint8Array(AsnConvert.serialize(algorithmIdentifier(alg)));
+  return sequence(objectIdentifier(alg.oid), alg.parameters ?? DER_NULL);
 }
 
 const rsaOids: Record<HashName, string> = {

@@ -1,17 +1,15 @@
 /** Reading a PKCS#10 certificate request (RFC 2986) into plain facts, without judging it. */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { CertificationRequest } from '@peculiar/asn1-csr';
-import { Extensions } from '@peculiar/asn1-x509';
-import * as asn1js from 'asn1js';
 import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
-import { toArrayBuffer, toBytes, type Bytes } from '../encoding.ts';
+import type { Bytes } from '../encoding.ts';
+import { childrenOf, elementOf, readOid, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
 import { algorithmName, describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { decodeDn, formatDn } from '../names/index.ts';
 import type { KeyUsageName } from '../profiles/index.ts';
 import type { NameInfo } from '../certificate/index.ts';
 import { readDer, type DerInput } from '../certificate/der-input.ts';
 import { readExtensions, type ExtensionInfo } from '../certificate/extensions.ts';
+import { readExtensionList, type RawExtension } from '../certificate/parse.ts';
 
 export const MAX_CSR_BYTES = 64 * 1024;
 
@@ -36,24 +34,75 @@ function malformed(message: string, cause?: unknown): QtError {
   return new QtError('QT_ERR_CSR_MALFORMED', `The certificate request is malformed: ${message}`, undefined, cause ? { cause } : undefined);
 }
 
-/** The exact bytes of the subject and public key inside the CertificationRequestInfo. */
-function rawInfoFields(info: Bytes): { subject: Bytes; spki: Bytes } {
-  const fields = (asn1js.fromBER(info).result as asn1js.Sequence).valueBlock.value;
-  if (fields.length < 3) throw malformed('the request info has too few fields');
-  return { subject: toBytes(fields[1]!.valueBeforeDecodeView), spki: toBytes(fields[2]!.valueBeforeDecodeView) };
+function fail(message: string): never {
+  throw new QtError('QT_ERR_DER_MALFORMED', message);
+}
+
+function expect(t: Tlv | undefined, tag: number, what: string): Tlv {
+  if (!t || t.tag !== tag) fail(t ? `the ${what} has the wrong type` : `the ${what} is missing`);
+  return t;
 }
 
 function requestedExtensions(attributes: { oid: string; values: Bytes[] }[]): ReturnType<typeof readExtensions> {
   const requests = attributes.filter((a) => a.oid === oid.attrExtensionRequest);
   if (requests.length > 1 || (requests[0] && requests[0].values.length !== 1)) throw malformed('it has more than one extensionRequest');
   const value = requests[0]?.values[0];
-  let list: Extensions | undefined;
+  let list: RawExtension[] | undefined;
   try {
-    list = value ? AsnConvert.parse(toArrayBuffer(value), Extensions) : undefined;
+    list = value ? readExtensionList(value, readWhole(value, TAG.sequence, 'extensionRequest')) : undefined;
   } catch (e) {
     throw malformed(`its extensionRequest cannot be decoded (${(e as Error).message})`, e);
   }
   return readExtensions(list, 'QT_ERR_CSR_MALFORMED');
+}
+
+interface CsrStructure {
+  version: number;
+  tbs: Bytes;
+  subject: Bytes;
+  spki: Bytes;
+  attributes: { oid: string; values: Bytes[] }[];
+  algorithm: { oid: string; parameters: Bytes | undefined };
+  signature: Bytes;
+}
+
+/**
+ * CertificationRequest ::= SEQUENCE { CertificationRequestInfo SEQUENCE { version INTEGER, subject Name,
+ * subjectPKInfo, attributes [0] IMPLICIT SET OF Attribute OPTIONAL }, signatureAlgorithm, signature BIT STRING },
+ * walked with the DER reader (a tree parser costs a few hundred µs on every issuance).
+ */
+function structure(der: Bytes): CsrStructure {
+  const [infoTlv, algTlv, sigTlv, extra] = childrenOf(der, readWhole(der, TAG.sequence, 'certificate request'));
+  expect(infoTlv, TAG.sequence, 'request info');
+  const [algOid, params, moreAlg] = childrenOf(der, expect(algTlv, TAG.sequence, 'signature algorithm'));
+  expect(sigTlv, TAG.bitString, 'signature');
+  if (extra) fail('there is more after the signature');
+  if (moreAlg) fail('the signature algorithm has more than an OID and parameters');
+  const [version, subject, spki, attrs, moreInfo] = childrenOf(der, infoTlv!);
+  expect(version, TAG.integer, 'version');
+  expect(subject, TAG.sequence, 'subject');
+  expect(spki, TAG.sequence, 'subject public key info');
+  if (attrs && attrs.tag !== 0xa0) fail('the attributes have the wrong type');
+  if (moreInfo) fail('the request info has unexpected fields');
+  const attributes = (attrs ? childrenOf(der, attrs) : []).map((a) => {
+    const [type, values, more] = childrenOf(der, expect(a, TAG.sequence, 'attribute'));
+    if (more) fail('an attribute has more than a type and values');
+    return { oid: readOid(der, expect(type, TAG.oid, 'attribute type')), values: childrenOf(der, expect(values, TAG.set, 'attribute values')).map((v) => elementOf(der, v).slice()) };
+  });
+  const sig = sigTlv!;
+  if (sig.end === sig.contentStart || (der[sig.contentStart] as number) > 7) fail('the signature is not a BIT STRING value');
+  const v = version!;
+  return {
+    // Only 0 (v1) is meaningful; a long or negative INTEGER is reported as what it is not.
+    version: v.end - v.contentStart === 1 && !((der[v.contentStart] as number) & 0x80) ? (der[v.contentStart] as number) : -1,
+    tbs: elementOf(der, infoTlv!).slice(),
+    subject: elementOf(der, subject!).slice(),
+    spki: elementOf(der, spki!).slice(),
+    attributes,
+    // NULL parameters read as none, as @peculiar/asn1-x509 has always reported them.
+    algorithm: { oid: readOid(der, expect(algOid, TAG.oid, 'signature algorithm')), parameters: params && !(params.tag === TAG.null && params.end === params.contentStart) ? elementOf(der, params).slice() : undefined },
+    signature: der.slice(sig.contentStart + 1, sig.end),
+  };
 }
 
 /** Reads a CSR (DER, PEM or base64). Anything that is not one is QT_ERR_CSR_MALFORMED. */
@@ -64,43 +113,34 @@ export function parseCsr(input: DerInput): CsrInfo {
     pemLabels: ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'],
     maxBytes: MAX_CSR_BYTES,
   });
-  let csr: CertificationRequest;
+  let csr: CsrStructure;
   try {
-    csr = AsnConvert.parse(toArrayBuffer(der), CertificationRequest);
+    csr = structure(der);
   } catch (e) {
     throw malformed((e as Error).message, e);
   }
-  if (!csr.certificationRequestInfoRaw) throw malformed('the request info could not be located');
-  if (csr.certificationRequestInfo.version !== 0) throw malformed(`version ${csr.certificationRequestInfo.version + 1} is not PKCS#10 version 1`);
-  const tbs = toBytes(csr.certificationRequestInfoRaw);
-  const raw = rawInfoFields(tbs);
+  if (csr.version !== 0) throw malformed(`version ${csr.version === -1 ? 'other than 1' : csr.version + 1} is not PKCS#10 version 1`);
   let subject: NameInfo;
   let publicKey: PublicKeyInfo;
   try {
-    const dn = decodeDn(raw.subject);
-    subject = { der: raw.subject, dn, display: formatDn(dn) };
-    publicKey = describePublicKey(raw.spki);
+    const dn = decodeDn(csr.subject);
+    subject = { der: csr.subject, dn, display: formatDn(dn) };
+    publicKey = describePublicKey(csr.spki);
   } catch (e) {
     throw malformed((e as Error).message, e);
   }
-  const attributes = [...csr.certificationRequestInfo.attributes].map((a) => ({ oid: a.type, values: a.values.map((v) => toBytes(v)) }));
-  const facts = requestedExtensions(attributes);
+  const facts = requestedExtensions(csr.attributes);
   const keyUsage = facts.keyUsage;
-  const params = csr.signatureAlgorithm.parameters;
   return {
     der,
     subject,
-    publicKey: { ...publicKey, spki: raw.spki },
-    signatureAlgorithm: {
-      oid: csr.signatureAlgorithm.algorithm,
-      name: algorithmName(csr.signatureAlgorithm.algorithm),
-      parameters: params ? new Uint8Array(params) : undefined,
-    },
+    publicKey: { ...publicKey, spki: csr.spki },
+    signatureAlgorithm: { oid: csr.algorithm.oid, name: algorithmName(csr.algorithm.oid), parameters: csr.algorithm.parameters },
     requestedExtensions: facts.extensions,
     requestsCa: facts.basicConstraints?.ca === true || !!keyUsage?.some((u) => u === 'keyCertSign' || u === 'cRLSign'),
     requestedKeyUsage: keyUsage,
-    attributes,
-    tbs,
-    signature: new Uint8Array(csr.signature),
+    attributes: csr.attributes,
+    tbs: csr.tbs,
+    signature: csr.signature,
   };
 }

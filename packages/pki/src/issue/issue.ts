@@ -3,14 +3,17 @@
  * lint → only then the real CA signer, and the result is checked against the CA's public key.
  * There is no way around the lint in this API.
  */
-import { QtError } from '../errors.ts';
+import { QtError, isQtError } from '../errors.ts';
 import { bytesEqual, toHex, toPem, type Bytes } from '../encoding.ts';
 import { isSignatureAlgorithmSupported, verifySignature, type Signer } from '../crypto/index.ts';
-import { inspectCertificate, type CertificateInfo, type DerInput } from '../certificate/index.ts';
+import type { CertificateInfo, DerInput } from '../certificate/index.ts';
+import { inspectCertificateStructure, type InspectedCertificate } from '../certificate/inspect.ts';
+import { parseCertificateDer } from '../certificate/parse.ts';
 import { verifyCsr, checkPublicKeyPolicy, type CsrInfo } from '../csr/index.ts';
-import { buildKzSubject, encodeDn, type DnInput, type KzSubjectInput } from '../names/index.ts';
+import { buildKzSubject, decodeDn, encodeDn, type DnInput, type KzSubjectInput } from '../names/index.ts';
 import { getProfile, type CertificateProfile, type IdentificationMethod, type ProfileName } from '../profiles/index.ts';
-import { lintCertificate } from './lint.ts';
+import { lintInspected, type LintViolation } from './lint.ts';
+import { issuerCertificateInfo } from './issuer-info.ts';
 import { lintSigner } from './lint-signer.ts';
 import { planCertificate, type CertificatePlan, type CommonIssueOptions, type PlanInput } from './plan.ts';
 import { assembleCertificate, buildTbs } from './tbs.ts';
@@ -35,19 +38,24 @@ export interface IssuedCertificate {
 }
 
 function issuerInfo(issuer: IssuerInput): CertificateInfo {
-  const info = typeof issuer.certificate === 'object' && 'serialHex' in issuer.certificate ? issuer.certificate : inspectCertificate(issuer.certificate as DerInput);
+  const info = issuerCertificateInfo(issuer.certificate);
   if (!bytesEqual(info.publicKey.spki, issuer.signer.publicKey)) {
     throw new QtError('QT_ERR_KEY_MISMATCH', "The issuer's signer does not hold the key of the issuer's certificate");
   }
   return info;
 }
 
-/** Lint-before-sign: the real signer is called only when the pre-certificate has no violations. */
+/**
+ * Lint-before-sign: the real signer is called only when the pre-certificate has no violations. The
+ * pre-certificate is read once; the lint runs over that read, and the issued certificate's facts are
+ * the same read with the real signature in place (the TBS bytes are identical, only the signature differs).
+ */
 async function signPlan(plan: CertificatePlan, signer: Signer, issuer: CertificateInfo | undefined): Promise<IssuedCertificate> {
   const tbs = buildTbs(plan);
   const throwaway = await lintSigner(plan.signatureAlgorithm.oid);
   const precertificate = assembleCertificate(tbs, plan.signatureAlgorithm, await throwaway.sign(tbs));
-  const violations = await lintCertificate(precertificate, plan.profile, issuer, {
+  const inspected = readPrecertificate(plan, precertificate);
+  const violations = await lintInspected(inspected, plan.profile, issuer, {
     testMode: plan.testMode,
     expected: {
       subject: plan.subject,
@@ -59,12 +67,7 @@ async function signPlan(plan: CertificatePlan, signer: Signer, issuer: Certifica
       keyStorage: plan.keyStorage,
     },
   });
-  if (violations.length) {
-    throw new QtError('QT_ERR_PROFILE_VIOLATION', `The certificate would violate profile ${plan.profile.name}: ${violations.map((v) => v.message).join('; ')}`, {
-      profile: plan.profile.name,
-      violations,
-    });
-  }
+  if (violations.length) throw violation(plan, violations);
   const signature = await signer.sign(tbs);
   const der = assembleCertificate(tbs, plan.signatureAlgorithm, signature);
   // A signer that signs the wrong thing (a misconfigured HSM slot) must not produce a certificate.
@@ -73,7 +76,10 @@ async function signPlan(plan: CertificatePlan, signer: Signer, issuer: Certifica
     const ok = await verifySignature(plan.signatureAlgorithm.oid, { spki: verifierKey, parameters: plan.signatureAlgorithm.parameters, data: tbs, signature });
     if (!ok) throw new QtError('QT_ERR_SIGNATURE_INVALID', "The CA signer's signature on the new certificate does not verify with the CA's public key");
   }
-  const info = inspectCertificate(der);
+  // The issued bytes are read back structurally (cheap) to prove they frame exactly the linted TBS.
+  const issued = parseCertificateDer(der);
+  if (!bytesEqual(issued.tbs, inspected.info.tbs)) throw new QtError('QT_ERR_CERT_MALFORMED', 'The issued certificate does not frame the linted TBSCertificate');
+  const info: CertificateInfo = { ...inspected.info, der: issued.der, signature: issued.signature };
   return {
     der,
     pem: toPem('CERTIFICATE', der),
@@ -84,6 +90,22 @@ async function signPlan(plan: CertificatePlan, signer: Signer, issuer: Certifica
     profile: plan.profile.name,
     info,
   };
+}
+
+/** What the lint reports when the pre-certificate cannot even be read back: a "parse" violation. */
+function readPrecertificate(plan: CertificatePlan, der: Bytes): InspectedCertificate {
+  try {
+    return inspectCertificateStructure(der);
+  } catch (e) {
+    throw violation(plan, [{ check: 'parse', message: isQtError(e) ? e.message : String(e) }]);
+  }
+}
+
+function violation(plan: CertificatePlan, violations: LintViolation[]): QtError {
+  return new QtError('QT_ERR_PROFILE_VIOLATION', `The certificate would violate profile ${plan.profile.name}: ${violations.map((v) => v.message).join('; ')}`, {
+    profile: plan.profile.name,
+    violations,
+  });
 }
 
 export interface IssueCertificateRequest extends CommonIssueOptions {
@@ -152,7 +174,10 @@ export interface IssuingCaRequest extends AuthorityRequest {
 }
 
 function authoritySubject(subject: Uint8Array | DnInput): Bytes {
-  return subject instanceof Uint8Array ? new Uint8Array(subject) : encodeDn(subject);
+  if (!(subject instanceof Uint8Array)) return encodeDn(subject);
+  // The bytes go into the certificate verbatim, so they must be a Name (QT_ERR_DER_MALFORMED otherwise).
+  decodeDn(subject);
+  return new Uint8Array(subject);
 }
 
 /** A self-signed root, or an issuing CA (pathLen 0) under it. */

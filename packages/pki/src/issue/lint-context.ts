@@ -1,6 +1,6 @@
 /** What every lint check sees, and how it reports. */
-import type { Certificate } from '@peculiar/asn1-x509';
 import type { CertificateInfo } from '../certificate/index.ts';
+import type { ParsedCertificate } from '../certificate/parse.ts';
 import type { CertificateProfile, IdentificationMethod, KeyStorage } from '../profiles/index.ts';
 import type { CpsInput } from './plan.ts';
 import type { UrlsInput } from './urls.ts';
@@ -26,8 +26,8 @@ export interface LintExpectations {
 
 export interface LintContext {
   info: CertificateInfo;
-  /** The low-level model, for encodings inspection does not surface (time types, raw serial). */
-  cert: Certificate;
+  /** The structure `info` was read from, for encodings inspection does not surface (time types, raw serial). */
+  parsed: ParsedCertificate;
   profile: CertificateProfile;
   /** The issuing CA; the certificate itself for a self-signed root. */
   issuer: CertificateInfo;

@@ -3,6 +3,7 @@ import { bytesEqual } from '../encoding.ts';
 import { addPeriod, formatPeriod } from '../profiles/index.ts';
 import { checkPublicKeyPolicy } from '../csr/index.ts';
 import { isQtError } from '../errors.ts';
+import type { TimeField } from '../certificate/parse.ts';
 import type { LintCheck } from './lint-context.ts';
 
 export const checkVersion: LintCheck = ({ info, report }) => {
@@ -10,8 +11,8 @@ export const checkVersion: LintCheck = ({ info, report }) => {
 };
 
 /** RFC 5280 §4.1.2.2: positive, at most 20 octets; ≥ 64 bits of entropy needs ≥ 8 octets of value. */
-export const checkSerial: LintCheck = ({ cert, report }) => {
-  const raw = new Uint8Array(cert.tbsCertificate.serialNumber);
+export const checkSerial: LintCheck = ({ parsed, report }) => {
+  const raw = parsed.serial;
   if (raw.length === 0) return report('serial', 'The serial number is empty');
   if ((raw[0] as number) & 0x80) return report('serial', 'The serial number is negative');
   if (raw.length > 20) report('serial', `The serial number has ${raw.length} octets; at most 20 are allowed`);
@@ -21,11 +22,11 @@ export const checkSerial: LintCheck = ({ cert, report }) => {
   else if (value.length < 8) report('serial', `The serial number has ${value.length * 8} bits; at least 64 random bits are required`);
 };
 
-export const checkSignatureAlgorithm: LintCheck = ({ cert, report }) => {
-  const inner = cert.tbsCertificate.signature;
-  const outer = cert.signatureAlgorithm;
-  const same = (a?: ArrayBuffer | null, b?: ArrayBuffer | null) => bytesEqual(new Uint8Array(a ?? new ArrayBuffer(0)), new Uint8Array(b ?? new ArrayBuffer(0)));
-  if (inner.algorithm !== outer.algorithm || !same(inner.parameters, outer.parameters)) {
+export const checkSignatureAlgorithm: LintCheck = ({ parsed, report }) => {
+  const inner = parsed.innerAlgorithm;
+  const outer = parsed.signatureAlgorithm;
+  const none = new Uint8Array(0);
+  if (inner.oid !== outer.oid || !bytesEqual(inner.parameters ?? none, outer.parameters ?? none)) {
     report('signature-algorithm', 'The signature algorithm inside the TBS differs from the outer one (RFC 5280 §4.1.1.2)');
   }
 };
@@ -48,16 +49,14 @@ export const checkIssuerCanIssue: LintCheck = ({ info, issuer, profile, report }
 };
 
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
-function timeEncodingOk(time: { utcTime?: Date; generalTime?: Date }): boolean {
-  const date = time.utcTime ?? time.generalTime;
-  return !!date && (date.getUTCFullYear() < 2050 ? time.utcTime !== undefined : time.generalTime !== undefined);
+function timeEncodingOk(time: TimeField): boolean {
+  return time.date.getUTCFullYear() < 2050 ? !time.generalized : time.generalized;
 }
 
-export const checkValidity: LintCheck = ({ info, cert, issuer, profile, expected, report }) => {
+export const checkValidity: LintCheck = ({ info, parsed, issuer, profile, expected, report }) => {
   const { notBefore, notAfter } = info;
   if (!(notBefore < notAfter)) report('validity', 'notBefore is not before notAfter');
-  const validity = cert.tbsCertificate.validity;
-  if (!timeEncodingOk(validity.notBefore) || !timeEncodingOk(validity.notAfter)) {
+  if (!timeEncodingOk(parsed.notBefore) || !timeEncodingOk(parsed.notAfter)) {
     report('validity', 'Times must be UTCTime through 2049 and GeneralizedTime from 2050');
   }
   const period = expected.keyStorage ? profile.validity[expected.keyStorage] : undefined;

@@ -2,13 +2,12 @@
  * The pre-signing lint: a certificate is parsed back and judged against its profile and RFC 5280
  * before any real CA key signs it. Also usable on its own, on any certificate we issued.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
 import { isQtError } from '../errors.ts';
-import { toArrayBuffer } from '../encoding.ts';
-import { inspectCertificate, type CertificateInfo, type DerInput } from '../certificate/index.ts';
+import type { CertificateInfo, DerInput } from '../certificate/index.ts';
+import { inspectCertificateStructure, type InspectedCertificate } from '../certificate/inspect.ts';
 import { getProfile, type CertificateProfile } from '../profiles/index.ts';
 import type { LintCheck, LintContext, LintExpectations, LintViolation } from './lint-context.ts';
+import { issuerCertificateInfo } from './issuer-info.ts';
 import { checkIssuerCanIssue, checkIssuerName, checkPublicKey, checkSerial, checkSignatureAlgorithm, checkValidity, checkVersion } from './lint-structure.ts';
 import { checkSubject } from './lint-subject.ts';
 import {
@@ -50,9 +49,6 @@ export interface LintOptions {
   testMode?: boolean;
 }
 
-function asInfo(input: DerInput | CertificateInfo): CertificateInfo {
-  return typeof input === 'object' && 'tbs' in input && 'serialHex' in input ? input : inspectCertificate(input as DerInput);
-}
 
 /**
  * Judges a certificate against a profile and RFC 5280. `issuer` is the issuing CA's certificate
@@ -64,19 +60,32 @@ export async function lintCertificate(
   issuer?: DerInput | CertificateInfo,
   options: LintOptions = {},
 ): Promise<LintViolation[]> {
-  const violations: LintViolation[] = [];
-  const resolved = typeof profile === 'string' ? getProfile(profile) : profile;
-  let info: CertificateInfo;
+  let inspected: InspectedCertificate;
   try {
-    info = inspectCertificate(der);
+    inspected = inspectCertificateStructure(der);
   } catch (e) {
     return [{ check: 'parse', message: isQtError(e) ? e.message : String(e) }];
   }
+  return lintInspected(inspected, profile, issuer, options);
+}
+
+/**
+ * The lint over a certificate already read once (issuance reads its pre-certificate once and keeps the
+ * result): every rule runs over this one parse.
+ */
+export async function lintInspected(
+  { info, parsed }: InspectedCertificate,
+  profile: CertificateProfile | string,
+  issuer?: DerInput | CertificateInfo,
+  options: LintOptions = {},
+): Promise<LintViolation[]> {
+  const violations: LintViolation[] = [];
+  const resolved = typeof profile === 'string' ? getProfile(profile) : profile;
   const ctx: LintContext = {
     info,
-    cert: AsnConvert.parse(toArrayBuffer(info.der), Certificate),
+    parsed,
     profile: resolved,
-    issuer: issuer ? asInfo(issuer) : info,
+    issuer: issuer ? issuerCertificateInfo(issuer) : info,
     expected: options.expected ?? {},
     testMode: options.testMode ?? false,
     report: (check, message) => violations.push({ check, message }),

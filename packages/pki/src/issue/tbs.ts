@@ -1,28 +1,34 @@
-/** Building the TBSCertificate from a plan, and a certificate from TBS bytes and a signature. */
+/**
+ * Building the TBSCertificate from a plan, and a certificate from TBS bytes and a signature, as DER
+ * written directly: the names and the public key go in as the exact bytes the plan holds (never
+ * decoded and re-encoded), so what the lint reads back is what the plan says, byte for byte.
+ */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Extensions, Name, SubjectPublicKeyInfo, TBSCertificate, Time, Validity, Version, type Extension } from '@peculiar/asn1-x509';
-import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
-import { tlv } from '../names/tlv.ts';
-import { algorithmIdentifier, algorithmIdentifierDer, type SignatureAlgorithmId } from '../crypto/index.ts';
-import { buildExtensions } from './extensions.ts';
+import type { Extension } from '@peculiar/asn1-x509';
+import type { Bytes } from '../encoding.ts';
+import { algorithmIdentifierDer, type SignatureAlgorithmId } from '../crypto/index.ts';
+import { contextTag, TAG } from '../crl/der-read.ts';
+import { integer, sequence, time, tlv } from '../crl/der-write.ts';
+import { extensionsDer, extensionsField } from './extensions.ts';
 import type { CertificatePlan } from './plan.ts';
 
+const VERSION_3 = tlv(contextTag(0, true), integer(2));
+
 /** `extensions` replaces the plan's (tests build deliberately wrong certificates this way). */
-export function buildTbs(plan: CertificatePlan, extensions: Extension[] = buildExtensions(plan)): Bytes {
-  const tbs = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: toArrayBuffer(plan.serial),
-    signature: algorithmIdentifier(plan.signatureAlgorithm),
-    issuer: AsnConvert.parse(toArrayBuffer(plan.issuerName), Name),
-    validity: new Validity({ notBefore: plan.notBefore, notAfter: plan.notAfter }),
-    subject: AsnConvert.parse(toArrayBuffer(plan.subject), Name),
-    subjectPublicKeyInfo: AsnConvert.parse(toArrayBuffer(plan.publicKey), SubjectPublicKeyInfo),
-    extensions: new Extensions(extensions),
-  });
-  // Validity's constructor picks UTCTime/GeneralizedTime by year (RFC 5280 §4.1.2.5); keep it explicit.
-  tbs.validity.notBefore = new Time(plan.notBefore);
-  tbs.validity.notAfter = new Time(plan.notAfter);
-  return new Uint8Array(AsnConvert.serialize(tbs));
+export function buildTbs(plan: CertificatePlan, extensions?: Extension[]): Bytes {
+  const extensionList = extensions ? extensions.map((e) => new Uint8Array(AsnConvert.serialize(e))) : extensionsDer(plan);
+  return sequence(
+    VERSION_3,
+    // The serial's bytes verbatim: the plan decided them, and the lint judges exactly those (sign, length).
+    tlv(TAG.integer, plan.serial),
+    algorithmIdentifierDer(plan.signatureAlgorithm),
+    plan.issuerName,
+    // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+    sequence(time(plan.notBefore), time(plan.notAfter)),
+    plan.subject,
+    plan.publicKey,
+    extensionsField(extensionList),
+  );
 }
 
 /**
@@ -30,6 +36,5 @@ export function buildTbs(plan: CertificatePlan, extensions: Extension[] = buildE
  * bytes that were linted are the bytes that get signed.
  */
 export function assembleCertificate(tbs: Bytes, algorithm: SignatureAlgorithmId, signature: Uint8Array): Bytes {
-  const bitString = tlv(0x03, concatBytes([0], signature));
-  return tlv(0x30, concatBytes(tbs, algorithmIdentifierDer(algorithm), bitString));
+  return sequence(tbs, algorithmIdentifierDer(algorithm), tlv(TAG.bitString, new Uint8Array([0]), signature));
 }

@@ -3,11 +3,12 @@
  * exact ASN.1 string type. Decoding then encoding gives the same bytes, so names can be shown,
  * inspected and rebuilt without ever changing what a signature covers.
  */
-import * as asn1js from 'asn1js';
 import { QtError } from '../errors.ts';
 import { bytesEqual, concatBytes, toBytes, type Bytes } from '../encoding.ts';
 import { assertStrictDer } from './strict-der.ts';
 import { tlv } from './tlv.ts';
+import { assertWellFormedValues, readOid, type Tlv } from '../crl/der-read.ts';
+import { objectIdentifier } from '../crl/der-write.ts';
 import { attributeTypeOid, defaultStringType } from './attribute-types.ts';
 import { decodeString, encodeString, fitsStringType, stringTypeOfTag, stringTypeTags, type DnStringType } from './string-types.ts';
 
@@ -41,56 +42,86 @@ function malformed(message: string): QtError {
   return new QtError('QT_ERR_DER_MALFORMED', `The distinguished name is malformed: ${message}`);
 }
 
-function decodeValue(block: asn1js.AsnType, type: string): DnAttribute {
-  const base = block as asn1js.BaseBlock;
-  const stringType = base.idBlock.tagClass === 1 && !base.idBlock.isConstructed ? stringTypeOfTag(base.idBlock.tagNumber) : undefined;
+/**
+ * The element at `start`: its first tag byte and extent. The whole name has passed assertStrictDer, so
+ * the framing is known good; high tag numbers are allowed, since an attribute value may be anything.
+ */
+function element(der: Uint8Array, start: number, end: number): Tlv {
+  let pos = start;
+  const tag = der[pos++] as number;
+  if ((tag & 0x1f) === 0x1f) while (pos < end && (der[pos++] as number) & 0x80);
+  let length = der[pos++] as number;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (der[pos++] as number);
+  }
+  if (pos + length > end) throw malformed('an element runs past its container');
+  return { tag, start, contentStart: pos, end: pos + length };
+}
+
+function children(der: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  for (let at = parent.contentStart; at < parent.end; ) {
+    const child = element(der, at, parent.end);
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+const SEQUENCE = 0x30;
+const SET = 0x31;
+const OID = 0x06;
+
+function decodeValue(der: Uint8Array, value: Tlv, type: string): DnAttribute {
+  if ((value.tag & 0x1f) !== 0x1f) {
+    try {
+      assertWellFormedValues(der, value);
+    } catch (e) {
+      throw malformed(`an attribute value is malformed (${(e as Error).message})`);
+    }
+  }
+  // Universal class, primitive, low tag number: possibly a string type we carry as text.
+  const stringType = (value.tag & 0xe0) === 0 && (value.tag & 0x1f) !== 0x1f ? stringTypeOfTag(value.tag) : undefined;
   if (stringType) {
-    const text = decodeString((base.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView, stringType);
+    const text = decodeString(der.subarray(value.contentStart, value.end), stringType);
     if (text !== undefined) return { type, value: text, stringType };
   }
-  return { type, value: '', stringType: 'der', der: toBytes(base.valueBeforeDecodeView) };
+  return { type, value: '', stringType: 'der', der: toBytes(der.subarray(value.start, value.end)) };
 }
 
-/** asn1js maps a tag number to its class even in the wrong (primitive/constructed) form; DER does not allow that. */
-function isUniversal(block: asn1js.AsnType | undefined, tagNumber: number, constructed: boolean): block is asn1js.BaseBlock {
-  const id = (block as asn1js.BaseBlock | undefined)?.idBlock;
-  return !!id && id.tagClass === 1 && id.tagNumber === tagNumber && id.isConstructed === constructed;
-}
-
-function readBer(der: Uint8Array): asn1js.AsnType {
-  let parsed: ReturnType<typeof asn1js.fromBER>;
+function attributeType(der: Uint8Array, t: Tlv): string | undefined {
   try {
-    parsed = asn1js.fromBER(toBytes(der));
-  } catch (e) {
-    // asn1js throws (rather than reporting) on some bad primitive values, e.g. malformed times.
-    throw malformed((e as Error).message);
+    const dotted = readOid(der, t);
+    // Non-minimal sub-identifiers decode to the same dotted text; only re-encoding reveals them.
+    return bytesEqual(objectIdentifier(dotted), der.subarray(t.start, t.end)) ? dotted : undefined;
+  } catch {
+    return undefined;
   }
-  if (parsed.offset === -1) throw malformed(parsed.result.error || 'cannot be decoded');
-  return parsed.result;
 }
 
-/** Decodes a DER Name. Throws QT_ERR_DER_MALFORMED for anything that is not one. */
+/**
+ * Decodes a DER Name. Throws QT_ERR_DER_MALFORMED for anything that is not one. Walked by hand: a
+ * tree parser costs ~100 µs per name, and every certificate inspection reads two.
+ */
 export function decodeDn(der: Uint8Array): DistinguishedName {
   assertStrictDer(der, 'distinguished name');
-  const seq = readBer(der);
-  if (!isUniversal(seq, 16, true)) throw malformed('not a SEQUENCE');
-  return (seq as asn1js.Sequence).valueBlock.value.map((rdn, i) => {
-    if (!isUniversal(rdn, 17, true) || (rdn as asn1js.Set).valueBlock.value.length === 0) throw malformed(`RDN ${i + 1} is not a non-empty SET`);
-    return (rdn as asn1js.Set).valueBlock.value.map((atv) => {
-      const [typeBlock, valueBlock, extra] = isUniversal(atv, 16, true) ? (atv as asn1js.Sequence).valueBlock.value : [];
-      if (!isUniversal(typeBlock, 6, false) || !valueBlock || extra) {
+  const seq = element(der, 0, der.length);
+  if (seq.tag !== SEQUENCE) throw malformed('not a SEQUENCE');
+  return children(der, seq).map((rdn, i) => {
+    const atvs = rdn.tag === SET ? children(der, rdn) : [];
+    if (atvs.length === 0) throw malformed(`RDN ${i + 1} is not a non-empty SET`);
+    return atvs.map((atv) => {
+      const [typeTlv, valueTlv, extra] = atv.tag === SEQUENCE ? children(der, atv) : [];
+      if (!typeTlv || typeTlv.tag !== OID || !valueTlv || extra) {
         throw malformed(`RDN ${i + 1} holds something other than (type, value)`);
       }
-      const type = (typeBlock as asn1js.ObjectIdentifier).valueBlock.toString();
-      // Non-minimal sub-identifiers decode to the same dotted text; only re-encoding reveals them.
-      if (!bytesEqual(oidDer(type), typeBlock.valueBeforeDecodeView)) throw malformed(`RDN ${i + 1} has a malformed attribute type`);
-      return decodeValue(valueBlock, type);
+      const type = attributeType(der, typeTlv);
+      if (type === undefined) throw malformed(`RDN ${i + 1} has a malformed attribute type`);
+      return decodeValue(der, valueTlv, type);
     });
   });
-}
-
-function oidDer(dotted: string): Bytes {
-  return new Uint8Array(new asn1js.ObjectIdentifier({ value: dotted }).toBER());
 }
 
 function encodeValue(attr: DnAttributeInput, typeOid: string): Bytes {
@@ -112,7 +143,7 @@ function encodeValue(attr: DnAttributeInput, typeOid: string): Bytes {
 function encodeAttribute(attr: DnAttributeInput): Bytes {
   const typeOid = attributeTypeOid(attr.type);
   if (!typeOid) throw new QtError('QT_ERR_NAME_INVALID', `Unknown attribute type "${attr.type}"`, { type: attr.type });
-  return tlv(0x30, concatBytes(oidDer(typeOid), encodeValue(attr, typeOid)));
+  return tlv(0x30, concatBytes(objectIdentifier(typeOid), encodeValue(attr, typeOid)));
 }
 
 /**

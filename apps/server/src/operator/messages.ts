@@ -58,7 +58,6 @@ const operator = defineMessages({
   'op.state.withdrawn': { kk: 'кері алынды', ru: 'отозвана', en: 'withdrawn' },
   'op.state.failed': { kk: 'сәтсіз', ru: 'не выполнена', en: 'failed' },
   'op.state.pending': { kk: 'күтуде', ru: 'ожидает', en: 'waiting' },
-  'op.ownApplication': { kk: 'Оператор өз өтінімін тексере алмайды.', ru: 'Оператор не может проверять собственную заявку.', en: 'An operator cannot review their own application.' },
   'op.reasonRequired': { kk: 'Себепті таңдаңыз (және «басқа» болса, түсініктеме жазыңыз).', ru: 'Выберите причину (а для «другой» — напишите комментарий).', en: 'Choose a reason (and for “another reason”, write a comment).' },
   'op.minutes': {
     ru: { one: '{count} мин', few: '{count} мин', many: '{count} мин', other: '{count} мин' },

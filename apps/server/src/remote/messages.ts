@@ -139,6 +139,10 @@ const remote = defineMessages({
   'error.faceAttempts': { kk: 'Бетті тексеру әрекеттері таусылды.', ru: 'Попытки проверки лица исчерпаны.', en: 'No face check attempts are left.' },
   'error.faceService': { kk: 'Бетті тексеру қызметі қазір қолжетімсіз. Әрекет есептелмеді.', ru: 'Сервис проверки лица сейчас недоступен. Попытка не засчитана.', en: 'The face check service is unavailable right now. The attempt was not counted.' },
   'error.faceService.do': { kk: 'Бірнеше минуттан кейін қайта суретке түсіріңіз.', ru: 'Сделайте снимки снова через несколько минут.', en: 'Take the pictures again in a few minutes.' },
+  'error.forbidden': { kk: 'Бұл әрекетке рұқсат жоқ.', ru: 'Это действие вам не разрешено.', en: 'You are not allowed to do this.' },
+  'error.forbidden.do': { kk: 'Кезекке оралыңыз.', ru: 'Вернитесь к очереди.', en: 'Go back to the queue.' },
+  'error.ownApplication': { kk: 'Оператор өз өтінімін тексере алмайды.', ru: 'Оператор не может проверять собственную заявку.', en: 'An operator cannot review their own application.' },
+  'error.ownApplication.do': { kk: 'Оны басқа оператор тексереді.', ru: 'Её проверит другой оператор.', en: 'Another operator will review it.' },
   'error.operatorRole': { kk: 'Бұл кілтте куәландырушы орталық операторының рөлі жоқ.', ru: 'В этом ключе нет роли оператора удостоверяющего центра.', en: 'This key does not carry the certification authority operator role.' },
   'error.operatorRole.do': { kk: 'Оператордың аутентификация кілтін таңдаңыз.', ru: 'Выберите ключ аутентификации оператора.', en: 'Choose your operator authentication key.' },
 });
@@ -179,6 +183,7 @@ const explanations: Partial<Record<QtErrorCode, (e: QtError, locale: Locale) => 
   QT_ERR_TOO_LARGE: (_e, l) => explained('error.tooLarge', 'error.tooLarge.do', l),
   QT_ERR_FACE_ATTEMPTS: (_e, l) => explained('error.faceAttempts', 'remote.closed.visitCentre', l),
   QT_ERR_FACE_SERVICE_UNAVAILABLE: (_e, l) => explained('error.faceService', 'error.faceService.do', l),
+  QT_ERR_FORBIDDEN: (e, l) => (e.details?.own ? explained('error.ownApplication', 'error.ownApplication.do', l) : explained('error.forbidden', 'error.forbidden.do', l)),
   QT_ERR_OPERATOR_ROLE_REQUIRED: (_e, l) => explained('error.operatorRole', 'error.operatorRole.do', l),
 };
 addExplanations(explanations);

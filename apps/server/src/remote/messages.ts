@@ -139,6 +139,11 @@ const remote = defineMessages({
   'error.faceAttempts': { kk: 'Бетті тексеру әрекеттері таусылды.', ru: 'Попытки проверки лица исчерпаны.', en: 'No face check attempts are left.' },
   'error.faceService': { kk: 'Бетті тексеру қызметі қазір қолжетімсіз. Әрекет есептелмеді.', ru: 'Сервис проверки лица сейчас недоступен. Попытка не засчитана.', en: 'The face check service is unavailable right now. The attempt was not counted.' },
   'error.faceService.do': { kk: 'Бірнеше минуттан кейін қайта суретке түсіріңіз.', ru: 'Сделайте снимки снова через несколько минут.', en: 'Take the pictures again in a few minutes.' },
+  'remote.sessionEnded': {
+    kk: 'Осы браузердегі сеанс аяқталды. Өтінімді жалғастыру үшін ЖСН-ді қайта енгізіңіз — растау үшін жаңа SMS-код жібереміз.',
+    ru: 'Сеанс в этом браузере завершился. Чтобы продолжить заявку, снова введите ИИН — мы отправим новый SMS-код для подтверждения.',
+    en: 'The session in this browser has ended. To continue your application, enter your IIN again — we will send a new SMS code to confirm it is you.',
+  },
   'error.forbidden': { kk: 'Бұл әрекетке рұқсат жоқ.', ru: 'Это действие вам не разрешено.', en: 'You are not allowed to do this.' },
   'error.forbidden.do': { kk: 'Кезекке оралыңыз.', ru: 'Вернитесь к очереди.', en: 'Go back to the queue.' },
   'error.ownApplication': { kk: 'Оператор өз өтінімін тексере алмайды.', ru: 'Оператор не может проверять собственную заявку.', en: 'An operator cannot review their own application.' },

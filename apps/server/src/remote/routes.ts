@@ -56,7 +56,7 @@ export function remoteRoutes(app: FastifyInstance, deps: RemoteDeps): void {
       setSessionCookie(reply, token);
       state.session = session;
     }
-    return showStart(request, reply, deps);
+    return showStart(request, reply, deps, { sessionEnded: (request.query as Record<string, unknown>).ended === 'session' });
   });
 
   app.post('/remote', { config: { portal: 'page', portalLimit: appLimit } }, async (request, reply) => {
@@ -78,6 +78,8 @@ export function remoteRoutes(app: FastifyInstance, deps: RemoteDeps): void {
 
   // The face step films here: the camera is allowed for this page only (Permissions-Policy).
   app.get('/remote/applications/:id', { config: { portal: 'page', portalCamera: true } }, async (request, reply) => {
+    // No session (it ended, idle or past the application, or this is another browser): back to the IIN and a new code.
+    if (!stateOf(request).session) return reply.redirect('/remote?ended=session', 303);
     return showApplication(request, reply, deps, await visible(deps, visitor(request), idOf(request)));
   });
 
@@ -182,7 +184,7 @@ function showStart(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: RemoteDeps,
-  extra: { problem?: Problem; status?: number; iin?: string; email?: string } = {},
+  extra: { problem?: Problem; status?: number; iin?: string; email?: string; sessionEnded?: boolean } = {},
 ): FastifyReply {
   const state = stateOf(request);
   const t = remoteTranslator(state.locale);
@@ -197,6 +199,7 @@ function showStart(
       email: extra.email ?? '',
       retentionHours: Math.round(deps.options.imageRetentionMs / 3_600_000),
       problem: extra.problem,
+      sessionEnded: extra.sessionEnded ?? false,
     }),
   });
 }

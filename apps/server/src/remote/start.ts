@@ -16,9 +16,10 @@ import { appendAudit } from '../audit/index.ts';
 import { maskPhone } from '../notify/index.ts';
 import { checkEmailAddress } from '../notify/mail/mailer.ts';
 import { checkCodeIn, sendCode } from '../portal/reissue/otp.ts';
+import { keepAnonymousSessionUntil } from '../portal/session/sessions.ts';
 import { upsertSubject } from '../ra/subjects.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
-import { accessOf, loadRemote, OPEN_STATES, setState, stepOf } from './store.ts';
+import { accessOf, expireIfDue, loadRemote, OPEN_STATES, setState, stepOf } from './store.ts';
 import { remoteDb } from './tables.ts';
 
 export interface StartInput {
@@ -131,16 +132,19 @@ export async function startRemote(deps: RemoteDeps, visitor: Visitor, input: Sta
   }
 }
 
-/** The person's open remote application, if any. */
+/** The person's open remote application, if any; one past its expiry is closed here, not resumed. */
 async function openApplication(deps: RemoteDeps, iin: string): Promise<string | undefined> {
-  const row = await remoteDb(deps.portal.ctx.store.db)
+  const db = deps.portal.ctx.store.db;
+  const row = await remoteDb(db)
     .selectFrom('applications as a')
     .innerJoin('remote_applications as r', 'r.application_id', 'a.id')
     .select('a.id')
     .where('a.iin', '=', iin)
     .where('a.state', 'in', [...OPEN_STATES])
     .executeTakeFirst();
-  return row?.id;
+  if (!row) return undefined;
+  const r = await expireIfDue(db, await loadRemote(db, row.id), deps.portal.ctx.now());
+  return OPEN_STATES.includes(r.state) ? r.id : undefined;
 }
 
 async function create(
@@ -213,6 +217,8 @@ export async function confirmRemoteCode(deps: RemoteDeps, visitor: Visitor, id: 
     const rdb = remoteDb(trx);
     await rdb.updateTable('remote_applications').set({ session_sha256: visitor.sessionSha256, code_verified_at: now, updated_at: now }).where('application_id', '=', r.id).execute();
     await rdb.deleteFrom('remote_claims').where('application_id', '=', r.id).execute();
+    // The owner's page may wait hours for an operator: its session lasts as long as the application (idle limit kept).
+    await keepAnonymousSessionUntil(trx, visitor.sessionSha256, r.expiresAt);
     await appendAudit(trx, {
       actor: `citizen:${r.iin}`,
       action: 'remote.code-confirmed',

@@ -24,6 +24,8 @@ export interface StartView {
   email: string;
   retentionHours: number;
   problem?: Problem;
+  /** This browser's session ended while it had an application open: how to get back to it. */
+  sessionEnded?: boolean;
 }
 
 export function startBody(t: Translator, v: StartView): Html {
@@ -31,6 +33,7 @@ export function startBody(t: Translator, v: StartView): Html {
 <p>${t.t('remote.intro')}</p>
 <p>${t.t('remote.needTitle')}</p>
 <ul><li>${t.t('help.remote.need1')}</li><li>${t.t('help.remote.need2')}</li><li>${t.t('help.remote.need3')}</li></ul>
+${v.sessionEnded ? html`<p class="notice" role="status">${t.t('remote.sessionEnded')}</p>` : ''}
 ${v.problem ? problemBox(t, v.problem.explained, v.problem.code) : ''}
 <form method="post" action="/remote" class="wizard" novalidate>
 <input type="hidden" name="_csrf" value="${v.csrfToken}">

@@ -7,7 +7,7 @@
  * in always starts a new token (the login page's session is ended), so a token fixed before login is useless.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { portalDb, type SessionAudience, type SessionEndReason } from '../tables.ts';
 
@@ -131,6 +131,21 @@ export async function endSession(db: Kysely<Database>, tokenSha256: Buffer, reas
     .where('ended_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/**
+ * Lets a browser's anonymous session last until `until` (never shortening it): a remote applicant waiting
+ * for an operator may need hours, while the idle limit still ends a session nobody uses. Sessions of
+ * signed-in people keep their absolute limit.
+ */
+export async function keepAnonymousSessionUntil(db: Kysely<Database>, tokenSha256: Buffer, until: Date): Promise<void> {
+  await portalDb(db)
+    .updateTable('portal_sessions')
+    .set({ expires_at: sql<Date>`GREATEST(expires_at, ${until})` })
+    .where('token_sha256', '=', tokenSha256)
+    .where('iin', 'is', null)
+    .where('ended_at', 'is', null)
+    .execute();
 }
 
 /** Deletes sessions and challenges that expired more than `keepMs` ago (the portal feature runs it hourly). */

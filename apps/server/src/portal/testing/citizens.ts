@@ -81,12 +81,13 @@ export async function writeKeyFiles(c: Citizen, dir: string, password: string, c
 }
 
 /** What the agent returns for basics.sign with decode:false: CMS over the text's UTF-8, content attached. */
-export async function signAs(key: CitizenKey, text: string): Promise<string> {
+/** A CMS over `text` as the agent makes it; `signingTime` is the clock of the signer's computer. */
+export async function signAs(key: CitizenKey, text: string, signingTime: Date = new Date()): Promise<string> {
   const der = await signCms({
     signer: await webCryptoSigner(key.keys.privateKey, key.keys.publicKey),
     certificate: key.record.der,
     content: new TextEncoder().encode(text),
-    signingTime: new Date(),
+    signingTime,
   });
   return toCmsPem(der);
 }

@@ -30,7 +30,7 @@ import type { SmsSink } from '../../apps/server/src/notify/index.ts';
 import { createOperatorKey } from '../../apps/server/src/operator/testing/operator-key.ts';
 import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
-import { assertAccessible, consent, ConsentTabs, launchChromium, screenshot } from '../../apps/server/src/portal/e2e/browser.ts';
+import { assertAccessible, consent, ConsentTabs, launchChromium, screenshot } from '../support/browser.ts';
 import { uniqueIin } from '../../apps/server/src/ra/testing/fixture.ts';
 import { faceVideoY4m, PEOPLE } from '../../apps/server/src/remote/testing/faces.ts';
 import { importPeople, registerMobile, type TestPerson } from '../../apps/server/src/remote/testing/people.ts';

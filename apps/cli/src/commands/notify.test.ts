@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import smpp from 'smpp';
 import { openDatabase, migrate } from '@qoltanba/server';
-import { DAY_MS, insertCa, insertPair, insertPerson, testIins } from '../../../server/src/notify/testing/fixtures.ts';
-import { ReceiptingSmsc } from '../../../server/src/notify/testing/receipting-smsc.ts';
-import { startTestSmtp } from '../../../server/src/notify/testing/smtp.ts';
+import { DAY_MS, insertCa, insertPair, insertPerson, testIins, ReceiptingSmsc, startTestSmtp } from '@qoltanba/server/testing';
 import { runQoltanba } from '../testing/run.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'qt-cli-notify-'));

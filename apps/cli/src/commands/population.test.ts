@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openDatabase, population } from '@qoltanba/server';
-import { uniqueIin } from '../../../server/src/ra/testing/fixture.ts';
-import { drawFace, encodePng, PEOPLE } from '../../../server/src/remote/testing/faces.ts';
-import { birthDateOf } from '../../../server/src/remote/testing/people.ts';
+import { uniqueIin, drawFace, encodePng, PEOPLE, birthDateOf } from '@qoltanba/server/testing';
 import { runQoltanba } from '../testing/run.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'qt-cli-population-'));

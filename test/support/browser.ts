@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-export const SCREENSHOTS = resolve(import.meta.dirname, '../../../../../docs/screenshots');
+export const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 
 /** `extraArgs`: e.g. the fake camera of the remote-issuance test (--use-file-for-fake-video-capture=…). */
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {

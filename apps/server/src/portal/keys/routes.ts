@@ -14,6 +14,7 @@ import { openReissue } from '../reissue/store.ts';
 import { keysBody } from '../views/keys.ts';
 import { renderPage } from '../views/render.ts';
 import { algorithmOf, daysLeft, shownStatus } from './describe.ts';
+import { reminderSettings, setNoticeLanguage } from './reminders.ts';
 
 export function keysRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { ctx } = deps;
@@ -23,7 +24,8 @@ export function keysRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const { t } = stateOf(request);
     const certificates = await listBySubject(deps.ra, me.iin, { limit: 1000 });
     const open = await openReissue(ctx.store.db, me.iin, { uninstalled: true });
-    const revoked = Number((request.query as Record<string, unknown>).revoked);
+    const query = request.query as Record<string, unknown>;
+    const revoked = Number(query.revoked);
     return renderPage(request, reply, {
       title: t.t('word.myKeys'),
       section: 'keys',
@@ -34,8 +36,18 @@ export function keysRoutes(app: FastifyInstance, deps: PortalDeps): void {
         now: ctx.now(),
         open: open ? { id: open.id, createdAt: open.createdAt } : undefined,
         revokedCount: Number.isInteger(revoked) && revoked > 0 ? revoked : undefined,
+        reminders: await reminderSettings(deps, me.iin),
+        saved: query.saved === 'reminders',
+        csrfToken: stateOf(request).session?.csrfToken ?? '',
       }),
     });
+  });
+
+  /** The language of the expiry reminders (the rest of what the section shows comes from the registries). */
+  app.post('/keys/reminders', { config: { portal: 'page' } }, async (request, reply) => {
+    const me = signedIn(request);
+    await setNoticeLanguage(deps, me.iin, (request.body as Record<string, unknown> | undefined)?.language);
+    return reply.redirect('/keys?saved=reminders#reminders', 303);
   });
 
   app.get('/keys/:ca/:serial/certificate', { config: { portal: 'page' } }, async (request, reply) => {

@@ -3,6 +3,7 @@ import { formatDate, type Translator } from '@qoltanba/i18n';
 import type { CertificateRecord } from '../../ra/index.ts';
 import { html, type Html } from '../http/html.ts';
 import { algorithmOf, daysLeft, kindLabel, serialLabel, shownStatus, storageLabel } from '../keys/describe.ts';
+import { NOTICE_LANGUAGES, type ReminderSettings } from '../keys/reminders.ts';
 
 export interface KeysView {
   name: string;
@@ -11,6 +12,10 @@ export interface KeysView {
   now: Date;
   open: { id: string; createdAt: Date } | undefined;
   revokedCount: number | undefined;
+  reminders: ReminderSettings;
+  /** The reminders form was just saved. */
+  saved: boolean;
+  csrfToken: string;
 }
 
 /** Reminders start a month before expiry, as the notifier's e-mails do. */
@@ -44,7 +49,47 @@ export function keysBody(t: Translator, v: KeysView): Html {
   return html`<p class="lead">${t.t('keys.greeting', { name: v.name, iin: v.iin })}</p>
 ${notices}
 ${menu}
-${table}`;
+${table}
+${remindersSection(t, v)}`;
+}
+
+/** "30, 14 and 7 days" in the page's language. */
+function daysList(t: Translator, days: readonly number[]): string {
+  const last = days[days.length - 1] as number;
+  return new Intl.ListFormat(t.locale, { type: 'conjunction' }).format([...days.slice(0, -1).map(String), t.t('word.days', { count: last })]);
+}
+
+function remindersSection(t: Translator, v: KeysView): Html {
+  const r = v.reminders;
+  const lines: Html[] = [];
+  if (!r.enabled) lines.push(html`<p>${t.t('reminders.off')}</p>`);
+  else {
+    if (r.smsDays.length) {
+      if (!r.phone) lines.push(html`<p>${t.t('reminders.noPhone')}</p>`);
+      else if (!r.phone.verified) lines.push(html`<p>${t.t('reminders.smsUnverified', { phone: r.phone.masked })}</p>`);
+      else lines.push(html`<p>${t.t('reminders.sms', { days: daysList(t, r.smsDays), phone: r.phone.masked })}</p>`);
+    }
+    if (r.emailDays.length) {
+      lines.push(r.email ? html`<p>${t.t('reminders.email', { days: daysList(t, r.emailDays), email: r.email })}</p>` : html`<p>${t.t('reminders.noEmail')}</p>`);
+    }
+  }
+  const choice = (language: (typeof NOTICE_LANGUAGES)[number]) => {
+    const id = `notice-${language.replace('+', '-')}`;
+    return html`<div class="choice"><input type="radio" id="${id}" name="language" value="${language}"${r.language === language ? html` checked` : ''}><label for="${id}">${t.t(`reminders.lang.${language}`)}</label></div>`;
+  };
+  return html`<section class="reminders" id="reminders" aria-labelledby="reminders-title">
+<h2 id="reminders-title">${t.t('reminders.title')}</h2>
+${v.saved ? html`<p class="notice" role="status">${t.t('reminders.saved')}</p>` : ''}
+${lines}
+<form method="post" action="/keys/reminders">
+<input type="hidden" name="_csrf" value="${v.csrfToken}">
+<fieldset><legend>${t.t('reminders.language')}</legend>
+${NOTICE_LANGUAGES.map(choice)}
+${r.chosen ? '' : html`<p class="hint">${t.t('reminders.languageHint')}</p>`}
+</fieldset>
+<p class="actions"><button type="submit">${t.t('reminders.save')}</button></p>
+</form>
+</section>`;
 }
 
 function row(t: Translator, c: CertificateRecord, now: Date): Html {

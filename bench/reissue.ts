@@ -12,7 +12,7 @@
  * signature, ~1 ms) is made in the loop, since the text only exists once the server wrote it; it is timed
  * and reported on its own line.
  *
- *   node --import tsx bench/reissue.ts [--people 200] [--seconds 5] [--levels 1,4,8] [--bits 4096]
+ *   node --import tsx bench/reissue.ts [--people 500] [--seconds 5] [--levels 1,4,8] [--bits 4096]
  *   npm run bench -- reissue
  */
 import { randomBytes } from 'node:crypto';
@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
   const svc = await import('../apps/server/src/portal/reissue/service.ts');
   const { translatorFor } = await import('../apps/server/src/portal/messages.ts');
 
-  const peopleCount = Number(arg('people', '200'));
+  const peopleCount = Number(arg('people', '500'));
   const seconds = Number(arg('seconds', '5'));
   const levels = arg('levels', '1,4,8').split(',').map(Number);
   const bits = Number(arg('bits', '4096')) as 2048 | 4096;

@@ -11,12 +11,9 @@
  * certificate, and the agent not running. Every page is checked with axe-core and photographed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAgent, type RunningAgent } from '@qoltanba/agent';
@@ -31,23 +28,12 @@ import { createTestDatabase, type TestDatabase } from '../../apps/server/src/sto
 import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
 import { createCitizen, registerPhones, writeKeyFiles, type Citizen } from '../../apps/server/src/portal/testing/citizens.ts';
+import { freePort, openKeyFile, opensslOcsp as ocspWithOpenssl, run } from '../support/openssl.ts';
 import { assertAccessible, consent, ConsentTabs, launchChromium, screenshot } from '../support/browser.ts';
 
-const run = promisify(execFile);
 const KEY_PASSWORD = 'Qwerty12';
 const NEW_PASSWORD = 'Qoltanba2026';
 const DAY = 86_400_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chromium)', () => {
   let database: TestDatabase;
@@ -132,12 +118,7 @@ describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chr
     for (const d of [home, keysDir, agentDir, work]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  async function opensslOcsp(certPem: string): Promise<string> {
-    const file = join(work, `cert-${Math.random().toString(36).slice(2)}.pem`);
-    writeFileSync(file, certPem);
-    const { stdout, stderr } = await run('openssl', ['ocsp', '-issuer', join(work, 'issuing.pem'), '-cert', file, '-url', `${url}/ocsp`, '-CAfile', join(work, 'chain.pem')]);
-    return stdout + stderr;
-  }
+  const opensslOcsp = (certPem: string) => ocspWithOpenssl(work, url, certPem);
 
   async function login(p: Page, who: Citizen, password = KEY_PASSWORD): Promise<void> {
     await p.goto(`${url}/login`);
@@ -246,11 +227,7 @@ describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chr
     await generate.getByLabel('Повторите пароль').fill('qwerty');
     await generate.getByRole('button', { name: 'Создать ключи' }).click();
     assert.match(await generate.getByRole('alert').innerText(), /латинские буквы нижнего и верхнего регистров/);
-    await generate.getByLabel('Пароль для новых файлов ключей').fill(NEW_PASSWORD);
-    await generate.getByLabel('Повторите пароль').fill(NEW_PASSWORD);
-    await generate.getByRole('button', { name: 'Создать ключи' }).click();
-    await generate.locator('p.done').waitFor();
-    await generate.close();
+    await consent.generateKeys(generate, NEW_PASSWORD);
     await page.getByRole('button', { name: 'Загрузить сертификаты' }).waitFor({ timeout: 30_000 });
     await page.reload();
     await page.getByRole('button', { name: 'Загрузить сертификаты' }).waitFor();
@@ -260,10 +237,7 @@ describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chr
     const before = new Set(readdirSync(keysDir));
     await page.getByRole('button', { name: 'Загрузить сертификаты' }).click();
     const install = await tabs.next();
-    await install.getByLabel('Пароль, заданный при создании ключей').fill(NEW_PASSWORD);
-    await install.getByRole('button', { name: 'Установить сертификаты' }).click();
-    await install.locator('p.done').waitFor();
-    await install.close();
+    await consent.installCertificates(install, NEW_PASSWORD);
     await page.getByRole('heading', { name: 'Новые ключи установлены' }).waitFor();
     await assertAccessible(page, 'done');
     await screenshot(page, '09-done-ru');
@@ -277,16 +251,9 @@ describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chr
     for (const f of newFiles) {
       const file = join(keysDir, f);
       await assert.rejects(run('openssl', ['pkcs12', '-in', file, '-passin', 'pass:Wrong1234', '-nokeys']));
-      const { stdout } = await run('openssl', ['pkcs12', '-in', file, '-passin', `pass:${NEW_PASSWORD}`, '-nodes', '-clcerts']);
-      assert.match(stdout, /BEGIN PRIVATE KEY/);
-      const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/.exec(stdout)?.[0] as string;
-      const certFile = join(work, `${f}.pem`);
-      writeFileSync(certFile, cert);
-      const verified = await run('openssl', ['verify', '-CAfile', join(work, 'root.pem'), '-untrusted', join(work, 'issuing.pem'), certFile]);
-      assert.match(verified.stdout, /: OK/);
-      const subject = await run('openssl', ['x509', '-in', certFile, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus']);
-      assert.match(subject.stdout, new RegExp(`IIN${aigerim.iin}`));
-      assert.match(await opensslOcsp(cert), /: good/);
+      const { certPem, text } = await openKeyFile(work, file, NEW_PASSWORD);
+      assert.match(text, new RegExp(`IIN${aigerim.iin}`));
+      assert.match(await opensslOcsp(certPem), /: good/);
     }
     await page.goto(`${url}/keys`);
     const rows = page.locator('table.keys tbody tr');

@@ -15,12 +15,9 @@
  * and one IIN submitted from two windows at once (one application). Every page is checked with axe-core.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startAgent, type RunningAgent } from '@qoltanba/agent';
@@ -30,6 +27,7 @@ import type { SmsSink } from '../../apps/server/src/notify/index.ts';
 import { createOperatorKey } from '../../apps/server/src/operator/testing/operator-key.ts';
 import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
+import { freePort, openKeyFile, opensslOcsp as ocspWithOpenssl } from '../support/openssl.ts';
 import { assertAccessible, consent, ConsentTabs, launchChromium, screenshot } from '../support/browser.ts';
 import { uniqueIin } from '../../apps/server/src/ra/testing/fixture.ts';
 import { faceVideoY4m, PEOPLE } from '../../apps/server/src/remote/testing/faces.ts';
@@ -37,20 +35,8 @@ import { importPeople, registerMobile, type TestPerson } from '../../apps/server
 import { startServer, type RunningServer } from '../../apps/server/src/start.ts';
 import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing.ts';
 
-const run = promisify(execFile);
 const OPERATOR_PASSWORD = 'Operator2026';
 const NEW_PASSWORD = 'Qoltanba2026';
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 function person(over: Partial<TestPerson> & { surname: string; name: string }): TestPerson {
   return { iin: uniqueIin(), documentNumber: String(Math.floor(1e8 + Math.random() * 9e8)), issuedOn: '2021-03-15', expiresOn: '2031-03-14', face: PEOPLE.aigerim, ...over };
@@ -140,12 +126,7 @@ describe('remote issuance in a real browser with a fake camera (PostgreSQL, real
     for (const d of [home, keysDir, agentDir, work]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  async function opensslOcsp(certPem: string): Promise<string> {
-    const file = join(work, `cert-${Math.random().toString(36).slice(2)}.pem`);
-    writeFileSync(file, certPem);
-    const { stdout, stderr } = await run('openssl', ['ocsp', '-issuer', join(work, 'issuing.pem'), '-cert', file, '-url', `${url}/ocsp`, '-CAfile', join(work, 'chain.pem')]);
-    return stdout + stderr;
-  }
+  const opensslOcsp = (certPem: string) => ocspWithOpenssl(work, url, certPem);
 
   async function codeFrom(phone: string, since: Date): Promise<string> {
     const m = await sms.waitFor(phone, { since, timeoutMs: 10_000 });
@@ -260,19 +241,12 @@ describe('remote issuance in a real browser with a fake camera (PostgreSQL, real
     await page.getByRole('button', { name: 'Создать ключи' }).waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Создать ключи' }).click();
     const generate = await tabs.next();
-    await generate.getByLabel('Пароль для новых файлов ключей').fill(NEW_PASSWORD);
-    await generate.getByLabel('Повторите пароль').fill(NEW_PASSWORD);
-    await generate.getByRole('button', { name: 'Создать ключи' }).click();
-    await generate.locator('p.done').waitFor();
-    await generate.close();
+    await consent.generateKeys(generate, NEW_PASSWORD);
     await page.getByRole('button', { name: 'Загрузить сертификаты' }).waitFor({ timeout: 30_000 });
     const before = new Set(readdirSync(keysDir));
     await page.getByRole('button', { name: 'Загрузить сертификаты' }).click();
     const install = await tabs.next();
-    await install.getByLabel('Пароль, заданный при создании ключей').fill(NEW_PASSWORD);
-    await install.getByRole('button', { name: 'Установить сертификаты' }).click();
-    await install.locator('p.done').waitFor();
-    await install.close();
+    await consent.installCertificates(install, NEW_PASSWORD);
     await page.getByRole('heading', { name: 'Новые ключи установлены' }).waitFor();
     await assertAccessible(page, 'remote done');
     await screenshot(page, '26-remote-done-ru');
@@ -285,19 +259,12 @@ describe('remote issuance in a real browser with a fake camera (PostgreSQL, real
   test('OpenSSL: the .p12 files open with her password; the certificates chain to the CA, carry 1.2.398.3.3.4.3.2 and are good in OCSP', async () => {
     for (const f of newFiles) {
       const file = join(keysDir, f);
-      const { stdout } = await run('openssl', ['pkcs12', '-in', file, '-passin', `pass:${NEW_PASSWORD}`, '-nodes', '-clcerts']);
-      assert.match(stdout, /BEGIN PRIVATE KEY/);
-      const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/.exec(stdout)?.[0] as string;
-      const certFile = join(work, `${f}.pem`);
-      writeFileSync(certFile, cert);
-      const verified = await run('openssl', ['verify', '-CAfile', join(work, 'root.pem'), '-untrusted', join(work, 'issuing.pem'), certFile]);
-      assert.match(verified.stdout, /: OK/);
-      const text = await run('openssl', ['x509', '-in', certFile, '-noout', '-text', '-nameopt', 'utf8,sep_comma_plus']);
-      assert.match(text.stdout, new RegExp(`IIN${aigerim.iin}`));
-      assert.match(text.stdout, /SN=НУРЛАНОВА/);
-      assert.match(text.stdout, /1\.2\.398\.3\.3\.4\.3\.2/, 'the remote-identification OID');
-      assert.doesNotMatch(text.stdout, /1\.2\.398\.3\.3\.4\.3\.1/);
-      assert.match(await opensslOcsp(cert), /: good/);
+      const { certPem, text } = await openKeyFile(work, file, NEW_PASSWORD);
+      assert.match(text, new RegExp(`IIN${aigerim.iin}`));
+      assert.match(text, /SN=НУРЛАНОВА/);
+      assert.match(text, /1\.2\.398\.3\.3\.4\.3\.2/, 'the remote-identification OID');
+      assert.doesNotMatch(text, /1\.2\.398\.3\.3\.4\.3\.1/);
+      assert.match(await opensslOcsp(certPem), /: good/);
     }
   });
 

@@ -62,6 +62,21 @@ export const consent = {
     await consent.unlock(page, file, password);
     await consent.confirm(page, button);
   },
+  /** The agent's key-generation page: the new files' password, twice, then «Создать ключи». */
+  async generateKeys(page: Page, password: string): Promise<void> {
+    await page.getByLabel('Пароль для новых файлов ключей').fill(password);
+    await page.getByLabel('Повторите пароль').fill(password);
+    await page.getByRole('button', { name: 'Создать ключи' }).click();
+    await page.locator('p.done').waitFor();
+    await page.close();
+  },
+  /** The agent's installation page: the password chosen at generation, then «Установить сертификаты». */
+  async installCertificates(page: Page, password: string): Promise<void> {
+    await page.getByLabel('Пароль, заданный при создании ключей').fill(password);
+    await page.getByRole('button', { name: 'Установить сертификаты' }).click();
+    await page.locator('p.done').waitFor();
+    await page.close();
+  },
 };
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

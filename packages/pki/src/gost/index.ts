@@ -7,7 +7,7 @@ import './register.ts';
 export { Streebog, streebog256, streebog512, type StreebogSize } from './streebog.ts';
 export { Gost341194, gost34311 } from './gost341194.ts';
 export { TEST_SBOX, CRYPTOPRO_SBOX, type SBox } from './gost28147.ts';
-export { TC26_512_A, CRYPTOPRO_A, gostCurve, curveOf, type GostCurve, type GostCurveParams, type GostPoint } from './curves.ts';
+export { TC26_256_A, TC26_512_A, CRYPTOPRO_A, gostCurve, curveOf, type GostCurve, type GostCurveParams, type GostPoint } from './curves.ts';
 export {
   KZ_GOST_2015_512,
   KZ_GOST_2015_256,

@@ -6,7 +6,7 @@
 import { QtError } from '../errors.ts';
 import { oid, oidNames } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
-import { CRYPTOPRO_A, TC26_512_A, type GostCurveParams } from './curves.ts';
+import { CRYPTOPRO_A, TC26_256_A, TC26_512_A, type GostCurveParams } from './curves.ts';
 import { gost34311 } from './gost341194.ts';
 import { streebog256, streebog512 } from './streebog.ts';
 
@@ -55,9 +55,8 @@ export const KZ_GOST_2004: KzGostAlgorithm = {
 };
 
 /**
- * GOST 34.10-2015 (256) with Streebog-256: the hash and OIDs are known, but no NCA key or
- * certificate of this kind was available to learn which curve its parameter OID names, so its keys
- * are refused with a clear error rather than guessed at.
+ * GOST 34.10-2015 (256) with Streebog-256, on the TC26 256-bit curve A (see curves.ts for why that curve), with
+ * the same encodings as the 512-bit kind: little-endian x‖y, d little-endian in an OCTET STRING, r‖s reversed.
  */
 export const KZ_GOST_2015_256: KzGostAlgorithm = {
   name: oidNames[oid.kzGost2015_256Key]!,
@@ -65,8 +64,8 @@ export const KZ_GOST_2015_256: KzGostAlgorithm = {
   signatureOid: oid.kzGost2015_256Sign,
   digestOid: oid.kzStreebog256,
   hash: streebog256,
-  curves: {},
-  defaultParams: undefined,
+  curves: { [oid.kzGost2015_256Params]: TC26_256_A },
+  defaultParams: { curveOid: oid.kzGost2015_256Params, digestParamsOid: oid.kzStreebog256 },
   privateKeyForm: 'octets-le',
 };
 

@@ -91,8 +91,10 @@ export function decodePublicPoint(raw: Uint8Array, curve: GostCurve): GostPoint 
   if (x >= curve.p || y >= curve.p) {
     throw new QtError('QT_ERR_GOST_POINT_INVALID', `A coordinate of the GOST public key is not an element of the field of ${curve.name}`);
   }
-  const point = curve.Point.fromAffine({ x, y });
+  let point: GostPoint;
   try {
+    // noble refuses some coordinates already here (y = 0, say), so building the point is inside the try too.
+    point = curve.Point.fromAffine({ x, y });
     point.assertValidity();
   } catch (e) {
     throw new QtError('QT_ERR_GOST_POINT_INVALID', `The GOST public key is not a point of ${curve.name}`, undefined, { cause: e });

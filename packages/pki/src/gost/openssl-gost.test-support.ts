@@ -14,13 +14,15 @@ import { integer, objectIdentifier, octetString, sequence, tlv } from '../crl/de
 import { toPem, type Bytes } from '../encoding.ts';
 import { mustRun, tool, type Scratch } from '../pkcs12/openssl.test-support.ts';
 import { encodePublicPoint, kzGostPkcs8, readKzGostPkcs8, readKzGostSpki, toLittleEndian } from './kz-encoding.ts';
-import { KZ_GOST_2004, KZ_GOST_2015_512, type KzGostAlgorithm } from './kz-algorithms.ts';
+import { KZ_GOST_2004, KZ_GOST_2015_256, KZ_GOST_2015_512, type KzGostAlgorithm } from './kz-algorithms.ts';
 import { curveOf } from './curves.ts';
 
 /** The Russian OIDs of the same algorithms (RFC 9215 / RFC 4491 / RFC 4357). */
 export const russian = {
   gost2012_512Key: '1.2.643.7.1.1.1.2',
   tc26_512_A: '1.2.643.7.1.2.1.2.1',
+  gost2012_256Key: '1.2.643.7.1.1.1.1',
+  tc26_256_A: '1.2.643.7.1.2.1.1.1',
   gost2001Key: '1.2.643.2.2.19',
   cryptoProA: '1.2.643.2.2.35.1',
   gost94CryptoProParams: '1.2.643.2.2.30.1',
@@ -39,6 +41,7 @@ export function gostOpenssl(args: readonly string[]): ReturnType<typeof tool> {
 
 function russianAlgId(algorithm: KzGostAlgorithm): Bytes {
   if (algorithm === KZ_GOST_2015_512) return sequence(objectIdentifier(russian.gost2012_512Key), sequence(objectIdentifier(russian.tc26_512_A)));
+  if (algorithm === KZ_GOST_2015_256) return sequence(objectIdentifier(russian.gost2012_256Key), sequence(objectIdentifier(russian.tc26_256_A)));
   return sequence(objectIdentifier(russian.gost2001Key), sequence(objectIdentifier(russian.cryptoProA), objectIdentifier(russian.gost94CryptoProParams)));
 }
 
@@ -61,8 +64,13 @@ export function kazakhPkcs8FromRussian(ruPkcs8: Bytes): Bytes {
   const top = readWhole(ruPkcs8, TAG.sequence, 'PrivateKeyInfo');
   const [, algId, key] = childrenOf(ruPkcs8, top);
   const keyOid = readOid(ruPkcs8, childrenOf(ruPkcs8, algId!)[0]!);
-  assert.ok(keyOid === russian.gost2012_512Key || keyOid === russian.gost2001Key, `unexpected engine key ${keyOid}`);
-  const algorithm = keyOid === russian.gost2012_512Key ? KZ_GOST_2015_512 : KZ_GOST_2004;
+  const byRussianOid: Record<string, KzGostAlgorithm> = {
+    [russian.gost2012_512Key]: KZ_GOST_2015_512,
+    [russian.gost2012_256Key]: KZ_GOST_2015_256,
+    [russian.gost2001Key]: KZ_GOST_2004,
+  };
+  const algorithm = byRussianOid[keyOid];
+  assert.ok(algorithm, `unexpected engine key ${keyOid}`);
   const params = algorithm.defaultParams!;
   const kazakhAlgId = sequence(objectIdentifier(algorithm.keyOid), sequence(objectIdentifier(params.curveOid), objectIdentifier(params.digestParamsOid)));
   // Same private-key content under NCA's OIDs; our reader takes the engine's inner layout as it is.
@@ -70,8 +78,10 @@ export function kazakhPkcs8FromRussian(ruPkcs8: Bytes): Bytes {
   return kzGostPkcs8(algorithm, d, curveOf(algorithm.curves[params.curveOid]!));
 }
 
+export type EngineSigningDigest = 'md_gost12_256' | 'md_gost12_512' | 'md_gost94';
+
 /** `openssl dgst -sign` with the engine: returns the RFC 4491 signature (s‖r big-endian). */
-export function engineSign(s: Scratch, digest: 'md_gost12_512' | 'md_gost94', keyPem: string, data: Uint8Array): Bytes {
+export function engineSign(s: Scratch, digest: EngineSigningDigest, keyPem: string, data: Uint8Array): Bytes {
   s.write('engine-key.pem', keyPem);
   s.write('engine-data.bin', data);
   const r = gostOpenssl(['dgst', `-${digest}`, '-sign', s.path('engine-key.pem'), '-out', s.path('engine.sig'), s.path('engine-data.bin')]);
@@ -80,7 +90,7 @@ export function engineSign(s: Scratch, digest: 'md_gost12_512' | 'md_gost94', ke
 }
 
 /** `openssl dgst -verify` with the engine; true when it prints "Verified OK". */
-export function engineVerifies(s: Scratch, digest: 'md_gost12_512' | 'md_gost94', publicPem: string, data: Uint8Array, rfc4491Signature: Uint8Array): boolean {
+export function engineVerifies(s: Scratch, digest: EngineSigningDigest, publicPem: string, data: Uint8Array, rfc4491Signature: Uint8Array): boolean {
   s.write('engine-pub.pem', publicPem);
   s.write('engine-data.bin', data);
   s.write('engine-verify.sig', rfc4491Signature);

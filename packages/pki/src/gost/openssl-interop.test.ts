@@ -2,7 +2,9 @@
  * Interop with an independent GOST implementation: Debian's OpenSSL GOST engine. What the test maps,
  * and why (the two only differences between NCA's GOST and the Russian profile the engine speaks):
  * - OIDs: NCA's 1.2.398.3.10.1.1.2.2 key / 1.2.398.3.10.1.1.2.2.1 curve become id-tc26-gost3410-12-512
- *   (1.2.643.7.1.1.1.2) / paramSetA (1.2.643.7.1.2.1.2.1); the key bytes are unchanged;
+ *   (1.2.643.7.1.1.1.2) / paramSetA (1.2.643.7.1.2.1.2.1), and the 256-bit 1.2.398.3.10.1.1.2.1 /
+ *   1.2.398.3.10.1.1.2.1.1 become id-tc26-gost3410-12-256 (1.2.643.7.1.1.1.1) / paramSetA (1.2.643.7.1.2.1.1.1,
+ *   the engine's "TCA"); the key bytes are unchanged;
  * - signature bytes: NCA writes r‖s little-endian, the engine (RFC 4491) s‖r big-endian — the same
  *   bytes in reverse order.
  */
@@ -14,7 +16,7 @@ import { oid } from '../oids.ts';
 import { verifySignature } from '../crypto/index.ts';
 import { importPkcs12Key } from '../pkcs12/import-key.ts';
 import { mustRun, scratch, type Scratch } from '../pkcs12/openssl.test-support.ts';
-import { KZ_GOST_2015_512 } from './kz-algorithms.ts';
+import { KZ_GOST_2015_256, KZ_GOST_2015_512 } from './kz-algorithms.ts';
 import { generateGostKeyPair, gostSigner } from './signer.ts';
 import {
   engineAvailable,
@@ -78,4 +80,28 @@ test('a key the engine generated works with our signer, and a key we generated w
   assert.equal(await verifySignature(oid.kzGost2015_512Sign, { spki: ours.publicKey, data: documentBytes, signature: reversed(theirs) }), true);
   const mine = await gostSigner(ours.privateKey).sign(documentBytes);
   assert.equal(engineVerifies(s, 'md_gost12_512', russianPublicKeyPem(ours.publicKey), documentBytes, reversed(mine)), true);
+});
+
+test('GOST 34.10-2015 (256) on the TC26 curve A: engine keys sign with our signer and ours in the engine, each verified by the other', async () => {
+  const genPath = s.path('engine-gen-256.pem');
+  mustRun('openssl', ['genpkey', '-engine', 'gost', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:TCA', '-out', genPath]);
+  const kzPkcs8 = kazakhPkcs8FromRussian(derFrom(s.read('engine-gen-256.pem'), 'PRIVATE KEY'));
+  const signer = gostSigner(kzPkcs8);
+  assert.equal(signer.algorithm.oid, oid.kzGost2015_256Sign);
+  const signature = await signer.sign(documentBytes);
+  assert.equal(signature.length, 64);
+  const enginePub = mustRun('openssl', ['pkey', '-engine', 'gost', '-in', genPath, '-pubout']).stdout;
+  assert.equal(engineVerifies(s, 'md_gost12_256', enginePub, documentBytes, reversed(signature)), true, 'engine accepts our reversed signature');
+  assert.equal(engineVerifies(s, 'md_gost12_256', enginePub, documentBytes, signature), false);
+  // The engine derives our public key from the same d (x‖y little-endian, the same 64 bytes).
+  assert.deepEqual(derFrom(enginePub, 'PUBLIC KEY').subarray(-64), derFrom(russianPublicKeyPem(signer.publicKey), 'PUBLIC KEY').subarray(-64));
+
+  const ours = generateGostKeyPair(KZ_GOST_2015_256);
+  for (let i = 0; i < 3; i++) {
+    const theirs = engineSign(s, 'md_gost12_256', russianPrivateKeyPem(ours.privateKey), documentBytes);
+    assert.equal(await verifySignature(oid.kzGost2015_256Sign, { spki: ours.publicKey, data: documentBytes, signature: reversed(theirs) }), true);
+    assert.equal(await verifySignature(oid.kzGost2015_256Sign, { spki: ours.publicKey, data: documentBytes.subarray(1), signature: reversed(theirs) }), false);
+  }
+  const mine = await gostSigner(ours.privateKey).sign(documentBytes);
+  assert.equal(engineVerifies(s, 'md_gost12_256', russianPublicKeyPem(ours.publicKey), documentBytes, reversed(mine)), true);
 });

@@ -58,7 +58,7 @@ export const TC26_512_A: GostCurveParams = {
 /**
  * id-tc26-gost-3410-2012-256-paramSetA (RFC 7836 A.2, in its Weierstrass form; cofactor 4): NCA's GOST 34.10-2015
  * (256) keys (Kazakh OID 1.2.398.3.10.1.1.2.1.1). No NCA sample of this kind was available; that the Kazakh OID
- * names this curve is what NCA's Kalkan library's named-curve table says, and the OpenSSL engine's TCA paramset
+ * names this curve is what published descriptions of NCA's Kalkan named curves say, and the OpenSSL engine's TCA paramset
  * (the same curve) is what the interop test checks our signatures against.
  */
 export const TC26_256_A: GostCurveParams = {

@@ -27,7 +27,12 @@ export interface ServerConfig {
   keys: { softDir: string; passphraseFile: string | undefined; passphraseEnv: string };
   limits: { bodyBytes: number; ocspRequestBytes: number; csrBytes: number };
   crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number };
-  ocsp: { validityHours: number; refreshBeforeHours: number };
+  /**
+   * onDemandConcurrency: OCSP answers signed on request (a nonce, several certIDs, serials we never issued) in
+   * progress at once in this process; beyond it the answer is tryLater, so a flood of them cannot starve the
+   * pre-signed answers most clients get.
+   */
+  ocsp: { validityHours: number; refreshBeforeHours: number; onDemandConcurrency: number };
   /** Expiry reminders; defaults filled by notify/settings.ts (log-only sinks outside production). */
   notify: NotifySettingsInput;
   /** Remote issuance (limits, retention of captured images, the face verifier); defaults in remote/options.ts. */
@@ -57,7 +62,7 @@ export function defaultConfig(home: string): ServerConfig {
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
     crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
-    ocsp: { validityHours: 24, refreshBeforeHours: 8 },
+    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8 },
     notify: {},
     remote: {},
   };

@@ -180,6 +180,31 @@ describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
     assert.match(next.output, /leaf\.pem: good/);
   });
 
+  test('a flood of on-demand requests (nonces) past the limit gets tryLater at once, while pre-signed answers keep coming', async () => {
+    await openssl(['ocsp', '-issuer', tmp.path('ca.pem'), '-cert', tmp.path('leaf.pem'), '-reqout', tmp.path('nonce-req.der')]);
+    await openssl(['ocsp', '-issuer', tmp.path('ca.pem'), '-cert', tmp.path('leaf.pem'), '-no_nonce', '-reqout', tmp.path('plain-req.der')]);
+    const post = async (file: string) => {
+      const res = await fetch(`${server.url}/ocsp`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(tmp.read(file)) });
+      return parseOcspResponse(new Uint8Array(await res.arrayBuffer())).status;
+    };
+    const limit = server.ctx.config.ocsp.onDemandConcurrency;
+    server.ctx.config.ocsp.onDemandConcurrency = 1;
+    try {
+      const [flood, plain] = await Promise.all([
+        Promise.all(Array.from({ length: 20 }, () => post('nonce-req.der'))),
+        Promise.all(Array.from({ length: 5 }, () => post('plain-req.der'))),
+      ]);
+      assert.ok(flood.includes('successful'), 'the first on-demand request is signed');
+      assert.ok(flood.includes('tryLater'), `the rest are told to come back: ${flood.join(' ')}`);
+      assert.deepEqual(flood.filter((s) => s !== 'successful' && s !== 'tryLater'), []);
+      assert.deepEqual(plain, Array(5).fill('successful'), 'pre-signed answers are not limited');
+      // The limit is on requests in progress, not a ban: the next one alone is signed.
+      verified((await ask(['leaf.pem'])).output, /leaf\.pem: good/);
+    } finally {
+      server.ctx.config.ocsp.onDemandConcurrency = limit;
+    }
+  });
+
   test('when the OCSP key cannot be used the answer is internalError, and service resumes once it can', async () => {
     const fresh = await pki.issueLeaf();
     tmp.file('fresh.pem', fresh.pem);

@@ -56,6 +56,8 @@ export class OcspResponder {
   readonly #ctx: ServerContext;
   readonly #directory: CaDirectory;
   readonly #presigner: OcspPresigner;
+  /** On-demand signatures in progress (see config.ocsp.onDemandConcurrency). */
+  #onDemandInFlight = 0;
 
   constructor(ctx: ServerContext, directory: CaDirectory, presigner: OcspPresigner) {
     this.#ctx = ctx;
@@ -116,6 +118,17 @@ export class OcspResponder {
   }
 
   async #onDemand(ca: CaEntry, info: OcspRequestInfo, issuers: readonly (CaEntry | undefined)[]): Promise<OcspAnswer> {
+    // Each of these costs a signature nobody can cache: past the limit, ask the client to come back (RFC 6960 tryLater).
+    if (this.#onDemandInFlight >= this.#ctx.config.ocsp.onDemandConcurrency) return ocspErrorAnswer('tryLater');
+    this.#onDemandInFlight++;
+    try {
+      return await this.#signOnDemand(ca, info, issuers);
+    } finally {
+      this.#onDemandInFlight--;
+    }
+  }
+
+  async #signOnDemand(ca: CaEntry, info: OcspRequestInfo, issuers: readonly (CaEntry | undefined)[]): Promise<OcspAnswer> {
     const mine = info.certIds.filter((_, i) => issuers[i] === ca).map((id) => storedSerial(id.serial));
     const rows = mine.length
       ? await this.#ctx.store.db

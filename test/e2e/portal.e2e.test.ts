@@ -11,7 +11,7 @@
  * certificate, and the agent not running. Every page is checked with axe-core and photographed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -29,7 +29,7 @@ import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
 import { createCitizen, registerPhones, writeKeyFiles, type Citizen } from '../../apps/server/src/portal/testing/citizens.ts';
 import { freePort, openKeyFile, opensslOcsp as ocspWithOpenssl, run } from '../support/openssl.ts';
-import { assertAccessible, consent, ConsentTabs, launchChromium, screenshot } from '../support/browser.ts';
+import { assertAccessible, consent, ConsentTabs, installNewKeys, launchChromium, screenshot } from '../support/browser.ts';
 
 const KEY_PASSWORD = 'Qwerty12';
 const NEW_PASSWORD = 'Qoltanba2026';
@@ -234,17 +234,9 @@ describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chr
     await assertAccessible(page, 'download certificates');
     await screenshot(page, '08-download-certificates-ru');
 
-    const before = new Set(readdirSync(keysDir));
-    await page.getByRole('button', { name: 'Загрузить сертификаты' }).click();
-    const install = await tabs.next();
-    await consent.installCertificates(install, NEW_PASSWORD);
-    await page.getByRole('heading', { name: 'Новые ключи установлены' }).waitFor();
+    newFiles = await installNewKeys(page, tabs, keysDir, NEW_PASSWORD);
     await assertAccessible(page, 'done');
     await screenshot(page, '09-done-ru');
-    newFiles = readdirSync(keysDir).filter((f) => !before.has(f));
-    assert.equal(newFiles.length, 2);
-    assert.ok(newFiles.some((f) => /^AUTH_RSA256_[0-9a-f]{40}\.p12$/.test(f)));
-    assert.ok(newFiles.some((f) => /^RSA256_[0-9a-f]{40}\.p12$/.test(f)));
   });
 
   test('the new key files open with openssl pkcs12 and the password; the certificates chain to the CA and are good in OCSP', async () => {

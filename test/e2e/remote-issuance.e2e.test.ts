@@ -15,7 +15,7 @@
  * and one IIN submitted from two windows at once (one application). Every page is checked with axe-core.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,7 +28,7 @@ import { createOperatorKey } from '../../apps/server/src/operator/testing/operat
 import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
 import { freePort, openKeyFile, opensslOcsp as ocspWithOpenssl } from '../support/openssl.ts';
-import { assertAccessible, consent, ConsentTabs, launchChromium, screenshot } from '../support/browser.ts';
+import { assertAccessible, consent, ConsentTabs, installNewKeys, launchChromium, screenshot } from '../support/browser.ts';
 import { uniqueIin } from '../../apps/server/src/ra/testing/fixture.ts';
 import { faceVideoY4m, PEOPLE } from '../../apps/server/src/remote/testing/faces.ts';
 import { importPeople, registerMobile, type TestPerson } from '../../apps/server/src/remote/testing/people.ts';
@@ -243,17 +243,9 @@ describe('remote issuance in a real browser with a fake camera (PostgreSQL, real
     const generate = await tabs.next();
     await consent.generateKeys(generate, NEW_PASSWORD);
     await page.getByRole('button', { name: 'Загрузить сертификаты' }).waitFor({ timeout: 30_000 });
-    const before = new Set(readdirSync(keysDir));
-    await page.getByRole('button', { name: 'Загрузить сертификаты' }).click();
-    const install = await tabs.next();
-    await consent.installCertificates(install, NEW_PASSWORD);
-    await page.getByRole('heading', { name: 'Новые ключи установлены' }).waitFor();
+    newFiles = await installNewKeys(page, tabs, keysDir, NEW_PASSWORD);
     await assertAccessible(page, 'remote done');
     await screenshot(page, '26-remote-done-ru');
-    newFiles = readdirSync(keysDir).filter((f) => !before.has(f));
-    assert.equal(newFiles.length, 2);
-    assert.ok(newFiles.some((f) => /^AUTH_RSA256_[0-9a-f]{40}\.p12$/.test(f)));
-    assert.ok(newFiles.some((f) => /^RSA256_[0-9a-f]{40}\.p12$/.test(f)));
   });
 
   test('OpenSSL: the .p12 files open with her password; the certificates chain to the CA, carry 1.2.398.3.3.4.3.2 and are good in OCSP', async () => {

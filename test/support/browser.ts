@@ -4,7 +4,7 @@
  * portal asks the agent for the page's language), axe-core checks, and screenshots into docs/screenshots.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -78,6 +78,22 @@ export const consent = {
     await page.close();
   },
 };
+
+/**
+ * «Загрузить сертификаты» on the page, the agent's installation page answered with the password, and the new
+ * key files the agent wrote into `keysDir`: the AUTH and the SIGN file under NCA's names.
+ */
+export async function installNewKeys(page: Page, tabs: ConsentTabs, keysDir: string, password: string): Promise<string[]> {
+  const before = new Set(readdirSync(keysDir));
+  await page.getByRole('button', { name: 'Загрузить сертификаты' }).click();
+  await consent.installCertificates(await tabs.next(), password);
+  await page.getByRole('heading', { name: 'Новые ключи установлены' }).waitFor();
+  const written = readdirSync(keysDir).filter((f) => !before.has(f));
+  assert.equal(written.length, 2);
+  assert.ok(written.some((f) => /^AUTH_RSA256_[0-9a-f]{40}\.p12$/.test(f)));
+  assert.ok(written.some((f) => /^RSA256_[0-9a-f]{40}\.p12$/.test(f)));
+  return written;
+}
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

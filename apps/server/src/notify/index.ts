@@ -42,4 +42,4 @@ export { type DeliveryResult } from './outbox/deliver.ts';
 export { type LapsedResult } from './outbox/lapsed.ts';
 export { resolveNotifySettings, type NotifySettings, type NotifySettingsInput, type RetryPolicy } from './settings.ts';
 export { notifyFeature } from './feature.ts';
-export { MESSAGE_STATES, type MessageState, type NotifyChannel, type NotifyLanguage } from './tables.ts';
+export { DEFAULT_NOTIFY_LANGUAGE, MESSAGE_STATES, NOTIFY_LANGUAGES, type MessageState, type NotifyChannel, type NotifyLanguage } from './tables.ts';

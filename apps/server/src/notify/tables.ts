@@ -10,7 +10,10 @@ type GeneratedInt8 = ColumnType<string, never, never>;
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
 
 export type NotifyChannel = 'sms' | 'email';
-export type NotifyLanguage = 'kk' | 'ru' | 'kk+ru';
+/** The languages a person may choose for notices (notify_preferences); without a choice they get both. */
+export const NOTIFY_LANGUAGES = ['kk', 'ru', 'kk+ru'] as const;
+export type NotifyLanguage = (typeof NOTIFY_LANGUAGES)[number];
+export const DEFAULT_NOTIFY_LANGUAGE: NotifyLanguage = 'kk+ru';
 export type MessageState = 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
 export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'];
 

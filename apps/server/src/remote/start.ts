@@ -19,7 +19,7 @@ import { checkCodeIn, sendCode } from '../portal/reissue/otp.ts';
 import { keepAnonymousSessionUntil } from '../portal/session/sessions.ts';
 import { upsertSubject } from '../ra/subjects.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
-import { accessOf, expireIfDue, loadRemote, OPEN_STATES, setState, stepOf } from './store.ts';
+import { accessOf, expireIfDue, loadRemote, OPEN_STATES, setState, stepOf, type RemoteApplication } from './store.ts';
 import { remoteDb } from './tables.ts';
 
 export interface StartInput {
@@ -89,12 +89,13 @@ export async function startRemote(deps: RemoteDeps, visitor: Visitor, input: Sta
   }
   const phoneSha256 = createHash('sha256').update(phone.phone).digest();
 
-  let id = await openApplication(deps, iin);
-  let resumed = Boolean(id);
-  if (id) {
-    const r = await loadRemote(ctx.store.db, id);
+  const open = await openApplication(deps, iin);
+  let id: string;
+  let resumed = Boolean(open);
+  if (open) {
     // The owner's own browser typing the IIN again just goes back to its application.
-    if ((await accessOf(ctx.store.db, r, visitor.sessionSha256)) === 'owner') return { id, code: 'already-sent' };
+    if ((await accessOf(ctx.store.db, open, visitor.sessionSha256)) === 'owner') return { id: open.id, code: 'already-sent' };
+    id = open.id;
   } else {
     const perIin = await sql<{ n: string }>`
       SELECT count(*) AS n FROM applications WHERE iin = ${iin} AND kind = 'issue' AND identification = 'remote' AND created_at > ${since}`.execute(db);
@@ -109,8 +110,9 @@ export async function startRemote(deps: RemoteDeps, visitor: Visitor, input: Sta
     } catch (e) {
       // Another window created it a moment ago (the unique index on open issuances): join that one.
       if ((e as { code?: string }).code !== '23505') throw e;
-      id = await openApplication(deps, iin);
-      if (!id) throw new QtError('QT_ERR_APPLICATION_STATE', 'Another application of this person is open (a re-issuance): finish or cancel it first', { open: 'reissue' });
+      const joined = await openApplication(deps, iin);
+      if (!joined) throw new QtError('QT_ERR_APPLICATION_STATE', 'Another application of this person is open (a re-issuance): finish or cancel it first', { open: 'reissue' });
+      id = joined.id;
       resumed = true;
     }
   }
@@ -133,7 +135,7 @@ export async function startRemote(deps: RemoteDeps, visitor: Visitor, input: Sta
 }
 
 /** The person's open remote application, if any; one past its expiry is closed here, not resumed. */
-async function openApplication(deps: RemoteDeps, iin: string): Promise<string | undefined> {
+async function openApplication(deps: RemoteDeps, iin: string): Promise<RemoteApplication | undefined> {
   const db = deps.portal.ctx.store.db;
   const row = await remoteDb(db)
     .selectFrom('applications as a')
@@ -144,7 +146,7 @@ async function openApplication(deps: RemoteDeps, iin: string): Promise<string | 
     .executeTakeFirst();
   if (!row) return undefined;
   const r = await expireIfDue(db, await loadRemote(db, row.id), deps.portal.ctx.now());
-  return OPEN_STATES.includes(r.state) ? r.id : undefined;
+  return OPEN_STATES.includes(r.state) ? r : undefined;
 }
 
 async function create(

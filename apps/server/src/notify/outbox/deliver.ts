@@ -16,7 +16,7 @@ import { maskPhone } from '../phone.ts';
 import type { MobileRegistry } from '../registry/mobile-registry.ts';
 import type { RetryPolicy } from '../settings.ts';
 import type { SmsGateway } from '../sms/gateway.ts';
-import type { NotifyChannel, NotifyLanguage } from '../tables.ts';
+import { DEFAULT_NOTIFY_LANGUAGE, type NotifyChannel, type NotifyLanguage } from '../tables.ts';
 import { retryDelayMs } from './backoff.ts';
 import { destinationHash } from './destination.ts';
 import { claimDue, liveCertificates, markFailed, markSent, markSkipped, recordDestinations, type Claimed, type Destination, type FailureRecord, type SentRecord } from './rows.ts';
@@ -170,7 +170,7 @@ async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ 
       to = email;
       masked = maskEmail(to);
     }
-    const lang = language.get(c.iin) ?? 'kk+ru';
+    const lang = language.get(c.iin) ?? DEFAULT_NOTIFY_LANGUAGE;
     const p = person.get(c.iin);
     ready.push({
       prepared: { claimed: c, to, language: lang, kind: certs.kind, expiresAt: certs.expiresAt!, name: p ? displayName(p.given_name, p.patronymic) : undefined },

@@ -5,14 +5,11 @@
  */
 import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
-import { maskPhone, resolveNotifySettings } from '../../notify/index.ts';
+import { DEFAULT_NOTIFY_LANGUAGE, maskPhone, NOTIFY_LANGUAGES, type NotifyLanguage, type NotifySettings } from '../../notify/index.ts';
 import type { PortalDeps } from '../deps.ts';
 
-export const NOTICE_LANGUAGES = ['kk', 'ru', 'kk+ru'] as const;
-export type NoticeLanguage = (typeof NOTICE_LANGUAGES)[number];
-
 export interface ReminderSettings {
-  language: NoticeLanguage;
+  language: NotifyLanguage;
   /** False while the person never chose (the notices then come in both languages). */
   chosen: boolean;
   /** The registry's number, masked; `verified` false means the registry has it unconfirmed (no SMS then). */
@@ -23,7 +20,8 @@ export interface ReminderSettings {
   emailDays: readonly number[];
 }
 
-export async function reminderSettings(deps: PortalDeps, iin: string): Promise<ReminderSettings> {
+/** `notify` is the notifier's resolved settings (the keys routes resolve them once). */
+export async function reminderSettings(deps: PortalDeps, notify: NotifySettings, iin: string): Promise<ReminderSettings> {
   const { ctx } = deps;
   const [preference, subject, phones] = await Promise.all([
     ctx.store.db.selectFrom('notify_preferences').select('language').where('iin', '=', iin).executeTakeFirst(),
@@ -31,9 +29,8 @@ export async function reminderSettings(deps: PortalDeps, iin: string): Promise<R
     deps.registry.lookup([iin]),
   ]);
   const entry = phones.get(iin);
-  const notify = resolveNotifySettings(ctx.config.notify, { publicUrl: ctx.config.publicUrl });
   return {
-    language: (preference?.language as NoticeLanguage | undefined) ?? 'kk+ru',
+    language: preference?.language ?? DEFAULT_NOTIFY_LANGUAGE,
     chosen: preference !== undefined,
     phone: entry ? { masked: maskPhone(entry.phone), verified: entry.verified } : undefined,
     email: subject?.email ?? undefined,
@@ -44,11 +41,11 @@ export async function reminderSettings(deps: PortalDeps, iin: string): Promise<R
 }
 
 /** Records the person's choice (and that they made it) in one transaction with its audit entry. */
-export async function setNoticeLanguage(deps: PortalDeps, iin: string, input: unknown): Promise<NoticeLanguage> {
-  if (typeof input !== 'string' || !(NOTICE_LANGUAGES as readonly string[]).includes(input)) {
-    throw new QtError('QT_ERR_INPUT_INVALID', `The notice language must be one of ${NOTICE_LANGUAGES.join(', ')}`, { field: 'language' });
+export async function setNoticeLanguage(deps: PortalDeps, iin: string, input: unknown): Promise<NotifyLanguage> {
+  if (typeof input !== 'string' || !(NOTIFY_LANGUAGES as readonly string[]).includes(input)) {
+    throw new QtError('QT_ERR_INPUT_INVALID', `The notice language must be one of ${NOTIFY_LANGUAGES.join(', ')}`, { field: 'language' });
   }
-  const language = input as NoticeLanguage;
+  const language = input as NotifyLanguage;
   const now = deps.ctx.now();
   await deps.ctx.store.db.transaction().execute(async (trx) => {
     const before = await trx.selectFrom('notify_preferences').select('language').where('iin', '=', iin).forUpdate().executeTakeFirst();

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatDate } from '@qoltanba/i18n';
 import { isQtError, QtError } from '@qoltanba/pki';
+import { resolveNotifySettings, type NotifySettings } from '../../notify/index.ts';
 import { listBySubject, type CertificateRecord } from '../../ra/index.ts';
 import { findCertificate } from '../../ra/records.ts';
 import type { PortalDeps } from '../deps.ts';
@@ -18,6 +19,10 @@ import { reminderSettings, setNoticeLanguage } from './reminders.ts';
 
 export function keysRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { ctx } = deps;
+  // What the reminders section describes: the notifier's thresholds, resolved once (at the first page, when the
+  // public address is known), not on every request.
+  let notify: NotifySettings | undefined;
+  const notifySettings = () => (notify ??= resolveNotifySettings(ctx.config.notify, { publicUrl: ctx.config.publicUrl }));
 
   app.get('/keys', { config: { portal: 'page' } }, async (request, reply) => {
     const me = signedIn(request);
@@ -36,7 +41,7 @@ export function keysRoutes(app: FastifyInstance, deps: PortalDeps): void {
         now: ctx.now(),
         open: open ? { id: open.id, createdAt: open.createdAt } : undefined,
         revokedCount: Number.isInteger(revoked) && revoked > 0 ? revoked : undefined,
-        reminders: await reminderSettings(deps, me.iin),
+        reminders: await reminderSettings(deps, notifySettings(), me.iin),
         saved: query.saved === 'reminders',
         csrfToken: stateOf(request).session?.csrfToken ?? '',
       }),

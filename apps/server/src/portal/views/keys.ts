@@ -3,7 +3,8 @@ import { formatDate, type Translator } from '@qoltanba/i18n';
 import type { CertificateRecord } from '../../ra/index.ts';
 import { html, type Html } from '../http/html.ts';
 import { algorithmOf, daysLeft, kindLabel, serialLabel, shownStatus, storageLabel } from '../keys/describe.ts';
-import { NOTICE_LANGUAGES, type ReminderSettings } from '../keys/reminders.ts';
+import { NOTIFY_LANGUAGES, type NotifyLanguage } from '../../notify/index.ts';
+import type { ReminderSettings } from '../keys/reminders.ts';
 
 export interface KeysView {
   name: string;
@@ -73,7 +74,7 @@ function remindersSection(t: Translator, v: KeysView): Html {
       lines.push(r.email ? html`<p>${t.t('reminders.email', { days: daysList(t, r.emailDays), email: r.email })}</p>` : html`<p>${t.t('reminders.noEmail')}</p>`);
     }
   }
-  const choice = (language: (typeof NOTICE_LANGUAGES)[number]) => {
+  const choice = (language: NotifyLanguage) => {
     const id = `notice-${language.replace('+', '-')}`;
     return html`<div class="choice"><input type="radio" id="${id}" name="language" value="${language}"${r.language === language ? html` checked` : ''}><label for="${id}">${t.t(`reminders.lang.${language}`)}</label></div>`;
   };
@@ -84,7 +85,7 @@ ${lines}
 <form method="post" action="/keys/reminders">
 <input type="hidden" name="_csrf" value="${v.csrfToken}">
 <fieldset><legend>${t.t('reminders.language')}</legend>
-${NOTICE_LANGUAGES.map(choice)}
+${NOTIFY_LANGUAGES.map(choice)}
 ${r.chosen ? '' : html`<p class="hint">${t.t('reminders.languageHint')}</p>`}
 </fieldset>
 <p class="actions"><button type="submit">${t.t('reminders.save')}</button></p>

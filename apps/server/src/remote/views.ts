@@ -4,6 +4,7 @@ import { html, type Html } from '../portal/http/html.ts';
 import type { Explained } from '../portal/http/errors.ts';
 import type { OtpStatus } from '../portal/reissue/otp.ts';
 import { problemBox } from '../portal/views/common.ts';
+import { installPanel, keysPanel } from '../portal/views/reissue.ts';
 import type { RemoteApplication, RemoteStep } from './store.ts';
 
 export type Problem = { explained: Explained; code: string } | undefined;
@@ -112,18 +113,10 @@ ${v.lastRejection ? html`<p class="notice" role="status">${t.t('remote.face.last
 <p><a href="${base}">${t.t('remote.face.refresh')}</a></p>${live}</section>`;
       break;
     case 'keys':
-      panel = html`<section class="card" aria-labelledby="step-h"><h2 id="step-h">${t.t('step.keys')}</h2>
-<p>${t.t('app.keys.text')}</p>
-${r.storage === 'file' ? html`<p class="hint" id="password-rule">${t.t('reissue.passwordWhere')} ${t.t('word.passwordRule')}</p>` : ''}
-<noscript><p class="notice">${t.t('common.noscript')}</p></noscript>
-<p class="actions"><button type="button" id="create-keys" class="primary">${t.t('app.keys.button')}</button></p>${live}</section>`;
+      panel = keysPanel(t, r.storage, live);
       break;
     case 'install':
-      panel = html`<section class="card" aria-labelledby="step-h"><h2 id="step-h">${t.t('word.downloadCertificates')}</h2>
-<p>${t.t(r.storage === 'file' ? 'app.install.text' : 'app.install.textToken')}</p>
-${r.storage === 'file' ? html`<p class="hint">${t.t('word.passwordRule')}</p>` : ''}
-<noscript><p class="notice">${t.t('common.noscript')}</p></noscript>
-<p class="actions"><button type="button" id="install" class="primary">${t.t('word.downloadCertificates')}</button></p>${live}</section>`;
+      panel = installPanel(t, r.storage, live);
       break;
     case 'done': {
       const files = r.installed?.filter((f) => f.fileName) ?? [];

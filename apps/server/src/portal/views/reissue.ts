@@ -90,18 +90,10 @@ export function applicationBody(t: Translator, v: ApplicationView): Html {
       panel = codePanel(t, v);
       break;
     case 'keys':
-      panel = html`<section class="card" aria-labelledby="step-h"><h2 id="step-h">${t.t('step.keys')}</h2>
-<p>${t.t('app.keys.text')}</p>
-${r.storage === 'file' ? html`<p class="hint" id="password-rule">${t.t('reissue.passwordWhere')} ${t.t('word.passwordRule')}</p>` : ''}
-<noscript><p class="notice">${t.t('common.noscript')}</p></noscript>
-<p class="actions"><button type="button" id="create-keys" class="primary">${t.t('app.keys.button')}</button></p>${live}</section>`;
+      panel = keysPanel(t, r.storage, live);
       break;
     case 'install':
-      panel = html`<section class="card" aria-labelledby="step-h"><h2 id="step-h">${t.t('word.downloadCertificates')}</h2>
-<p>${t.t(r.storage === 'file' ? 'app.install.text' : 'app.install.textToken')}</p>
-${r.storage === 'file' ? html`<p class="hint">${t.t('word.passwordRule')}</p>` : ''}
-<noscript><p class="notice">${t.t('common.noscript')}</p></noscript>
-<p class="actions"><button type="button" id="install" class="primary">${t.t('word.downloadCertificates')}</button></p>${live}</section>`;
+      panel = installPanel(t, r.storage, live);
       break;
     case 'done':
       panel = donePanel(t, v);
@@ -115,6 +107,24 @@ ${panel}
 ${resume}
 <details class="app-summary"><summary>${t.t('app.title')}</summary>${summary}</details>
 ${cancel}`;
+}
+
+/** The agent makes the new keys (re-issuance and remote issuance alike); `live` is the page's status region. */
+export function keysPanel(t: Translator, storage: 'file' | 'token', live: Html): Html {
+  return html`<section class="card" aria-labelledby="step-h"><h2 id="step-h">${t.t('step.keys')}</h2>
+<p>${t.t('app.keys.text')}</p>
+${storage === 'file' ? html`<p class="hint" id="password-rule">${t.t('reissue.passwordWhere')} ${t.t('word.passwordRule')}</p>` : ''}
+<noscript><p class="notice">${t.t('common.noscript')}</p></noscript>
+<p class="actions"><button type="button" id="create-keys" class="primary">${t.t('app.keys.button')}</button></p>${live}</section>`;
+}
+
+/** «Загрузить сертификаты»: the agent installs the issued certificates into the new key files or the token. */
+export function installPanel(t: Translator, storage: 'file' | 'token', live: Html): Html {
+  return html`<section class="card" aria-labelledby="step-h"><h2 id="step-h">${t.t('word.downloadCertificates')}</h2>
+<p>${t.t(storage === 'file' ? 'app.install.text' : 'app.install.textToken')}</p>
+${storage === 'file' ? html`<p class="hint">${t.t('word.passwordRule')}</p>` : ''}
+<noscript><p class="notice">${t.t('common.noscript')}</p></noscript>
+<p class="actions"><button type="button" id="install" class="primary">${t.t('word.downloadCertificates')}</button></p>${live}</section>`;
 }
 
 function codePanel(t: Translator, v: ApplicationView): Html {

@@ -26,7 +26,7 @@ import {
   type IssuedCertificate,
   type Signer,
 } from '@qoltanba/pki';
-import { ConsentTabs, launchChromium, openSitePage, startTestSite, type TestSite } from '../testing/browser.ts';
+import { ConsentTabs, launchChromium, openSitePage, requestFromPage, startTestSite, type TestSite } from '../testing/browser.ts';
 import { approve, ru } from '../testing/consent-user.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
 
@@ -79,26 +79,7 @@ describe('GOST 34.10-2015 (512) key generation and installation for (re)issuance
     await rm(keysDir, { recursive: true, force: true });
   });
 
-  function portalCall(frame: unknown): Promise<KeysReply> {
-    return portal.evaluate(
-      ([url, f]) =>
-        new Promise<KeysReply>((resolve, reject) => {
-          const ws = new WebSocket(url);
-          let greeted = false;
-          ws.onmessage = (m) => {
-            if (!greeted) {
-              greeted = true;
-              ws.send(JSON.stringify(f));
-              return;
-            }
-            resolve(JSON.parse(m.data as string) as KeysReply);
-            ws.close();
-          };
-          ws.onerror = () => reject(new Error('websocket error'));
-        }),
-      [agent.url, frame] as const,
-    );
-  }
+  const portalCall = (frame: unknown) => requestFromPage<KeysReply>(portal, agent.url, frame);
 
   test('generateKeys with GOST-2015-512 returns a CSR signed by a new NCA-shaped GOST key', async () => {
     const reply = portalCall({

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ConsentTabs, launchChromium, openSitePage, startTestSite, type TestSite } from '../testing/browser.ts';
+import { ConsentTabs, launchChromium, openSitePage, requestFromPage, startTestSite, type TestSite } from '../testing/browser.ts';
 import { approve, ru } from '../testing/consent-user.ts';
 import { createOpensslCa, type OpensslCa } from '../testing/openssl-ca.ts';
 import { connectRaw } from '../testing/agent-client.ts';
@@ -64,26 +64,7 @@ describe('key generation and certificate installation for (re)issuance', () => {
   });
 
   /** What a portal script does: one WebSocket, one frame of our kz.qoltanba.keys module, one reply. */
-  function portalCall(frame: unknown): Promise<KeysReply> {
-    return portal.evaluate(
-      ([url, f]) =>
-        new Promise<KeysReply>((resolve, reject) => {
-          const ws = new WebSocket(url);
-          let greeted = false;
-          ws.onmessage = (m) => {
-            if (!greeted) {
-              greeted = true;
-              ws.send(JSON.stringify(f));
-              return;
-            }
-            resolve(JSON.parse(m.data as string) as KeysReply);
-            ws.close();
-          };
-          ws.onerror = () => reject(new Error('websocket error'));
-        }),
-      [agent.url, frame] as const,
-    );
-  }
+  const portalCall = (frame: unknown) => requestFromPage<KeysReply>(portal, agent.url, frame);
 
   test('generateKeys: a password breaking the rule is refused with the rule shown; then two CSRs come back', async () => {
     const reply = portalCall({ module: 'kz.qoltanba.keys', method: 'generateKeys', args: { storage: 'PKCS12', subject: { surname: 'ТЕСТОВ', name: 'ТЕСТ', iin: '123456789011' } } });

@@ -102,3 +102,28 @@ export async function openSitePage(context: BrowserContext, site: TestSite, agen
   if (version !== '1.4') throw new Error(`unexpected NCALayer version ${version}`);
   return page;
 }
+
+/**
+ * One frame sent from inside the page over a WebSocket of its own, as a site's script would (the agent's
+ * greeting first, then the frame), and the agent's reply to it.
+ */
+export function requestFromPage<T>(page: Page, agentUrl: string, frame: unknown): Promise<T> {
+  return page.evaluate(
+    ([url, f]) =>
+      new Promise<unknown>((resolve, reject) => {
+        const ws = new WebSocket(url);
+        let greeted = false;
+        ws.onmessage = (m) => {
+          if (!greeted) {
+            greeted = true;
+            ws.send(JSON.stringify(f));
+            return;
+          }
+          resolve(JSON.parse(m.data as string));
+          ws.close();
+        };
+        ws.onerror = () => reject(new Error('websocket error'));
+      }),
+    [agentUrl, frame] as const,
+  ) as Promise<T>;
+}

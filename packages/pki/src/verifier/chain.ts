@@ -53,7 +53,9 @@ export async function judgeChain(leaf: Bytes, carried: readonly Bytes[], policy:
     const cert = (first.chain[i] as (typeof first.chain)[number]).certificate;
     const issuer = (first.chain[i + 1] as (typeof first.chain)[number]).certificate;
     if (await settledBySupplied(supplied, cert, issuer, policy.at)) continue;
-    const found = await gather(cert, issuer, policy);
+    // The chosen kinds are for the signer's certificate; a CA certificate is checked with what it names
+    // (usually only its parent's CRL), or no chain with OCSP-only checking could ever be valid.
+    const found = await gather(cert, issuer, i === 0 ? policy : { ...policy, kinds: ['ocsp', 'crl'] });
     crls.push(...found.crls);
     ocsp.push(...found.ocsp);
     notes[i] = found.notes;

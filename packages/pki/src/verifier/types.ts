@@ -35,7 +35,11 @@ export interface VerifyDocumentOptions {
    * valid", never "not revoked". prefer: use what can be had, accept silence. off: never look.
    */
   revocation?: RevocationMode | undefined;
-  /** Which kinds of evidence may decide (NCANode's revocationCheck); default both, OCSP first. */
+  /**
+   * Which kinds of evidence may decide for the signer's certificate (NCANode's revocationCheck); default both,
+   * OCSP first. CA certificates below the anchor are checked with whatever they name. Evidence the caller
+   * brings is filtered by these kinds too.
+   */
   revocationKinds?: readonly RevocationKind[] | undefined;
   /** Evidence the caller brings (DER or base64); used before anything is fetched. */
   crls?: readonly Uint8Array[] | undefined;

@@ -43,6 +43,12 @@ export class EvidenceCache {
     return p;
   }
 
+  /** Forgets everything cached (an operator who knows a CRL was replaced early; tests). */
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.bytes };
   }

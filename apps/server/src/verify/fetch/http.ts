@@ -52,7 +52,7 @@ export async function httpFetch(request: HttpRequest, limits: HttpLimits): Promi
   for (let hop = 0; ; hop++) {
     const answer = await exchange(url, request, limits);
     if (answer.redirect === undefined) return answer.body;
-    if (request.method === 'POST' || hop >= MAX_REDIRECTS) throw failure(request.url, `redirected (${answer.status}) ${hop >= MAX_REDIRECTS ? 'too many times' : 'an OCSP POST'}`);
+    if (request.method === 'POST' || hop >= MAX_REDIRECTS) throw failure(request.url, hop >= MAX_REDIRECTS ? `redirected more than ${MAX_REDIRECTS} times` : `answered an OCSP POST with a redirect (${answer.status})`);
     url = new URL(answer.redirect, url).toString();
   }
 }
@@ -68,11 +68,11 @@ function exchange(url: string, request: HttpRequest, limits: HttpLimits): Promis
   try {
     target = new URL(url);
   } catch {
-    return Promise.reject(failure(url, 'is not a URL'));
+    return Promise.reject(failure(url, 'not a URL'));
   }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(failure(url, `uses ${target.protocol}, only http and https are fetched`));
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(failure(url, `not fetched: only http and https are, not ${target.protocol}`));
   const literal = target.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(literal) && isForbidden(literal, limits.forbidden)) return Promise.reject(failure(url, `points to ${literal}, which the configuration forbids`));
+  if (isIP(literal) && isForbidden(literal, limits.forbidden)) return Promise.reject(failure(url, `not fetched: ${literal} is an address the configuration forbids`));
   const budget = Math.min(limits.timeoutMs, limits.deadline !== undefined ? limits.deadline - Date.now() : Number.POSITIVE_INFINITY);
   if (budget <= 0) return Promise.reject(failure(url, 'not fetched: the time allowed for this request is used up'));
 
@@ -171,10 +171,11 @@ function describeNetworkError(e: NodeJS.ErrnoException): string {
   }
 }
 
+/** Messages say what happened, not where: the caller names the URL (the verdict lists "OCSP <url>: …"). */
 function failure(url: string, why: string): QtError {
-  return new QtError('QT_ERR_REVOCATION_UNKNOWN', `${url} ${why}`, { url });
+  return new QtError('QT_ERR_REVOCATION_UNKNOWN', why, { url });
 }
 
 function tooLarge(url: string, limit: number): QtError {
-  return new QtError('QT_ERR_TOO_LARGE', `${url} is larger than the ${limit} bytes allowed`, { url, limit });
+  return new QtError('QT_ERR_TOO_LARGE', `larger than the ${limit} bytes allowed`, { url, limit });
 }

@@ -41,6 +41,11 @@ export class RevocationFetcher {
     };
   }
 
+  /** Forgets cached CRLs and OCSP answers. */
+  forget(): void {
+    this.cache.clear();
+  }
+
   get cacheSize(): { entries: number; bytes: number } {
     return this.cache.size;
   }
@@ -82,7 +87,7 @@ export class RevocationFetcher {
       );
       const parsed = parseOcspResponse(body);
       if (parsed.status !== 'successful' || !parsed.basic) {
-        throw new QtError('QT_ERR_OCSP_UNSUCCESSFUL', `${target} answered "${parsed.status}"`, { url: target, status: parsed.status });
+        throw new QtError('QT_ERR_OCSP_UNSUCCESSFUL', `the responder answered "${parsed.status}"`, { url: target, status: parsed.status });
       }
       const single = parsed.basic.responses.find((r) => r.certId.serial === serial);
       const until = single?.nextUpdate?.getTime() ?? (this.settings.ocspCacheSeconds > 0 ? this.now() + this.settings.ocspCacheSeconds * 1000 : undefined);

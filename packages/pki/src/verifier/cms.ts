@@ -5,7 +5,9 @@
  */
 import { QtError, asQtError } from '../errors.ts';
 import { toBytes, type Bytes } from '../encoding.ts';
-import { parseCms, verifyCms, type CmsReport } from '../cms/index.ts';
+import { decodeCms } from '../cms/decode.ts';
+import { inspectDecoded, type InspectedCms } from '../cms/inspect.ts';
+import { verifyInspectedCms } from '../cms/verify.ts';
 import { judgeChain } from './chain.ts';
 import { checkCertificates, checkCount } from './limits.ts';
 import { prepare } from './policy.ts';
@@ -14,13 +16,14 @@ import type { DocumentVerdict, SignerVerdict, VerifyDocumentOptions } from './ty
 
 export async function verifyCmsDocument(input: Uint8Array | string, options: VerifyDocumentOptions): Promise<DocumentVerdict> {
   const { limits, at, policy } = prepare(options);
-  let report: CmsReport;
+  let inspected: InspectedCms;
   try {
-    report = parseCms(input, { maxBytes: limits.maxDocumentBytes });
+    inspected = inspectDecoded(decodeCms(input, limits.maxDocumentBytes));
   } catch (e) {
     // Whatever a parser throws on a stranger's bytes is the bytes' fault: a malformed CMS, never a crash.
     throw asQtError(e, 'QT_ERR_CMS_MALFORMED');
   }
+  const report = inspected.report;
   checkCount('signers', report.signers.length, limits.maxSigners);
   const carried = checkCertificates(report.certificates, limits);
   checkCertificates([...carried, ...policy.intermediates], limits);
@@ -29,7 +32,7 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
 
   let failure: QtError | undefined;
   try {
-    await verifyCms(input, { content, maxBytes: limits.maxDocumentBytes });
+    await verifyInspectedCms(inspected, { content });
   } catch (e) {
     failure = asQtError(e, 'QT_ERR_CMS_MALFORMED');
   }

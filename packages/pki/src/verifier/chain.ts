@@ -90,7 +90,13 @@ function withNotes(verdict: PathVerdict, notes: string[][]): PathVerdict {
 async function gather(certificate: Bytes, issuer: Bytes, policy: ChainPolicy): Promise<Evidence> {
   const out: Evidence = { crls: [], ocsp: [], notes: [] };
   if (!policy.source) return out;
-  const urls = inspectCertificate(certificate).urls;
+  let urls;
+  try {
+    urls = inspectCertificate(certificate).urls;
+  } catch (e) {
+    out.notes.push(`its OCSP and CRL addresses cannot be read (${isQtError(e) ? e.message : String(e)})`);
+    return out;
+  }
   const ocspUrls = policy.kinds.includes('ocsp') ? urls.ocsp.filter(fetchable) : [];
   const crlUrls = policy.kinds.includes('crl') ? urls.crl.filter(fetchable) : [];
   if (ocspUrls.length + crlUrls.length === 0) {

@@ -104,7 +104,7 @@ after(async () => {
   await mirror?.close();
 });
 
-test(`${CMS_CASES} mutated CMS signatures through /api/v1/verify and /cms/verify: no crash, no 5xx, stable codes (seed ${SEED})`, async () => {
+test(`${CMS_CASES} mutated CMS signatures through /api/v1/verify and /cms/verify: no crash, no 5xx, stable codes (seed ${SEED})`, async (t) => {
   const rnd = prng(SEED);
   const outcomes = new Map<string, number>();
   const count = (k: string) => outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
@@ -135,7 +135,7 @@ test(`${CMS_CASES} mutated CMS signatures through /api/v1/verify and /cms/verify
   // The mutants must have reached past decoding, or this proves little.
   const verdicts = [...outcomes].filter(([k]) => k.startsWith('verdict') || k === 'valid').reduce((n, [, c]) => n + c, 0);
   assert.ok(verdicts > CMS_CASES / 20, `only ${verdicts} mutants reached a verdict: ${JSON.stringify([...outcomes])}`);
-  console.log('outcomes', JSON.stringify(Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1]))));
+  t.diagnostic(`outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])))}`);
 });
 
 test(`${XML_CASES} mutated signed XML documents through the library: only QtErrors or verdicts (seed ${SEED})`, async () => {

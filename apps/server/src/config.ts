@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path';
 import { QtError } from '@qoltanba/pki';
 import type { NotifySettingsInput } from './notify/settings.ts';
 import type { RemoteOptions } from './remote/options.ts';
+import type { VerifyOptions } from './verify/options.ts';
 
-export const roles = ['portal', 'api', 'status', 'worker', 'signer'] as const;
+export const roles = ['portal', 'api', 'status', 'worker', 'verify', 'signer'] as const;
 export type Role = (typeof roles)[number];
 
 export interface ServerConfig {
@@ -37,9 +38,11 @@ export interface ServerConfig {
   notify: NotifySettingsInput;
   /** Remote issuance (limits, retention of captured images, the face verifier); defaults in remote/options.ts. */
   remote: RemoteOptions;
+  /** The relying-party verifier (trust store, revocation fetching, limits); defaults in verify/options.ts. */
+  verify: VerifyOptions;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
@@ -47,6 +50,7 @@ export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys'
   ocsp?: Partial<ServerConfig['ocsp']>;
   notify?: NotifySettingsInput;
   remote?: RemoteOptions;
+  verify?: VerifyOptions;
 };
 
 export function defaultConfig(home: string): ServerConfig {
@@ -57,7 +61,7 @@ export function defaultConfig(home: string): ServerConfig {
     port: 8080,
     publicUrl: 'http://127.0.0.1:8080',
     // 'signer' is not among the defaults: the one-process start signs in-process and exposes no signer API.
-    roles: ['portal', 'api', 'status', 'worker'],
+    roles: ['portal', 'api', 'status', 'worker', 'verify'],
     signer: { mode: 'in-process' },
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
@@ -65,6 +69,7 @@ export function defaultConfig(home: string): ServerConfig {
     ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8 },
     notify: {},
     remote: {},
+    verify: {},
   };
 }
 
@@ -102,6 +107,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     ocsp: { ...base.ocsp, ...defined(o.ocsp) },
     notify: { ...base.notify, ...defined(o.notify) },
     remote: { ...base.remote, ...defined(o.remote) },
+    verify: { ...base.verify, ...defined(o.verify) },
   };
 }
 

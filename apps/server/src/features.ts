@@ -12,6 +12,7 @@ import { notifyFeature } from './notify/feature.ts';
 import { statusFeature, sharedStatusService } from './status-feature.ts';
 import { caApiFeature } from './api/feature.ts';
 import { statusHooksFor } from './ra/index.ts';
+import { verifyFeature } from './verify/feature.ts';
 
 export interface Feature {
   name: string;
@@ -24,4 +25,5 @@ export const features: Feature[] = [
   caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
   notifyFeature,
   portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole()] }),
+  verifyFeature(),
 ];

@@ -14,3 +14,4 @@ export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, rev
 export { createApiToken, revokeApiToken, listApiTokens, apiScopes, type ApiScope } from './api/index.ts';
 export * as notify from './notify/index.ts';
 export * as population from './population/index.ts';
+export { RevocationFetcher, resolveVerifyOptions, trustPresets, presetTrust, homeCaTrust, readCertificateFile, type VerifyOptions, type TrustPreset, type TrustSet } from './verify/index.ts';

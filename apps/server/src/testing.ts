@@ -8,3 +8,5 @@ export { startTestSmtp } from './notify/testing/smtp.ts';
 export { uniqueIin } from './ra/testing/fixture.ts';
 export { drawFace, encodePng, PEOPLE } from './remote/testing/faces.ts';
 export { birthDateOf } from './remote/testing/people.ts';
+export { describeEachBackend, type BackendContext } from './store/testing.ts';
+export { startVerifyHarness, type VerifyHarness, type IssuedPerson } from './verify/testing/harness.ts';

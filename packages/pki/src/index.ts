@@ -20,3 +20,4 @@ export * from './path/index.ts';
 export * from './cms/index.ts';
 export * from './xmldsig/index.ts';
 export * from './pkcs12/index.ts';
+export * from './verifier/index.ts';

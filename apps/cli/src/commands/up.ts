@@ -16,7 +16,7 @@ interface UpFlags {
 export function registerUp(program: Command, context: ContextFactory): void {
   program
     .command('up')
-    .description('start the certificate authority, OCSP, CRLs, API and portal (first run: data directory, database, CA ceremony)')
+    .description('start the certificate authority, OCSP, CRLs, API, portal and verifier (first run: data directory, database, CA ceremony)')
     .option('--port <port>', 'HTTP port (default: $PORT or 8080)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .addOption(new Option('--role <role...>', 'serve only these roles (default: all)').choices([...roles]))
@@ -47,6 +47,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
           ['CA list', `${server.url}/api/v1/ca`],
           ...issuing.map((c): [string, string] => [`CRL ${c.name}`, `${server.url}/crl/${c.name}.crl`]),
           ['OCSP', `${server.url}/ocsp`],
+          ['Verify', server.config.roles.includes('verify') ? `${server.url}/api/v1/verify (and NCANode's /cms/verify, /xml/verify, /x509/info …)` : undefined],
           ['Health', `${server.url}/healthz`],
           ['Stop', 'Ctrl+C'],
         ],

@@ -1,10 +1,14 @@
 /**
- * The OpenAPI 3.1 document of the CA API, built from the very route schemas Fastify validates and
- * serialises with — so the document cannot drift from what the server does. (Written here rather than
- * with @fastify/swagger: a page of code, no new dependency, and it knows our scopes.)
+ * The OpenAPI 3.1 document of the server's JSON API (/api/v1: the CA API and the verifier), built from the
+ * very route schemas Fastify validates and serialises with — so the document cannot drift from what the
+ * server does. One document per server: each feature adds the routes of its own plugin scope, and the
+ * first to ask serves /api/v1/openapi.json. (Written here rather than with @fastify/swagger: a page of
+ * code, no new dependency, and it knows our scopes.)
  */
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { errorSchema } from './schemas.ts';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 interface CollectedRoute {
   method: string;
@@ -13,29 +17,54 @@ interface CollectedRoute {
   scope: string | undefined;
 }
 
-export interface OpenApiCollector {
-  document(info: { title: string; version: string; serverUrl: string }): object;
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  serverUrl: string;
 }
 
-/** Collects the routes registered after this call (in this plugin's scope) for the document. */
-export function collectRoutes(app: FastifyInstance): OpenApiCollector {
-  const routes: CollectedRoute[] = [];
+interface SharedDocument {
+  routes: CollectedRoute[];
+  served: boolean;
+  cached: object | undefined;
+}
+
+// Keyed by the HTTP server every plugin scope of one app shares.
+const documents = new WeakMap<object, SharedDocument>();
+
+function shared(app: FastifyInstance): SharedDocument {
+  let doc = documents.get(app.server);
+  if (!doc) documents.set(app.server, (doc = { routes: [], served: false, cached: undefined }));
+  return doc;
+}
+
+/** Adds the routes registered after this call in this plugin's scope to the server's document. */
+export function collectRoutes(app: FastifyInstance): void {
+  const doc = shared(app);
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const scope = (route.config as { scope?: string } | undefined)?.scope;
-    if (!route.schema || (route.schema as { hide?: boolean }).hide) return;
+    if (!route.schema || (route.schema as { hide?: boolean }).hide || !route.url.startsWith('/api/v1/')) return;
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routes.push({ method: method.toLowerCase(), url: route.url, schema: route.schema as Record<string, unknown>, scope });
+      doc.routes.push({ method: method.toLowerCase(), url: route.url, schema: route.schema as Record<string, unknown>, scope });
+      doc.cached = undefined;
     }
   });
-  let cached: object | undefined;
-  return {
-    document: (info) => (cached ??= build(routes, info)),
-  };
 }
 
-function build(routes: CollectedRoute[], info: { title: string; version: string; serverUrl: string }): object {
+/** Serves the document at OPENAPI_PATH, once per server whichever feature asks first. */
+export function serveOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
+  const doc = shared(app);
+  if (doc.served) return;
+  doc.served = true;
+  app.get(OPENAPI_PATH, { schema: { hide: true } as object }, async (_request, reply) => {
+    void reply.header('cache-control', 'public, max-age=300');
+    return (doc.cached ??= build(doc.routes, info));
+  });
+}
+
+function build(routes: CollectedRoute[], info: OpenApiInfo): object {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -69,8 +98,9 @@ function build(routes: CollectedRoute[], info: { title: string; version: string;
       title: info.title,
       version: info.version,
       description:
-        'Qoltanba CA API: issuance, revocation and lookup of EDS certificates in the NCA RK profile. Authenticate with ' +
-        '`Authorization: Bearer qt_<id>_<secret>` (tokens have scopes issue, revoke, read). Every error is `{ error: { code, message, details? } }` ' +
+        'Qoltanba API: the CA API (issuance, revocation and lookup of EDS certificates in the NCA RK profile; authenticate with ' +
+        '`Authorization: Bearer qt_<id>_<secret>`, tokens have scopes issue, revoke, read) and the relying-party verifier ' +
+        '(`/api/v1/verify`, no token; present when the process serves the verify role). Every error is `{ error: { code, message, details? } }` ' +
         'with a stable QT_ERR_… code.',
     },
     servers: [{ url: info.serverUrl }],

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Ra } from '../ra/index.ts';
 import { certificateRoutes } from './certificates.ts';
-import { collectRoutes } from './openapi.ts';
+import { collectRoutes, OPENAPI_PATH, serveOpenApi } from './openapi.ts';
 
 export interface CaApiOptions {
   ra: Ra;
@@ -13,14 +13,10 @@ export interface CaApiOptions {
   version?: string;
 }
 
-export const OPENAPI_PATH = '/api/v1/openapi.json';
+export { OPENAPI_PATH };
 
 export async function caApi(app: FastifyInstance, options: CaApiOptions): Promise<void> {
-  const collector = collectRoutes(app);
+  collectRoutes(app);
   await certificateRoutes(app, { ra: options.ra });
-  const info = { title: 'Qoltanba CA API', version: options.version ?? '0.1.0', serverUrl: options.ra.ctx.config.publicUrl };
-  app.get(OPENAPI_PATH, { schema: { hide: true } as object }, async (_request, reply) => {
-    void reply.header('cache-control', 'public, max-age=300');
-    return collector.document(info);
-  });
+  serveOpenApi(app, { title: 'Qoltanba API', version: options.version ?? '0.1.0', serverUrl: options.ra.ctx.config.publicUrl });
 }

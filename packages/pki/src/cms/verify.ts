@@ -12,7 +12,7 @@ import { essNamesCertificate } from './attributes.ts';
 import { assertValidAt } from './certificates.ts';
 import { decodeCms } from './decode.ts';
 import { digestByOid } from './digests.ts';
-import { inspectDecoded, type CmsReport, type CmsSignerReport, type InspectedSigner } from './inspect.ts';
+import { inspectDecoded, type CmsReport, type CmsSignerReport, type InspectedCms, type InspectedSigner } from './inspect.ts';
 
 export interface VerifyCmsOptions {
   /** The signed content, required when the CMS is detached (it replaces attached content if both exist). */
@@ -35,7 +35,11 @@ export interface CmsVerification extends CmsReport {
 
 /** Verifies every signer; throws a QtError naming the first failure. */
 export async function verifyCms(input: Uint8Array | string, options: VerifyCmsOptions = {}): Promise<CmsVerification> {
-  const inspected = inspectDecoded(decodeCms(input, options.maxBytes));
+  return verifyInspectedCms(inspectDecoded(decodeCms(input, options.maxBytes)), options);
+}
+
+/** verifyCms on a CMS already decoded and inspected (the relying-party verifier checks its limits in between). */
+export async function verifyInspectedCms(inspected: InspectedCms, options: Omit<VerifyCmsOptions, 'maxBytes'> = {}): Promise<CmsVerification> {
   const content = options.content ? toBytes(options.content) : inspected.report.content;
   if (!content) throw new QtError('QT_ERR_CMS_NO_CONTENT');
   const signers: CmsSignerVerification[] = [];

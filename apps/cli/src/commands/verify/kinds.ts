@@ -8,103 +8,50 @@ import {
   inspectCertificate,
   parseCrl,
   parseOcspResponse,
-  validatePath,
-  verifyCms,
+  verifyCertificateDocument,
+  verifyCmsDocument,
   verifyCrl,
   verifyOcspResponse,
-  verifyXml,
+  verifyXmlDocument,
   type Bytes,
-  type PathVerdict,
 } from '@qoltanba/pki';
 import type { Row } from '../../output.ts';
-import { describeCertificate, describeVerdict, verdictRow, type TrustOptions, type VerifyReport } from './report.ts';
+import { documentReport, verdictRow, type TrustOptions, type VerifyReport } from './report.ts';
 
 function noAnchors(): QtError {
-  return new QtError('QT_ERR_CHAIN_INCOMPLETE', 'No CA to trust: pass the CA certificate with --ca <file> (no local CA was found in the data directory either)');
+  return new QtError('QT_ERR_CHAIN_INCOMPLETE', 'No CA to trust: pass the CA certificate with --ca <file> or a preset with --trust (no local CA was found in the data directory either)');
 }
 
-async function chainOf(leaf: Uint8Array, t: TrustOptions, extra: readonly Uint8Array[] = []): Promise<PathVerdict> {
-  if (t.trustAnchors.length === 0) return { ok: false, chain: [], error: noAnchors() };
-  return validatePath({
-    leaf,
-    intermediates: [...t.intermediates, ...extra],
+/**
+ * Certificates, CMS and XML are judged by the verifier core of @qoltanba/pki — the same one the server's
+ * /api/v1/verify and NCANode routes use — so the CLI's verdict is theirs. Input that is not a readable
+ * document is reported as a verdict with its code.
+ */
+export async function verifyDocumentKind(kind: 'certificate' | 'cms' | 'xml', data: Bytes, t: TrustOptions): Promise<VerifyReport> {
+  if (t.trustAnchors.length === 0) {
+    const error = noAnchors();
+    return { ok: false, kind, error, rows: [verdictRow(false, error)], json: { valid: false, kind, error: error.toJSON() } };
+  }
+  const options = {
     trustAnchors: t.trustAnchors,
+    intermediates: t.intermediates,
     at: t.at,
-    revocation: { crls: t.crls, ocspResponses: t.ocspResponses, mode: t.revocation },
+    revocation: t.revocation,
+    revocationKinds: t.revocationKinds,
+    crls: t.crls,
+    ocspResponses: t.ocspResponses,
+    revocationSource: t.revocationSource,
     purpose: t.purpose,
-  });
-}
-
-export async function verifyCertificateKind(der: Bytes, t: TrustOptions): Promise<VerifyReport> {
-  const cert = describeCertificate(der);
-  const verdict = await chainOf(der, t);
-  const chain = describeVerdict(verdict);
-  return {
-    ok: verdict.ok,
-    kind: 'certificate',
-    error: verdict.error,
-    rows: [verdictRow(verdict.ok, verdict.error), ['Checked as of', t.at.toISOString()], ...cert.rows, ...chain.rows],
-    json: { certificate: cert.json, ...chain.json },
+    content: t.content,
   };
-}
-
-export async function verifyCmsKind(data: Bytes, t: TrustOptions): Promise<VerifyReport> {
-  let cms;
   try {
-    cms = await verifyCms(data, { content: t.content });
+    const verdict =
+      kind === 'certificate' ? await verifyCertificateDocument(data, options) : kind === 'cms' ? await verifyCmsDocument(data, options) : await verifyXmlDocument(fromUtf8(data), options);
+    return documentReport(kind, verdict);
   } catch (e) {
-    const error = asQtError(e, 'QT_ERR_CMS_MALFORMED');
-    return { ok: false, kind: 'cms', error, rows: [verdictRow(false, error)], json: {} };
+    const error = asQtError(e, kind === 'certificate' ? 'QT_ERR_CERT_MALFORMED' : kind === 'cms' ? 'QT_ERR_CMS_MALFORMED' : 'QT_ERR_XML_MALFORMED');
+    return { ok: false, kind, error, rows: [verdictRow(false, error)], json: { valid: false, kind, error: error.toJSON() } };
   }
-  const rows: Row[] = [
-    ['Signature', `CMS ${cms.attached ? 'attached' : 'detached'}, ${cms.signers.length} signer(s), content ${cms.content?.length ?? 0} bytes`],
-  ];
-  const signers: Record<string, unknown>[] = [];
-  let ok = true;
-  let firstError: QtError | undefined;
-  for (const [i, s] of cms.signers.entries()) {
-    const prefix = cms.signers.length > 1 ? `Signer ${i + 1} ` : 'Signer ';
-    const cert = describeCertificate(s.certificate, prefix);
-    const verdict = await chainOf(s.certificate, t, cms.certificates);
-    const chain = describeVerdict(verdict, prefix);
-    ok &&= verdict.ok;
-    firstError ??= verdict.error;
-    rows.push([`${prefix}signed at (claimed)`, s.signingTime?.toISOString()], [`${prefix}algorithm`, s.signatureAlgorithm.name], ...cert.rows, ...chain.rows);
-    signers.push({ signingTime: s.signingTime?.toISOString(), signatureAlgorithm: s.signatureAlgorithm.name, certificate: cert.json, ...chain.json });
-  }
-  return {
-    ok,
-    kind: 'cms',
-    error: firstError,
-    rows: [verdictRow(ok, firstError), ['Checked as of', t.at.toISOString()], ...rows],
-    json: { attached: cms.attached, contentBytes: cms.content?.length, signers },
-  };
-}
-
-export async function verifyXmlKind(data: Bytes, t: TrustOptions): Promise<VerifyReport> {
-  let xml;
-  try {
-    xml = await verifyXml(fromUtf8(data));
-  } catch (e) {
-    const error = asQtError(e, 'QT_ERR_XML_MALFORMED');
-    return { ok: false, kind: 'xml', error, rows: [verdictRow(false, error)], json: {} };
-  }
-  const cert = describeCertificate(xml.certificate, 'Signer ');
-  const verdict = await chainOf(xml.certificate, t, xml.certificates);
-  const chain = describeVerdict(verdict, 'Signer ');
-  return {
-    ok: verdict.ok,
-    kind: 'xml',
-    error: verdict.error,
-    rows: [
-      verdictRow(verdict.ok, verdict.error),
-      ['Checked as of', t.at.toISOString()],
-      ['Signature', `XMLDSig ${xml.signatureAlgorithm.name}, ${xml.signatures.length} signature(s), ${xml.references.length} reference(s)`],
-      ...cert.rows,
-      ...chain.rows,
-    ],
-    json: { signatureAlgorithm: xml.signatureAlgorithm.name, signatures: xml.signatures.length, signer: cert.json, ...chain.json },
-  };
 }
 
 /** A CRL is checked against the CA (among --ca and --untrusted) whose subject is the CRL's issuer. */

@@ -1,7 +1,6 @@
-/** The shape every kind of verification reports in, and how a certificate is described in it. */
-import { inspectCertificate, type PathVerdict, type QtError } from '@qoltanba/pki';
+/** The shape every kind of verification reports in, and how a document verdict reads for people. */
+import { describeVerdict, type DocumentVerdict, type Purpose, type QtError, type RevocationKind, type RevocationSource, type VerifiableKind } from '@qoltanba/pki';
 import type { Row } from '../../output.ts';
-import type { VerifiableKind } from './detect.ts';
 
 export interface VerifyReport {
   ok: boolean;
@@ -18,73 +17,51 @@ export interface TrustOptions {
   crls: Uint8Array[];
   ocspResponses: Uint8Array[];
   revocation: 'off' | 'prefer' | 'require';
-  purpose: 'any' | 'clientAuth' | 'emailProtection';
+  revocationKinds: RevocationKind[] | undefined;
+  /** Fetches the certificates' own OCSP/CRL addresses; undefined with --offline. */
+  revocationSource: RevocationSource | undefined;
+  purpose: Exclude<Purpose, 'ocspSigning'>;
   content: Uint8Array | undefined;
 }
 
-/** Who a certificate belongs to and what it is, as a relying party reads it. */
-export function describeCertificate(der: Uint8Array, prefix = ''): { rows: Row[]; json: Record<string, unknown> } {
-  const c = inspectCertificate(der);
-  const name = [c.kz.surname, c.kz.name, c.kz.patronymic].filter(Boolean).join(' ') || c.kz.commonName;
-  const json = {
-    subject: c.subject.display,
-    issuer: c.issuer.display,
-    serial: c.serialHex,
-    name,
-    iin: c.kz.iin,
-    bin: c.kz.bin,
-    organization: c.kz.organization,
-    holder: c.holder,
-    kind: c.kind,
-    roles: c.roles.map((r) => r.name),
-    profile: c.profile,
-    identification: c.identification,
-    keyAlgorithm: c.publicKey.bits ? `${c.publicKey.algorithm}-${c.publicKey.bits}` : c.publicKey.algorithm,
-    signatureAlgorithm: c.signatureAlgorithm.name,
-    notBefore: c.notBefore.toISOString(),
-    notAfter: c.notAfter.toISOString(),
-    emails: c.emails,
-  };
-  const rows: Row[] = [
-    [`${prefix}Subject`, json.subject],
-    [`${prefix}Name`, name],
-    [`${prefix}IIN`, json.iin],
-    [`${prefix}BIN`, json.bin],
-    [`${prefix}Organization`, json.organization],
-    [`${prefix}Kind`, `${c.kind}${c.holder ? ` (${c.holder})` : ''}`],
-    [`${prefix}Roles`, json.roles.join(', ')],
-    [`${prefix}Key`, json.keyAlgorithm],
-    [`${prefix}Signed with`, json.signatureAlgorithm],
-    [`${prefix}Serial`, json.serial],
-    [`${prefix}Valid`, `${json.notBefore} … ${json.notAfter}`],
-    [`${prefix}Issuer`, json.issuer],
-  ];
-  return { rows, json };
-}
-
-/** The chain verdict as rows and JSON: the path, and each certificate's revocation status. */
-export function describeVerdict(verdict: PathVerdict, prefix = ''): { rows: Row[]; json: Record<string, unknown> } {
-  const chain = verdict.chain.map((e) => ({
-    subject: e.subject,
-    serial: e.serial,
-    trustAnchor: e.trustAnchor,
-    revocation: e.revocation.status,
-    source: e.revocation.source,
-    reason: e.revocation.reason,
-    revokedAt: e.revocation.revokedAt?.toISOString(),
-    detail: e.revocation.detail,
-  }));
-  const leaf = verdict.chain[0]?.revocation;
-  const revocation = leaf
-    ? `${leaf.status}${leaf.source ? ` (${leaf.source})` : ''}${leaf.reason ? `, ${leaf.reason}` : ''}${leaf.revokedAt ? ` since ${leaf.revokedAt.toISOString()}` : ''}${leaf.detail ? ` — ${leaf.detail}` : ''}`
-    : undefined;
-  return {
-    rows: [
-      [`${prefix}Chain`, verdict.chain.map((e) => e.subject).join(' → ')],
-      [`${prefix}Revocation`, revocation],
-    ],
-    json: { chain, error: verdict.error?.toJSON() },
-  };
+/** A certificate's, a CMS's or an XML's verdict: the core's JSON, and rows for people. */
+export function documentReport(kind: 'certificate' | 'cms' | 'xml', verdict: DocumentVerdict): VerifyReport {
+  const d = describeVerdict(verdict);
+  const rows: Row[] = [verdictRow(verdict.valid, verdict.error), ['Checked as of', d.at]];
+  if (d.cms) rows.push(['Signature', `CMS ${d.cms.attached ? 'attached' : 'detached'}, ${d.signers.length} signer(s), content ${d.cms.contentBytes ?? 0} bytes`]);
+  if (d.xml) rows.push(['Signature', `XMLDSig, ${d.xml.signatures} signature(s), ${d.xml.references} reference(s)`]);
+  for (const [i, s] of d.signers.entries()) {
+    const prefix = kind === 'certificate' ? '' : d.signers.length > 1 ? `Signer ${i + 1} ` : 'Signer ';
+    const c = s.certificate;
+    if (kind !== 'certificate') rows.push([`${prefix}signed at (claimed)`, s.signingTime], [`${prefix}algorithm`, s.signatureAlgorithm]);
+    if (c) {
+      rows.push(
+        [`${prefix}Subject`, c.subject],
+        [`${prefix}Name`, c.name],
+        [`${prefix}IIN`, c.iin],
+        [`${prefix}BIN`, c.bin],
+        [`${prefix}Organization`, c.organization],
+        [`${prefix}Kind`, `${c.kind}${c.holder ? ` (${c.holder})` : ''}`],
+        [`${prefix}Roles`, c.roles.join(', ')],
+        [`${prefix}Key`, c.keyAlgorithm],
+        [`${prefix}Signed with`, c.signatureAlgorithm],
+        [`${prefix}Serial`, c.serial],
+        [`${prefix}Valid`, `${c.notBefore} … ${c.notAfter}`],
+        [`${prefix}Issuer`, c.issuer],
+      );
+    }
+    const leaf = s.chain[0]?.revocation;
+    rows.push(
+      [`${prefix}Chain`, s.chain.map((e) => e.subject).join(' → ')],
+      [
+        `${prefix}Revocation`,
+        leaf
+          ? `${leaf.status}${leaf.source ? ` (${leaf.source})` : ''}${leaf.reason ? `, ${leaf.reason}` : ''}${leaf.revokedAt ? ` since ${leaf.revokedAt}` : ''}${leaf.detail ? ` — ${leaf.detail}` : ''}`
+          : undefined,
+      ],
+    );
+  }
+  return { ok: verdict.valid, kind, error: verdict.error, rows, json: d };
 }
 
 export function verdictRow(ok: boolean, error: QtError | undefined): Row {

@@ -25,12 +25,23 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 // The certificate inside KEY_INDIVIDUAL_VALID_SIGN_2004.p12 is valid 2021-01-18 … 2022-01-18.
 const SIGN_KEY_TIME = '2021-12-01';
 
-test('a valid NCA certificate: exit 0, IIN, kind and chain printed', async () => {
-  const r = await runQoltanba(['verify', F(nca.signCert), '--ca', F(nca.rsaCa), '--at', '2022-03-01']);
+test('a valid NCA certificate, shown good by its CRL: exit 0, IIN, kind, chain and revocation printed', async () => {
+  const r = await runQoltanba(['verify', F(nca.signCert), '--ca', F(nca.rsaCa), '--at', '2022-04-01', '--crl', F(nca.rsaCrl), '--offline']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Verdict:\s+VALID/);
   assert.match(r.stdout, /IIN:\s+123456789011/);
   assert.match(r.stdout, /Kind:\s+SIGN \(individual\)/);
+  assert.match(r.stdout, /Revocation:\s+good \(crl\)/);
+});
+
+test('fail-closed by default: with no revocation answer the verdict is NOT VALID and says why', async () => {
+  const r = await runQoltanba(['verify', F(nca.signCert), '--ca', F(nca.rsaCa), '--at', '2022-03-01', '--offline', '--json']);
+  assert.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.error.code, 'QT_ERR_REVOCATION_UNKNOWN');
+  assert.equal(out.signers[0].chain[0].revocation.status, 'unchecked');
+  const relaxed = await runQoltanba(['verify', F(nca.signCert), '--ca', F(nca.rsaCa), '--at', '2022-03-01', '--revocation', 'prefer', '--offline']);
+  assert.equal(relaxed.code, 0, relaxed.stdout);
 });
 
 test('the same certificate after it expired: exit 1 with the precise code, in --json too', async () => {
@@ -39,7 +50,7 @@ test('the same certificate after it expired: exit 1 with the precise code, in --
   const out = JSON.parse(r.stdout);
   assert.equal(out.ok, false);
   assert.equal(out.error.code, 'QT_ERR_CERT_EXPIRED');
-  assert.equal(out.certificate.kind, 'AUTH');
+  assert.equal(out.signers[0].certificate.kind, 'AUTH');
 });
 
 test('a certificate found in the CRL is reported revoked', async () => {
@@ -49,7 +60,7 @@ test('a certificate found in the CRL is reported revoked', async () => {
   assert.equal(r.code, 1);
   const out = JSON.parse(r.stdout);
   assert.equal(out.error.code, 'QT_ERR_CERT_REVOKED');
-  assert.equal(out.chain[0].reason, 'superseded');
+  assert.equal(out.signers[0].chain[0].revocation.reason, 'superseded');
 });
 
 test('the NCA CRL verifies and its entries are counted; the OCSP response verifies and says good', async () => {
@@ -61,12 +72,13 @@ test('the NCA CRL verifies and its entries are counted; the OCSP response verifi
 });
 
 test('a CMS made by openssl with the NCA key verifies (attached, and detached with --content)', async () => {
-  const a = await runQoltanba(['verify', join(dir, 'attached.p7s'), '--ca', F(nca.rsaCa), '--at', SIGN_KEY_TIME, '--json']);
+  // No CRL or OCSP answer of NCA's covers this key's lifetime among the fixtures, so revocation is off here.
+  const a = await runQoltanba(['verify', join(dir, 'attached.p7s'), '--ca', F(nca.rsaCa), '--at', SIGN_KEY_TIME, '--revocation', 'off', '--json']);
   assert.equal(a.code, 0, a.stdout);
   const out = JSON.parse(a.stdout);
-  assert.equal(out.attached, true);
+  assert.equal(out.cms.attached, true);
   assert.equal(out.signers[0].certificate.iin, '123456789011');
-  const d = await runQoltanba(['verify', join(dir, 'detached.p7s'), '--ca', F(nca.rsaCa), '--at', SIGN_KEY_TIME, '--content', join(dir, 'doc.txt')]);
+  const d = await runQoltanba(['verify', join(dir, 'detached.p7s'), '--ca', F(nca.rsaCa), '--at', SIGN_KEY_TIME, '--revocation', 'off', '--content', join(dir, 'doc.txt')]);
   assert.equal(d.code, 0, d.stdout);
   const missing = await runQoltanba(['verify', join(dir, 'detached.p7s'), '--ca', F(nca.rsaCa), '--at', SIGN_KEY_TIME, '--json']);
   assert.equal(JSON.parse(missing.stdout).error.code, 'QT_ERR_CMS_NO_CONTENT');
@@ -80,12 +92,14 @@ test('changed content gives a digest mismatch, not a crash', async () => {
 });
 
 test('a GOST 34.310-2004 CEO certificate: IIN, BIN and role read, the chain verified', async () => {
-  const r = await runQoltanba(['verify', F(nca.ceoGostCert), '--ca', F(nca.gostCa), '--at', '2022-03-01', '--json']);
+  const r = await runQoltanba(['verify', F(nca.ceoGostCert), '--ca', F(nca.gostCa), '--at', '2022-04-01', '--crl', F(nca.gostCrl), '--json']);
   const out = JSON.parse(r.stdout);
   assert.equal(r.code, 0, r.stdout);
-  assert.equal(out.certificate.bin, '123456789021');
-  assert.deepEqual(out.certificate.roles, ['legal entity', 'CEO']);
-  assert.match(out.certificate.signatureAlgorithm, /GOST 34\.310-2004/);
+  const cert = out.signers[0].certificate;
+  assert.equal(cert.bin, '123456789021');
+  assert.deepEqual(cert.roles, ['legal entity', 'CEO']);
+  assert.match(cert.signatureAlgorithm, /GOST 34\.310-2004/);
+  assert.deepEqual(out.signers[0].chain[0].revocation, { status: 'good', source: 'crl' });
 });
 
 test('the GOST 34.10-2015 (2022) CRL verifies against its CA', async () => {

@@ -4,8 +4,9 @@
  * field of the TBS ([0] version for certificates), OCSPResponse starts with an ENUMERATED status, CMS
  * ContentInfo with an OBJECT IDENTIFIER.
  */
-import { derFrom, fromUtf8, isPem, parsePemBlocks, type Bytes } from '@qoltanba/pki';
+import { derFrom, fromUtf8, isPem, parsePemBlocks, type Bytes } from '../encoding.ts';
 
+/** What `qoltanba verify` and verifyDocument recognise. */
 export type VerifiableKind = 'certificate' | 'crl' | 'ocsp' | 'cms' | 'xml';
 
 const pemKinds: Record<string, VerifiableKind> = {

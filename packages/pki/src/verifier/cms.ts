@@ -1,0 +1,56 @@
+/**
+ * A CMS (CAdES) signature, judged: every signer's signature and content digest (verifyCms), then every
+ * signer's chain with revocation. Input that is not a readable CMS throws (the caller's request is wrong);
+ * everything else is a verdict.
+ */
+import { QtError, asQtError } from '../errors.ts';
+import { toBytes, type Bytes } from '../encoding.ts';
+import { decodeCms } from '../cms/decode.ts';
+import { inspectDecoded, type InspectedCms } from '../cms/inspect.ts';
+import { verifyInspectedCms } from '../cms/verify.ts';
+import { judgeChain } from './chain.ts';
+import { checkCertificates, checkCount } from './limits.ts';
+import { prepare } from './policy.ts';
+import { summarize } from './summary.ts';
+import type { DocumentVerdict, SignerVerdict, VerifyDocumentOptions } from './types.ts';
+
+export async function verifyCmsDocument(input: Uint8Array | string, options: VerifyDocumentOptions): Promise<DocumentVerdict> {
+  const { limits, at, policy } = prepare(options);
+  let inspected: InspectedCms;
+  try {
+    inspected = inspectDecoded(decodeCms(input, limits.maxDocumentBytes));
+  } catch (e) {
+    // Whatever a parser throws on a stranger's bytes is the bytes' fault: a malformed CMS, never a crash.
+    throw asQtError(e, 'QT_ERR_CMS_MALFORMED');
+  }
+  const report = inspected.report;
+  checkCount('signers', report.signers.length, limits.maxSigners);
+  const carried = checkCertificates(report.certificates, limits);
+  checkCertificates([...carried, ...policy.intermediates], limits);
+  const content = options.content ? toBytes(options.content) : undefined;
+  if (!report.attached && !content) throw new QtError('QT_ERR_CMS_NO_CONTENT');
+
+  let failure: QtError | undefined;
+  try {
+    await verifyInspectedCms(inspected, { content });
+  } catch (e) {
+    failure = asQtError(e, 'QT_ERR_CMS_MALFORMED');
+  }
+  const signers: SignerVerdict[] = [];
+  for (const [i, s] of report.signers.entries()) {
+    const base = { certificate: s.certificate, signatureAlgorithm: s.signatureAlgorithm.name, signingTime: s.signingTime };
+    if (failure) {
+      const index = failure.details?.['signer'];
+      const error = index === undefined || index === i ? failure : notChecked(i);
+      signers.push({ ...base, valid: false, error, chain: [] });
+      continue;
+    }
+    const verdict = await judgeChain(s.certificate as Bytes, carried, policy);
+    signers.push({ ...base, valid: verdict.ok, error: verdict.error, chain: verdict.chain });
+  }
+  return summarize('cms', at, signers, { cms: { attached: report.attached, content: content ?? report.content } });
+}
+
+function notChecked(i: number): QtError {
+  return new QtError('QT_ERR_SIGNATURE_INVALID', `Signer ${i + 1} was not checked: another signature of this document does not verify`, { signer: i });
+}

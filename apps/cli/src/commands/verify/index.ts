@@ -3,10 +3,11 @@
  * certificate: the verdict, who signed, what kind of key, the chain and the revocation status.
  * Exit 0 when valid, 1 when not.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { QtError } from '@qoltanba/pki';
 import type { ContextFactory } from '../index.ts';
 import { printResult } from '../../output.ts';
+import { withExamples } from '../../help.ts';
 import { detectKind } from './detect.ts';
 import { homeCaCertificates, parseInstant, readCertificates, readInput } from './inputs.ts';
 import { verifyCertificateKind, verifyCmsKind, verifyCrlKind, verifyOcspKind, verifyXmlKind } from './kinds.ts';
@@ -15,7 +16,7 @@ import type { TrustOptions, VerifyReport } from './report.ts';
 interface VerifyFlags {
   ca?: string[];
   untrusted?: string[];
-  at?: string;
+  at?: Date;
   content?: string;
   crl?: string[];
   ocsp?: string[];
@@ -25,14 +26,22 @@ interface VerifyFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+function instantArgument(text: string): Date {
+  try {
+    return parseInstant(text);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 export function registerVerify(program: Command, context: ContextFactory): void {
-  program
+  const cmd = program
     .command('verify')
     .description('verify a certificate, CRL, OCSP response, CMS (CAdES) or signed XML and say who signed it')
     .argument('<file>', 'the file to verify (DER, PEM or base64; XML for XMLDSig)')
     .option('--ca <file>', 'CA certificate(s) to trust; repeatable (default: the local CA in the data directory)', collect)
     .option('--untrusted <file>', 'intermediate CA certificate(s) that may be used to build the chain; repeatable', collect)
-    .option('--at <time>', 'judge validity as of this time, e.g. 2022-03-01 (default: now)')
+    .option('--at <time>', 'judge validity as of this time, e.g. 2022-03-01 (default: now)', instantArgument)
     .option('--content <file>', 'the signed data, for a detached CMS signature')
     .option('--crl <file>', 'CRL(s) to check revocation with; repeatable', collect)
     .option('--ocsp <file>', 'OCSP response(s) to check revocation with; repeatable', collect)
@@ -44,7 +53,7 @@ export function registerVerify(program: Command, context: ContextFactory): void 
       const trust: TrustOptions = {
         trustAnchors: anchors,
         intermediates: flags.untrusted?.flatMap(readCertificates) ?? [],
-        at: flags.at ? parseInstant(flags.at) : new Date(),
+        at: flags.at ?? new Date(),
         crls: flags.crl?.map(readInput) ?? [],
         ocspResponses: flags.ocsp?.map(readInput) ?? [],
         revocation: flags.revocation,
@@ -62,4 +71,9 @@ export function registerVerify(program: Command, context: ContextFactory): void 
         ...report.rows,
       ]);
     });
+  withExamples(cmd, [
+    ['a certificate against the local CA, revocation from a CRL', 'qoltanba verify AUTH_RSA256_6b36….cer --crl rsa.crl'],
+    ['a detached CAdES signature of a document, as of a past time', 'qoltanba verify contract.pdf.cms --content contract.pdf --at 2024-06-01 --ca nca_rsa.crt --ca root_rsa.crt'],
+    ['a signed XML document; exit 1 when it does not verify', 'qoltanba --json verify payment.xml --ca root_gost.crt --untrusted nca_gost.crt'],
+  ]);
 }

@@ -69,17 +69,21 @@ export function registerPopulation(program: Command, context: ContextFactory): v
   importCommand.addHelpText(
     'after',
     `
-The CSV file: a header row, then one row per person; "," or ";" between fields; UTF-8. Dates as YYYY-MM-DD or DD.MM.YYYY.
-  iin               12 digits; its check digit and the birth date it encodes are checked (--test-iins: NCA's test IINs)
-  surname, name     as in the identity document (at most 100 characters each)
+The CSV file: a header row, then one row per person; "," or ";" between fields; UTF-8;
+dates as YYYY-MM-DD or DD.MM.YYYY.
+  iin               12 digits; the check digit and the birth date it encodes are checked
+  surname           as in the identity document (at most 100 characters)
+  name              as in the identity document (at most 100 characters)
   patronymic        optional
   birth_date        must be the date the IIN encodes
-  status            alive | deceased | blocked (also жив | умер | заблокирован); remote issuance serves only alive
-  document_type     id_card | passport (also удостоверение личности | паспорт)
+  status            alive | deceased | blocked (or жив | умер | заблокирован);
+                    remote issuance serves only alive
+  document_type     id_card | passport (or удостоверение личности | паспорт)
   document_number   the identity document's number; spaces and dashes are ignored
-  document_issued   issue date of the document
-  document_expires  expiry date of the document
-  photo             optional: the reference photo (JPEG or PNG, at most 2 MB), a path relative to the CSV's folder
+  document_issued   the document's issue date
+  document_expires  the document's expiry date
+  photo             optional: the reference photo, JPEG or PNG of at most 2 MB,
+                    named relative to the CSV file's folder
 Header names may also be Russian or Kazakh (ИИН, фамилия, имя, отчество, дата рождения, статус, …).
 A file with any bad row imports nothing unless --skip-invalid; every bad row is named (line, field, code).`,
   );

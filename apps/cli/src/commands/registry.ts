@@ -87,9 +87,11 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
     'after',
     `
 The CSV file: a header row, then one row per person; "," or ";" between fields; UTF-8.
-  iin          12 digits; a certificate holder or a person of the population registry (or --allow-unknown-iin)
+  iin          12 digits: a certificate holder, or a person of the population registry
+               (first-time applicants); others only with --allow-unknown-iin
   phone        a Kazakhstan mobile number: +77011234567, 87011234567, "+7 701 123 45 67"
-  verified     1/true/yes/да/иә or 0/false/no/нет/жоқ (or empty): whether the number is confirmed
+  verified     1 | true | yes | да | иә, or 0 | false | no | нет | жоқ | empty:
+               whether the number is confirmed
   verified_on  optional: the date it was confirmed, YYYY-MM-DD
 Header names may also be Russian or Kazakh (ИИН/ЖСН, телефон, подтвержден, дата).
 A file with any bad row imports nothing unless --skip-invalid; every bad row is named (line, field, code).`,

@@ -58,7 +58,8 @@ export interface RelayIo {
 }
 
 /** Runs the command in the server at the other end of `socket`; resolves to its exit code. */
-export function runThroughServer(socket: Socket, request: Omit<RunRequest, 't' | 'v'>, io: RelayIo): Promise<number> {
+export function runThroughServer(socket: Socket, request: Omit<RunRequest, 't' | 'v'>, io: RelayIo, options: { helloTimeoutMs?: number } = {}): Promise<number> {
+  const helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
   return new Promise<number>((resolve, reject) => {
     let greeted = false;
     let settled = false;
@@ -70,8 +71,8 @@ export function runThroughServer(socket: Socket, request: Omit<RunRequest, 't' |
       socket.destroy();
     };
     const helloTimer = setTimeout(
-      () => settle(() => reject(new QtError('QT_ERR_ADMIN_UNAVAILABLE', `The server did not answer on its admin socket within ${HELLO_TIMEOUT_MS / 1000} s; is it stopped or overloaded?`))),
-      HELLO_TIMEOUT_MS,
+      () => settle(() => reject(new QtError('QT_ERR_ADMIN_UNAVAILABLE', `The server did not answer on its admin socket within ${helloTimeoutMs / 1000} s; is it stopped or overloaded?`))),
+      helloTimeoutMs,
     );
     const relay = (stream: NodeJS.WritableStream, data: string) => {
       // A slow reader of our output (a pipe to `less`) slows the server's writes instead of filling memory.

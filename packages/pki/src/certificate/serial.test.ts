@@ -7,6 +7,8 @@ test('a serial is spelled as openssl prints it: upper-case hex of its bytes, a l
   assert.equal(formatSerial(new Uint8Array([0x0c, 0xf2, 0x83, 0xbc])), '0CF283BC');
   assert.equal(formatSerial(new Uint8Array([0x00, 0x8a, 0x01])), '8A01', 'the DER sign byte is not part of the number');
   assert.equal(formatSerial('cf283bc'), '0CF283BC', 'the table spelling (no leading zero digit) gets its digit back');
+  assert.equal(formatSerial(new Uint8Array([0])), '00', "another CA's zero serial is still shown");
+  assert.equal(formatSerial('0'), '00');
 });
 
 test('typed serials are read in any case, with colons, spaces or extra leading zeros', () => {

@@ -15,7 +15,10 @@ const MAX_SERIAL_HEX_DIGITS = 40;
 /** The display spelling of a serial given as its bytes (the DER INTEGER's content) or as hex in any spelling. */
 export function formatSerial(serial: Bytes | string): string {
   if (typeof serial !== 'string') return serialHexOf(serial, 0, serial.length);
-  return parseSerial(serial);
+  const digits = hexDigits(serial);
+  if (digits === undefined) throw notASerial(serial);
+  // Zero is no valid serial (RFC 5280 wants it positive), but other CAs' certificates may carry it: show it.
+  return spell(digits || '0');
 }
 
 /**
@@ -23,11 +26,23 @@ export function formatSerial(serial: Bytes | string): string {
  * not a positive hex number of at most 20 bytes is QT_ERR_INPUT_INVALID (field "serial").
  */
 export function parseSerial(text: string): string {
-  const digits = text.trim().replace(/[:\s]/g, '').replace(/^0+/, '');
-  if (!/^[0-9a-fA-F]{1,40}$/.test(digits) || digits.length > MAX_SERIAL_HEX_DIGITS) {
-    const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
-    throw new QtError('QT_ERR_INPUT_INVALID', `"${shown}" is not a certificate serial number (a positive hexadecimal number of at most 20 bytes, e.g. 0CF283BC…)`, { field: 'serial' });
-  }
+  const digits = hexDigits(text);
+  if (!digits || digits.length > MAX_SERIAL_HEX_DIGITS) throw notASerial(text);
+  return spell(digits);
+}
+
+/** The hex digits without separators and leading zeros ('' for zero), or undefined when it is not hex. */
+function hexDigits(text: string): string | undefined {
+  const clean = text.trim().replace(/[:\s]/g, '');
+  return /^[0-9a-fA-F]+$/.test(clean) ? clean.replace(/^0+/, '') : undefined;
+}
+
+function spell(digits: string): string {
   const upper = digits.toUpperCase();
   return upper.length % 2 ? `0${upper}` : upper;
+}
+
+function notASerial(text: string): QtError {
+  const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
+  return new QtError('QT_ERR_INPUT_INVALID', `"${shown}" is not a certificate serial number (a positive hexadecimal number of at most 20 bytes, e.g. 0CF283BC…)`, { field: 'serial' });
 }

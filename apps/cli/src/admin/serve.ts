@@ -42,8 +42,10 @@ export async function serveAdmin(options: AdminServeOptions): Promise<AdminServe
   await removeStaleSocket(path);
   const home = realpathSync(options.home);
   const running = new Set<Promise<void>>();
+  // Connections that have not sent their command yet: at shutdown there is nothing of theirs to finish.
+  const waiting = new Set<Socket>();
   const server = createServer((socket) => {
-    const done: Promise<void> = serveConnection(socket, home, options).finally(() => running.delete(done));
+    const done: Promise<void> = serveConnection(socket, home, options, waiting).finally(() => running.delete(done));
     running.add(done);
   });
   await withSocketAddress(path, (address) => listen(server, address));
@@ -55,6 +57,7 @@ export async function serveAdmin(options: AdminServeOptions): Promise<AdminServe
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of waiting) socket.destroy();
         await Promise.allSettled([...running]);
         await closed;
         rmSync(path, { force: true });
@@ -104,10 +107,11 @@ function send(socket: Socket, frame: ServerFrame): boolean {
   return socket.write(encodeFrame(frame));
 }
 
-async function serveConnection(socket: Socket, home: string, options: AdminServeOptions): Promise<void> {
+async function serveConnection(socket: Socket, home: string, options: AdminServeOptions, waiting: Set<Socket>): Promise<void> {
   // A client that goes away mid-command only stops receiving output; the error must not reach the server.
   socket.on('error', () => undefined);
   send(socket, { t: 'hello', v: PROTOCOL_VERSION, pid: process.pid });
+  waiting.add(socket);
   const request = await new Promise<RunRequest | 'bad' | undefined>((resolve) => {
     socket.once('close', () => resolve(undefined));
     readLines(
@@ -118,6 +122,7 @@ async function serveConnection(socket: Socket, home: string, options: AdminServe
       () => resolve('bad'),
     );
   });
+  waiting.delete(socket);
   if (request === undefined) return;
   if (request === 'bad') {
     socket.end(encodeFrame({ t: 'refused', error: { code: 'QT_ERR_INPUT_INVALID', message: 'not a request of this version of the admin protocol' } }));
@@ -137,7 +142,8 @@ async function serveConnection(socket: Socket, home: string, options: AdminServe
   }
   await Promise.all([finish(io.out), finish(io.err)]);
   if (socket.destroyed) {
-    options.log?.info(`admin: "${request.argv.join(' ').slice(0, 200)}" finished with exit code ${code} after its client had left`);
+    // Not the arguments: they may hold a person's name and IIN.
+    options.log?.info(`admin: a command finished with exit code ${code} after its client had left`);
     return;
   }
   socket.end(encodeFrame({ t: 'exit', code }));

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -67,6 +68,44 @@ test('something that is not a socket in its place is neither trusted by the clie
     await assert.rejects(connectToServer(home), (e) => isQtError(e, 'QT_ERR_ADMIN_SOCKET_UNTRUSTED') && /it is not a socket/.test(e.message));
     await assert.rejects(serveAdmin({ home, run: async () => 0 }), (e) => isQtError(e, 'QT_ERR_ADMIN_SOCKET_UNTRUSTED'));
   } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('closing waits for a command in progress but not for a connection that never sent one', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'qt-admin-close-'));
+  let release!: () => void;
+  const busy = new Promise<void>((resolve) => (release = resolve));
+  let finished = false;
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const server = await serveAdmin({
+    home,
+    run: async (_request, io) => {
+      started();
+      await busy;
+      io.out.write('done\n');
+      finished = true;
+      return 0;
+    },
+  });
+  try {
+    const idle = createConnection(adminSocketPath(home));
+    await once(idle, 'data'); // greeted, and then silent
+    const socket = (await connectToServer(home))!;
+    const c = capture();
+    const command = runThroughServer(socket, { argv: ['anything'], cwd: home, home, tty: { out: false, err: false } }, c.io);
+    await running;
+    const closing = server.close();
+    release();
+    await closing;
+    assert.equal(finished, true, 'the command in progress completed before the server closed');
+    assert.equal(await command, 0);
+    assert.equal(c.text(), 'done\n');
+    assert.ok(!existsSync(adminSocketPath(home)));
+  } finally {
+    release();
+    await server.close();
     rmSync(home, { recursive: true, force: true });
   }
 });

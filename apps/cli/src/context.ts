@@ -2,11 +2,25 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QtError } from '@qoltanba/pki';
+import type { OperatorContext, ServerConfig, Store } from '@qoltanba/server';
 
 export interface GlobalOptions {
   home?: string;
   json?: boolean;
   passphraseFile?: string;
+}
+
+/**
+ * The running server a command is executed inside (through the admin socket, see ../admin): its own store
+ * and services, so the command neither opens the embedded database a second time nor a second signer.
+ */
+export interface StoreHost {
+  /** The data directory the server holds (commands for another one are refused). */
+  readonly home: string;
+  readonly config: ServerConfig;
+  readonly store: Store;
+  /** The server's RA and status service over its own signer (testMode: an RA that accepts NCA's test IINs). */
+  operator(options: { testMode?: boolean }): OperatorContext;
 }
 
 export interface CliContext {
@@ -20,20 +34,40 @@ export interface CliContext {
   passphraseFile: string | undefined;
   /** A command that reports a negative verdict (e.g. `verify` of a bad signature) sets 1 here. */
   exitCode: number;
+  /**
+   * The directory the command was typed in. Relative file names resolve against it — never against
+   * process.cwd(), which inside the server (admin socket) is the server's directory, not the caller's.
+   */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** A path given by the caller, made absolute against `cwd`. */
+  path(p: string): string;
+  /** Set when this command runs inside the running server (admin socket); undefined in a plain CLI process. */
+  host: StoreHost | undefined;
 }
 
-export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.QOLTANBA_HOME ?? '.qoltanba');
+export function defaultHome(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return resolve(cwd, env.QOLTANBA_HOME ?? '.qoltanba');
 }
 
-export function createContext(opts: GlobalOptions, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }, env = process.env): CliContext {
+export interface ContextIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  cwd?: string;
+  host?: StoreHost;
+}
+
+export function createContext(opts: GlobalOptions, io: ContextIo, env = process.env): CliContext {
+  const cwd = io.cwd ?? process.cwd();
+  const path = (p: string) => resolve(cwd, p);
+  const passphraseFile = opts.passphraseFile ? path(opts.passphraseFile) : undefined;
   return {
-    home: resolve(opts.home ?? defaultHome(env)),
+    home: opts.home ? path(opts.home) : defaultHome(env, cwd),
     json: Boolean(opts.json),
     passphrase() {
-      if (opts.passphraseFile) {
-        const text = readFileSync(opts.passphraseFile, 'utf8').replace(/\r?\n$/, '');
-        if (!text) throw new QtError('QT_ERR_INPUT_INVALID', `The passphrase file ${opts.passphraseFile} is empty`);
+      if (passphraseFile) {
+        const text = readFileSync(passphraseFile, 'utf8').replace(/\r?\n$/, '');
+        if (!text) throw new QtError('QT_ERR_INPUT_INVALID', `The passphrase file ${passphraseFile} is empty`);
         return text;
       }
       const fromEnv = env.QOLTANBA_PASSPHRASE;
@@ -45,7 +79,11 @@ export function createContext(opts: GlobalOptions, io: { out: NodeJS.WritableStr
     },
     out: io.out,
     err: io.err,
-    passphraseFile: opts.passphraseFile ? resolve(opts.passphraseFile) : undefined,
+    passphraseFile,
     exitCode: 0,
+    cwd,
+    env,
+    path,
+    host: io.host,
   };
 }

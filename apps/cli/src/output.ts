@@ -5,7 +5,7 @@ export type Row = [label: string, value: string | number | boolean | null | unde
 
 export function printResult(ctx: CliContext, json: unknown, human: string | Row[]): void {
   if (ctx.json) {
-    ctx.out.write(JSON.stringify(json, jsonReplacer, 2) + '\n');
+    ctx.out.write(toJson(json) + '\n');
     return;
   }
   ctx.out.write(typeof human === 'string' ? ensureNewline(human) : formatRows(human));
@@ -21,9 +21,20 @@ function ensureNewline(s: string): string {
   return s.endsWith('\n') ? s : s + '\n';
 }
 
-/** Dates as ISO strings, bigints as decimal strings, bytes as hex — JSON cannot carry them natively. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
+/** The CLI's only way to JSON: every --json document and error goes through here, so what jsonReplacer guarantees holds for all. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, jsonReplacer, 2);
+}
+
+/**
+ * Dates as ISO strings (their toJSON), bigints as decimal strings, bytes as base64 — JSON cannot carry them
+ * natively. A Buffer turns itself into {type:"Buffer",data:[…]} (its toJSON runs before any replacer sees
+ * it), so the original value is taken from the holder: no Buffer or Uint8Array ever reaches the output.
+ */
+export function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) return Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
+  if (original instanceof ArrayBuffer) return Buffer.from(original).toString('base64');
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return value;
 }

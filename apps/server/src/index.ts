@@ -9,8 +9,8 @@ export { runCeremony, publishCaCertificates, type CaSummary } from './ca/ceremon
 export { openDatabase, migrate, type Store } from './store/index.ts';
 export { verifyAudit, type AuditVerification, type AuditProblem } from './audit/index.ts';
 export { resolvePassphrase } from './secrets.ts';
-export { operatorContext, type OperatorContext } from './operator.ts';
-export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, revocationReasons, type RevocationReason, type CertificateRecord } from './ra/index.ts';
+export { operatorContext, runningOperatorContext, type OperatorContext } from './operator.ts';
+export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, revocationReasons, normalizeSerial, type RevocationReason, type CertificateRecord } from './ra/index.ts';
 export { createApiToken, revokeApiToken, listApiTokens, apiScopes, type ApiScope } from './api/index.ts';
 export * as notify from './notify/index.ts';
 export * as population from './population/index.ts';

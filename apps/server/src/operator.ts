@@ -11,6 +11,7 @@ import { InProcessSignerProvider } from './signer/in-process.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { createStatusService, type StatusService } from './status/index.ts';
 import { createRa, statusHooksFor, type Ra } from './ra/index.ts';
+import { sharedStatusService } from './status-feature.ts';
 
 export interface OperatorContext {
   ctx: ServerContext;
@@ -35,4 +36,15 @@ export function operatorContext(options: { home: string; store: Store; overrides
       await signers.close();
     },
   };
+}
+
+/**
+ * The operator services of a running server, for a CLI command it runs on an operator's behalf (the admin
+ * socket): its own store, signer and status service — so a revocation is re-signed in OCSP by the service
+ * that answers OCSP, and no second copy of a CA key is opened. Closing it closes nothing of the server's.
+ */
+export function runningOperatorContext(ctx: ServerContext, options: { testMode?: boolean } = {}): OperatorContext {
+  const status = sharedStatusService(ctx);
+  const ra = createRa(ctx, { hooks: statusHooksFor(status), testMode: options.testMode });
+  return { ctx, status, ra, close: async () => undefined };
 }

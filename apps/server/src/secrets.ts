@@ -29,12 +29,14 @@ export interface PassphraseSource {
   passphraseEnv: string;
   /** Set when the development default (a generated file beside the keys) is in use. */
   developmentDefault: string | undefined;
+  /** True only on the run that generated the development default: the one time to say so loudly. */
+  generated: boolean;
 }
 
 /** The CA key passphrase: --passphrase-file, else $QOLTANBA_PASSPHRASE, else the generated development file. */
 export function resolvePassphrase(home: string, env: NodeJS.ProcessEnv, passphraseFile: string | undefined, passphraseEnv = 'QOLTANBA_PASSPHRASE'): PassphraseSource {
-  if (passphraseFile) return { passphraseFile, passphraseEnv, developmentDefault: undefined };
-  if (env[passphraseEnv]) return { passphraseFile: undefined, passphraseEnv, developmentDefault: undefined };
+  if (passphraseFile) return { passphraseFile, passphraseEnv, developmentDefault: undefined, generated: false };
+  if (env[passphraseEnv]) return { passphraseFile: undefined, passphraseEnv, developmentDefault: undefined, generated: false };
   const generated = ensureLocalSecret(home, 'ca-passphrase');
-  return { passphraseFile: generated.path, passphraseEnv, developmentDefault: generated.path };
+  return { passphraseFile: generated.path, passphraseEnv, developmentDefault: generated.path, generated: generated.created };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { isQtError } from '@qoltanba/pki';
 import { defaultCeremonyConfig } from './ca/ceremony-config.ts';
 import { startServer } from './start.ts';
@@ -60,9 +61,31 @@ test('a wrong CA passphrase stops the start with a clear error and never prints 
   process.env.QOLTANBA_PASSPHRASE = 'definitely not the generated passphrase';
   try {
     await assert.rejects(startServer({ home, env, overrides: { port: 0 }, logger: false }), (e) => {
-      return isQtError(e, 'QT_ERR_KEY_PASSPHRASE') && !e.message.includes('definitely not');
+      return isQtError(e, 'QT_ERR_CA_PASSPHRASE_WRONG') && /^The CA key passphrase is wrong/.test(e.message) && !e.message.includes('definitely not');
     });
   } finally {
     delete process.env.QOLTANBA_PASSPHRASE;
+  }
+});
+
+test('the generated development passphrase is announced once, by the start that generated it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qt-start-passphrase-'));
+  smallCeremony(dir);
+  const start = async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) });
+    const server = await startServer({ home: dir, env, overrides: { port: 0 }, logger: { level: 'info', stream } });
+    await server.close();
+    return lines.join('');
+  };
+  try {
+    const first = await start();
+    assert.match(first, /"level":40[^\n]*the CA key passphrase was generated into/);
+    const second = await start();
+    assert.doesNotMatch(second, /was generated/);
+    assert.doesNotMatch(second, /"level":40[^\n]*passphrase/, 'no warning about it again');
+    assert.match(second, /CA key passphrase: the development default in/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -55,8 +55,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const log: Logger = app.log;
   // The keystore reads the passphrase variable from the process environment, so the decision is made there too.
   const passphrase = resolvePassphrase(config.home, process.env, config.keys.passphraseFile, config.keys.passphraseEnv);
-  if (passphrase.developmentDefault) {
+  if (passphrase.generated) {
     log.warn(`development default: the CA key passphrase was generated into ${passphrase.developmentDefault}; in production pass QOLTANBA_PASSPHRASE or --passphrase-file from somewhere else`);
+  } else if (passphrase.developmentDefault) {
+    // Said loudly once, when it was generated; later starts only note where it comes from.
+    log.info(`CA key passphrase: the development default in ${passphrase.developmentDefault}`);
   }
   const keystore: KeyStoreConfig = {
     soft: { dir: config.keys.softDir, passphraseFile: passphrase.passphraseFile, passphraseEnv: passphrase.passphraseEnv },

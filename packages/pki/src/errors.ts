@@ -69,6 +69,7 @@ export const errorCatalog = {
   QT_ERR_IDEMPOTENCY_CONFLICT: 'This Idempotency-Key was already used for a different request',
   QT_ERR_CA_NOT_ISSUING: 'This CA does not issue new certificates (retired, revoked or not an issuing CA)',
   QT_ERR_CA_SIGNER_UNAVAILABLE: "The CA's signing key cannot be used right now; nothing was issued, please try again later",
+  QT_ERR_CA_PASSPHRASE_WRONG: 'The CA key passphrase is wrong',
   QT_ERR_KEY_REUSED: 'This public key is already certified for another person; generate a new key pair',
   QT_ERR_KEY_COMPROMISED: 'This public key was revoked as compromised and is never certified again; generate a new key pair',
   QT_ERR_APPLICATION_NOT_FOUND: 'No application has this id',
@@ -153,6 +154,9 @@ export const errorCatalog = {
   QT_ERR_STORE_MIGRATION_CHANGED: 'A migration that was already applied has been changed',
   QT_ERR_STORE_MIGRATION_UNKNOWN: 'The database has migrations this program does not know (it is newer than this program)',
   QT_ERR_STORE_MIGRATION_FAILED: 'A migration failed and was rolled back',
+  // The admin socket through which CLI commands run inside the server that holds the embedded database
+  QT_ERR_ADMIN_SOCKET_UNTRUSTED: "The running server's admin socket is not owner-only or belongs to another user; run the command as the user who runs the server",
+  QT_ERR_ADMIN_UNAVAILABLE: 'The running server did not answer on its admin socket',
   QT_ERR_AUDIT_SECRET_REFUSED: 'Secrets must never be written to the audit log',
   QT_ERR_AUDIT_ENTRY_INVALID: 'The audit entry is not valid',
   // Citizen portal (sessions, signed challenges, one-time codes, the re-issuance wizard)

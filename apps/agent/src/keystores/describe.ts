@@ -25,7 +25,8 @@ export function describeCertificate(der: Uint8Array): KeyDescription {
     organisation: info.kz.organization,
     issuerCn: commonName(info.issuer),
     issuerDn: info.issuer.display,
-    serialNumber: info.serialHex,
+    // The protocol's value stays as NCALayer clients have always received it from us: lower-case hex.
+    serialNumber: info.serialHex.toLowerCase(),
     notBefore: info.notBefore,
     notAfter: info.notAfter,
     extKeyUsage: info.extKeyUsage,

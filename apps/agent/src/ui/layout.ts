@@ -4,6 +4,7 @@
  * its Content-Security-Policy can forbid every script.
  */
 import { createTranslator, formatDate, locales, type Locale, type Translator } from '@qoltanba/i18n';
+import { formatSerial } from '@qoltanba/pki';
 import { html, type Html } from './html.ts';
 import { agentCatalogs } from './messages.ts';
 import type { ConsentSession } from '../consent/session.ts';
@@ -88,7 +89,7 @@ export function keyCard(page: PageContext, d: KeyDescription, storage: string): 
   if (d.organisation) rows.push(html`<div><dt>${page.t.t('key.org')}</dt><dd>${d.organisation}</dd></div>`);
   if (d.bin) rows.push(html`<div><dt>${page.t.t('key.bin')}</dt><dd>${d.bin}</dd></div>`);
   rows.push(html`<div><dt>${page.t.t('key.issuer')}</dt><dd>${d.issuerCn}</dd></div>`);
-  rows.push(html`<div><dt>${page.t.t('key.serial')}</dt><dd>${d.serialNumber}</dd></div>`);
+  rows.push(html`<div><dt>${page.t.t('key.serial')}</dt><dd>${formatSerial(d.serialNumber)}</dd></div>`);
   rows.push(html`<div><dt>${page.t.t('key.storage')}</dt><dd>${storage}</dd></div>`);
   const validity = page.t.t('key.validity', { from: formatDate(page.locale, d.notBefore), to: formatDate(page.locale, d.notAfter) });
   return html`<span class="kind">${page.t.t(`key.kind.${d.kind}`)}</span> <span class="cn">${d.subjectCn}</span>

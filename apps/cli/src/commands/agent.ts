@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { commandOpener, startAgent, DEFAULT_AGENT_PORT, type TokenModuleConfig } from '@qoltanba/agent';
 import { normalizeLocale } from '@qoltanba/i18n';
+import { QtError } from '@qoltanba/pki';
 import type { ContextFactory } from './index.ts';
 import { printResult } from '../output.ts';
+import { withExamples } from '../help.ts';
 
 interface AgentFlags {
   port: string;
@@ -26,7 +28,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const DEFAULT_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080'];
 
 export function registerAgent(program: Command, context: ContextFactory): void {
-  program
+  const cmd = program
     .command('agent')
     .description("the local signing agent (NCALayer's protocol on 127.0.0.1:13579): web pages ask, you confirm in the agent's own page")
     .option('--port <port>', 'port (NCALayer uses 13579)', String(DEFAULT_AGENT_PORT))
@@ -42,6 +44,7 @@ export function registerAgent(program: Command, context: ContextFactory): void {
     .option('--data-dir <dir>', "the agent's own folder (default: $QOLTANBA_AGENT_HOME or ~/.qoltanba-agent)")
     .action(async (flags: AgentFlags) => {
       const ctx = context();
+      if (ctx.host) throw new QtError('QT_ERR_INPUT_INVALID', 'The agent runs on the citizen\'s computer, not inside the server');
       const dataDir = flags.dataDir ?? process.env.QOLTANBA_AGENT_HOME ?? join(homedir(), '.qoltanba-agent');
       const keyDirs = flags.keyDir ?? [join(dataDir, 'keys')];
       const tokens: TokenModuleConfig[] = (flags.pkcs11 ?? []).map((library) => ({ library, storage: flags.tokenStorage }));
@@ -71,4 +74,9 @@ export function registerAgent(program: Command, context: ContextFactory): void {
       });
       await agent.close();
     });
+  withExamples(cmd, [
+    'qoltanba agent',
+    ['key files from a folder, for a portal at another address', 'qoltanba agent --key-dir ~/keys --allow-origin https://portal.example.kz'],
+    ['keys on a token (PKCS#11) too, and wss:// as NCALayer clients expect', 'qoltanba agent --pkcs11 /usr/lib/softhsm/libsofthsm2.so --tls'],
+  ]);
 }

@@ -4,10 +4,12 @@ import { verifyAudit } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
+import { withExamples } from '../help.ts';
 
 export function registerAudit(program: Command, context: ContextFactory): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
-  audit
+  withExamples(audit, ['qoltanba audit verify']);
+  const verify = audit
     .command('verify')
     .description('check the hash chain of the audit log; exit 1 and name the rows when it was tampered with')
     .action(async () => {
@@ -21,4 +23,5 @@ export function registerAudit(program: Command, context: ContextFactory): void {
       ];
       printResult(ctx, result, rows);
     });
+  withExamples(verify, ['qoltanba audit verify', ['in a nightly job: exit 1 and the problems as JSON when the log was tampered with', 'qoltanba --json audit verify > audit-check.json || alert-the-operator audit-check.json']]);
 }

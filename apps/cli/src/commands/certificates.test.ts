@@ -48,6 +48,10 @@ test('issue prints a PEM certificate in the national profile that openssl verifi
 test('status shows it good; revoke with a reason makes it revoked; the next CRL lists it and openssl accepts the CRL', async () => {
   const s = JSON.parse((await q('status', serial, '--json')).stdout);
   assert.equal(s.status, 'good');
+  assert.equal(s.serial, serial, 'the serial as the certificate spells it');
+  assert.equal(Buffer.from(s.der, 'base64').toString('base64'), s.der, 'the DER as base64, not a Buffer');
+  const typed = `00${serial.toLowerCase().replace(/^0/, '')}`.replace(/(..)(?=.)/g, '$1:');
+  assert.equal(JSON.parse((await q('status', typed, '--json')).stdout).serial, serial, 'colons, case and leading zeros do not matter');
   const r = JSON.parse((await q('revoke', serial, '--reason', 'keyCompromise', '--json')).stdout);
   assert.equal(r.certificate.status, 'revoked');
   assert.equal(r.certificate.revocationReason, 'keyCompromise');
@@ -62,6 +66,22 @@ test('status shows it good; revoke with a reason makes it revoked; the next CRL 
   assert.equal(again.changed, false);
 });
 
+test('a wrong CA passphrase is said as it is (QT_ERR_CA_PASSPHRASE_WRONG), for issuance and for CRLs, never "try again later"', async () => {
+  const wrong = join(home, 'wrong-passphrase.txt');
+  writeFileSync(wrong, 'not the CA passphrase\n');
+  const w = (...args: string[]) => runQoltanba(['--home', home, '--passphrase-file', wrong, ...args]);
+  for (const r of [
+    await w('issue', '--csr', csr('w'), '--profile', 'individual-sign', '--iin', iin, '--name', 'Ахметова Айгерім'),
+    await w('crl', '--ca', 'rsa'),
+  ]) {
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error QT_ERR_CA_PASSPHRASE_WRONG: The CA key passphrase is wrong/);
+    assert.doesNotMatch(r.stderr, /try again|not the CA passphrase/);
+  }
+  const json = await w('--json', 'status', serial);
+  assert.equal(json.code, 0, 'reading needs no key');
+});
+
 test("NCA's test IINs need --test-numbers; bad CSRs, unknown serials and missing files get stable codes", async () => {
   const nca = await q('issue', '--csr', csr('b'), '--profile', 'individual-auth', '--iin', '123456789011', '--name', 'ТЕСТОВ ТЕСТ');
   assert.equal(nca.code, 1);
@@ -73,6 +93,8 @@ test("NCA's test IINs need --test-numbers; bad CSRs, unknown serials and missing
   writeFileSync(join(home, 'garbage.csr'), 'not a request');
   assert.match((await q('issue', '--csr', join(home, 'garbage.csr'), '--profile', 'individual-auth', '--iin', iin, '--name', 'А Б')).stderr, /QT_ERR_CSR_MALFORMED/);
   assert.match((await q('status', 'abcdef')).stderr, /QT_ERR_CERT_NOT_FOUND/);
+  const notHex = await q('status', 'xyz');
+  assert.equal(notHex.code, 2, 'a serial that is not hex is a usage error');
   assert.match((await q('issue', '--csr', join(home, 'none.csr'), '--profile', 'individual-auth', '--iin', iin, '--name', 'А Б')).stderr, /QT_ERR_INPUT_INVALID: No such file/);
 });
 

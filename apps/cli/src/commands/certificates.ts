@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { QtError, profileNames } from '@qoltanba/pki';
-import { certificateStatus, hold, issue, releaseHold, revoke, revocationReasons, type CertificateRecord, type OperatorContext, type RevocationReason } from '@qoltanba/server';
+import { certificateStatus, hold, issue, normalizeSerial, releaseHold, revoke, revocationReasons, type CertificateRecord, type OperatorContext, type RevocationReason } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withOperator } from '../home-store.ts';
+import { withExamples } from '../help.ts';
+import { dateArgument, serialArgument } from '../arguments.ts';
 
 const OPERATOR = 'operator:cli';
 
@@ -52,7 +54,7 @@ function recordRows(r: CertificateRecord): Row[] {
 }
 
 export function registerCertificates(program: Command, context: ContextFactory): void {
-  program
+  const issueCommand = program
     .command('issue')
     .description('issue a certificate from a PKCS#10 request; the subject comes from these options, never from the CSR; prints the PEM')
     .requiredOption('--csr <file>', 'the PKCS#10 request (PEM or DER)')
@@ -69,18 +71,12 @@ export function registerCertificates(program: Command, context: ContextFactory):
     .option('--test-numbers', "accept NCA's test IINs/BINs that fail the check digit (never in production)")
     .action(async (flags: IssueFlags) => {
       const ctx = context();
-      let csr: Uint8Array;
-      try {
-        csr = new Uint8Array(readFileSync(flags.csr));
-      } catch {
-        throw new QtError('QT_ERR_INPUT_INVALID', `No such file: ${flags.csr}`);
-      }
       const result = await withOperator(
         ctx,
         (op) =>
           issue(op.ra, {
             ca: flags.ca,
-            csr,
+            csr: readCsr(ctx.path(flags.csr)),
             profile: flags.profile,
             subject: { ...splitName(flags.name), iin: flags.iin, organization: flags.organization, bin: flags.bin },
             email: flags.email,
@@ -95,15 +91,20 @@ export function registerCertificates(program: Command, context: ContextFactory):
       if (ctx.json) printResult(ctx, { ...c, replayed: result.replayed }, []);
       else ctx.out.write(c.pem);
     });
+  withExamples(issueCommand, [
+    ['a SIGN certificate for a key in a file (1 year), printed as PEM', 'qoltanba issue --csr sign.csr --profile individual-sign --iin 880314440014 --name "АХМЕТОВА АЙГЕРІМ МАРАТҚЫЗЫ" > sign.crt'],
+    ['an AUTH certificate for a key on a token (3 years), with an e-mail', 'qoltanba issue --csr auth.csr --profile individual-auth --storage token --iin 880314440014 --name "АХМЕТОВА АЙГЕРІМ" --email aigerim@example.kz'],
+    ['an employee of an organisation; repeating the same --idempotency-key returns the same certificate', 'qoltanba --json issue --csr e.csr --profile legal-employee-sign --iin 880314440014 --name "АХМЕТОВА АЙГЕРІМ" --organization "ТОО Қолтаңба" --bin 180340021236 --idempotency-key order-42'],
+  ]);
 
-  const change = (name: 'revoke' | 'hold' | 'release', description: string) => {
-    const cmd = program.command(name).description(description).argument('<serial>', 'certificate serial (hex)').option('--ca <name>', 'issuing CA (default: the one that issued this serial)');
+  const change = (name: 'revoke' | 'hold' | 'release', description: string, examples: Parameters<typeof withExamples>[1]) => {
+    const cmd = program.command(name).description(description).argument('<serial>', SERIAL_HELP, serialArgument).option('--ca <name>', 'issuing CA (default: the one that issued this serial)');
     if (name === 'revoke') cmd.addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices([...revocationReasons]).default('unspecified'));
-    if (name !== 'release') cmd.option('--invalidity-date <time>', 'when the key is known or suspected to have been compromised');
-    cmd.action(async (serial: string, flags: { ca?: string; reason?: RevocationReason; invalidityDate?: string }) => {
+    if (name !== 'release') cmd.option('--invalidity-date <time>', 'when the key is known or suspected to have been compromised (ISO date)', dateArgument);
+    withExamples(cmd, examples);
+    cmd.action(async (serial: string, flags: { ca?: string; reason?: RevocationReason; invalidityDate?: Date }) => {
       const ctx = context();
-      const invalidityDate = flags.invalidityDate ? new Date(flags.invalidityDate) : undefined;
-      if (invalidityDate && Number.isNaN(invalidityDate.getTime())) throw new QtError('QT_ERR_INPUT_INVALID', '--invalidity-date must be a date');
+      const invalidityDate = flags.invalidityDate;
       const result = await withOperator(ctx, async (op) => {
         const ca = flags.ca ?? (await caOfSerial(op, serial));
         const request = { ca, serial, actor: OPERATOR, invalidityDate };
@@ -112,25 +113,42 @@ export function registerCertificates(program: Command, context: ContextFactory):
       printResult(ctx, result, [['Changed', result.changed ? 'yes' : 'no (already so)'], ...recordRows(result.certificate), ['Also revoked', result.alsoRevoked?.length ? result.alsoRevoked.join(', ') : undefined]]);
     });
   };
-  change('revoke', 'revoke a certificate (final); shows in OCSP at once and in the next CRL');
-  change('hold', 'suspend a certificate (certificateHold) until released');
-  change('release', 'lift a hold: the certificate is good again');
+  change('revoke', 'revoke a certificate (final); shows in OCSP at once and in the next CRL', [
+    'qoltanba revoke 0CF283BC6A1D44E2A9F0 --reason keyCompromise --invalidity-date 2025-03-01',
+    ['serials are read in any case, with colons or without leading zeros', 'qoltanba revoke 0c:f2:83:bc:6a:1d:44:e2:a9:f0 --reason superseded'],
+  ]);
+  change('hold', 'suspend a certificate (certificateHold) until released', ['qoltanba hold 0CF283BC6A1D44E2A9F0', 'qoltanba --json hold 0CF283BC6A1D44E2A9F0 --ca rsa']);
+  change('release', 'lift a hold: the certificate is good again', ['qoltanba release 0CF283BC6A1D44E2A9F0']);
 
-  program
+  const statusCommand = program
     .command('status')
     .description('the registry status of a certificate: good, on hold or revoked (with reason and time)')
-    .argument('<serial>', 'certificate serial (hex)')
+    .argument('<serial>', SERIAL_HELP, serialArgument)
     .option('--ca <name>', 'issuing CA (default: the one that issued this serial)')
     .action(async (serial: string, flags: { ca?: string }) => {
       const ctx = context();
       const record = await withOperator(ctx, async (op) => certificateStatus(op.ra, flags.ca ?? (await caOfSerial(op, serial)), serial));
       printResult(ctx, record, recordRows(record));
     });
+  withExamples(statusCommand, [
+    'qoltanba status 0CF283BC6A1D44E2A9F0',
+    ['the whole record (the certificate as PEM, its DER as base64) for a script', 'qoltanba --json status 0CF283BC6A1D44E2A9F0'],
+  ]);
+}
+
+const SERIAL_HELP = "certificate serial in hex, as openssl prints it (case, colons and leading zeros don't matter)";
+
+function readCsr(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch {
+    throw new QtError('QT_ERR_INPUT_INVALID', `No such file: ${path}`);
+  }
 }
 
 /** The CA that issued this serial (serials are random, so one match is expected; several need --ca). */
 async function caOfSerial(op: OperatorContext, serial: string): Promise<string> {
-  const normalized = serial.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+/, '');
+  const normalized = normalizeSerial(serial);
   const rows = await op.ctx.store.db
     .selectFrom('certificates')
     .innerJoin('cas', 'cas.id', 'certificates.ca_id')

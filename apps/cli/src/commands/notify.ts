@@ -5,45 +5,51 @@
  * failed (or undelivered) reminders back in the queue, audited under the operator's name.
  */
 import { userInfo } from 'node:os';
-import type { Command } from 'commander';
-import { QtError } from '@qoltanba/pki';
+import { Option, type Command } from 'commander';
 import { loadServerConfig, notify } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
+import { withExamples } from '../help.ts';
+import { dateArgument, secondsArgument } from '../arguments.ts';
 
 export function registerNotify(program: Command, context: ContextFactory): void {
   const cmd = program.command('notify').description('expiry reminders: SMS through the mobile-citizens registry, and e-mail');
+  withExamples(cmd, ['qoltanba notify status', 'qoltanba notify run']);
 
-  cmd
+  const run = cmd
     .command('run')
     .description('find due reminders and deliver what is due, once, with the configured transports')
     .option('--no-scan', 'only deliver what is already in the outbox')
-    .option('--now <time>', 'treat this ISO time as now when finding due reminders')
-    .option('--wait-receipts <seconds>', 'stay bound this long for SMS delivery receipts', '0')
-    .action(async (flags: { scan: boolean; now?: string; waitReceipts: string }) => {
+    .option('--now <time>', 'treat this ISO time as now when finding due reminders', dateArgument)
+    .option('--wait-receipts <seconds>', 'stay bound this long for SMS delivery receipts', secondsArgument, 0)
+    .action(async (flags: { scan: boolean; now?: Date; waitReceipts: number }) => {
       const ctx = context();
-      const now = flags.now === undefined ? undefined : new Date(flags.now);
-      if (now && Number.isNaN(now.getTime())) throw new QtError('QT_ERR_INPUT_INVALID', `--now "${flags.now}" is not an ISO time`);
-      const wait = Number(flags.waitReceipts);
-      if (!(wait >= 0)) throw new QtError('QT_ERR_INPUT_INVALID', '--wait-receipts must be a number of seconds');
-      const config = loadServerConfig({ home: ctx.home });
-      const settings = notify.resolveNotifySettings(config.notify, { publicUrl: config.publicUrl });
-      const log = notify.lineLog((line) => ctx.err.write(line + '\n'));
-      const sms = settings.sms ? notify.createSmsGateway(settings.sms, { log }) : undefined;
-      const mail = settings.mail ? notify.createMailer(settings.mail, { log }) : undefined;
-      try {
-        const result = await withHomeStore(ctx, async (store) => {
+      const now = flags.now;
+      const wait = flags.waitReceipts;
+      // The transports are made inside withHomeStore: with the server running, the whole command runs there.
+      const { result, settings } = await withHomeStore(ctx, async (store) => {
+        const config = ctx.host?.config ?? loadServerConfig({ home: ctx.home, env: ctx.env });
+        const settings = notify.resolveNotifySettings(config.notify, { publicUrl: config.publicUrl });
+        const log = notify.lineLog((line) => ctx.err.write(line + '\n'));
+        const sms = settings.sms ? notify.createSmsGateway(settings.sms, { log }) : undefined;
+        const mail = settings.mail ? notify.createMailer(settings.mail, { log }) : undefined;
+        try {
           const notifier = new notify.Notifier({ db: store.db, settings, sms, mail, log });
           try {
             const pass = await notifier.pass({ scan: flags.scan, ...(now && { now }) });
             if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
             await notifier.receiptsSettled();
-            return pass;
+            return { result: pass, settings };
           } finally {
             await notifier.stop();
           }
-        });
+        } finally {
+          await sms?.close();
+          await mail?.close();
+        }
+      });
+      {
         const created = (s: notify.ScanResult | undefined) => (s ? Object.values(s.created).reduce((a, b) => a + b, 0) : 0);
         const rows: Row[] = [
           ['Due found', result.scan ? `SMS ${created(result.scan.sms)} reminders in ${result.scan.sms.messages} messages, e-mail ${created(result.scan.email)} in ${result.scan.email.messages}` : 'not scanned (--no-scan)'],
@@ -52,13 +58,15 @@ export function registerNotify(program: Command, context: ContextFactory): void 
           ['Transports', `SMS ${settings.sms?.type ?? 'none'}, e-mail ${settings.mail?.type ?? 'none'}`],
         ];
         printResult(ctx, result, rows);
-      } finally {
-        await sms?.close();
-        await mail?.close();
       }
     });
+  withExamples(run, [
+    'qoltanba notify run',
+    ['deliver only what is already queued, and wait 30 s for SMS delivery receipts', 'qoltanba notify run --no-scan --wait-receipts 30'],
+    ['see which reminders a given day would send', 'qoltanba --json notify run --now 2025-03-01T09:00:00Z'],
+  ]);
 
-  cmd
+  const status = cmd
     .command('status')
     .description('reminder messages per channel and state, why some were skipped or failed, and the latest dead letters')
     .action(async () => {
@@ -75,19 +83,20 @@ export function registerNotify(program: Command, context: ContextFactory): void 
       ];
       printResult(ctx, status, rows);
     });
+  withExamples(status, ['qoltanba notify status', 'qoltanba --json notify status']);
 
-  cmd
+  const retry = cmd
     .command('retry')
     .description('send failed (or undelivered) reminders again: name their ids, or --all-failed')
     .argument('[ids...]', 'message ids, as `notify status` shows them')
     .option('--all-failed', 'every failed message')
-    .option('--channel <channel>', 'only sms or email')
+    .addOption(new Option('--channel <channel>', 'only this channel').choices(['sms', 'email']))
     .action(async (ids: string[], flags: { allFailed?: boolean; channel?: string }) => {
       const ctx = context();
-      if (flags.channel !== undefined && flags.channel !== 'sms' && flags.channel !== 'email') throw new QtError('QT_ERR_INPUT_INVALID', '--channel is sms or email');
       const retried = await withHomeStore(ctx, (store) =>
         notify.retryMessages(store.db, { ids, allFailed: Boolean(flags.allFailed), ...(flags.channel && { channel: flags.channel as notify.NotifyChannel }) }, `operator:${userInfo().username}`),
       );
       printResult(ctx, { retried }, [['Queued again', retried.length ? retried.join(', ') : 'nothing']]);
     });
+  withExamples(retry, ['qoltanba notify retry 1042 1043', ['every failed SMS', 'qoltanba notify retry --all-failed --channel sms']]);
 }

@@ -11,6 +11,7 @@ import { population } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
+import { withExamples } from '../help.ts';
 
 const SHOWN_PROBLEMS = 50;
 
@@ -23,9 +24,10 @@ interface ImportFlags {
 
 export function registerPopulation(program: Command, context: ContextFactory): void {
   const command = program.command('population').description('the population registry (ГБД ФЛ): IIN → name, document, reference photo, for remote issuance');
-  command
+  withExamples(command, ['qoltanba population import gbdfl/export.csv']);
+  const importCommand = command
     .command('import')
-    .description('import a registry CSV (header: iin, surname, name, patronymic, birth_date, status, document_type, document_number, document_issued, document_expires, photo)')
+    .description('import a population registry CSV with a photo per person (see the columns below)')
     .argument('<file>', 'the CSV file; photo paths are relative to its folder')
     .option('--source <name>', 'label stored with each person (default: the file name)')
     .option('--skip-invalid', 'import the good rows of a file that has bad ones (each bad row is still reported)')
@@ -35,7 +37,7 @@ export function registerPopulation(program: Command, context: ContextFactory): v
       const ctx = context();
       try {
         const report = await withHomeStore(ctx, (store) =>
-          population.importPopulationCsv(store.db, file, {
+          population.importPopulationCsv(store.db, ctx.path(file), {
             ...(flags.source && { source: flags.source }),
             skipInvalid: Boolean(flags.skipInvalid),
             testIins: Boolean(flags.testIins),
@@ -43,16 +45,19 @@ export function registerPopulation(program: Command, context: ContextFactory): v
             actor: `operator:${userInfo().username}`,
           }),
         );
+        // A dry run says what the import would do: refuse the file (exit 1) when it has bad rows and no --skip-invalid.
+        const wouldRefuse = report.dryRun && report.invalid > 0 && !flags.skipInvalid;
+        if (wouldRefuse) ctx.exitCode = 1;
         const rows: Row[] = [
           ['File', `${report.file} (sha256 ${report.sha256.slice(0, 16)}…)`],
           ['Rows', report.rows],
           ['Valid', report.valid],
           ['Invalid', report.invalid],
-          ['Written', report.dryRun ? 'nothing (dry run)' : report.written],
+          ['Written', report.dryRun ? `nothing (dry run${wouldRefuse ? '; the import would be refused: fix the rows below or pass --skip-invalid' : ''})` : report.written],
           ['With photo', report.dryRun ? undefined : report.withPhoto],
           ...problemRows(report.problems),
         ];
-        printResult(ctx, { ok: true, ...report }, rows);
+        printResult(ctx, { ok: !wouldRefuse, ...report }, rows);
       } catch (e) {
         if (!ctx.json && isQtError(e, 'QT_ERR_REGISTRY_IMPORT_REJECTED')) {
           const problems = (e.details?.problems ?? []) as population.PopulationRowProblem[];
@@ -61,6 +66,31 @@ export function registerPopulation(program: Command, context: ContextFactory): v
         throw e;
       }
     });
+  importCommand.addHelpText(
+    'after',
+    `
+The CSV file: a header row, then one row per person; "," or ";" between fields; UTF-8;
+dates as YYYY-MM-DD or DD.MM.YYYY.
+  iin               12 digits; the check digit and the birth date it encodes are checked
+  surname           as in the identity document (at most 100 characters)
+  name              as in the identity document (at most 100 characters)
+  patronymic        optional
+  birth_date        must be the date the IIN encodes
+  status            alive | deceased | blocked (or жив | умер | заблокирован);
+                    remote issuance serves only alive
+  document_type     id_card | passport (or удостоверение личности | паспорт)
+  document_number   the identity document's number; spaces and dashes are ignored
+  document_issued   the document's issue date
+  document_expires  the document's expiry date
+  photo             optional: the reference photo, JPEG or PNG of at most 2 MB,
+                    named relative to the CSV file's folder
+Header names may also be Russian or Kazakh (ИИН, фамилия, имя, отчество, дата рождения, статус, …).
+A file with any bad row imports nothing unless --skip-invalid; every bad row is named (line, field, code).`,
+  );
+  withExamples(importCommand, [
+    ['check the file and every photo first (exit 1 when the import would be refused)', 'qoltanba population import --dry-run gbdfl/export.csv'],
+    'qoltanba population import gbdfl/export.csv --source "ГБД ФЛ 2025-03"',
+  ]);
 }
 
 function problemRows(problems: readonly population.PopulationRowProblem[]): Row[] {

@@ -11,6 +11,7 @@ import { notify } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
+import { withExamples } from '../help.ts';
 
 const SHOWN_PROBLEMS = 50;
 
@@ -25,13 +26,14 @@ interface ImportFlags {
 
 export function registerRegistry(program: Command, context: ContextFactory): void {
   const registry = program.command('registry').description('the mobile-citizens registry (БМГ): IIN → phone number, for SMS reminders');
-  registry
+  withExamples(registry, ['qoltanba registry import bmg-export.csv']);
+  const command = registry
     .command('import')
-    .description('import a registry CSV (header: iin, phone, verified[, verified_on]; "," or ";")')
+    .description('import a mobile-citizens registry CSV: IIN → phone number (see the columns below)')
     .argument('<file>', 'the CSV file')
     .option('--source <name>', 'label stored with each entry (default: the file name)')
     .option('--skip-invalid', 'import the good rows of a file that has bad ones (each bad row is still reported)')
-    .option('--allow-unknown-iin', 'accept IINs of people who have no record here yet')
+    .option('--allow-unknown-iin', 'accept IINs of people known neither as certificate holders nor in the population registry')
     .option('--test-iins', 'accept NCA test IINs, which fail the check digit')
     .option('--replace', 'delete the entries this file does not contain (after it is fully imported)')
     .option('--dry-run', 'check the file and report; write nothing')
@@ -41,7 +43,7 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
       let started = false;
       try {
         const report = await withHomeStore(ctx, (store) =>
-          notify.importRegistryCsv(store.db, file, {
+          notify.importRegistryCsv(store.db, ctx.path(file), {
             ...(flags.source && { source: flags.source }),
             skipInvalid: Boolean(flags.skipInvalid),
             allowUnknownIin: Boolean(flags.allowUnknownIin),
@@ -59,16 +61,19 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
           }),
         );
         bar?.stop();
+        // A dry run says what the import would do: refuse the file (exit 1) when it has bad rows and no --skip-invalid.
+        const wouldRefuse = report.dryRun && report.invalid > 0 && !flags.skipInvalid;
+        if (wouldRefuse) ctx.exitCode = 1;
         const rows: Row[] = [
           ['File', `${report.file} (sha256 ${report.sha256.slice(0, 16)}…)`],
           ['Rows', report.rows],
           ['Valid', report.valid],
           ['Invalid', report.invalid],
-          ['Written', report.dryRun ? 'nothing (dry run)' : report.written],
+          ['Written', report.dryRun ? `nothing (dry run${wouldRefuse ? '; the import would be refused: fix the rows below or pass --skip-invalid' : ''})` : report.written],
           ['Deleted', flags.replace && !report.dryRun ? report.deleted : undefined],
           ...problemRows(report.problems),
         ];
-        printResult(ctx, { ok: true, ...report }, rows);
+        printResult(ctx, { ok: !wouldRefuse, ...report }, rows);
       } catch (e) {
         bar?.stop();
         if (!ctx.json && isQtError(e, 'QT_ERR_REGISTRY_IMPORT_REJECTED')) {
@@ -78,6 +83,24 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
         throw e;
       }
     });
+  command.addHelpText(
+    'after',
+    `
+The CSV file: a header row, then one row per person; "," or ";" between fields; UTF-8.
+  iin          12 digits: a certificate holder, or a person of the population registry
+               (first-time applicants); others only with --allow-unknown-iin
+  phone        a Kazakhstan mobile number: +77011234567, 87011234567, "+7 701 123 45 67"
+  verified     1 | true | yes | да | иә, or 0 | false | no | нет | жоқ | empty:
+               whether the number is confirmed
+  verified_on  optional: the date it was confirmed, YYYY-MM-DD
+Header names may also be Russian or Kazakh (ИИН/ЖСН, телефон, подтвержден, дата).
+A file with any bad row imports nothing unless --skip-invalid; every bad row is named (line, field, code).`,
+  );
+  withExamples(command, [
+    ['check first: report every bad row, write nothing (exit 1 when the import would be refused)', 'qoltanba registry import --dry-run bmg-export.csv'],
+    'qoltanba registry import bmg-export.csv --source "БМГ 2025-03"',
+    ['the whole registry: entries the file does not contain are deleted afterwards', 'qoltanba registry import --replace --skip-invalid bmg-full.csv'],
+  ]);
 }
 
 function problemRows(problems: readonly notify.RowProblem[]): Row[] {

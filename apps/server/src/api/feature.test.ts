@@ -7,6 +7,7 @@ import { opensslCsr } from '../ra/testing/openssl.ts';
 import { uniqueIin } from '../ra/testing/fixture.ts';
 import { caApiFeature } from './feature.ts';
 import { createApiToken } from './tokens.ts';
+import { normalizeSerial } from '../ra/serial.ts';
 
 describeEachBackend('CA API feature', (ctx) => {
   let fx: CaFixture;
@@ -29,7 +30,7 @@ describeEachBackend('CA API feature', (ctx) => {
         payload: JSON.stringify({ csr: (await opensslCsr()).pem, profile: 'individual-sign', subject: { surname: 'Ким', name: 'Ирина', iin: uniqueIin() }, storage: 'token' }),
       });
       assert.equal(r.statusCode, 201, r.body);
-      const ocsp = await ctx.store.db.selectFrom('ocsp_responses').select('cert_status').where('serial', '=', r.json().serial).executeTakeFirst();
+      const ocsp = await ctx.store.db.selectFrom('ocsp_responses').select('cert_status').where('serial', '=', normalizeSerial(r.json().serial)).executeTakeFirst();
       assert.equal(ocsp?.cert_status, 'good');
     } finally {
       await app.close();

@@ -26,7 +26,7 @@ export const certificateSchema = {
   required: ['ca', 'serial', 'kind', 'profile', 'subject', 'iin', 'bin', 'status', 'revocationReason', 'revokedAt', 'invalidityDate', 'notBefore', 'notAfter', 'storage', 'applicationId', 'issuedAt', 'pem'],
   properties: {
     ca: { type: 'string', description: 'Issuing CA name (as in /crl/{ca}.crl)' },
-    serial: { type: 'string', description: 'Serial number, lower-case hex without leading zeros' },
+    serial: { type: 'string', description: 'Serial number as the certificate holds it: upper-case hex of its bytes, leading zeros kept (e.g. 0CF283BC…), as openssl prints it' },
     kind: { type: 'string', enum: ['AUTH', 'SIGN'] },
     profile: { type: 'string' },
     subject: { type: 'string', description: 'Subject DN as issued' },

@@ -15,6 +15,7 @@ import {
 import { describeEachBackend } from '../store/testing.ts';
 import { caFixture, uniqueIin, type CaFixture } from '../ra/testing/fixture.ts';
 import { issue } from '../ra/issue.ts';
+import { normalizeSerial } from '../ra/serial.ts';
 import { gostIssuingPlan, validateCeremonyConfig, defaultCeremonyConfig } from './ceremony-config.ts';
 
 describeEachBackend('CA ceremony with a GOST issuing CA beside the RSA one', (ctx) => {
@@ -60,7 +61,7 @@ describeEachBackend('CA ceremony with a GOST issuing CA beside the RSA one', (ct
       .selectFrom('ocsp_responses')
       .select('der')
       .where('ca_id', '=', gostCa.id)
-      .where('serial', '=', certificate.serial)
+      .where('serial', '=', normalizeSerial(certificate.serial))
       .executeTakeFirstOrThrow();
     const verdict = await verifyOcspResponse(stored.der, { issuer: gostCa.certificate, at });
     assert.equal(verdict.responses[0]?.status, 'good');

@@ -23,6 +23,7 @@ import { openKeyStore, type KeyStore, type KeyStoreConfig } from '@qoltanba/keys
 import type { Database } from '../store/schema.ts';
 import { appendAudit } from '../audit/index.ts';
 import { guardSigner } from '../signer/purpose-guard.ts';
+import { caKeyError } from '../signer/in-process.ts';
 import type { AuthorityPlan, CeremonyConfig, DnAttribute, KeySpec } from './ceremony-config.ts';
 
 /** pg_advisory_xact_lock key for the ceremony ("QTCA"). */
@@ -152,7 +153,7 @@ async function ensureKey(stores: Map<string, Promise<KeyStore>>, config: KeyStor
   if (!store) stores.set(storeKey, (store = openKeyStore(spec.uri, config)));
   const ks = await store;
   // A key left by an interrupted ceremony is reused: it never signed anything the database does not know.
-  if (await ks.exists(spec.uri)) return ks.signer(spec.uri);
+  if (await ks.exists(spec.uri)) return ks.signer(spec.uri).catch((e: unknown) => Promise.reject(caKeyError(e, spec.uri)));
   // The plan was validated: GOST keys take no bits, RSA keys always have them.
   return ks.createKey(spec.uri, spec.algorithm === 'GOST-2015-512' ? { algorithm: 'GOST-2015-512' } : { algorithm: 'RSA', bits: spec.bits ?? 4096 });
 }

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { inspectCertificate, isQtError, parseKzSubject, parseOcspResponse } from '@qoltanba/pki';
 import { describeEachBackend } from '../store/testing.ts';
 import { verifyAudit } from '../audit/index.ts';
@@ -53,8 +54,8 @@ describeEachBackend('RA issuance', (ctx) => {
     assert.ok(verdict.ok, verdict.output);
 
     const info = inspectCertificate(c.pem);
-    // The registry keeps serials without leading zero digits (normalizeSerial); the DER may start with 0x01–0x0f.
-    assert.equal(normalizeSerial(info.serialHex), c.serial);
+    // The record reads as the certificate spells its serial (openssl's spelling); the table keeps normalizeSerial's.
+    assert.equal(c.serial, info.serialHex);
     assert.equal(info.kind, 'SIGN');
     // The subject is the RA's, never the CSR's.
     const kz = parseKzSubject(info.subject.der);
@@ -64,7 +65,7 @@ describeEachBackend('RA issuance', (ctx) => {
     assert.deepEqual(info.urls.crl, [`http://127.0.0.1:8080/crl/${fx.caName}.crl`]);
     assert.deepEqual(info.urls.ocsp, ['http://127.0.0.1:8080/ocsp']);
 
-    const row = await ctx.store.db.selectFrom('certificates').selectAll().where('serial', '=', c.serial).executeTakeFirstOrThrow();
+    const row = await ctx.store.db.selectFrom('certificates').selectAll().where('serial', '=', normalizeSerial(c.serial)).executeTakeFirstOrThrow();
     assert.deepEqual(new Uint8Array(row.der), new Uint8Array(info.der));
     assert.equal(row.ca_id, fx.caId);
     assert.equal(row.kind, 'SIGN');
@@ -90,10 +91,10 @@ describeEachBackend('RA issuance', (ctx) => {
 
     const idem = await ctx.store.db.selectFrom('idempotency_keys').selectAll().executeTakeFirstOrThrow();
     assert.equal(idem.response_status, 201);
-    assert.deepEqual(idem.response, { certificateId: row.id, ca: fx.caName, serial: c.serial });
+    assert.deepEqual(idem.response, { certificateId: row.id, ca: fx.caName, serial: normalizeSerial(c.serial) });
 
     // The status hook pre-signed the OCSP response before issue() returned.
-    const ocsp = await ctx.store.db.selectFrom('ocsp_responses').selectAll().where('serial', '=', c.serial).executeTakeFirstOrThrow();
+    const ocsp = await ctx.store.db.selectFrom('ocsp_responses').selectAll().where('serial', '=', normalizeSerial(c.serial)).executeTakeFirstOrThrow();
     assert.equal(ocsp.cert_status, 'good');
     assert.equal(parseOcspResponse(ocsp.der).basic?.responses[0]?.status, 'good');
   });
@@ -135,6 +136,25 @@ describeEachBackend('RA issuance', (ctx) => {
     assert.notEqual(again.certificate.serial, first.certificate.serial);
   });
 
+  test('a wrong CA passphrase is QT_ERR_CA_PASSPHRASE_WRONG (not "try again later") and stores nothing', async () => {
+    process.env.QT_TEST_RA_WRONG_PASSPHRASE = 'not the CA passphrase';
+    const wrong = new InProcessSignerProvider({ soft: { dir: join(fx.home, 'keys'), passphraseEnv: 'QT_TEST_RA_WRONG_PASSPHRASE' } });
+    try {
+      const ra = createRa({ ...fx.ctx, signers: wrong }, { hooks: fx.ra.hooks });
+      const before = await Promise.all([count('certificates'), count('idempotency_keys'), count('audit_log')]);
+      await assert.rejects(issue(ra, request(await opensslCsr())), (e) => {
+        rejects('QT_ERR_CA_PASSPHRASE_WRONG')(e);
+        assert.match((e as Error).message, /^The CA key passphrase is wrong/);
+        assert.doesNotMatch((e as Error).message, /try again|not the CA passphrase/);
+        return true;
+      });
+      assert.deepEqual(await Promise.all([count('certificates'), count('idempotency_keys'), count('audit_log')]), before);
+    } finally {
+      await wrong.close();
+      delete process.env.QT_TEST_RA_WRONG_PASSPHRASE;
+    }
+  });
+
   test("a CA key that cannot be opened is 503 QT_ERR_CA_SIGNER_UNAVAILABLE, stores nothing, and the same key works once the key is back", async () => {
     const broken = new InProcessSignerProvider({ soft: { dir: join(fx.home, 'keys'), passphraseEnv: 'QT_TEST_RA_NO_SUCH_PASSPHRASE' } });
     const ra = createRa({ ...fx.ctx, signers: broken }, { hooks: fx.ra.hooks });
@@ -155,20 +175,22 @@ describeEachBackend('RA issuance', (ctx) => {
     const before = await count('certificates');
     const { certificate } = await issue(ra, request(await opensslCsr()));
     assert.equal(calls, 2);
-    assert.notEqual(certificate.serial, existing.serial);
+    assert.notEqual(normalizeSerial(certificate.serial), existing.serial);
     assert.equal(await count('certificates'), before + 1);
     const audit = await ctx.store.db.selectFrom('audit_log').select('details').where('target', '=', `certificate:${fx.caName}/${certificate.serial}`).executeTakeFirstOrThrow();
     assert.equal(audit.details.serialAttempts, 2);
     assert.ok((await opensslVerify(certificate.pem, fx.rootFile, fx.issuingFile)).ok);
   });
 
-  test('a serial whose first octet is below 0x10 is stored without the leading zero, as OCSP and CRLs look it up', async () => {
+  test('a serial whose first octet is below 0x10 reads with its leading zero as openssl prints it, and is stored without it, as OCSP and CRLs look it up', async () => {
     const hex = `0${'7'.repeat(31)}`;
     const ra = createRa(fx.ctx, { serialSource: () => hex, hooks: fx.ra.hooks });
     const { certificate } = await issue(ra, request(await opensslCsr()));
-    assert.equal(certificate.serial, '7'.repeat(31));
-    assert.equal(normalizeSerial(inspectCertificate(certificate.pem).serialHex), certificate.serial);
-    const ocsp = await ctx.store.db.selectFrom('ocsp_responses').select('cert_status').where('serial', '=', certificate.serial).executeTakeFirstOrThrow();
+    assert.equal(certificate.serial, hex);
+    assert.equal(inspectCertificate(certificate.pem).serialHex, certificate.serial);
+    assert.equal(certificate.serial, execFileSync('openssl', ['x509', '-noout', '-serial'], { input: certificate.pem, encoding: 'utf8' }).trim().replace('serial=', ''));
+    assert.equal(normalizeSerial(certificate.serial), '7'.repeat(31));
+    const ocsp = await ctx.store.db.selectFrom('ocsp_responses').select('cert_status').where('serial', '=', '7'.repeat(31)).executeTakeFirstOrThrow();
     assert.equal(ocsp.cert_status, 'good');
   });
 

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import {
   QtError,
+  isQtError,
   buildKzSubject,
   getProfile,
   issueCertificate,
@@ -36,7 +37,7 @@ import { checkIdempotencyKey, claimIdempotencyKey, completeIdempotencyKey, reque
 import { checkKeyReuse } from './key-reuse.ts';
 import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
 import { upsertSubject } from './subjects.ts';
-import { normalizeSerial } from './serial.ts';
+import { displaySerial, normalizeSerial } from './serial.ts';
 
 export interface IssueSubject {
   surname: string;
@@ -94,7 +95,7 @@ export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult>
   const outcome = await withStore('the issuance', () => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked)));
   if (!outcome.replayed) {
     const { caId, certificate } = outcome;
-    await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, certificate.serial));
+    await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, normalizeSerial(certificate.serial)));
   }
   return { certificate: outcome.certificate, replayed: outcome.replayed };
 }
@@ -216,10 +217,10 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
   await appendAudit(trx, {
     actor: request.actor,
     action: 'certificate.issued',
-    target: `certificate:${ca.name}/${serial}`,
+    target: `certificate:${ca.name}/${displaySerial(serial)}`,
     details: {
       ca: ca.name,
-      serial: serial,
+      serial: displaySerial(serial),
       profile: cert.profile,
       kind: c.kind,
       iin: request.subject.iin,
@@ -242,7 +243,7 @@ async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promis
     certificate: {
       id: stored.id,
       ca: ca.name,
-      serial: serial,
+      serial: displaySerial(serial),
       kind: c.kind,
       profile: cert.profile,
       subject: cert.info.subject.display,
@@ -269,6 +270,8 @@ async function openSigner(ctx: ServerContext, ca: IssuingCa): Promise<Signer> {
     return await ctx.signers.signerFor(ca.keyUri, 'certificate');
   } catch (err) {
     ctx.log.error({ err, ca: ca.name }, 'the CA signing key could not be opened');
+    // A wrong passphrase will not get better by trying again: it is said as it is.
+    if (isQtError(err, 'QT_ERR_CA_PASSPHRASE_WRONG')) throw err;
     throw new QtError('QT_ERR_CA_SIGNER_UNAVAILABLE', undefined, { ca: ca.name }, { cause: err });
   }
 }

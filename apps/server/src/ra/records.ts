@@ -3,7 +3,7 @@ import { type Kysely } from 'kysely';
 import { crlReasonFromCode, parseIin, toPem, QtError, type CrlReason } from '@qoltanba/pki';
 import type { CertificateKind, CertificateStatus, Database, KeyStorage } from '../store/schema.ts';
 import type { Ra } from './ra.ts';
-import { normalizeSerial } from './serial.ts';
+import { displaySerial, normalizeSerial } from './serial.ts';
 import { withStore } from './db-errors.ts';
 
 export interface CertificateRecord {
@@ -11,7 +11,7 @@ export interface CertificateRecord {
   id: string;
   /** Name of the issuing CA (as in /crl/<ca>.crl). */
   ca: string;
-  /** Lower-case hex without leading zeros. */
+  /** The display spelling (pki formatSerial): upper-case hex of the certificate's serial bytes, e.g. "0CF283BC…". */
   serial: string;
   kind: CertificateKind;
   profile: string;
@@ -50,7 +50,7 @@ export function toRecord(row: Row): CertificateRecord {
   return {
     id: row.id,
     ca: row.ca_name,
-    serial: row.serial,
+    serial: displaySerial(row.serial),
     kind: row.kind,
     profile: row.profile,
     subject: row.subject_dn,
@@ -76,7 +76,7 @@ export async function findCertificate(db: Kysely<Database>, caName: string, seri
   if (!row) {
     const ca = await db.selectFrom('cas').select('id').where('name', '=', caName).executeTakeFirst();
     if (!ca) throw new QtError('QT_ERR_CA_NOT_FOUND', `There is no CA named "${caName}"`, { ca: caName });
-    throw new QtError('QT_ERR_CERT_NOT_FOUND', `CA "${caName}" issued no certificate with serial ${serial}`, { ca: caName, serial });
+    throw new QtError('QT_ERR_CERT_NOT_FOUND', `CA "${caName}" issued no certificate with serial ${displaySerial(serial)}`, { ca: caName, serial: displaySerial(serial) });
   }
   return toRecord(row);
 }

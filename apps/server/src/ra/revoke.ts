@@ -19,7 +19,7 @@ import { sqlState, withStore } from './db-errors.ts';
 import { afterCommit } from './hooks.ts';
 import { lockPublicKey } from './key-reuse.ts';
 import { findCertificate, type CertificateRecord } from './records.ts';
-import { normalizeSerial } from './serial.ts';
+import { displaySerial, normalizeSerial } from './serial.ts';
 
 /** The reasons `revoke` accepts: RFC 5280's, without certificateHold (use hold) and removeFromCRL (use releaseHold). */
 export type RevocationReason = Exclude<CrlReason, 'certificateHold' | 'removeFromCRL'>;
@@ -156,16 +156,16 @@ async function changeStatus(
         if (key) await lockPublicKey(trx, key.spki_sha256);
       }
       const row = await lockRow(trx, ca.id, serial);
-      if (!row) throw new QtError('QT_ERR_CERT_NOT_FOUND', `CA "${ca.name}" issued no certificate with serial ${serial}`, { ca: ca.name, serial });
+      if (!row) throw new QtError('QT_ERR_CERT_NOT_FOUND', `CA "${ca.name}" issued no certificate with serial ${displaySerial(serial)}`, { ca: ca.name, serial: displaySerial(serial) });
       const now = ctx.now();
       const change = decide(row, now);
       const changed: { caId: number; serial: string; ca: string }[] = [];
       if (change) {
         await apply(trx, row, change);
-        await appendAudit(trx, { actor: request.actor, action, target: `certificate:${ca.name}/${serial}`, details: { ca: ca.name, serial, ...auditDetails, from: row.status, to: change.status } });
+        await appendAudit(trx, { actor: request.actor, action, target: `certificate:${ca.name}/${displaySerial(serial)}`, details: { ca: ca.name, serial: displaySerial(serial), ...auditDetails, from: row.status, to: change.status } });
         changed.push({ caId: ca.id, serial, ca: ca.name });
       }
-      if (wholeKey) changed.push(...(await revokeSiblings(trx, row, `${ca.name}/${serial}`, request.actor, now)));
+      if (wholeKey) changed.push(...(await revokeSiblings(trx, row, `${ca.name}/${displaySerial(serial)}`, request.actor, now)));
       return { certificate: await findCertificate(trx, ca.name, serial), changed: !!change, touched: changed };
     }),
   );
@@ -175,7 +175,7 @@ async function changeStatus(
   return {
     certificate: outcome.certificate,
     changed: outcome.changed,
-    alsoRevoked: outcome.touched.filter((t) => !(t.ca === request.ca && t.serial === serial)).map((t) => `${t.ca}/${t.serial}`),
+    alsoRevoked: outcome.touched.filter((t) => !(t.ca === request.ca && t.serial === serial)).map((t) => `${t.ca}/${displaySerial(t.serial)}`),
   };
 }
 
@@ -223,8 +223,8 @@ async function revokeSiblings(trx: Kysely<Database>, origin: Row, originName: st
     await appendAudit(trx, {
       actor,
       action: 'certificate.revoked',
-      target: `certificate:${s.ca_name}/${s.serial}`,
-      details: { ca: s.ca_name, serial: s.serial, reason: 'keyCompromise', invalidityDate: null, from: s.status, to: 'revoked', sameKeyAs: originName },
+      target: `certificate:${s.ca_name}/${displaySerial(s.serial)}`,
+      details: { ca: s.ca_name, serial: displaySerial(s.serial), reason: 'keyCompromise', invalidityDate: null, from: s.status, to: 'revoked', sameKeyAs: originName },
     });
     out.push({ caId: s.ca_id, serial: s.serial, ca: s.ca_name });
   }

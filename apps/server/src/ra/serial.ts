@@ -1,11 +1,16 @@
-/** Serial numbers as people type them (upper case, colons, leading zeros) to the table's spelling. */
-import { QtError } from '@qoltanba/pki';
+/**
+ * Serial numbers between people and the certificates table. The table keeps them lower-case without leading
+ * zero digits (its CHECK constraint, and the indexed key every lookup uses); people and scripts see the one
+ * display spelling of @qoltanba/pki's formatSerial (upper case, the certificate's own bytes, "0C…" kept).
+ */
+import { formatSerial, parseSerial } from '@qoltanba/pki';
 
+/** A serial as typed (any case, colons, leading zeros) → the table's spelling. Not hex: QT_ERR_INPUT_INVALID. */
 export function normalizeSerial(text: string): string {
-  const hex = text.trim().toLowerCase().replace(/[:\s]/g, '').replace(/^0+/, '');
-  // RFC 5280: positive, at most 20 octets.
-  if (!/^[0-9a-f]{1,40}$/.test(hex)) {
-    throw new QtError('QT_ERR_INPUT_INVALID', `"${text.slice(0, 100)}" is not a certificate serial number (hexadecimal, at most 20 bytes)`, { field: 'serial' });
-  }
-  return hex;
+  return parseSerial(text).toLowerCase().replace(/^0+/, '');
+}
+
+/** The table's spelling → the display spelling. */
+export function displaySerial(stored: string): string {
+  return formatSerial(stored);
 }

@@ -64,11 +64,14 @@ test('each purpose refuses the other kinds of structure and arbitrary bytes', as
   });
 });
 
-test('an unknown key and a wrong passphrase fail clearly, and a later call can still succeed', async () => {
+test('an unknown key and a wrong passphrase fail clearly (QT_ERR_CA_PASSPHRASE_WRONG, not "try again later"), and a later call can still succeed', async () => {
   await withProvider(async (p) => {
     await assert.rejects(p.signerFor('soft:nope', 'crl'), (e) => isQtError(e, 'QT_ERR_KEY_NOT_FOUND'));
     process.env.QT_TEST_SIGNER_PASSPHRASE = 'wrong passphrase entirely';
-    await assert.rejects(p.signerFor('soft:issuing', 'crl'), (e) => isQtError(e, 'QT_ERR_KEY_PASSPHRASE') && !/wrong passphrase entirely/.test(e.message));
+    await assert.rejects(
+      p.signerFor('soft:issuing', 'crl'),
+      (e) => isQtError(e, 'QT_ERR_CA_PASSPHRASE_WRONG') && /^The CA key passphrase is wrong/.test(e.message) && !/wrong passphrase entirely/.test(e.message),
+    );
     process.env.QT_TEST_SIGNER_PASSPHRASE = 'correct horse battery staple';
     await p.signerFor('soft:issuing', 'crl');
   });

@@ -75,6 +75,24 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
     await assert.rejects(new RemoteSignerProvider({ url, tokenFile: wrongTokenFile }).signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAUTHORIZED'));
   });
 
+  test('a signer process started with the wrong CA passphrase says so: QT_ERR_CA_PASSPHRASE_WRONG reaches the caller, not "unavailable"', async () => {
+    process.env.QT_TEST_REMOTE_SIGNER_WRONG = 'not the passphrase the keys were made with';
+    const keystore = { soft: { dir: join(home, 'keys'), passphraseEnv: 'QT_TEST_REMOTE_SIGNER_WRONG' } };
+    const ctx: ServerContext = { config: { ...defaultConfig(home), roles: ['signer'] }, store: db.store, signers: new InProcessSignerProvider(keystore), log: silentLogger, now: () => new Date() };
+    const app = createHttpApp({ bodyLimit: 1 << 20 });
+    await app.register(signerRoutes, { ctx, keystore, token: 'the-signer-token-for-tests' });
+    const wrongUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      await assert.rejects(
+        new RemoteSignerProvider({ url: wrongUrl, tokenFile }).signerFor(issuingKey, 'crl'),
+        (e) => isQtError(e, 'QT_ERR_CA_PASSPHRASE_WRONG') && /^The CA key passphrase is wrong/.test(e.message),
+      );
+    } finally {
+      await app.close();
+      delete process.env.QT_TEST_REMOTE_SIGNER_WRONG;
+    }
+  });
+
   test('an unreachable signer is a clear 503-class error', async () => {
     const remote = new RemoteSignerProvider({ url: 'http://127.0.0.1:9', tokenFile, timeoutMs: 2000 });
     await assert.rejects(remote.signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAVAILABLE'));

@@ -1,4 +1,5 @@
 export { inspectCertificate } from './inspect.ts';
+export { formatSerial, parseSerial } from './serial.ts';
 export type { CertificateInfo, NameInfo } from './inspect.ts';
 export type { ExtensionInfo, PolicyInfo, BasicConstraintsInfo, CertificateUrls } from './extensions.ts';
 export type { CertificateKindInfo, RoleInfo, Holder } from './kind.ts';

@@ -54,7 +54,7 @@ test('the SIGN certificate yields its name parts, policies, URLs, key identifier
     [i.kz.surname, i.kz.name, i.kz.patronymic, i.kz.organization],
     ['ТЕСТОВ', 'ТЕСТ', 'ТЕСТОВИЧ', undefined],
   );
-  assert.equal(i.serialHex, '41e45cc8a04c705963e5cd6769848a934d8eaef5');
+  assert.equal(i.serialHex, '41E45CC8A04C705963E5CD6769848A934D8EAEF5');
   assert.deepEqual(i.keyUsage, ['digitalSignature', 'nonRepudiation']);
   assert.deepEqual(i.extKeyUsage, [oid.ekuEmailProtection, oid.roleIndividual]);
   assert.deepEqual(i.policies, [{ oid: oid.policyIndividualSign, cpsUris: ['http://pki.gov.kz/cps'], notices: ['http://pki.gov.kz/cps'] }]);
@@ -94,7 +94,8 @@ test('serials, validity and subject key identifiers agree with openssl for every
     }).toString();
     const i = inspectCertificate(der);
     const field = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(out)?.[1];
-    assert.equal(i.serialHex, field('serial')!.toLowerCase().replace(/^0+(?=.)/, ''), label);
+    // The one display spelling of a serial is exactly what openssl prints.
+    assert.equal(i.serialHex, field('serial'), label);
     assert.equal(i.notBefore.getTime(), new Date(field('notBefore')!).getTime(), label);
     assert.equal(i.notAfter.getTime(), new Date(field('notAfter')!).getTime(), label);
     // openssl prints nothing for some of NCA's key identifiers; compare where it does.

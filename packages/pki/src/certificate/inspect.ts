@@ -4,11 +4,12 @@
  * once that algorithm is registered.
  */
 import { QtError } from '../errors.ts';
-import { bytesEqual, toHex, type Bytes } from '../encoding.ts';
+import { bytesEqual, type Bytes } from '../encoding.ts';
 import { algorithmName, describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { decodeDn, formatDn, kzFields, type DistinguishedName, type KzFields } from '../names/index.ts';
 import { matchProfile, type IdentificationMethod, type KeyUsageName, type ProfileName } from '../profiles/index.ts';
 import { parseCertificateDer, malformed, type ParsedCertificate } from './parse.ts';
+import { formatSerial } from './serial.ts';
 import { readExtensions, type BasicConstraintsInfo, type CertificateUrls, type ExtensionInfo, type PolicyInfo } from './extensions.ts';
 import { certificateKind, holderOf, identificationOf, rolesOf, type CertificateKindInfo, type Holder, type RoleInfo } from './kind.ts';
 import type { DerInput } from './der-input.ts';
@@ -23,7 +24,7 @@ export interface NameInfo {
 export interface CertificateInfo {
   der: Bytes;
   version: number;
-  /** Lower-case hex of the serial's value (no sign byte). */
+  /** The serial as formatSerial spells it: upper-case hex of its bytes, leading zero digits kept, no sign byte. */
   serialHex: string;
   subject: NameInfo;
   issuer: NameInfo;
@@ -66,9 +67,6 @@ function nameInfo(der: Bytes, which: string): NameInfo {
   }
 }
 
-function serialHex(bytes: Uint8Array): string {
-  return toHex(bytes.length > 1 && bytes[0] === 0 ? bytes.subarray(1) : bytes);
-}
 
 /** A certificate's facts together with the structure they were read from (for the issuance lint). */
 export interface InspectedCertificate {
@@ -102,7 +100,7 @@ export function inspectCertificateStructure(input: DerInput): InspectedCertifica
   const info: CertificateInfo = {
     der: parsed.der,
     version: parsed.version,
-    serialHex: serialHex(parsed.serial),
+    serialHex: formatSerial(parsed.serial),
     subject,
     issuer,
     kz,

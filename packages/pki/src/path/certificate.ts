@@ -19,6 +19,7 @@ import { bytesEqual, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import type { SignatureAlgorithmId } from '../crypto/index.ts';
 import { childrenOf, contextTag, elementOf, readingAs, readWhole, serialHexOf, TAG } from '../crl/der-read.ts';
+import { formatDn } from '../names/format.ts';
 
 /** A certificate as DER bytes, or PEM / base64 text. */
 export type CertificateInput = Uint8Array | string;
@@ -149,7 +150,21 @@ function read(der: Bytes): CertificateFacts {
   return facts;
 }
 
+/**
+ * A name as people read it, the same spelling inspectCertificate gives (formatDn: RFC 4514 escaping, the
+ * attribute names NCA's users know — SURNAME, SERIALNUMBER, G — in the certificate's order), so one output
+ * never mixes "SURNAME=" with "SN=" or "2.5.4.5=". A name our strict decoder refuses is still shown, as
+ * @peculiar/x509 prints it.
+ */
 export function displayName(nameDer: Uint8Array): string {
+  try {
+    return formatDn(nameDer);
+  } catch {
+    return genericName(nameDer);
+  }
+}
+
+function genericName(nameDer: Uint8Array): string {
   try {
     return new Name(toArrayBuffer(nameDer)).toString();
   } catch {
@@ -164,6 +179,6 @@ export function displayName(nameDer: Uint8Array): string {
  */
 export function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
   if (bytesEqual(a, b)) return true;
-  const canon = (der: Uint8Array): string => displayName(der).toLowerCase().replace(/\s+/g, ' ').trim();
+  const canon = (der: Uint8Array): string => genericName(der).toLowerCase().replace(/\s+/g, ' ').trim();
   return canon(a) === canon(b);
 }

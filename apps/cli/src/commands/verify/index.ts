@@ -5,11 +5,12 @@
  * defaults: revocation required (fail-closed), fetched from the certificates' own OCSP and CRL addresses.
  * Exit 0 when valid, 1 when not.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { QtError, detectKind, type RevocationKind } from '@qoltanba/pki';
 import { RevocationFetcher, homeCaTrust, presetTrust, readCertificateFile, resolveVerifyOptions, trustPresets, type TrustPreset, type TrustSet } from '@qoltanba/server';
 import type { ContextFactory } from '../index.ts';
 import { printResult } from '../../output.ts';
+import { withExamples } from '../../help.ts';
 import { parseInstant, parseMirror, readInput } from './inputs.ts';
 import { verifyCrlKind, verifyDocumentKind, verifyOcspKind } from './kinds.ts';
 import type { TrustOptions, VerifyReport } from './report.ts';
@@ -18,7 +19,7 @@ interface VerifyFlags {
   ca?: string[];
   trust?: TrustPreset[];
   untrusted?: string[];
-  at?: string;
+  at?: Date;
   content?: string;
   crl?: string[];
   ocsp?: string[];
@@ -31,15 +32,23 @@ interface VerifyFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+function instantArgument(text: string): Date {
+  try {
+    return parseInstant(text);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 export function registerVerify(program: Command, context: ContextFactory): void {
-  program
+  const cmd = program
     .command('verify')
     .description('verify a certificate, CRL, OCSP response, CMS (CAdES) or signed XML and say who signed it')
     .argument('<file>', 'the file to verify (DER, PEM or base64; XML for XMLDSig)')
     .option('--ca <file>', 'CA certificate(s) to trust; repeatable', collect)
     .addOption(new Option('--trust <preset...>', 'built-in trust: local (the CA in the data directory), nca-prod, nca-test (default without --ca: local nca-prod)').choices([...trustPresets]))
     .option('--untrusted <file>', 'intermediate CA certificate(s) that may be used to build the chain; repeatable', collect)
-    .option('--at <time>', 'judge validity as of this time, e.g. 2022-03-01 (default: now)')
+    .option('--at <time>', 'judge validity as of this time, e.g. 2022-03-01 (default: now)', instantArgument)
     .option('--content <file>', 'the signed data, for a detached CMS signature')
     .option('--crl <file>', 'CRL(s) to check revocation with; repeatable', collect)
     .option('--ocsp <file>', 'OCSP response(s) to check revocation with; repeatable', collect)
@@ -56,7 +65,7 @@ export function registerVerify(program: Command, context: ContextFactory): void 
       const trust: TrustOptions = {
         trustAnchors: sets.flatMap((s) => s.anchors),
         intermediates: [...sets.flatMap((s) => s.intermediates), ...(flags.untrusted ?? []).flatMap(readCertificateFile)],
-        at: flags.at ? parseInstant(flags.at) : new Date(),
+        at: flags.at ?? new Date(),
         crls: flags.crl?.map(readInput) ?? [],
         ocspResponses: flags.ocsp?.map(readInput) ?? [],
         revocation: flags.revocation,
@@ -76,4 +85,10 @@ export function registerVerify(program: Command, context: ContextFactory): void 
         ...report.rows,
       ]);
     });
+  withExamples(cmd, [
+    ['a certificate against the local CA, revocation fetched from its own OCSP/CRL addresses', 'qoltanba verify AUTH_RSA256_6b36….cer'],
+    ['offline, revocation from a CRL file', 'qoltanba verify AUTH_RSA256_6b36….cer --offline --crl rsa.crl'],
+    ['a detached CAdES signature of a document, as of a past time', 'qoltanba verify contract.pdf.cms --content contract.pdf --at 2024-06-01 --ca nca_rsa.crt --ca root_rsa.crt'],
+    ['a signed XML document against NCA\'s test roots; exit 1 when it does not verify', 'qoltanba --json verify payment.xml --trust nca-test'],
+  ]);
 }

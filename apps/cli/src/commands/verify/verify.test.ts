@@ -44,6 +44,23 @@ test('fail-closed by default: with no revocation answer the verdict is NOT VALID
   assert.equal(relaxed.code, 0, relaxed.stdout);
 });
 
+test('one spelling per output: every name with SURNAME/SERIALNUMBER (never SN= or 2.5.4.5=), every serial as openssl prints it', async () => {
+  const opensslSerial = (file: string) => execFileSync('openssl', ['x509', '-in', file, '-noout', '-serial'], { encoding: 'utf8' }).trim().replace('serial=', '');
+  for (const json of [false, true]) {
+    const r = await runQoltanba(['verify', F(nca.signCert), '--ca', F(nca.rsaCa), '--at', '2022-03-01', '--crl', F(nca.rsaCrl), ...(json ? ['--json'] : [])]);
+    assert.doesNotMatch(r.stdout, /\bSN=|2\.5\.4\.5=|\bGN=|givenName=/);
+    assert.match(r.stdout, /SURNAME=ТЕСТОВ, SERIALNUMBER=IIN123456789011/);
+    if (!json) {
+      assert.match(r.stdout, new RegExp(`Serial:\\s+${opensslSerial(F(nca.signCert))}\n`));
+      continue;
+    }
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.certificate.serial, opensslSerial(F(nca.signCert)));
+    assert.deepEqual(out.chain.map((c: { serial: string }) => c.serial), [opensslSerial(F(nca.signCert)), opensslSerial(F(nca.rsaCa))]);
+    assert.equal(out.chain[0].subject, out.certificate.subject, 'the chain names the certificate as the certificate section does');
+  }
+});
+
 test('the same certificate after it expired: exit 1 with the precise code, in --json too', async () => {
   const r = await runQoltanba(['verify', F(nca.authCert), '--ca', F(nca.rsaCa), '--at', '2024-01-01', '--json']);
   assert.equal(r.code, 1);

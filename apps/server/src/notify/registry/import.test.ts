@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { insertPerson, testIins } from '../testing/fixtures.ts';
 import { readCsv } from './csv.ts';
 import { importRegistryCsv } from './import.ts';
 import { DatabaseMobileRegistry } from './mobile-registry.ts';
+import { populationDb } from '../../population/tables.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qt-registry-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,5 +125,24 @@ describeEachBackend('registry import', (ctx) => {
     assert.deepEqual([report.written, report.deleted], [2, 2]);
     const left = await new DatabaseMobileRegistry(ctx.store.db).lookup([a, b, c, unknown]);
     assert.deepEqual([...left.keys()].sort(), [c, unknown].sort());
+  });
+
+  test('a person of the population registry without any certificate (a first-time applicant) is known; a stranger still is not', async () => {
+    const [applicant, stranger] = testIins(2, 77) as [string, string];
+    await populationDb(ctx.store.db)
+      .insertInto('population_persons')
+      .values({
+        iin: applicant, surname: 'НУРЛАНОВА', given_name: 'АЙГЕРИМ', patronymic: null, birth_date: '1990-01-01', status: 'alive',
+        document_type: 'id_card', document_number: '041234567', document_issued_on: '2021-03-15', document_expires_on: '2031-03-14',
+        photo: null, photo_type: null, source: 'test', import_id: randomUUID(),
+      })
+      .execute();
+    assert.equal(await ctx.store.db.selectFrom('subjects').select('iin').where('iin', '=', applicant).executeTakeFirst(), undefined, 'no certificate, no subject');
+    const refused = await importRegistryCsv(ctx.store.db, csvFile(`iin,phone,verified\n${applicant},+77015550001,1\n${stranger},+77015550002,1\n`)).catch((e: QtError) => e);
+    assert.ok(isQtError(refused, 'QT_ERR_REGISTRY_IMPORT_REJECTED'));
+    assert.deepEqual((refused.details?.problems as { line: number; code: string }[]).map((p) => [p.line, p.code]), [[3, 'QT_ERR_REGISTRY_IIN_UNKNOWN']], 'only the stranger');
+    const report = await importRegistryCsv(ctx.store.db, csvFile(`iin,phone,verified\n${applicant},+77015550001,1\n`));
+    assert.equal(report.written, 1);
+    assert.equal((await new DatabaseMobileRegistry(ctx.store.db).lookup([applicant])).get(applicant)?.phone, '+77015550001');
   });
 });

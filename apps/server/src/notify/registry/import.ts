@@ -2,9 +2,9 @@
  * `registry import`: the mobile-citizens registry's CSV into mobile_registry, in two passes over the file.
  *
  * Pass 1 reads and checks every row (CSV shape, IIN check digit, Kazakhstan mobile number, verified flag,
- * date, duplicates, and that we know the person) and writes nothing. A file with any bad row is refused
- * whole, with every bad row named (line, field, code) — unless the operator asks for `skipInvalid`, and then
- * the report still names each skipped row. Pass 2 re-reads the same file (its SHA-256 must not have changed)
+ * date, duplicates, and that we know the person — a certificate holder or someone in the population registry)
+ * and writes nothing. A file with any bad row is refused whole, with every bad row named (line, field, code) —
+ * unless the operator asks for `skipInvalid`, and then the report still names each skipped row. Pass 2 re-reads the same file (its SHA-256 must not have changed)
  * and upserts the good rows in short transactions, so the embedded database's one connection is never held
  * for long. A crash in pass 2 leaves only correct rows of the file; running the same import again completes
  * it. With `replace`, entries the file does not contain are deleted — only after a complete pass 2.
@@ -18,6 +18,7 @@ import { appendAudit } from '../../audit/index.ts';
 import type { Database } from '../../store/schema.ts';
 import { normalizeKzPhone } from '../phone.ts';
 import { readCsv } from './csv.ts';
+import { populationDb } from '../../population/tables.ts';
 
 export interface RegistryImportOptions {
   /** A label stored with each entry and in the audit log (default: the file name). */
@@ -148,12 +149,22 @@ async function checkFile(db: Kysely<Database>, file: string, options: RegistryIm
   let pending: Entry[] = [];
   const checkKnown = async () => {
     if (options.allowUnknownIin || pending.length === 0) return;
+    // Known: a holder of certificates here, or a person of the population registry — first-time applicants
+    // have no certificate yet, and remote issuance sends their one-time code to the number imported here.
+    const iins = pending.map((e) => e.iin);
     const known = new Set(
-      (await db.selectFrom('subjects').select('iin').where('iin', 'in', pending.map((e) => e.iin)).execute()).map((r) => r.iin),
+      (
+        await db
+          .selectFrom('subjects')
+          .select('iin')
+          .where('iin', 'in', iins)
+          .union(populationDb(db).selectFrom('population_persons').select('iin').where('iin', 'in', iins))
+          .execute()
+      ).map((r) => r.iin),
     );
     for (const e of pending) {
       if (!known.has(e.iin)) {
-        problems.push({ line: e.line, code: 'QT_ERR_REGISTRY_IIN_UNKNOWN', field: 'iin', message: `no person with IIN ${e.iin} is known here (pass --allow-unknown-iin to import such rows)` });
+        problems.push({ line: e.line, code: 'QT_ERR_REGISTRY_IIN_UNKNOWN', field: 'iin', message: `no person with IIN ${e.iin} is known here: neither a certificate holder nor in the population registry (pass --allow-unknown-iin to import such rows)` });
         invalidLines.add(e.line);
       }
     }

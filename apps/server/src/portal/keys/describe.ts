@@ -1,5 +1,5 @@
 /** How a certificate reads in the portal: purpose, algorithm, status as of now, days left. */
-import { inspectCertificate } from '@qoltanba/pki';
+import { formatSerial, inspectCertificate } from '@qoltanba/pki';
 import type { Translator } from '@qoltanba/i18n';
 import type { CertificateRecord } from '../../ra/records.ts';
 
@@ -38,7 +38,7 @@ export function storageLabel(t: Translator, storage: 'file' | 'token'): string {
   return storage === 'file' ? t.t('word.storage.computer') : t.t('word.storage.token');
 }
 
-/** The serial as people read it off NCA's pages: upper-case hex. */
+/** The serial in the one display spelling (pki formatSerial: upper-case hex, leading zeros kept). */
 export function serialLabel(serial: string): string {
-  return serial.toUpperCase();
+  return formatSerial(serial);
 }

@@ -55,9 +55,10 @@ test('one spelling per output: every name with SURNAME/SERIALNUMBER (never SN= o
       continue;
     }
     const out = JSON.parse(r.stdout);
-    assert.equal(out.certificate.serial, opensslSerial(F(nca.signCert)));
-    assert.deepEqual(out.chain.map((c: { serial: string }) => c.serial), [opensslSerial(F(nca.signCert)), opensslSerial(F(nca.rsaCa))]);
-    assert.equal(out.chain[0].subject, out.certificate.subject, 'the chain names the certificate as the certificate section does');
+    const [signer] = out.signers;
+    assert.equal(signer.certificate.serial, opensslSerial(F(nca.signCert)));
+    assert.deepEqual(signer.chain.map((c: { serial: string }) => c.serial), [opensslSerial(F(nca.signCert)), opensslSerial(F(nca.rsaCa))]);
+    assert.equal(signer.chain[0].subject, signer.certificate.subject, 'the chain names the certificate as the certificate section does');
   }
 });
 

@@ -94,7 +94,8 @@ export function certificateInfo(der: Bytes | undefined, verdict: Pick<SignerVerd
     notBefore: javaDate(c.notBefore),
     notAfter: javaDate(c.notAfter),
     keyUsage: c.kind === 'AUTH' || c.kind === 'SIGN' ? c.kind : 'UNKNOWN',
-    serialNumber: c.serialHex.replace(/^0+(?=.)/, ''),
+    // NCANode's clients compare Java's BigInteger.toString(16): lower case, no leading zeros (our own outputs use openssl's spelling).
+    serialNumber: c.serialHex.toLowerCase().replace(/^0+(?=.)/, ''),
     signAlg: SIG_ALG_NAMES[c.signatureAlgorithm.oid] ?? c.signatureAlgorithm.oid,
     keyUser: [...new Set(c.extKeyUsage.map((o) => KEY_USERS[o]).filter((u): u is string => u !== undefined))],
     publicKey: toBase64(c.publicKey.spki),

@@ -5,20 +5,30 @@
  */
 import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  ExtendedKeyUsage,
-  KeyUsage,
-  SubjectKeyIdentifier,
-} from '@peculiar/asn1-x509';
+import { AuthorityKeyIdentifier, BasicConstraints, Certificate, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { Name } from '@peculiar/x509';
 import { QtError } from '../errors.ts';
 import { bytesEqual, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import type { SignatureAlgorithmId } from '../crypto/index.ts';
+import { readSpki } from '../crypto/spki.ts';
 import { childrenOf, contextTag, elementOf, readingAs, readWhole, serialHexOf, TAG } from '../crl/der-read.ts';
+import { nameKey, parseName, type ParsedName } from './dn.ts';
+import type { GeneralName } from './general-names.ts';
+import {
+  readCrlDistributionPoints,
+  readExtKeyUsage,
+  readInhibitAnyPolicy,
+  readNameConstraints,
+  readPolicies,
+  readPolicyConstraints,
+  readPolicyMappings,
+  readSubjectAltName,
+  type DistributionPoint,
+  type NameConstraints,
+  type PolicyConstraints,
+  type PolicyInformation,
+} from './extensions.ts';
 
 /** A certificate as DER bytes, or PEM / base64 text. */
 export type CertificateInput = Uint8Array | string;
@@ -74,6 +84,24 @@ export interface CertificateFacts {
   extKeyUsage: readonly string[] | undefined;
   extensions: readonly { oid: string; critical: boolean }[];
   selfIssued: boolean;
+  /** 1, 2 or 3. */
+  version: number;
+  /** The serialNumber INTEGER content as encoded (sign and length matter to the profile checks). */
+  serialBytes: Bytes;
+  /** Subject and issuer as RFC 5280 §7.1 compares them (see dn.ts). */
+  subjectName: ParsedName;
+  issuerName: ParsedName;
+  /** The SubjectPublicKeyInfo algorithm, and whether it carries parameters (DSA keys may inherit them). */
+  keyAlgorithm: { oid: string; hasParameters: boolean };
+  subjectAltNames: readonly GeneralName[] | undefined;
+  nameConstraints: NameConstraints | undefined;
+  policies: readonly PolicyInformation[] | undefined;
+  policyMappings: readonly { issuer: string; subject: string }[] | undefined;
+  policyConstraints: PolicyConstraints | undefined;
+  inhibitAnyPolicy: number | undefined;
+  crlDistributionPoints: readonly DistributionPoint[] | undefined;
+  /** Extension OIDs present more than once (RFC 5280 §4.2 forbids it; the profile check refuses them). */
+  duplicateExtensions: readonly string[];
 }
 
 /** Reads a certificate; anything unreadable is QT_ERR_CERT_MALFORMED. */
@@ -95,6 +123,13 @@ function read(der: Bytes): CertificateFacts {
   const tbs = cert.tbsCertificate;
   const issuerDer = elementOf(der, issuerTlv);
   const subjectDer = elementOf(der, subjectTlv);
+  const subjectName = parseName(subjectDer);
+  const issuerName = parseName(issuerDer);
+  const spki = elementOf(der, spkiTlv);
+  const key = readSpki(spki);
+  const seen = new Set<string>();
+  const duplicates = new Set<string>();
+  for (const e of tbs.extensions ?? []) (seen.has(e.extnID) ? duplicates : seen).add(e.extnID);
   const facts: CertificateFacts = {
     der,
     tbs: elementOf(der, tbsTlv),
@@ -110,7 +145,7 @@ function read(der: Bytes): CertificateFacts {
     subject: displayName(subjectDer),
     notBefore: tbs.validity.notBefore.getTime(),
     notAfter: tbs.validity.notAfter.getTime(),
-    spki: elementOf(der, spkiTlv),
+    spki,
     publicKeyBits: new Uint8Array(tbs.subjectPublicKeyInfo.subjectPublicKey),
     subjectKeyId: undefined,
     authorityKeyId: undefined,
@@ -118,35 +153,83 @@ function read(der: Bytes): CertificateFacts {
     keyUsage: undefined,
     extKeyUsage: undefined,
     extensions: (tbs.extensions ?? []).map((e) => ({ oid: e.extnID, critical: e.critical })),
-    selfIssued: bytesEqual(issuerDer, subjectDer),
+    // RFC 5280 §6.1: self-issued means issuer and subject match under §7.1, not byte equality.
+    selfIssued: subjectName.key === issuerName.key,
+    version: tbs.version + 1,
+    serialBytes: der.subarray(serialTlv.contentStart, serialTlv.end),
+    subjectName,
+    issuerName,
+    keyAlgorithm: { oid: key.algorithmOid, hasParameters: key.parameters !== undefined && !(key.parameters.length === 2 && key.parameters[0] === TAG.null) },
+    subjectAltNames: undefined,
+    nameConstraints: undefined,
+    policies: undefined,
+    policyMappings: undefined,
+    policyConstraints: undefined,
+    inhibitAnyPolicy: undefined,
+    crlDistributionPoints: undefined,
+    duplicateExtensions: [...duplicates],
   };
   for (const ext of tbs.extensions ?? []) {
     const value = ext.extnValue.buffer;
-    switch (ext.extnID) {
-      case oid.subjectKeyIdentifier:
-        facts.subjectKeyId = new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer);
-        break;
-      case oid.authorityKeyIdentifier: {
-        const aki = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
-        facts.authorityKeyId = aki ? new Uint8Array(aki.buffer) : undefined;
-        break;
-      }
-      case oid.basicConstraints: {
-        const bc = AsnConvert.parse(value, BasicConstraints);
-        facts.basicConstraints = { ca: bc.cA, pathLen: bc.pathLenConstraint };
-        break;
-      }
-      case oid.keyUsage: {
-        const flags = AsnConvert.parse(value, KeyUsage).toNumber();
-        facts.keyUsage = new Set(keyUsageBits.filter((_, i) => flags & (1 << i)));
-        break;
-      }
-      case oid.extKeyUsage:
-        facts.extKeyUsage = [...AsnConvert.parse(value, ExtendedKeyUsage)];
-        break;
-    }
+    const bytes = new Uint8Array(value) as Bytes;
+    readExtension(ext.extnID, () => {
+      switch (ext.extnID) {
+        case oid.subjectKeyIdentifier:
+          facts.subjectKeyId = new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer);
+          break;
+        case oid.authorityKeyIdentifier: {
+          const aki = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
+          facts.authorityKeyId = aki ? new Uint8Array(aki.buffer) : undefined;
+          break;
+        }
+        case oid.basicConstraints: {
+          const bc = AsnConvert.parse(value, BasicConstraints);
+          facts.basicConstraints = { ca: bc.cA, pathLen: bc.pathLenConstraint };
+          break;
+        }
+        case oid.keyUsage: {
+          const flags = AsnConvert.parse(value, KeyUsage).toNumber();
+          facts.keyUsage = new Set(keyUsageBits.filter((_, i) => flags & (1 << i)));
+          break;
+        }
+        case oid.extKeyUsage:
+          facts.extKeyUsage = readExtKeyUsage(bytes);
+          break;
+        case oid.subjectAltName:
+          facts.subjectAltNames = readSubjectAltName(bytes);
+          break;
+        case oid.nameConstraints:
+          facts.nameConstraints = readNameConstraints(bytes);
+          break;
+        case oid.certificatePolicies:
+          facts.policies = readPolicies(bytes);
+          break;
+        case oid.policyMappings:
+          facts.policyMappings = readPolicyMappings(bytes);
+          break;
+        case oid.policyConstraints:
+          facts.policyConstraints = readPolicyConstraints(bytes);
+          break;
+        case oid.inhibitAnyPolicy:
+          facts.inhibitAnyPolicy = readInhibitAnyPolicy(bytes);
+          break;
+        case oid.crlDistributionPoints:
+          facts.crlDistributionPoints = readCrlDistributionPoints(bytes);
+          break;
+        }
+    });
   }
   return facts;
+}
+
+/** A malformed extension makes the whole certificate malformed, naming the extension. */
+function readExtension(extnId: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof QtError && e.code !== 'QT_ERR_DER_MALFORMED') throw e;
+    throw new QtError('QT_ERR_CERT_MALFORMED', `The certificate extension ${extnId} is malformed: ${(e as Error).message}`, { extension: extnId }, { cause: e });
+  }
 }
 
 export function displayName(nameDer: Uint8Array): string {
@@ -159,11 +242,11 @@ export function displayName(nameDer: Uint8Array): string {
 
 /**
  * Do two DER Names denote the same entity? Byte equality first (the usual case, and what NCA produces);
- * otherwise compare the printed forms case- and space-insensitively, the practical core of RFC 5280 §7.1
- * name matching (it forgives a PrintableString vs UTF8String difference between issuer and subject).
+ * otherwise RFC 5280 §7.1 matching (dn.ts), which forgives case, spacing and a PrintableString vs
+ * UTF8String difference between issuer and subject, but not a different order of RDNs.
  */
 export function namesMatch(a: Uint8Array, b: Uint8Array): boolean {
   if (bytesEqual(a, b)) return true;
-  const canon = (der: Uint8Array): string => displayName(der).toLowerCase().replace(/\s+/g, ' ').trim();
-  return canon(a) === canon(b);
+  const ka = nameKey(a as Bytes);
+  return ka !== undefined && ka === nameKey(b as Bytes);
 }

@@ -8,6 +8,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, BasicConstraints, Certificate, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { Name } from '@peculiar/x509';
 import { QtError } from '../errors.ts';
+import { ContentMemo } from '../memo.ts';
 import { bytesEqual, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import type { SignatureAlgorithmId } from '../crypto/index.ts';
@@ -107,6 +108,20 @@ export interface CertificateFacts {
 /** Reads a certificate; anything unreadable is QT_ERR_CERT_MALFORMED. */
 export function readCertificate(input: CertificateInput): CertificateFacts {
   return readingAs('QT_ERR_CERT_MALFORMED', 'The certificate', () => read(derFrom(input)));
+}
+
+/**
+ * Certificates a verifier sees again and again (CA certificates, the same intermediates in every CMS) are read
+ * once: found by content (hash, then a full byte comparison), never by identity. The facts are never mutated
+ * after reading, so sharing them between verifications is safe; failures are not remembered.
+ */
+const seen = new ContentMemo<CertificateFacts>(1024);
+
+export function readCertificateMemo(input: CertificateInput): CertificateFacts {
+  return readingAs('QT_ERR_CERT_MALFORMED', 'The certificate', () => {
+    const der = derFrom(input);
+    return seen.get(der, () => read(der.slice()));
+  });
 }
 
 function read(der: Bytes): CertificateFacts {

@@ -171,9 +171,17 @@ export class PolicyProcessor {
       this.prune(n);
     }
     if (this.explicitPolicy <= 0 && !this.root) return { failure: 'no certificate policy acceptable to the relying party is valid for the path, and an explicit policy is required' };
-    const leaves = this.root ? this.level(n) : [];
-    const user = leaves.some((node) => node.validPolicy === anyPolicy) ? [...this.userSet] : [...new Set(leaves.map((node) => node.validPolicy))];
-    return { report: { validPolicyTree: this.root ? report(this.root) : null, userConstrainedPolicySet: user.sort(), explicitPolicyRequired: this.explicitEverRequired } };
+    // The policies the path is good for, named as the relying party names them (before any mapping): for each
+    // leaf, the first node below anyPolicy on its way up from the root; an all-anyPolicy branch stands for
+    // everything the relying party asked for.
+    const user = new Set<string>();
+    for (const leaf of this.root ? this.level(n) : []) {
+      let node: Node = leaf;
+      while (node.parent && node.parent.validPolicy !== anyPolicy) node = node.parent;
+      if (node.validPolicy === anyPolicy) for (const p of this.userSet) user.add(p);
+      else if (this.userSet.has(anyPolicy) || this.userSet.has(node.validPolicy)) user.add(node.validPolicy);
+    }
+    return { report: { validPolicyTree: this.root ? report(this.root) : null, userConstrainedPolicySet: [...user].sort(), explicitPolicyRequired: this.explicitEverRequired } };
   }
 
   private applyConstraints(cert: CertificateFacts): void {

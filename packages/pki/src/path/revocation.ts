@@ -18,13 +18,13 @@ import { certIdIsFor, computeIssuerHashes } from '../ocsp/cert-id.ts';
 import { parseOcspResponse, type ParsedOcspResponse } from '../ocsp/parse-response.ts';
 import { verifyParsedOcsp } from '../ocsp/verify-response.ts';
 import { ocspSaysNeverIssued, type OcspSingleResponse } from '../ocsp/types.ts';
-import { bytesEqual } from '../encoding.ts';
+import { bytesEqual, type Bytes } from '../encoding.ts';
 import { parseName, type ParsedName, type RdnKey } from './dn.ts';
 import { ALL_REASONS, type DistributionPoint, type ReasonMask } from './extensions.ts';
 import { describeGeneralName, generalNamesEqual, type GeneralName } from './general-names.ts';
 import type { PathBudget } from './budget.ts';
 import type { CertificateFacts } from './certificate.ts';
-import type { SignatureChecks } from './signatures.ts';
+import { parametersOf, type SignatureChecks } from './signatures.ts';
 import type { RevocationVerdict } from './types.ts';
 
 export interface RevocationEvidence {
@@ -133,7 +133,7 @@ async function crlVerdict(path: readonly CertificateFacts[], index: number, ctx:
         note(crl, signer);
         continue;
       }
-      const delta = await findDelta(crl, signer, crls, ctx, note);
+      const delta = await findDelta(crl, signer, path, crls, ctx, note);
       const entry = (delta && entryFor(delta, cert, crl)) ?? entryFor(crl, cert, crl);
       usedAny = true;
       covered |= interim;
@@ -244,7 +244,7 @@ async function findCrlSigner(crl: ParsedCrl, path: readonly CertificateFacts[], 
     if (crl.authorityKeyId && candidate.subjectKeyId && !bytesEqual(crl.authorityKeyId, candidate.subjectKeyId)) continue;
     let signed: boolean;
     try {
-      signed = await ctx.signatures.verify(crl, { cert: candidate });
+      signed = await ctx.signatures.verify(crl, { cert: candidate, inheritedParameters: inheritedParameters(path, path.indexOf(candidate)) });
     } catch (e) {
       if (!isQtError(e) || e.code === 'QT_ERR_PATH_BUDGET_EXCEEDED') throw e;
       reasons.push(`(${e.code}): ${e.message}`);
@@ -269,7 +269,14 @@ async function findCrlSigner(crl: ParsedCrl, path: readonly CertificateFacts[], 
 }
 
 /** RFC 5280 §5.2.4, §6.3.3 (e), (h): the newest current delta CRL for this complete CRL, signed by the same key. */
-async function findDelta(base: ParsedCrl, signer: CertificateFacts, crls: readonly ParsedCrl[], ctx: RevocationContext, note: (crl: ParsedCrl, why: string) => void): Promise<ParsedCrl | undefined> {
+async function findDelta(
+  base: ParsedCrl,
+  signer: CertificateFacts,
+  path: readonly CertificateFacts[],
+  crls: readonly ParsedCrl[],
+  ctx: RevocationContext,
+  note: (crl: ParsedCrl, why: string) => void,
+): Promise<ParsedCrl | undefined> {
   const baseNumber = base.crlNumber as bigint;
   const baseIssuer = crlIssuerName(base)?.key;
   const candidates = newestFirst(
@@ -296,13 +303,21 @@ async function findDelta(base: ParsedCrl, signer: CertificateFacts, crls: readon
       note(delta, `(${e.code}): ${e.message}`);
       continue;
     }
-    if (!(await ctx.signatures.verify(delta, { cert: signer }))) {
+    if (!(await ctx.signatures.verify(delta, { cert: signer, inheritedParameters: inheritedParameters(path, path.indexOf(signer)) }))) {
       note(delta, `(QT_ERR_SIGNATURE_INVALID): the delta CRL signature does not verify with the key of "${signer.subject}"`);
       continue;
     }
     return delta;
   }
   return undefined;
+}
+
+/** DSA domain parameters a key on the path inherits from the nearest CA above it (RFC 5280 §6.1.4 (f)). */
+function inheritedParameters(path: readonly CertificateFacts[], index: number): Bytes | undefined {
+  if (index < 0) return undefined;
+  let inherited: Bytes | undefined;
+  for (let i = path.length - 1; i > index; i--) inherited = parametersOf(path[i] as CertificateFacts, inherited);
+  return inherited;
 }
 
 function sameKeyId(a: ParsedCrl, b: ParsedCrl): boolean {

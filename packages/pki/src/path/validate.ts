@@ -6,7 +6,7 @@
 import { QtError, asQtError, isQtError } from '../errors.ts';
 import { bytesEqual } from '../encoding.ts';
 import { checkDate } from '../crl/der-write.ts';
-import { readCertificate, type CertificateFacts, type CertificateInput } from './certificate.ts';
+import { readCertificateMemo, type CertificateFacts, type CertificateInput } from './certificate.ts';
 import { budgetFrom, type PathBudget } from './budget.ts';
 import { distinct, PathBuilder, type BuildOutcome } from './build.ts';
 import { checkPath, failure } from './checks.ts';
@@ -53,10 +53,10 @@ export async function validatePath(options: ValidatePathOptions): Promise<PathVe
     at = checkDate(options.at, 'at');
     const inputs = options.intermediates ?? [];
     budget.spend('certificates', 1 + inputs.length + options.trustAnchors.length);
-    anchors = distinct(options.trustAnchors.map((c) => readCertificate(c)));
-    leaf = readCertificate(options.leaf);
+    anchors = distinct(options.trustAnchors.map((c) => readCertificateMemo(c)));
+    leaf = readCertificateMemo(options.leaf);
     leaf = anchors.find((a) => bytesEqual(a.der, leaf.der)) ?? leaf;
-    intermediates = distinct(inputs.map((c: CertificateInput) => readCertificate(c)), anchors);
+    intermediates = distinct(inputs.map((c: CertificateInput) => readCertificateMemo(c)), anchors);
     evidence = readEvidence(options.revocation?.crls, options.revocation?.ocspResponses);
   } catch (e) {
     return { ok: false, chain: [], error: asQtError(e, 'QT_ERR_INPUT_INVALID') };
@@ -139,7 +139,9 @@ function revocationContext(run: Run, goal: Goal): RevocationContext {
     budget: run.budget,
     withSubject: (key) => run.builder.withSubject(key),
     validateCrlSigner(signer, anchor) {
-      if (run.signersInProgress.has(signer)) return Promise.resolve('its own revocation status depends on a CRL it signed');
+      // A CRL signer whose own certificate is covered by a CRL it signed (an indirect CRL issuer listing itself,
+      // PKITS 4.14.30): its path is being validated right now, and its key is only trusted for its own status.
+      if (run.signersInProgress.has(signer)) return Promise.resolve(undefined);
       const byAnchor = run.signerVerdicts.get(signer) ?? new Map<CertificateFacts, Promise<string | undefined>>();
       run.signerVerdicts.set(signer, byAnchor);
       const known = byAnchor.get(anchor);

@@ -13,6 +13,7 @@ import {
   verifyCrl,
   verifyOcspResponse,
   verifyXml,
+  PathBudget,
   type Bytes,
   type PathVerdict,
 } from '@qoltanba/pki';
@@ -23,9 +24,10 @@ function noAnchors(): QtError {
   return new QtError('QT_ERR_CHAIN_INCOMPLETE', 'No CA to trust: pass the CA certificate with --ca <file> (no local CA was found in the data directory either)');
 }
 
-async function chainOf(leaf: Uint8Array, t: TrustOptions, extra: readonly Uint8Array[] = []): Promise<PathVerdict> {
+async function chainOf(leaf: Uint8Array, t: TrustOptions, extra: readonly Uint8Array[] = [], budget?: PathBudget): Promise<PathVerdict> {
   if (t.trustAnchors.length === 0) return { ok: false, chain: [], error: noAnchors() };
   return validatePath({
+    budget,
     leaf,
     intermediates: [...t.intermediates, ...extra],
     trustAnchors: t.trustAnchors,
@@ -49,9 +51,11 @@ export async function verifyCertificateKind(der: Bytes, t: TrustOptions): Promis
 }
 
 export async function verifyCmsKind(data: Bytes, t: TrustOptions): Promise<VerifyReport> {
+  // One budget for the whole document: every signer and every chain draws on it.
+  const budget = new PathBudget();
   let cms;
   try {
-    cms = await verifyCms(data, { content: t.content });
+    cms = await verifyCms(data, { content: t.content, budget });
   } catch (e) {
     const error = asQtError(e, 'QT_ERR_CMS_MALFORMED');
     return { ok: false, kind: 'cms', error, rows: [verdictRow(false, error)], json: {} };
@@ -65,7 +69,7 @@ export async function verifyCmsKind(data: Bytes, t: TrustOptions): Promise<Verif
   for (const [i, s] of cms.signers.entries()) {
     const prefix = cms.signers.length > 1 ? `Signer ${i + 1} ` : 'Signer ';
     const cert = describeCertificate(s.certificate, prefix);
-    const verdict = await chainOf(s.certificate, t, cms.certificates);
+    const verdict = await chainOf(s.certificate, t, cms.certificates, budget);
     const chain = describeVerdict(verdict, prefix);
     ok &&= verdict.ok;
     firstError ??= verdict.error;
@@ -82,15 +86,16 @@ export async function verifyCmsKind(data: Bytes, t: TrustOptions): Promise<Verif
 }
 
 export async function verifyXmlKind(data: Bytes, t: TrustOptions): Promise<VerifyReport> {
+  const budget = new PathBudget();
   let xml;
   try {
-    xml = await verifyXml(fromUtf8(data));
+    xml = await verifyXml(fromUtf8(data), { budget });
   } catch (e) {
     const error = asQtError(e, 'QT_ERR_XML_MALFORMED');
     return { ok: false, kind: 'xml', error, rows: [verdictRow(false, error)], json: {} };
   }
   const cert = describeCertificate(xml.certificate, 'Signer ');
-  const verdict = await chainOf(xml.certificate, t, xml.certificates);
+  const verdict = await chainOf(xml.certificate, t, xml.certificates, budget);
   const chain = describeVerdict(verdict, 'Signer ');
   return {
     ok: verdict.ok,

@@ -11,6 +11,7 @@
  * - A certificate appears at most once per path, and so does a (subject, key) pair (cross-certificate loops).
  * - Duplicate certificates are collapsed before building; the builder's own steps are bounded too.
  */
+import { isQtError, type QtError } from '../errors.ts';
 import { bytesEqual, toHex } from '../encoding.ts';
 import type { PathBudget } from './budget.ts';
 import type { CertificateFacts } from './certificate.ts';
@@ -48,8 +49,8 @@ export interface BuildInput {
 export interface BuildOutcome {
   /** The longest partial path (leaf first) that did not reach an anchor. */
   longestPartial: CertificateFacts[];
-  /** A link refused because its signature did not verify: the certificate and the CA it named as issuer. */
-  badSignature: { path: CertificateFacts[]; issuer: CertificateFacts } | undefined;
+  /** A link refused because its signature did not verify: the certificate, the CA it named, and why (when not a plain mismatch). */
+  badSignature: { path: CertificateFacts[]; issuer: CertificateFacts; error?: QtError | undefined } | undefined;
 }
 
 export class PathBuilder {
@@ -95,13 +96,26 @@ export class PathBuilder {
       this.input.budget.spend('buildSteps');
       // A DSA key without parameters inherits them from above: its signatures are checked during validation.
       if (!needsInheritance(candidate)) {
-        const ok = await this.input.signatures.verify(top, { cert: candidate });
-        if (!ok) {
-          if (!outcome.badSignature || path.length >= outcome.badSignature.path.length) outcome.badSignature = { path, issuer: candidate };
+        const signed = await this.signedBy(top, candidate);
+        if (signed !== true) {
+          if (!outcome.badSignature || path.length >= outcome.badSignature.path.length) outcome.badSignature = { path, issuer: candidate, error: signed || undefined };
           continue;
         }
       }
       yield* this.extend([...path, candidate], outcome);
+    }
+  }
+
+  /**
+   * Did `candidate`'s key sign `cert`? A key that cannot verify it at all (another algorithm, a malformed key)
+   * did not sign it either: that is a dead end for the builder, not an error of the whole verification.
+   */
+  private async signedBy(cert: CertificateFacts, candidate: CertificateFacts): Promise<boolean | QtError> {
+    try {
+      return await this.input.signatures.verify(cert, { cert: candidate });
+    } catch (e) {
+      if (isQtError(e) && e.code !== 'QT_ERR_PATH_BUDGET_EXCEEDED') return e;
+      throw e;
     }
   }
 

@@ -130,9 +130,13 @@ function read(der: Bytes): CertificateFacts {
   if (!tbsTlv || !algTlv || !sigTlv) throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate lacks its signature');
   const tbsParts = childrenOf(der, tbsTlv);
   const skip = tbsParts[0]?.tag === contextTag(0, true) ? 1 : 0;
-  const [serialTlv, , issuerTlv, , subjectTlv, spkiTlv] = tbsParts.slice(skip);
-  if (!serialTlv || !issuerTlv || !subjectTlv || !spkiTlv || serialTlv.tag !== TAG.integer) {
+  const [serialTlv, innerAlgTlv, issuerTlv, , subjectTlv, spkiTlv] = tbsParts.slice(skip);
+  if (!serialTlv || !innerAlgTlv || !issuerTlv || !subjectTlv || !spkiTlv || serialTlv.tag !== TAG.integer) {
     throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate body is incomplete');
+  }
+  // RFC 5280 §4.1.1.2: the algorithm outside the signed part must be the one inside it (else it is unsigned).
+  if (!bytesEqual(elementOf(der, innerAlgTlv), elementOf(der, algTlv))) {
+    throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate names a different signature algorithm outside its signed part than inside it');
   }
   const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
   const tbs = cert.tbsCertificate;

@@ -97,7 +97,9 @@ async function validateFrom(leaf: CertificateFacts, run: Run, goal: Goal): Promi
   if (bad) {
     const cert = bad.path[bad.path.length - 1] as CertificateFacts;
     const chain = [...bad.path, bad.issuer].map((c) => element(c, run.builder.isAnchor(c)));
-    const error = failure('QT_ERR_SIGNATURE_INVALID', `The signature on "${cert.subject}" does not verify with the key of "${bad.issuer.subject}"`, bad.path.length - 1, cert);
+    const error = bad.error
+      ? failure(bad.error.code, `The signature on "${cert.subject}" cannot be checked with the key of "${bad.issuer.subject}": ${bad.error.message}`, bad.path.length - 1, cert)
+      : failure('QT_ERR_SIGNATURE_INVALID', `The signature on "${cert.subject}" does not verify with the key of "${bad.issuer.subject}"`, bad.path.length - 1, cert);
     return { ok: false, chain, error };
   }
   const partial = outcome.longestPartial;

@@ -50,7 +50,7 @@ interface Fixture {
   at: Date;
 }
 
-export async function hierarchy(name: string, newSigner: () => Promise<Signer>): Promise<Fixture> {
+async function hierarchy(name: string, newSigner: () => Promise<Signer>): Promise<Fixture> {
   const [rootSigner, issuingSigner, leafSigner] = [await newSigner(), await newSigner(), await newSigner()];
   const root = await issueCaCertificate({ profile: 'root-ca', subject: [{ type: 'C', value: 'KZ' }, { type: 'CN', value: `BENCH ROOT (${name})` }], signer: rootSigner });
   const issuing = await issueCaCertificate({
@@ -81,7 +81,7 @@ export async function hierarchy(name: string, newSigner: () => Promise<Signer>):
 }
 
 /** One relying-party verification; throws if the verdict is not valid (a benchmark of failures would be meaningless). */
-export async function verifyOnce(f: Fixture): Promise<void> {
+async function verifyOnce(f: Fixture): Promise<void> {
   const budget = new PathBudget();
   const cms = await verifyCms(f.cms, { budget });
   for (const signer of cms.signers) {

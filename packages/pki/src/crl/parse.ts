@@ -298,11 +298,7 @@ class CrlView implements ParsedCrl {
   }
 
   unknownCriticalEntryExtensions(): string[] {
-    if (!this.entryProblems) {
-      const found = new Set<string>();
-      for (const entry of this.entries()) for (const id of entry.unknownCriticalExtensions ?? []) found.add(id);
-      this.entryProblems = [...found];
-    }
+    if (!this.entryProblems) this.entryProblems = asCrlError(() => scanCriticalEntryExtensions(this.der, this.list));
     return this.entryProblems;
   }
 
@@ -343,6 +339,38 @@ class CrlView implements ParsedCrl {
     }
     return undefined;
   }
+}
+
+/** Entry extensions we understand: reasonCode, holdInstructionCode, invalidityDate, certificateIssuer. */
+const knownEntryExtensions = new Set<string>([oid.crlReason, oid.holdInstructionCode, oid.invalidityDate, oid.certificateIssuer]);
+
+/**
+ * The OIDs of critical entry extensions we do not understand, in one pass that decodes nothing else: most
+ * entries carry only a non-critical reasonCode, so only a critical flag leads to reading an OID. A million-entry
+ * CRL costs tens of milliseconds, not the second that decoding every entry would.
+ */
+function scanCriticalEntryExtensions(der: Bytes, list: Tlv | undefined): string[] {
+  const found = new Set<string>();
+  if (!list) return [];
+  for (let at = list.contentStart; at < list.end; ) {
+    const entry = readTlv(der, at, list.end);
+    at = entry.end;
+    const serial = readTlv(der, entry.contentStart, entry.end);
+    const when = readTlv(der, serial.end, entry.end);
+    if (when.end >= entry.end) continue;
+    const exts = readTlv(der, when.end, entry.end);
+    for (let e = exts.contentStart; e < exts.end; ) {
+      const ext = readTlv(der, e, exts.end);
+      e = ext.end;
+      const id = readTlv(der, ext.contentStart, ext.end);
+      const flag = readTlv(der, id.end, ext.end);
+      if (flag.tag === TAG.boolean && der[flag.contentStart] !== 0) {
+        const name = readOid(der, id);
+        if (!knownEntryExtensions.has(name)) found.add(name);
+      }
+    }
+  }
+  return [...found];
 }
 
 /** Counts entries and checks each has a serial INTEGER and a time, so later scans can trust the layout. */

@@ -55,3 +55,16 @@ export const prod2018 = {
 
 export const TEST_KEY_PASSWORD = 'Qwerty12';
 export const GOST2015_KEY_PASSWORD = 'Aa123456';
+
+/**
+ * NIST PKITS 1.0.1 (copied from ../shared/fixtures/pkits, see test/fixtures/pkits/README.md): 405 certificates,
+ * 173 CRLs and tests.json with the expected result and RFC 5280 inputs of each of the 249 cases.
+ */
+export const pkits = {
+  certs: ['pkits', 'certs'],
+  crls: ['pkits', 'crls'],
+  tests: ['pkits', 'tests.json'],
+  anchor: 'TrustAnchorRootCertificate.crt',
+  /** Every case gives its specified result at this instant (README: "Validation time to use"). */
+  time: new Date('2011-04-15T00:00:00Z'),
+} as const;

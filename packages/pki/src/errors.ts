@@ -46,6 +46,7 @@ export const errorCatalog = {
   QT_ERR_CERT_ON_HOLD: 'The certificate is suspended (on hold)',
   QT_ERR_REVOCATION_UNKNOWN: 'The revocation status could not be determined',
   QT_ERR_KEY_USAGE: 'The certificate is not allowed for this use',
+  QT_ERR_PATH_BUDGET_EXCEEDED: 'Verifying this would take more work than one request is allowed (too many certificates, candidate chains or signatures)',
   // CRL and OCSP
   QT_ERR_CRL_MALFORMED: 'The CRL is malformed',
   QT_ERR_CRL_STALE: 'The CRL is not current for the requested time',

@@ -8,6 +8,7 @@ import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { bytesEqual, toBytes, type Bytes } from '../encoding.ts';
 import { verifySignature } from '../crypto/index.ts';
+import { budgetFrom, type PathBudget, type PathBudgetLimits } from '../path/budget.ts';
 import { essNamesCertificate } from './attributes.ts';
 import { assertValidAt } from './certificates.ts';
 import { decodeCms } from './decode.ts';
@@ -20,6 +21,11 @@ export interface VerifyCmsOptions {
   /** When given, each signer certificate must be within its validity period at this instant. */
   at?: Date;
   maxBytes?: number;
+  /**
+   * The work allowed (signers' signature checks, embedded certificates), or a PathBudget to share with the
+   * chain validation of the signers (validatePath's `budget`). Default: a fresh budget with default limits.
+   */
+  budget?: PathBudget | PathBudgetLimits | undefined;
 }
 
 export interface CmsSignerVerification extends CmsSignerReport {
@@ -35,11 +41,23 @@ export interface CmsVerification extends CmsReport {
 
 /** Verifies every signer; throws a QtError naming the first failure. */
 export async function verifyCms(input: Uint8Array | string, options: VerifyCmsOptions = {}): Promise<CmsVerification> {
-  return verifyInspectedCms(inspectDecoded(decodeCms(input, options.maxBytes)), options);
+  const budget = budgetFrom(options.budget);
+  const decoded = decodeCms(input, options.maxBytes);
+  // Paid up front, so a signature with thousands of signers or certificates is refused before any work on them.
+  budget.spend('certificates', decoded.signedData.certificates?.length ?? 0);
+  budget.spend('signatureChecks', decoded.signedData.signerInfos.length);
+  return verifySigners(inspectDecoded(decoded), options);
 }
 
 /** verifyCms on a CMS already decoded and inspected (the relying-party verifier checks its limits in between). */
 export async function verifyInspectedCms(inspected: InspectedCms, options: Omit<VerifyCmsOptions, 'maxBytes'> = {}): Promise<CmsVerification> {
+  const budget = budgetFrom(options.budget);
+  budget.spend('certificates', inspected.report.certificates.length);
+  budget.spend('signatureChecks', inspected.signers.length);
+  return verifySigners(inspected, options);
+}
+
+async function verifySigners(inspected: InspectedCms, options: Omit<VerifyCmsOptions, 'maxBytes'>): Promise<CmsVerification> {
   const content = options.content ? toBytes(options.content) : inspected.report.content;
   if (!content) throw new QtError('QT_ERR_CMS_NO_CONTENT');
   const signers: CmsSignerVerification[] = [];

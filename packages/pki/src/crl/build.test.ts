@@ -108,8 +108,11 @@ test('an issuing distribution point is written critical with its URI and scope',
   assert.match(text, /No Revoked Certificates\./, 'an empty CRL has no list at all');
   assert.deepEqual(parseCrl(der).issuingDistributionPoint, {
     uris: ['http://127.0.0.1:8080/crl/issuing.crl'],
+    distributionPoint: { fullName: [{ type: 'uniformResourceIdentifier', value: 'http://127.0.0.1:8080/crl/issuing.crl' }] },
     onlyContainsUserCerts: true,
     onlyContainsCACerts: false,
+    indirectCRL: false,
+    onlyContainsAttributeCerts: false,
     partial: false,
   });
 });

@@ -2,13 +2,13 @@
  * CRL reader that never materialises the entry list: parseCrl reads the header and counts the entries in
  * place; entries() decodes them one at a time and findRevocation() compares serial bytes without decoding.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { IssuingDistributionPoint } from '@peculiar/asn1-x509';
 import { QtError } from '../errors.ts';
-import { bytesEqual, derFrom, fromHex, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { bytesEqual, derFrom, fromHex, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
 import { displayName } from '../path/certificate.ts';
+import { readDistributionPointName, readReasonFlags, type DistributionPoint, type ReasonMask } from '../path/extensions.ts';
+import { readGeneralNames, type GeneralName } from '../path/general-names.ts';
 import {
   childrenOf,
   contentOf,
@@ -33,6 +33,10 @@ export interface CrlEntry {
   revokedAt: Date;
   reason: CrlReason | undefined;
   invalidityDate: Date | undefined;
+  /** The certificateIssuer entry extension (indirect CRLs): it applies to this entry and the ones after it. */
+  certificateIssuer?: GeneralName[] | undefined;
+  /** Critical entry extensions this reader does not understand (RFC 5280 §5.3: then the CRL must not be used). */
+  unknownCriticalExtensions?: string[] | undefined;
 }
 
 export interface CrlScope {
@@ -41,6 +45,11 @@ export interface CrlScope {
   onlyContainsCACerts: boolean;
   /** Partitioned by reason or indirect: such a CRL alone does not answer "is it revoked?". */
   partial: boolean;
+  /** The distribution point this CRL is for (RFC 5280 §5.2.5), when named. */
+  distributionPoint?: DistributionPoint['name'];
+  onlySomeReasons?: ReasonMask | undefined;
+  indirectCRL?: boolean;
+  onlyContainsAttributeCerts?: boolean;
 }
 
 export interface ParsedCrl {
@@ -57,6 +66,10 @@ export interface ParsedCrl {
   issuingDistributionPoint: CrlScope | undefined;
   /** Critical CRL extensions this reader does not understand (RFC 5280 §5.2: then the CRL must not be used). */
   unknownCriticalExtensions: string[];
+  /** RFC 5280 §5.2.3: the CRL number MUST be present and non-critical; relying parties check both. */
+  crlNumberCritical: boolean;
+  /** Extension OIDs that appear more than once. */
+  duplicateExtensions: string[];
   /** Byte range of tbsCertList within `der`, and the bytes themselves. */
   tbsRange: { start: number; end: number };
   tbs: Bytes;
@@ -66,6 +79,13 @@ export interface ParsedCrl {
   entries(): IterableIterator<CrlEntry>;
   /** The entry for this serial (hex text or unsigned bytes), found by a byte scan without decoding others. */
   findRevocation(serial: string | Uint8Array): CrlEntry | undefined;
+  /**
+   * The entry for this serial given as its INTEGER content (two's complement, as in the certificate): unlike
+   * findRevocation's unsigned spelling, serial 0x00FF and serial -1 (0xFF) stay different numbers.
+   */
+  findEntry(integerContent: Uint8Array): CrlEntry | undefined;
+  /** Critical entry extensions nobody here understands, found by one scan of the entries (then remembered). */
+  unknownCriticalEntryExtensions(): string[];
 }
 
 /** Parses a DER (or PEM) CRL. Anything unreadable is QT_ERR_CRL_MALFORMED. */
@@ -145,6 +165,8 @@ function readHeader(der: Bytes): ParsedCrl {
     authorityKeyId: undefined,
     issuingDistributionPoint: undefined,
     unknownCriticalExtensions: [],
+    crlNumberCritical: false,
+    duplicateExtensions: [],
     tbsRange: { start: tbsTlv.start, end: tbsTlv.end },
     tbs: elementOf(der, tbsTlv),
     signature: der.subarray(sigTlv.contentStart + 1, sigTlv.end),
@@ -153,14 +175,18 @@ function readHeader(der: Bytes): ParsedCrl {
   return new CrlView(header, list);
 }
 
-type Header = Omit<ParsedCrl, 'entryCount' | 'entries' | 'findRevocation'>;
+type Header = Omit<ParsedCrl, 'entryCount' | 'entries' | 'findRevocation' | 'findEntry' | 'unknownCriticalEntryExtensions'>;
 
 function readCrlExtensions(der: Bytes, extensions: Tlv, header: Header): void {
+  const seen = new Set<string>();
   for (const ext of childrenOf(der, extensions)) {
     const { id, critical, value } = readExtension(der, ext);
+    if (seen.has(id) && !header.duplicateExtensions.includes(id)) header.duplicateExtensions.push(id);
+    seen.add(id);
     switch (id) {
       case oid.crlNumber:
         header.crlNumber = readUnsigned(value, readWhole(value, TAG.integer, 'CRLNumber'));
+        header.crlNumberCritical = critical;
         break;
       case oid.deltaCrlIndicator:
         header.deltaCrlIndicator = readUnsigned(value, readWhole(value, TAG.integer, 'BaseCRLNumber'));
@@ -180,14 +206,46 @@ function readCrlExtensions(der: Bytes, extensions: Tlv, header: Header): void {
   }
 }
 
+/**
+ * IssuingDistributionPoint ::= SEQUENCE { distributionPoint [0], onlyContainsUserCerts [1], onlyContainsCACerts [2],
+ * onlySomeReasons [3], indirectCRL [4], onlyContainsAttributeCerts [5] } — read with the DER walker so the
+ * distribution point's names keep their exact bytes for matching against certificates (RFC 5280 §6.3.3 (b)).
+ */
 function readScope(value: Bytes): CrlScope {
-  const idp = AsnConvert.parse(toArrayBuffer(value), IssuingDistributionPoint);
-  return {
-    uris: (idp.distributionPoint?.fullName ?? []).flatMap((n) => (n.uniformResourceIdentifier ? [n.uniformResourceIdentifier] : [])),
-    onlyContainsUserCerts: idp.onlyContainsUserCerts,
-    onlyContainsCACerts: idp.onlyContainsCACerts,
-    partial: idp.onlySomeReasons !== undefined || idp.indirectCRL || idp.onlyContainsAttributeCerts,
+  const seq = readWhole(value, TAG.sequence, 'IssuingDistributionPoint');
+  const flag = (t: Tlv): boolean => {
+    if (t.end - t.contentStart !== 1) fail('an issuingDistributionPoint flag is not a BOOLEAN');
+    return value[t.contentStart] !== 0;
   };
+  const scope: CrlScope = { uris: [], onlyContainsUserCerts: false, onlyContainsCACerts: false, partial: false, indirectCRL: false, onlyContainsAttributeCerts: false };
+  for (const part of childrenOf(value, seq)) {
+    switch (part.tag) {
+      case contextTag(0, true):
+        scope.distributionPoint = readDistributionPointName(value, part);
+        break;
+      case contextTag(1, false):
+        scope.onlyContainsUserCerts = flag(part);
+        break;
+      case contextTag(2, false):
+        scope.onlyContainsCACerts = flag(part);
+        break;
+      case contextTag(3, false):
+        scope.onlySomeReasons = readReasonFlags(value, part);
+        break;
+      case contextTag(4, false):
+        scope.indirectCRL = flag(part);
+        break;
+      case contextTag(5, false):
+        scope.onlyContainsAttributeCerts = flag(part);
+        break;
+      default:
+        fail('unexpected element in issuingDistributionPoint');
+    }
+  }
+  const point = scope.distributionPoint;
+  if (point && 'fullName' in point) scope.uris = point.fullName.flatMap((n) => (n.type === 'uniformResourceIdentifier' ? [n.value] : []));
+  scope.partial = scope.onlySomeReasons !== undefined || scope.indirectCRL === true || scope.onlyContainsAttributeCerts === true;
+  return scope;
 }
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
@@ -211,6 +269,37 @@ class CrlView implements ParsedCrl {
     Object.assign(this, header);
     this.list = list;
     this.entryCount = list ? countEntries(header.der, list) : 0;
+  }
+
+  private entryProblems: string[] | undefined;
+
+  findEntry(integerContent: Uint8Array): CrlEntry | undefined {
+    const wanted = minimalInteger(integerContent);
+    const der = this.der;
+    const list = this.list;
+    if (!list) return undefined;
+    // The same inline walk as findRevocation (countEntries vouched for the layout), comparing signed values.
+    for (let at = list.contentStart; at < list.end; ) {
+      let p = at + 1;
+      let length = der[p++] as number;
+      if (length & 0x80) {
+        const n = length & 0x7f;
+        length = 0;
+        for (let k = 0; k < n; k++) length = length * 256 + (der[p++] as number);
+      }
+      const entryEnd = p + length;
+      const got = minimalInteger(der.subarray(p + 2, p + 2 + (der[p + 1] as number)));
+      if (got.length === wanted.length && sameBytesAt(got, 0, wanted)) {
+        return asCrlError(() => decodeEntry(der, readTlv(der, at, list.end)));
+      }
+      at = entryEnd;
+    }
+    return undefined;
+  }
+
+  unknownCriticalEntryExtensions(): string[] {
+    if (!this.entryProblems) this.entryProblems = asCrlError(() => scanCriticalEntryExtensions(this.der, this.list));
+    return this.entryProblems;
   }
 
   *entries(): IterableIterator<CrlEntry> {
@@ -252,6 +341,38 @@ class CrlView implements ParsedCrl {
   }
 }
 
+/** Entry extensions we understand: reasonCode, holdInstructionCode, invalidityDate, certificateIssuer. */
+const knownEntryExtensions = new Set<string>([oid.crlReason, oid.holdInstructionCode, oid.invalidityDate, oid.certificateIssuer]);
+
+/**
+ * The OIDs of critical entry extensions we do not understand, in one pass that decodes nothing else: most
+ * entries carry only a non-critical reasonCode, so only a critical flag leads to reading an OID. A million-entry
+ * CRL costs tens of milliseconds, not the second that decoding every entry would.
+ */
+function scanCriticalEntryExtensions(der: Bytes, list: Tlv | undefined): string[] {
+  const found = new Set<string>();
+  if (!list) return [];
+  for (let at = list.contentStart; at < list.end; ) {
+    const entry = readTlv(der, at, list.end);
+    at = entry.end;
+    const serial = readTlv(der, entry.contentStart, entry.end);
+    const when = readTlv(der, serial.end, entry.end);
+    if (when.end >= entry.end) continue;
+    const exts = readTlv(der, when.end, entry.end);
+    for (let e = exts.contentStart; e < exts.end; ) {
+      const ext = readTlv(der, e, exts.end);
+      e = ext.end;
+      const id = readTlv(der, ext.contentStart, ext.end);
+      const flag = readTlv(der, id.end, ext.end);
+      if (flag.tag === TAG.boolean && der[flag.contentStart] !== 0) {
+        const name = readOid(der, id);
+        if (!knownEntryExtensions.has(name)) found.add(name);
+      }
+    }
+  }
+  return [...found];
+}
+
 /** Counts entries and checks each has a serial INTEGER and a time, so later scans can trust the layout. */
 function countEntries(der: Bytes, list: Tlv): number {
   let n = 0;
@@ -280,12 +401,16 @@ function decodeEntry(der: Bytes, entry: Tlv): CrlEntry {
   if (!extsTlv) return result;
   if (extsTlv.tag !== TAG.sequence) fail(`entry ${result.serial} has malformed extensions`);
   for (const ext of childrenOf(der, extsTlv)) {
-    const { id, value } = readExtension(der, ext);
+    const { id, critical, value } = readExtension(der, ext);
     if (id === oid.crlReason) {
       const code = Number(readUnsigned(value, readWhole(value, TAG.enumerated, 'CRLReason')));
       result.reason = crlReasonFromCode(code) ?? fail(`entry ${result.serial} has an unknown reason code ${code}`);
     } else if (id === oid.invalidityDate) {
       result.invalidityDate = readTime(value, readWhole(value, TAG.generalizedTime, 'invalidityDate'));
+    } else if (id === oid.certificateIssuer) {
+      result.certificateIssuer = readGeneralNames(value, readWhole(value, TAG.sequence, 'certificateIssuer'));
+    } else if (critical && id !== oid.holdInstructionCode) {
+      (result.unknownCriticalExtensions ??= []).push(id);
     }
   }
   return result;
@@ -300,6 +425,18 @@ function magnitude(bytes: Uint8Array): Uint8Array {
   let i = 0;
   while (i < bytes.length - 1 && bytes[i] === 0) i++;
   return bytes.subarray(i);
+}
+
+/** Drops redundant leading sign octets (0x00 before a byte < 0x80, 0xFF before a byte ≥ 0x80). */
+function minimalInteger(content: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < content.length - 1) {
+    const b = content[i] as number;
+    const next = content[i + 1] as number;
+    if ((b === 0x00 && next < 0x80) || (b === 0xff && next >= 0x80)) i++;
+    else break;
+  }
+  return content.subarray(i);
 }
 
 function sameBytesAt(buf: Uint8Array, at: number, wanted: Uint8Array): boolean {

@@ -29,12 +29,12 @@ export function verifyKzGost(algorithm: KzGostAlgorithm, { spki, data, signature
   if (!kzGostByKeyOid(keyOid)) {
     throw new QtError('QT_ERR_SIGNATURE_INVALID', `A ${algorithm.name} signature cannot be made with a ${oidNames[keyOid] ?? keyOid} key`);
   }
-  const key = cachedKzGostSpki(spki);
+  const { key, table } = cachedKzGostSpki(spki);
   if (key.algorithm !== algorithm) {
     throw new QtError('QT_ERR_SIGNATURE_INVALID', `A ${algorithm.name} signature cannot be made with a ${key.algorithm.name} key`);
   }
   const value = decodeKzSignature(signature, key.curve);
-  return verifyE(key.curve, key.point, eFromDigest(algorithm.hash(data), key.curve), value);
+  return verifyE(key.curve, key.point, eFromDigest(algorithm.hash(data), key.curve), value, table);
 }
 
 for (const algorithm of kzGostAlgorithms) {

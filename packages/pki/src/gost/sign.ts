@@ -12,6 +12,7 @@
  */
 import { QtError } from '../errors.ts';
 import type { GostCurve, GostPoint } from './curves.ts';
+import { combinedXMatches, type CombTable } from './fast-verify.ts';
 
 export interface GostSignatureValue {
   r: bigint;
@@ -77,13 +78,19 @@ export function signE(curve: GostCurve, d: bigint, e: bigint, randomBytes: (n: n
   }
 }
 
-/** GOST R 34.10 verification; `false` for any r, s outside (0, q) or a mismatch. Q must be validated. */
-export function verifyE(curve: GostCurve, publicPoint: GostPoint, e: bigint, { r, s }: GostSignatureValue): boolean {
+/**
+ * GOST R 34.10 verification; `false` for any r, s outside (0, q) or a mismatch. Q must be validated. `table` is
+ * Q's comb table when the key cache has built one (fast-verify.ts), which then does all the point arithmetic;
+ * curves whose prime is not of the form 2^k − c fall back to noble.
+ */
+export function verifyE(curve: GostCurve, publicPoint: GostPoint, e: bigint, { r, s }: GostSignatureValue, table?: CombTable): boolean {
   const { q } = curve;
   if (r <= 0n || r >= q || s <= 0n || s >= q) return false;
   const v = invert(e, q);
   const z1 = (s * v) % q;
   const z2 = mod(-r * v, q);
+  const fast = combinedXMatches(curve, z1, z2, publicPoint, table, r);
+  if (fast !== undefined) return fast;
   // Public scalars only, so the variable-time multiplications are right here. Two of them rather than
   // noble's mulAddUnsafe: that one ignores precomputed tables, and Q has them when verified often.
   const c = curve.Point.BASE.multiplyUnsafe(z1).add(publicPoint.multiplyUnsafe(z2));

@@ -6,6 +6,7 @@ import { buildOcspResponse } from '../ocsp/build-response.ts';
 import { computeIssuerHashes, makeCertId } from '../ocsp/cert-id.ts';
 import type { OcspCertStatus } from '../ocsp/types.ts';
 import { KU, leafOptions, makeCert, makeHierarchy, type TestCert } from './testing/ca.ts';
+import { ext, resignCrl } from './testing/extensions.ts';
 import { validatePath } from './validate.ts';
 import type { RevocationMode, ValidatePathOptions } from './types.ts';
 
@@ -128,4 +129,42 @@ test('a CRL scoped to CA certificates does not answer for an end-entity certific
   const caOnly = await crl([{ serial: leaf.serial, revokedAt: new Date('2025-05-10T00:00:00Z') }], { onlyCa: true });
   const verdict = await check('require', { crls: [caOnly] });
   assert.equal(verdict.error?.code, 'QT_ERR_REVOCATION_UNKNOWN');
+});
+
+test('CRL profile: a CRL without a CRL number, with a critical one, or with an extension twice is not evidence (RFC 5280 §5.2.3)', async () => {
+  const revokedCrl = await crl([{ serial: leaf.serial, revokedAt: new Date('2025-05-10T00:00:00Z'), reason: 'keyCompromise' }]);
+  const cases: [Uint8Array, RegExp][] = [
+    [await resignCrl(revokedCrl, ca, ext.without(oid.crlNumber)), /has no CRL number/],
+    [await resignCrl(revokedCrl, ca, ext.critical(oid.crlNumber)), /marks its CRL number critical/],
+    [await resignCrl(revokedCrl, ca, ext.twice(oid.crlNumber)), /carries the extension 2\.5\.29\.20 more than once/],
+  ];
+  for (const [bad, why] of cases) {
+    // Not even a revocation listed in it counts: the CRL is not usable, so the status is unknown.
+    const verdict = await check('require', { crls: [bad] });
+    assert.equal(verdict.error?.code, 'QT_ERR_REVOCATION_UNKNOWN', verdict.error?.message);
+    assert.match(verdict.chain[0]?.revocation.detail ?? '', why);
+  }
+  assert.equal((await check('require', { crls: [revokedCrl] })).error?.code, 'QT_ERR_CERT_REVOKED');
+});
+
+test('a CRL signed by another key of the same CA counts only when that key is certified on a valid path to the same anchor', async () => {
+  // The CA's separate CRL-signing certificate (same name, its own key, keyUsage cRLSign), issued by the root.
+  const { root, ca: issuing } = await makeHierarchy();
+  const subject = await makeCert(leafOptions(issuing));
+  const crlSigner = await makeCert({ subject: 'CN=Qoltanba Test Issuing CA, C=KZ', issuer: root, ca: true, keyUsage: KU.cRLSign });
+  const signedBySeparateKey = await buildCrl({ issuer: { certificate: crlSigner.der, signer: crlSigner.signer }, ...window, crlNumber: 7n, entries: [] });
+  const rootCrl = await buildCrl({ issuer: { certificate: root.der, signer: root.signer }, ...window, crlNumber: 1n, entries: [] });
+  const options = { leaf: subject.der, trustAnchors: [root.der], at, revocation: { mode: 'require' as const, crls: [signedBySeparateKey, rootCrl] } };
+  const withSigner = await validatePath({ ...options, intermediates: [issuing.der, crlSigner.der] });
+  assert.equal(withSigner.ok, true, withSigner.error?.message);
+  assert.deepEqual(withSigner.chain[0]?.revocation, { status: 'good', source: 'crl' });
+  // Without the CRL signer's certificate the CRL cannot be attributed to the CA.
+  const without = await validatePath({ ...options, intermediates: [issuing.der] });
+  assert.equal(without.error?.code, 'QT_ERR_REVOCATION_UNKNOWN');
+  assert.match(without.error?.message ?? '', /QT_ERR_CHAIN_INCOMPLETE.*no certificate .* that could have signed it/);
+  // A revoked CRL signer's CRLs do not count either.
+  const revokedSigner = await buildCrl({ issuer: { certificate: root.der, signer: root.signer }, ...window, crlNumber: 2n, entries: [{ serial: crlSigner.serial, revokedAt: new Date('2025-05-02T00:00:00Z'), reason: 'keyCompromise' }] });
+  const revoked = await validatePath({ ...options, intermediates: [issuing.der, crlSigner.der], revocation: { mode: 'require', crls: [signedBySeparateKey, revokedSigner] } });
+  assert.equal(revoked.error?.code, 'QT_ERR_REVOCATION_UNKNOWN');
+  assert.match(revoked.error?.message ?? '', /CRL signer .* is not valid/);
 });

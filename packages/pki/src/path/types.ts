@@ -3,6 +3,9 @@ import type { QtError } from '../errors.ts';
 import type { Bytes } from '../encoding.ts';
 import type { CrlReason } from '../crl/reasons.ts';
 import type { CertificateInput } from './certificate.ts';
+import type { PathBudget, PathBudgetLimits } from './budget.ts';
+import type { PolicyInputs, PolicyReport } from './policies.ts';
+import type { Profile } from './profile.ts';
 
 /** What the leaf will be used for; checked against its EKU and key usage (and any CA EKU on the way). */
 export type Purpose = 'any' | 'clientAuth' | 'emailProtection' | 'ocspSigning';
@@ -25,6 +28,18 @@ export interface ValidatePathOptions {
     mode: RevocationMode;
   } | undefined;
   purpose?: Purpose | undefined;
+  /** RFC 5280 §6.1.1 policy inputs; default: any policy, nothing required or inhibited. */
+  policy?: PolicyInputs | undefined;
+  /**
+   * 'strict' (default) also refuses serial numbers that are zero, negative or longer than 20 octets;
+   * 'rfc5280' tolerates them, as RFC 5280 §4.1.2.2 asks relying parties to. Every other rule holds in both.
+   */
+  profile?: Profile | undefined;
+  /**
+   * Limits on the work of this call, or a PathBudget shared with other calls (every signer of one CMS or XML
+   * document). Running out is QT_ERR_PATH_BUDGET_EXCEEDED.
+   */
+  budget?: PathBudget | PathBudgetLimits | undefined;
 }
 
 export interface RevocationVerdict {
@@ -55,4 +70,8 @@ export interface PathVerdict {
   chain: ChainElement[];
   /** Set exactly when ok is false; details.index is the failing chain position when there is one. */
   error?: QtError | undefined;
+  /** The certificate policy outcome (RFC 5280 §6.1.6) of the accepted path; set when ok is true. */
+  policy?: PolicyReport | undefined;
+  /** The work this call spent (cumulative, when the budget was shared). */
+  work?: Readonly<Record<string, number>> | undefined;
 }

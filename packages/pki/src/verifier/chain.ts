@@ -10,7 +10,7 @@ import type { Bytes } from '../encoding.ts';
 import { inspectCertificate } from '../certificate/index.ts';
 import { parseCrl, verifyCrl } from '../crl/index.ts';
 import { certIdIsFor, computeIssuerHashes, parseOcspResponse, verifyOcspResponse } from '../ocsp/index.ts';
-import { validatePath, type PathVerdict, type Purpose, type RevocationMode } from '../path/index.ts';
+import { PathBudget, validatePath, type PathBudgetLimits, type PathVerdict, type Purpose, type RevocationMode } from '../path/index.ts';
 import { namesMatch, readCertificate } from '../path/certificate.ts';
 import type { RevocationKind, RevocationSource } from './types.ts';
 
@@ -28,6 +28,8 @@ export interface ChainPolicy {
   fetches: { left: number; limit: number };
   /** Fetches already made for this document (a CRL shared by several signers is fetched once). */
   fetched: Map<string, Promise<Bytes>>;
+  /** The path-building work one signer's chain may cost (both validations together); signers are capped by the limits. */
+  pathBudget: PathBudgetLimits | undefined;
 }
 
 interface Evidence {
@@ -38,7 +40,9 @@ interface Evidence {
 }
 
 export async function judgeChain(leaf: Bytes, carried: readonly Bytes[], policy: ChainPolicy): Promise<PathVerdict> {
-  const base = { leaf, at: policy.at, purpose: policy.purpose };
+  // One budget per signer for both validations below: a chain that takes too much work is refused
+  // (QT_ERR_PATH_BUDGET_EXCEEDED), and the number of signers per document is capped separately.
+  const base = { leaf, at: policy.at, purpose: policy.purpose, budget: new PathBudget(policy.pathBudget) };
   const first = await validatePath({ ...base, intermediates: [...policy.intermediates, ...carried], trustAnchors: policy.trustAnchors });
   if (!first.ok || policy.mode === 'off') return first;
 

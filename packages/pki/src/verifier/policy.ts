@@ -37,6 +37,7 @@ export function prepare(options: VerifyDocumentOptions): Prepared {
       source: options.revocationSource,
       fetches: { left: limits.maxFetches, limit: limits.maxFetches },
       fetched: new Map<string, Promise<Bytes>>(),
+      pathBudget: options.pathBudget,
     },
   };
 }

@@ -3,6 +3,7 @@
  * judged with. One core gives it to every surface — the CLI's `verify`, this library, the server's
  * /api/v1/verify and its NCANode-shaped routes — so they cannot disagree.
  */
+import type { PathBudgetLimits } from '../path/budget.ts';
 import type { Bytes } from '../encoding.ts';
 import type { QtError } from '../errors.ts';
 import type { ChainElement, Purpose, RevocationMode } from '../path/index.ts';
@@ -51,6 +52,8 @@ export interface VerifyDocumentOptions {
   /** The signed content of a detached CMS. */
   content?: Uint8Array | undefined;
   limits?: Partial<VerifierLimits> | undefined;
+  /** The path-building work allowed per signer (signature checks, candidate paths, policy nodes…); default: defaultPathBudget. */
+  pathBudget?: PathBudgetLimits | undefined;
 }
 
 export interface SignerVerdict {

@@ -8,6 +8,7 @@ import type { Document, Element } from '@xmldom/xmldom';
 import { QtError } from '../errors.ts';
 import { bytesEqual, fromBase64, utf8, type Bytes } from '../encoding.ts';
 import { algorithmName, verifySignature } from '../crypto/index.ts';
+import { budgetFrom, type PathBudget, type PathBudgetLimits } from '../path/budget.ts';
 import { assertValidAt, readCertificate, type CertificateFacts } from '../cms/certificates.ts';
 import { digestByOid, digestName } from '../cms/digests.ts';
 import { canonicalizationAlgorithm, digestOidByUri, signatureMethodByUri } from './algorithms.ts';
@@ -21,6 +22,11 @@ export interface VerifyXmlOptions {
   /** The signer certificate to verify with, when KeyInfo carries none (or to insist on this one). */
   certificate?: Uint8Array | string;
   maxChars?: number;
+  /**
+   * The work allowed (one signature check per ds:Signature, KeyInfo certificates), or a PathBudget to share
+   * with the signers' chain validation (validatePath's `budget`). Default: a fresh budget with default limits.
+   */
+  budget?: PathBudget | PathBudgetLimits | undefined;
 }
 
 export interface XmlReferenceReport {
@@ -52,6 +58,10 @@ export async function verifyXml(xml: string, options: VerifyXmlOptions = {}): Pr
   const doc = parseXml(xml, options.maxChars);
   const signatureElements = elementsInOrder(doc).filter((e) => e.namespaceURI === XMLDSIG_NS && e.localName === 'Signature');
   if (signatureElements.length === 0) throw new QtError('QT_ERR_XML_NO_SIGNATURE');
+  const budget = budgetFrom(options.budget);
+  // Paid up front, so a document with thousands of signatures or certificates is refused before any work on them.
+  budget.spend('signatureChecks', signatureElements.length);
+  budget.spend('certificates', signatureElements.reduce((n, s) => n + s.getElementsByTagNameNS(XMLDSIG_NS, 'X509Certificate').length, 0));
   const given = options.certificate !== undefined ? readCertificate(options.certificate) : undefined;
   const signatures: XmlSignatureReport[] = [];
   for (const element of signatureElements) signatures.push(await verifyOne(doc, element, given, options.at));

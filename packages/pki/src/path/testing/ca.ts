@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { toBytes, toPem, type Bytes } from '../../encoding.ts';
+import { toBytes, toHex, toPem, type Bytes } from '../../encoding.ts';
 import { oid } from '../../oids.ts';
 import { generateRsaKeyPair, webCryptoSigner, type Signer } from '../../crypto/index.ts';
 
@@ -31,6 +31,8 @@ export interface TestCertOptions {
   extraExtensions?: x509.Extension[];
   /** Reuse a key pair (a re-keyed or re-issued certificate). */
   keys?: CryptoKeyPair;
+  /** A subjectKeyIdentifier of one's choosing (a look-alike copying a real CA's), instead of the key's hash. */
+  subjectKeyId?: Uint8Array;
 }
 
 /** Re-exported so tests need not import @peculiar/x509 before its reflect polyfill. */
@@ -43,7 +45,9 @@ let counter = 0x1000;
 export async function makeCert(options: TestCertOptions): Promise<TestCert> {
   const keys = options.keys ?? (await generateRsaKeyPair(2048));
   const issuerKeys = options.issuer?.keys ?? keys;
-  const extensions: x509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)];
+  const extensions: x509.Extension[] = [
+    options.subjectKeyId ? new x509.SubjectKeyIdentifierExtension(toHex(options.subjectKeyId)) : await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
   extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuerKeys.publicKey));
   if (options.ca) {
     const pathLen = typeof options.ca === 'object' ? options.ca.pathLen : undefined;

@@ -11,6 +11,7 @@ export { verifyAudit, type AuditVerification, type AuditProblem } from './audit/
 export { resolvePassphrase } from './secrets.ts';
 export { operatorContext, type OperatorContext } from './operator.ts';
 export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, revocationReasons, type RevocationReason, type CertificateRecord } from './ra/index.ts';
+export { issueRaOperator, listRaOperators, revokeRaOperator, RA_OPERATOR_PROFILE } from './ra/index.ts';
 export { createApiToken, revokeApiToken, listApiTokens, apiScopes, type ApiScope } from './api/index.ts';
 export * as notify from './notify/index.ts';
 export * as population from './population/index.ts';

@@ -8,3 +8,4 @@ export { startTestSmtp } from './notify/testing/smtp.ts';
 export { uniqueIin } from './ra/testing/fixture.ts';
 export { drawFace, encodePng, PEOPLE } from './remote/testing/faces.ts';
 export { birthDateOf } from './remote/testing/people.ts';
+export { BACKENDS, createTestDatabase, type TestDatabase } from './store/testing.ts';

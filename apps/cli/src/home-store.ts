@@ -33,7 +33,7 @@ export async function withHomeStore<T>(ctx: CliContext, fn: (store: Store) => Pr
 /** The store plus the server's services (RA, status) with CA keys opened in this process. */
 export async function withOperator<T>(ctx: CliContext, fn: (op: OperatorContext) => Promise<T>, options: { testMode?: boolean } = {}): Promise<T> {
   return withHomeStore(ctx, async (store) => {
-    const op = operatorContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode });
+    const op = await operatorContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode, warn: (m) => ctx.err.write(`warning: ${m}\n`) });
     try {
       return await fn(op);
     } finally {

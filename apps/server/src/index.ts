@@ -6,6 +6,8 @@ export { startServer, VERSION, type RunningServer, type StartOptions } from './s
 export { loadServerConfig, roles, type Role, type ServerConfig, type ServerConfigOverrides } from './config.ts';
 export { loadCeremonyConfig, defaultCeremonyConfig, initialCeremonyConfig, gostIssuingPlan, type CeremonyConfig } from './ca/ceremony-config.ts';
 export { runCeremony, publishCaCertificates, type CaSummary } from './ca/ceremony.ts';
+export { initializeCa, type CaInitResult } from './ca/init.ts';
+export { normalizePublicUrl, storedPublicUrl } from './system/installation.ts';
 export { openDatabase, migrate, type Store } from './store/index.ts';
 export { verifyAudit, type AuditVerification, type AuditProblem } from './audit/index.ts';
 export { resolvePassphrase } from './secrets.ts';

@@ -20,6 +20,8 @@ import { signerRoutes } from './signer/routes.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { healthRoutes } from './system/health.ts';
 import { features } from './features.ts';
+import { sharedStatusService } from './status-feature.ts';
+import { settlePublicUrl } from './system/installation.ts';
 
 export const VERSION = '0.1.0';
 
@@ -68,6 +70,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     store = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.home, 'db'), log: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
     await migrate(store.db);
+    // One public address for every process (system/installation.ts): stored at the first start, kept
+    // afterwards unless --public-url says otherwise.
+    const publicUrl = await settlePublicUrl(store.db, config, 'system:server');
+    if (publicUrl.warning) log.warn(publicUrl.warning);
+    if (publicUrl.outcome === 'changed') log.warn(`the public address is now ${publicUrl.url} (given with --public-url; recorded in the audit log)`);
+    config.publicUrl = publicUrl.url;
     const { config: ceremony, path: ceremonyPath, created } = loadCeremonyConfig(config.home);
     if (created) log.info(`CA ceremony plan written to ${ceremonyPath}; review it before production use`);
     const holdsKeys = config.signer.mode === 'in-process';
@@ -76,6 +84,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       : [];
     signers = config.signer.mode === 'remote' ? new RemoteSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
     const ctx: ServerContext = { config, store, signers, log, now: () => new Date() };
+    // The ceremony's last step: a new CA's first full and delta CRL, before anything can point at them.
+    if (holdsKeys) await sharedStatusService(ctx).publishMissingCrls();
 
     await app.register(healthRoutes, { ctx, version: VERSION });
     if (config.roles.includes('signer')) await app.register(signerRoutes, { ctx, keystore });

@@ -11,6 +11,7 @@ interface UpFlags {
   role?: Role[];
   signerUrl?: string;
   signerTokenFile?: string;
+  publicUrl?: string;
 }
 
 export function registerUp(program: Command, context: ContextFactory): void {
@@ -19,6 +20,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
     .description('start the certificate authority, OCSP, CRLs, API and portal (first run: data directory, database, CA ceremony)')
     .option('--port <port>', 'HTTP port (default: $PORT or 8080)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--public-url <url>', 'the address citizens and relying parties use, written into every certificate (default at the first start: http://<host>:<port>; stored, so giving another one later is a recorded change)')
     .addOption(new Option('--role <role...>', 'serve only these roles (default: all)').choices([...roles]))
     .option('--signer-url <url>', 'use a signer running as its own process (--role signer) at this URL')
     .option('--signer-token-file <file>', "file holding the signer's token (with --signer-url)")
@@ -29,24 +31,28 @@ export function registerUp(program: Command, context: ContextFactory): void {
         overrides: {
           port: flags.port !== undefined ? Number(flags.port) : undefined,
           host: flags.host,
+          publicUrl: flags.publicUrl,
           roles: flags.role,
           signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
         },
       });
       const issuing = server.cas.filter((c) => c.kind === 'issuing');
+      const base = server.config.publicUrl;
       printResult(
         ctx,
-        { url: server.url, home: server.config.home, database: server.ctx.store.backend, roles: server.config.roles, cas: server.cas },
+        { url: server.url, publicUrl: server.config.publicUrl, home: server.config.home, database: server.ctx.store.backend, roles: server.config.roles, cas: server.cas },
         [
           ['Qoltanba', `serving on ${server.url}`],
+          ['Public address', server.config.publicUrl === server.url ? undefined : `${server.config.publicUrl} (in every certificate, CRL and OCSP pointer)`],
           ['Data directory', server.config.home],
           ['Database', server.ctx.store.backend === 'pglite' ? `embedded (PGlite) in ${server.config.home}/db` : 'PostgreSQL (DATABASE_URL)'],
           ['Roles', server.config.roles.join(', ')],
           ...server.cas.map((c): [string, string] => [`${c.kind === 'root' ? 'Root CA' : 'Issuing CA'} ${c.name}`, `${c.subject} (until ${c.notAfter.toISOString().slice(0, 10)})`]),
-          ['CA list', `${server.url}/api/v1/ca`],
-          ...issuing.map((c): [string, string] => [`CRL ${c.name}`, `${server.url}/crl/${c.name}.crl`]),
-          ['OCSP', `${server.url}/ocsp`],
+          ['CA list', `${base}/api/v1/ca`],
+          ...issuing.map((c): [string, string] => [`CRL ${c.name}`, `${base}/crl/${c.name}.crl`]),
+          ['OCSP', `${base}/ocsp`],
+          ['Practice statement', `${base}/cps`],
           ['Health', `${server.url}/healthz`],
           ['Stop', 'Ctrl+C'],
         ],

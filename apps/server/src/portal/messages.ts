@@ -17,6 +17,7 @@ const pages = defineMessages({
     ru: 'Qoltanba — открытая платформа ключей ЭЦП граждан Казахстана.',
     en: "Qoltanba — an open platform for Kazakhstan citizens' EDS keys.",
   },
+  'layout.cps': { kk: 'Куәландырушы орталықтың регламенті', ru: 'Регламент удостоверяющего центра', en: 'Certification practice statement' },
   'lang.kk': { kk: 'Қазақша', ru: 'Қазақша', en: 'Қазақша' },
   'lang.ru': { kk: 'Русский', ru: 'Русский', en: 'Русский' },
   'lang.en': { kk: 'English', ru: 'English', en: 'English' },

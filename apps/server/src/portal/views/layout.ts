@@ -63,7 +63,7 @@ ${sections}
 ${p.body}
 </main>
 <footer class="site"><p>${t.t('layout.footer')}</p>
-<p><a href="/help/agent">${t.t('help.agent.title')}</a> · <a href="/help/remote">${t.t('word.remoteIssuance')}</a></p></footer>
+<p><a href="/help/agent">${t.t('help.agent.title')}</a> · <a href="/help/remote">${t.t('word.remoteIssuance')}</a> · <a href="/cps">${t.t('layout.cps')}</a></p></footer>
 ${p.data === undefined ? '' : jsonBlock('page-data', p.data)}
 ${(p.scripts ?? []).map((s) => html`<script type="module" src="/assets/${s}"></script>`)}
 </body>

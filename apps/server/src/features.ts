@@ -9,6 +9,7 @@ import { portalFeature } from './portal/feature.ts';
 import { remoteIssuance } from './remote/feature.ts';
 import { operatorConsole } from './operator/feature.ts';
 import { cpsPage } from './cps/feature.ts';
+import { demoPages } from './demo/feature.ts';
 import { notifyFeature } from './notify/feature.ts';
 import { statusFeature, sharedStatusService } from './status-feature.ts';
 import { caApiFeature } from './api/feature.ts';
@@ -24,5 +25,5 @@ export const features: Feature[] = [
   statusFeature,
   caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
   notifyFeature,
-  portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole(), cpsPage()] }),
+  portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole(), cpsPage(), demoPages()] }),
 ];

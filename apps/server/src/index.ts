@@ -3,6 +3,7 @@
  * open the store for operator commands). Everything else in this app is internal.
  */
 export { startServer, VERSION, type RunningServer, type StartOptions } from './start.ts';
+export type { DemoFile } from './demo/seed.ts';
 export { loadServerConfig, roles, type Role, type ServerConfig, type ServerConfigOverrides } from './config.ts';
 export { loadCeremonyConfig, defaultCeremonyConfig, initialCeremonyConfig, gostIssuingPlan, type CeremonyConfig } from './ca/ceremony-config.ts';
 export { runCeremony, publishCaCertificates, type CaSummary } from './ca/ceremony.ts';

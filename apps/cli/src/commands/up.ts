@@ -1,9 +1,10 @@
 /** `qoltanba up`: the whole system on this machine — embedded database unless DATABASE_URL says otherwise. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { roles, startServer, type Role } from '@qoltanba/server';
+import { dirname, join } from 'node:path';
+import { roles, startServer, type DemoFile, type Role } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
-import { printResult } from '../output.ts';
+import { printResult, type Row } from '../output.ts';
 
 interface UpFlags {
   port?: string;
@@ -12,6 +13,7 @@ interface UpFlags {
   signerUrl?: string;
   signerTokenFile?: string;
   publicUrl?: string;
+  demo?: boolean;
 }
 
 export function registerUp(program: Command, context: ContextFactory): void {
@@ -21,6 +23,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
     .option('--port <port>', 'HTTP port (default: $PORT or 8080)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--public-url <url>', 'the address citizens and relying parties use, written into every certificate (default at the first start: http://<host>:<port>; stored, so giving another one later is a recorded change)')
+    .option('--demo', 'on a fresh data directory: also seed clearly marked demo data (made-up people with key files, an RA operator, registries, SMS codes shown on /demo/sms and here) and write demo/demo.json')
     .addOption(new Option('--role <role...>', 'serve only these roles (default: all)').choices([...roles]))
     .option('--signer-url <url>', 'use a signer running as its own process (--role signer) at this URL')
     .option('--signer-token-file <file>', "file holding the signer's token (with --signer-url)")
@@ -35,13 +38,14 @@ export function registerUp(program: Command, context: ContextFactory): void {
           roles: flags.role,
           signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
+          demo: flags.demo === true,
         },
       });
       const issuing = server.cas.filter((c) => c.kind === 'issuing');
       const base = server.config.publicUrl;
       printResult(
         ctx,
-        { url: server.url, publicUrl: server.config.publicUrl, home: server.config.home, database: server.ctx.store.backend, roles: server.config.roles, cas: server.cas },
+        { url: server.url, publicUrl: server.config.publicUrl, home: server.config.home, database: server.ctx.store.backend, roles: server.config.roles, cas: server.cas, demo: server.demo ? { ...server.demo, file: demoFile(server.config.home), agentCommand: agentCommand(server.demo, server.config.home) } : undefined },
         [
           ['Qoltanba', `serving on ${server.url}`],
           ['Public address', server.config.publicUrl === server.url ? undefined : `${server.config.publicUrl} (in every certificate, CRL and OCSP pointer)`],
@@ -54,12 +58,45 @@ export function registerUp(program: Command, context: ContextFactory): void {
           ['OCSP', `${base}/ocsp`],
           ['Practice statement', `${base}/cps`],
           ['Health', `${server.url}/healthz`],
+          ...(server.demo ? demoRows(server.demo, server.config.home) : []),
           ['Stop', 'Ctrl+C'],
         ],
       );
       await waitForSignal();
       await server.close();
     });
+}
+
+function demoFile(home: string): string {
+  return join(home, 'demo', 'demo.json');
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to start the agent for the demo: the citizen's key folder first (new keys from re-issuance and remote
+ * issuance are written there), the operator's beside it, and the portal's exact origin allowed — the agent
+ * refuses every other site, and by default allows only http://127.0.0.1:8080 and http://localhost:8080.
+ */
+function agentCommand(demo: DemoFile, home: string): string {
+  const origin = new URL(demo.portalUrl).origin;
+  const args = ['agent', '--key-dir', demo.citizen.keyDir, '--key-dir', dirname(demo.operator.keyFile), '--allow-origin', origin, '--data-dir', join(home, 'demo', 'agent')];
+  return `npx qoltanba ${args.map(shellWord).join(' ')}`;
+}
+
+function demoRows(demo: DemoFile, home: string): Row[] {
+  return [
+    ['Demo', `made-up people and keys (NCA test IINs), everything below is in ${demoFile(home)}`],
+    ['1. Start the agent', agentCommand(demo, home)],
+    ['2. Open the portal', `${demo.portalUrl}/login — «Обновить список ключей», then the citizen's AUTH key`],
+    ['Citizen', `${demo.citizen.name}, IIN ${demo.citizen.iin}; key files in ${demo.citizen.keyDir}, password ${demo.citizen.password}`],
+    ['SMS codes', `${demo.smsCodesUrl} (and printed here when sent)`],
+    ['Remote issuance', `${demo.portalUrl}/remote — IIN ${demo.applicant.iin}, document ${demo.applicant.documentNumber} issued ${demo.applicant.documentIssued}`],
+    ['RA operator', `${demo.operatorConsoleUrl} — key file ${demo.operator.keyFile}, password ${demo.operator.password}`],
+  ];
 }
 
 function waitForSignal(): Promise<void> {

@@ -119,6 +119,7 @@ describe('the demo, from `up --demo` on an empty data directory, using only what
           }
           const code = /Код: (\d{6})/.exec(await rows.first().innerText())?.[1];
           assert.ok(code, await rows.first().innerText());
+          assert.match(server.output(), new RegExp(`SMS \\(demo, not sent\\) to \\+7\\d{10}:[\\s\\S]*?Код: ${code}`), 'the terminal shows the code too');
           return code;
         }
         await sms.waitForTimeout(250);
@@ -146,6 +147,12 @@ describe('the demo, from `up --demo` on an empty data directory, using only what
     for (const printed of [demo.citizen.password, demo.operator.password, demo.applicant.iin, demo.applicant.documentNumber, `${url}/demo/sms`]) {
       assert.ok(server.output().includes(printed), printed);
     }
+    // The practice statement every certificate names: public, accessible, in the demo too.
+    const cps = await citizen.newPage();
+    await cps.goto(`${url}/cps`);
+    assert.equal(await cps.getByRole('heading', { level: 1 }).innerText(), 'Регламент удостоверяющего центра (краткое изложение)');
+    await assertAccessible(cps, 'cps');
+    await cps.close();
     // For OpenSSL later: the CA certificates, as any relying party gets them (the public CA list).
     const list = (await (await fetch(`${url}/api/v1/ca`)).json()) as { cas: { name: string; certificate: string; issuerCertificateUrl: string }[] };
     const rsa = list.cas.find((c) => c.name === 'rsa')!;

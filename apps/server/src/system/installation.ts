@@ -69,8 +69,8 @@ export async function storedPublicUrl(db: Kysely<Database>): Promise<string | un
 /**
  * Decides this process's public address against the stored one (see the module comment) and records the
  * first one (unless `record` is false: commands that only use the address) or an explicit change, with its
- * audit entry, in one transaction. Safe when several processes
- * start at once: the row is locked, and a first start that loses the race takes the winner's address.
+ * audit entry, in one transaction. Safe when several processes start at once: the row is locked, and a
+ * first start that loses the race takes the winner's address.
  */
 export async function settlePublicUrl(
   db: Kysely<Database>,

@@ -66,7 +66,7 @@ export async function withOperator<T>(ctx: CliContext, fn: (op: OperatorContext)
     }
   }
   return withHomeStore(ctx, async (store) => {
-    const op = operatorContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode });
+    const op = await operatorContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode, warn: (m) => ctx.err.write(`warning: ${m}\n`) });
     try {
       return await fn(op);
     } finally {

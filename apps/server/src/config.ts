@@ -19,8 +19,18 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   host: string;
   port: number;
-  /** The address citizens and relying parties reach; written into AIA / CRLDP / OCSP URLs. */
+  /**
+   * The address citizens and relying parties reach; written into AIA / CRLDP / OCSP / CPS URLs. The first
+   * start stores it in the database; afterwards the stored one wins unless publicUrlSource is 'flag'
+   * (system/installation.ts settlePublicUrl).
+   */
   publicUrl: string;
+  /** Where publicUrl came from: 'flag' (--public-url, an explicit change), 'configured' (server.json, QOLTANBA_PUBLIC_URL), 'derived' (host and port). */
+  publicUrlSource: 'flag' | 'configured' | 'derived';
+  /** `qoltanba up --demo`: seed and serve clearly marked demo data (../demo). Never from server.json. */
+  demo: boolean;
+  /** What /cps says beyond what the configuration already knows: who runs the CA and how to reach them. */
+  cps: CpsSettings;
   roles: Role[];
   signer:
     | { mode: 'in-process' }
@@ -42,7 +52,18 @@ export interface ServerConfig {
   verify: VerifyOptions;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify'>> & {
+/** Contacts shown on /cps (the certification practice statement summary); all optional. */
+export interface CpsSettings {
+  /** The CA's operating organisation, as it signs agreements. */
+  organization?: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  /** A web page with the full CPS or the operator's site. */
+  website?: string;
+}
+
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify' | 'cps'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
@@ -51,6 +72,7 @@ export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys'
   notify?: NotifySettingsInput;
   remote?: RemoteOptions;
   verify?: VerifyOptions;
+  cps?: CpsSettings;
 };
 
 export function defaultConfig(home: string): ServerConfig {
@@ -60,6 +82,9 @@ export function defaultConfig(home: string): ServerConfig {
     host: '127.0.0.1',
     port: 8080,
     publicUrl: 'http://127.0.0.1:8080',
+    publicUrlSource: 'derived',
+    demo: false,
+    cps: {},
     // 'signer' is not among the defaults: the one-process start signs in-process and exposes no signer API.
     roles: ['portal', 'api', 'status', 'worker', 'verify'],
     signer: { mode: 'in-process' },
@@ -79,6 +104,9 @@ export function loadServerConfig(options: { home: string; env?: NodeJS.ProcessEn
   const base = defaultConfig(home);
   const file = join(home, 'server.json');
   const fromFile = existsSync(file) ? readJson(file) : {};
+  // The demo is a decision of the command line alone: a stray server.json entry must never seed or serve it.
+  delete fromFile.demo;
+  delete fromFile.publicUrlSource;
   const fromEnv: ServerConfigOverrides = {};
   if (env.DATABASE_URL) fromEnv.databaseUrl = env.DATABASE_URL;
   if (env.PORT) fromEnv.port = parsePort(env.PORT, 'PORT');
@@ -86,8 +114,11 @@ export function loadServerConfig(options: { home: string; env?: NodeJS.ProcessEn
   if (env.QOLTANBA_PUBLIC_URL) fromEnv.publicUrl = env.QOLTANBA_PUBLIC_URL;
   const merged = merge(merge(base, fromFile), fromEnv);
   const config = merge(merged, options.overrides ?? {});
-  // With no explicit public URL, the address we listen on is the one to publish.
-  if (!fromFile.publicUrl && !fromEnv.publicUrl && !options.overrides?.publicUrl) {
+  // With no public URL given, the address we listen on is the one to propose (the stored one may win).
+  if (options.overrides?.publicUrl) config.publicUrlSource = 'flag';
+  else if (fromFile.publicUrl || fromEnv.publicUrl) config.publicUrlSource = 'configured';
+  else {
+    config.publicUrlSource = 'derived';
     config.publicUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   }
   validate(config);
@@ -108,6 +139,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     notify: { ...base.notify, ...defined(o.notify) },
     remote: { ...base.remote, ...defined(o.remote) },
     verify: { ...base.verify, ...defined(o.verify) },
+    cps: { ...base.cps, ...defined(o.cps) },
   };
 }
 

@@ -8,6 +8,8 @@ import type { ServerContext } from './context.ts';
 import { portalFeature } from './portal/feature.ts';
 import { remoteIssuance } from './remote/feature.ts';
 import { operatorConsole } from './operator/feature.ts';
+import { cpsPage } from './cps/feature.ts';
+import { demoPages } from './demo/feature.ts';
 import { notifyFeature } from './notify/feature.ts';
 import { statusFeature, sharedStatusService } from './status-feature.ts';
 import { caApiFeature } from './api/feature.ts';
@@ -24,6 +26,6 @@ export const features: Feature[] = [
   statusFeature,
   caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
   notifyFeature,
-  portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole()] }),
+  portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole(), cpsPage(), demoPages()] }),
   verifyFeature(),
 ];

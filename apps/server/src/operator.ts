@@ -12,6 +12,7 @@ import { resolvePassphrase } from './secrets.ts';
 import { createStatusService, type StatusService } from './status/index.ts';
 import { createRa, statusHooksFor, type Ra } from './ra/index.ts';
 import { sharedStatusService } from './status-feature.ts';
+import { settlePublicUrl } from './system/installation.ts';
 
 export interface OperatorContext {
   ctx: ServerContext;
@@ -20,8 +21,19 @@ export interface OperatorContext {
   close(): Promise<void>;
 }
 
-export function operatorContext(options: { home: string; store: Store; overrides?: ServerConfigOverrides; testMode?: boolean }): OperatorContext {
+/**
+ * The public address is the installation's stored one (system/installation.ts): a command run with this
+ * machine's defaults (PORT unset, so :8080) still issues certificates that point where the server publishes.
+ * `warn` hears when this process's own settings would have said otherwise.
+ */
+export async function operatorContext(options: { home: string; store: Store; overrides?: ServerConfigOverrides; testMode?: boolean; warn?: (message: string) => void }): Promise<OperatorContext> {
   const config = loadServerConfig({ home: options.home, overrides: options.overrides });
+  // Stored only by a start or a ceremony: a command run on an empty directory must not fix the address.
+  const address = await settlePublicUrl(options.store.db, config, 'operator:cli', { record: false });
+  // Only a disagreement the operator asked for is worth a line: the CLI derives :8080 whenever PORT is unset.
+  const asked = config.publicUrlSource !== 'derived' || process.env.PORT !== undefined || process.env.HOST !== undefined;
+  if (address.warning && asked) options.warn?.(address.warning);
+  config.publicUrl = address.url;
   const passphrase = resolvePassphrase(config.home, process.env, config.keys.passphraseFile, config.keys.passphraseEnv);
   const signers = new InProcessSignerProvider({ soft: { dir: config.keys.softDir, passphraseFile: passphrase.passphraseFile, passphraseEnv: passphrase.passphraseEnv } });
   const ctx: ServerContext = { config, store: options.store, signers, log: silentLogger, now: () => new Date() };

@@ -20,6 +20,10 @@ import { signerRoutes } from './signer/routes.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { healthRoutes } from './system/health.ts';
 import { features } from './features.ts';
+import { sharedStatusService } from './status-feature.ts';
+import { settlePublicUrl } from './system/installation.ts';
+import { checkDemoDirectory, prepareDemo } from './demo/startup.ts';
+import type { DemoFile } from './demo/seed.ts';
 
 export const VERSION = '0.1.0';
 
@@ -39,6 +43,8 @@ export interface RunningServer {
   cas: CaSummary[];
   /** Set when the CA passphrase is the generated development default. */
   developmentPassphraseFile: string | undefined;
+  /** `up --demo`: what demo/demo.json says (the made-up people, their key files and passwords). */
+  demo: DemoFile | undefined;
   close(): Promise<void>;
 }
 
@@ -71,6 +77,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     store = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.home, 'db'), log: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
     await migrate(store.db);
+    // Before anything else is decided or written: is this directory (not) a demo? (demo/startup.ts)
+    const demoState = await checkDemoDirectory(store.db, config);
+    // One public address for every process (system/installation.ts): stored at the first start, kept
+    // afterwards unless --public-url says otherwise.
+    const publicUrl = await settlePublicUrl(store.db, config, 'system:server');
+    if (publicUrl.warning) log.warn(publicUrl.warning);
+    if (publicUrl.outcome === 'changed') log.warn(`the public address is now ${publicUrl.url} (given with --public-url; recorded in the audit log)`);
+    config.publicUrl = publicUrl.url;
+    // The demo's SMS gateway records instead of sending (notify/sms/demo-gateway.ts); nothing else may be used.
+    if (config.demo) config.notify = { ...config.notify, sms: { type: 'demo' } };
     const { config: ceremony, path: ceremonyPath, created } = loadCeremonyConfig(config.home);
     if (created) log.info(`CA ceremony plan written to ${ceremonyPath}; review it before production use`);
     const holdsKeys = config.signer.mode === 'in-process';
@@ -79,12 +95,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       : [];
     signers = config.signer.mode === 'remote' ? new RemoteSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
     const ctx: ServerContext = { config, store, signers, log, now: () => new Date() };
+    // The ceremony's last step: a new CA's first full and delta CRL, before anything can point at them.
+    if (holdsKeys) await sharedStatusService(ctx).publishMissingCrls();
 
     await app.register(healthRoutes, { ctx, version: VERSION });
     if (config.roles.includes('signer')) await app.register(signerRoutes, { ctx, keystore });
     for (const feature of features) {
       if (feature.roles.some((r) => config.roles.includes(r))) stops.push(await feature.start(app, ctx));
     }
+    const demo = await prepareDemo(ctx, sharedStatusService(ctx), demoState);
     const address = await app.listen({ host: config.host, port: config.port });
     const url = address.replace('[::1]', 'localhost');
     const openStore = store;
@@ -97,6 +116,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       url,
       cas,
       developmentPassphraseFile: passphrase.developmentDefault,
+      demo,
       close: () =>
         (closing ??= (async () => {
           await app.close();

@@ -10,4 +10,4 @@ export { drawFace, encodePng, PEOPLE } from './remote/testing/faces.ts';
 export { birthDateOf } from './remote/testing/people.ts';
 export { describeEachBackend, type BackendContext } from './store/testing.ts';
 export { startVerifyHarness, type VerifyHarness, type IssuedPerson } from './verify/testing/harness.ts';
-export { createTestDatabase, type TestDatabase } from './store/testing.ts';
+export { BACKENDS, createTestDatabase, type TestDatabase } from './store/testing.ts';

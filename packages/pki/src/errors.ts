@@ -30,6 +30,7 @@ export const errorCatalog = {
   QT_ERR_CSR_SIGNATURE_INVALID: 'The certificate request signature does not verify',
   QT_ERR_CSR_REQUESTS_CA: 'The certificate request asks for a CA certificate, which is never issued to a subscriber',
   QT_ERR_PROFILE_UNKNOWN: 'The certificate profile is unknown',
+  QT_ERR_PROFILE_RESTRICTED: 'This certificate profile is issued only by the CA administrators (qoltanba operator issue)',
   QT_ERR_PROFILE_VIOLATION: 'The certificate would violate its profile, so it was not signed',
   QT_ERR_SUBJECT_INVALID: 'The subject data is incomplete or invalid',
   QT_ERR_SIGNING_REFUSED: 'The signer refused to sign these bytes',
@@ -185,6 +186,9 @@ export const errorCatalog = {
   QT_ERR_FACE_ATTEMPTS: 'The face check failed too many times for this application',
   QT_ERR_FACE_SERVICE_UNAVAILABLE: 'The face check service cannot be reached; nothing was counted, try again later',
   QT_ERR_OPERATOR_ROLE_REQUIRED: 'The certificate does not carry the RA operator role',
+  // The demonstration installation (qoltanba up --demo)
+  QT_ERR_DEMO_DATA_PRESENT: 'This data directory holds demo data: start it with --demo, or use another data directory for real use',
+  QT_ERR_DEMO_NEEDS_FRESH_HOME: 'The demo is seeded only into a fresh data directory',
 } as const;
 
 export type QtErrorCode = keyof typeof errorCatalog;

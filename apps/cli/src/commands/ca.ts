@@ -1,7 +1,7 @@
 /** `qoltanba ca init` / `ca list`: the CA ceremony from the reviewable plan, and what CAs exist. */
 import type { Command } from 'commander';
 import { inspectCertificate } from '@qoltanba/pki';
-import { loadCeremonyConfig, resolvePassphrase, runCeremony, loadServerConfig } from '@qoltanba/server';
+import { initializeCa } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
@@ -13,33 +13,33 @@ export function registerCa(program: Command, context: ContextFactory): void {
 
   const init = ca
     .command('init')
-    .description('run the CA ceremony from $QOLTANBA_HOME/ceremony.json (written with defaults for review when absent); repeating it changes nothing')
-    .action(async () => {
+    .description('run the CA ceremony from $QOLTANBA_HOME/ceremony.json (written with defaults for review when absent) and publish the first full and delta CRLs; repeating it changes nothing')
+    .option('--public-url <url>', 'the address certificates point to (stored at the first run; giving it later is a recorded change)')
+    .action(async (flags: { publicUrl?: string }) => {
       const ctx = context();
       // Everything happens inside withHomeStore: with the server running, the whole command runs there, with
-      // the server's own configuration and passphrase (a key made with another one could not be opened by it).
-      const done = await withHomeStore(ctx, async (store) => {
-        const config = ctx.host?.config ?? loadServerConfig({ home: ctx.home, env: ctx.env, overrides: { keys: { passphraseFile: ctx.passphraseFile } } });
-        const passphrase = resolvePassphrase(config.home, process.env, config.keys.passphraseFile, config.keys.passphraseEnv);
-        const plan = loadCeremonyConfig(config.home);
-        const cas = await runCeremony({
-          db: store.db,
-          keystore: { soft: { dir: config.keys.softDir, passphraseFile: passphrase.passphraseFile, passphraseEnv: passphrase.passphraseEnv } },
-          config: plan.config,
-          publicUrl: config.publicUrl,
-          home: config.home,
-          actor: 'operator:cli',
-        });
-        return { config, passphrase, plan, cas };
+      // the server's own keys settings and address (a key made with another passphrase could not be opened by it).
+      const done = await withHomeStore(ctx, (store) => {
+        const host = ctx.host?.config;
+        const overrides = host
+          ? { keys: host.keys, port: host.port, host: host.host, publicUrl: flags.publicUrl }
+          : { keys: { passphraseFile: ctx.passphraseFile }, publicUrl: flags.publicUrl };
+        return initializeCa({ home: ctx.home, store, overrides, actor: 'operator:cli' });
       });
-      const { config, passphrase, plan, cas } = done;
-      const rows: Row[] = [['Ceremony plan', `${plan.path}${plan.created ? ' (written now with defaults; review it)' : ''}`]];
-      if (passphrase.generated) rows.push(['Passphrase', `generated now into ${passphrase.developmentDefault} — a development default: use QOLTANBA_PASSPHRASE or --passphrase-file in production`]);
-      for (const c of cas) {
+      if (done.publicUrl.warning) ctx.err.write(`warning: ${done.publicUrl.warning}\n`);
+      const rows: Row[] = [['Ceremony plan', `${done.plan.path}${done.plan.created ? ' (written now with defaults; review it)' : ''}`]];
+      if (done.developmentPassphrase) rows.push(['Passphrase', `development default in ${done.developmentPassphrase} — use QOLTANBA_PASSPHRASE or --passphrase-file in production`]);
+      rows.push(['Public address', `${done.publicUrl.url}${done.publicUrl.outcome === 'stored' ? ' (stored now)' : done.publicUrl.outcome === 'changed' ? ' (changed now, audited)' : ''}`]);
+      for (const c of done.cas) {
         rows.push([`${c.kind === 'root' ? 'Root CA' : 'Issuing CA'} ${c.name}`, `${c.subject} — serial ${c.serial}, until ${c.notAfter.toISOString().slice(0, 10)}, key ${c.keyUri}${c.created ? ' (created now)' : ' (already existed)'}`]);
       }
-      rows.push(['Certificates', `${config.home}/ca/*.crt`]);
-      printResult(ctx, { plan: plan.path, planCreated: plan.created, developmentPassphrase: passphrase.developmentDefault, cas }, rows);
+      for (const crl of done.crls) rows.push([`${crl.kind === 'full' ? 'CRL' : 'Delta CRL'} ${crl.caName}`, `number ${crl.crlNumber}, published now`]);
+      rows.push(['Certificates', `${done.config.home}/ca/*.crt`]);
+      printResult(
+        ctx,
+        { plan: done.plan.path, planCreated: done.plan.created, developmentPassphrase: done.developmentPassphrase, publicUrl: done.publicUrl.url, cas: done.cas, crls: done.crls.map((c) => ({ ca: c.caName, kind: c.kind, crlNumber: c.crlNumber })) },
+        rows,
+      );
     });
   withExamples(init, [
     ['the passphrase from a file kept away from the keys', 'qoltanba --passphrase-file /run/secrets/ca-passphrase ca init'],

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { QtError, profileNames } from '@qoltanba/pki';
+import { getProfile, QtError, profileNames } from '@qoltanba/pki';
 import { certificateStatus, hold, issue, normalizeSerial, releaseHold, revoke, revocationReasons, type CertificateRecord, type OperatorContext, type RevocationReason } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
@@ -32,7 +32,7 @@ interface IssueFlags {
 }
 
 /** "SURNAME NAME [PATRONYMIC]" as NCA writes CN plus G. */
-function splitName(full: string): { surname: string; name: string; patronymic?: string } {
+export function splitName(full: string): { surname: string; name: string; patronymic?: string } {
   const parts = full.trim().split(/\s+/);
   if (parts.length < 2) throw new QtError('QT_ERR_SUBJECT_INVALID', '--name needs at least a surname and a first name, e.g. "ТЕСТОВ ТЕСТ ТЕСТОВИЧ"');
   const [surname, name, ...rest] = parts as [string, string, ...string[]];
@@ -58,7 +58,7 @@ export function registerCertificates(program: Command, context: ContextFactory):
     .command('issue')
     .description('issue a certificate from a PKCS#10 request; the subject comes from these options, never from the CSR; prints the PEM')
     .requiredOption('--csr <file>', 'the PKCS#10 request (PEM or DER)')
-    .addOption(new Option('--profile <profile>', 'certificate profile').choices([...profileNames].filter((p) => !['root-ca', 'issuing-ca', 'ocsp-signing'].includes(p))).makeOptionMandatory())
+    .addOption(new Option('--profile <profile>', "certificate profile (an RA operator's: qoltanba operator issue)").choices(profileNames.filter((p) => ['AUTH', 'SIGN'].includes(getProfile(p).kind) && !getProfile(p).restricted)).makeOptionMandatory())
     .requiredOption('--iin <iin>', "the holder's IIN (12 digits)")
     .requiredOption('--name <name>', 'SURNAME NAME [PATRONYMIC], as in the identity document')
     .option('--organization <name>', 'organisation (legal-entity profiles)')

@@ -11,6 +11,7 @@ import { registerNotify } from './notify.ts';
 import { registerCertificates } from './certificates.ts';
 import { registerCrl } from './crl.ts';
 import { registerToken } from './token.ts';
+import { registerRaOperators } from './ra-operators.ts';
 
 export type ContextFactory = () => CliContext;
 
@@ -26,4 +27,5 @@ export function registerCommands(program: Command, context: ContextFactory): voi
   registerCertificates(program, context);
   registerCrl(program, context);
   registerToken(program, context);
+  registerRaOperators(program, context);
 }

@@ -6,7 +6,7 @@
  */
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
-import { loadServerConfig, notify } from '@qoltanba/server';
+import { loadServerConfig, notify, storedPublicUrl } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
@@ -35,7 +35,9 @@ export function registerNotify(program: Command, context: ContextFactory): void 
         const sms = settings.sms ? notify.createSmsGateway(settings.sms, { log }) : undefined;
         const mail = settings.mail ? notify.createMailer(settings.mail, { log }) : undefined;
         try {
-          const notifier = new notify.Notifier({ db: store.db, settings, sms, mail, log });
+          // Reminders name the portal at the installation's stored public address, not this process's default.
+          const stored = config.notify.portalUrl ? undefined : await storedPublicUrl(store.db);
+          const notifier = new notify.Notifier({ db: store.db, settings: stored ? { ...settings, portalUrl: stored } : settings, sms, mail, log });
           try {
             const pass = await notifier.pass({ scan: flags.scan, ...(now && { now }) });
             if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));

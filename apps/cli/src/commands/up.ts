@@ -1,8 +1,9 @@
 /** `qoltanba up`: the whole system on this machine — embedded database unless DATABASE_URL says otherwise. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { dirname, join } from 'node:path';
 import { QtError } from '@qoltanba/pki';
-import { roles, runningOperatorContext, startServer, type Role, type RunningServer } from '@qoltanba/server';
+import { roles, runningOperatorContext, startServer, type DemoFile, type Role, type RunningServer } from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withExamples } from '../help.ts';
@@ -16,6 +17,8 @@ interface UpFlags {
   role?: Role[];
   signerUrl?: string;
   signerTokenFile?: string;
+  publicUrl?: string;
+  demo?: boolean;
 }
 
 export function registerUp(program: Command, context: ContextFactory): void {
@@ -24,6 +27,8 @@ export function registerUp(program: Command, context: ContextFactory): void {
     .description('start the certificate authority, OCSP, CRLs, API, portal and verifier (first run: data directory, database, CA ceremony)')
     .option('--port <port>', 'HTTP port (default: $PORT or 8080)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--public-url <url>', 'the address citizens and relying parties use, written into every certificate (default at the first start: http://<host>:<port>; stored, so giving another one later is a recorded change)')
+    .option('--demo', 'on a fresh data directory: also seed clearly marked demo data (made-up people with key files, an RA operator, registries, SMS codes shown on /demo/sms and here) and write demo/demo.json')
     .addOption(new Option('--role <role...>', 'serve only these roles (default: all)').choices([...roles]))
     .option('--signer-url <url>', 'use a signer running as its own process (--role signer) at this URL')
     .option('--signer-token-file <file>', "file holding the signer's token (with --signer-url)")
@@ -35,9 +40,11 @@ export function registerUp(program: Command, context: ContextFactory): void {
         overrides: {
           port: flags.port !== undefined ? Number(flags.port) : undefined,
           host: flags.host,
+          publicUrl: flags.publicUrl,
           roles: flags.role,
           signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
+          demo: flags.demo === true,
         },
       });
       let admin: AdminServer | undefined;
@@ -48,23 +55,36 @@ export function registerUp(program: Command, context: ContextFactory): void {
         server.ctx.log.error({ err: e }, 'admin socket: not opened; CLI commands need the server stopped');
       }
       const issuing = server.cas.filter((c) => c.kind === 'issuing');
+      const base = server.config.publicUrl;
       const rows: Row[] = [
         ['Qoltanba', `serving on ${server.url}`],
+        ['Public address', server.config.publicUrl === server.url ? undefined : `${server.config.publicUrl} (in every certificate, CRL and OCSP pointer)`],
         ['Data directory', server.config.home],
         ['Database', server.ctx.store.backend === 'pglite' ? `embedded (PGlite) in ${server.config.home}/db` : 'PostgreSQL (DATABASE_URL)'],
         ['Admin socket', admin ? `${admin.path} (qoltanba commands on this data directory run through it)` : undefined],
         ['Roles', server.config.roles.join(', ')],
         ...server.cas.map((c): Row => [`${c.kind === 'root' ? 'Root CA' : 'Issuing CA'} ${c.name}`, `${c.subject} (until ${c.notAfter.toISOString().slice(0, 10)})`]),
-        ['CA list', `${server.url}/api/v1/ca`],
-        ...issuing.map((c): Row => [`CRL ${c.name}`, `${server.url}/crl/${c.name}.crl`]),
-        ['OCSP', `${server.url}/ocsp`],
-        ['Verify', server.config.roles.includes('verify') ? `${server.url}/api/v1/verify (and NCANode's /cms/verify, /xml/verify, /x509/info …)` : undefined],
+        ['CA list', `${base}/api/v1/ca`],
+        ...issuing.map((c): Row => [`CRL ${c.name}`, `${base}/crl/${c.name}.crl`]),
+        ['OCSP', `${base}/ocsp`],
+        ['Practice statement', `${base}/cps`],
+        ['Verify', server.config.roles.includes('verify') ? `${base}/api/v1/verify (and NCANode's /cms/verify, /xml/verify, /x509/info …)` : undefined],
         ['Health', `${server.url}/healthz`],
+        ...(server.demo ? demoRows(server.demo, server.config.home) : []),
         ['Stop', 'Ctrl+C'],
       ];
       printResult(
         ctx,
-        { url: server.url, home: server.config.home, database: server.ctx.store.backend, adminSocket: admin?.path ?? null, roles: server.config.roles, cas: server.cas },
+        {
+          url: server.url,
+          publicUrl: server.config.publicUrl,
+          home: server.config.home,
+          database: server.ctx.store.backend,
+          adminSocket: admin?.path ?? null,
+          roles: server.config.roles,
+          cas: server.cas,
+          demo: server.demo ? { ...server.demo, file: demoFile(server.config.home), agentCommand: agentCommand(server.demo, server.config.home) } : undefined,
+        },
         rows,
       );
       await waitForSignal();
@@ -100,6 +120,38 @@ async function openAdminSocket(server: RunningServer): Promise<AdminServer | und
     run: (request, io) => runCli(request.argv, { out: io.out, err: io.err, env, cwd: request.cwd, host }),
     log: { info: (m) => server.ctx.log.info(m), warn: (m) => server.ctx.log.warn(m) },
   });
+}
+
+function demoFile(home: string): string {
+  return join(home, 'demo', 'demo.json');
+}
+
+/** A path as one shell word. */
+function shellWord(s: string): string {
+  return /^[\w./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to start the agent for the demo: the citizen's key folder first (new keys from re-issuance and remote
+ * issuance are written there), the operator's beside it, and the portal's exact origin allowed — the agent
+ * refuses every other site, and by default allows only http://127.0.0.1:8080 and http://localhost:8080.
+ */
+function agentCommand(demo: DemoFile, home: string): string {
+  const origin = new URL(demo.portalUrl).origin;
+  const args = ['agent', '--key-dir', demo.citizen.keyDir, '--key-dir', dirname(demo.operator.keyFile), '--allow-origin', origin, '--data-dir', join(home, 'demo', 'agent')];
+  return `npx qoltanba ${args.map(shellWord).join(' ')}`;
+}
+
+function demoRows(demo: DemoFile, home: string): Row[] {
+  return [
+    ['Demo', `made-up people and keys (NCA test IINs), everything below is in ${demoFile(home)}`],
+    ['1. Start the agent', agentCommand(demo, home)],
+    ['2. Open the portal', `${demo.portalUrl}/login — «Обновить список ключей», then the citizen's AUTH key`],
+    ['Citizen', `${demo.citizen.name}, IIN ${demo.citizen.iin}; key files in ${demo.citizen.keyDir}, password ${demo.citizen.password}`],
+    ['SMS codes', `${demo.smsCodesUrl} (and printed here when sent)`],
+    ['Remote issuance', `${demo.portalUrl}/remote — IIN ${demo.applicant.iin}, document ${demo.applicant.documentNumber} issued ${demo.applicant.documentIssued}`],
+    ['RA operator', `${demo.operatorConsoleUrl} — key file ${demo.operator.keyFile}, password ${demo.operator.password}`],
+  ];
 }
 
 function waitForSignal(): Promise<void> {

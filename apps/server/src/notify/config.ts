@@ -13,9 +13,12 @@ import { SmtpMailer, type SmtpConfig } from './mail/smtp-mailer.ts';
 import type { SmsGateway } from './sms/gateway.ts';
 import { HttpSmsGateway, type HttpSmsConfig } from './sms/http-gateway.ts';
 import { SmsSink, type LogSmsConfig } from './sms/log-gateway.ts';
+import { DemoSmsGateway, type DemoSmsConfig } from './sms/demo-gateway.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
 import { SmppSmsGateway, sourceAddressing, type SmppConfig } from './sms/smpp/smpp-gateway.ts';
 
-export type SmsConfig = SmppConfig | HttpSmsConfig | LogSmsConfig;
+export type SmsConfig = SmppConfig | HttpSmsConfig | LogSmsConfig | DemoSmsConfig;
 export type MailConfig = SmtpConfig | LogMailConfig;
 
 export interface TransportEnvironment {
@@ -23,6 +26,8 @@ export interface TransportEnvironment {
   readonly production?: boolean;
   /** Where transports log (pino-shaped; the server passes its logger). Sinks default to one line on stderr. */
   readonly log?: NotifyLog;
+  /** Given only by a server started with --demo: where the demo SMS gateway records (../demo). */
+  readonly demo?: { readonly db: Kysely<Database> } | undefined;
 }
 
 function configError(message: string, field?: string): QtError {
@@ -82,6 +87,10 @@ export function createSmsGateway(config: SmsConfig, env: TransportEnvironment = 
       if (production) throw configError('The SMS sink (type "log") is for development only; configure type "smpp" or "http"', 'type');
       optionalPositive(config, 'keep', 'SMS sink');
       return new SmsSink(config, env.log);
+    case 'demo':
+      if (production) throw configError('The demo SMS gateway (type "demo") is refused in production', 'type');
+      if (!env.demo) throw configError('The demo SMS gateway (type "demo") runs only in a server started with `qoltanba up --demo`', 'type');
+      return new DemoSmsGateway(env.demo.db, config);
     default:
       throw configError(`SMS transport type must be "smpp", "http" or "log" (got ${JSON.stringify((config as { type?: unknown })?.type)})`, 'type');
   }

@@ -21,7 +21,7 @@ export const notifyFeature: Feature = {
       warn: (f, m) => ctx.log.warn(f, m),
       error: (f, m) => ctx.log.error(f, m),
     };
-    const sms = settings.sms ? createSmsGateway(settings.sms, { log }) : undefined;
+    const sms = settings.sms ? createSmsGateway(settings.sms, { log, demo: ctx.config.demo ? { db: ctx.store.db } : undefined }) : undefined;
     const mail = settings.mail ? createMailer(settings.mail, { log }) : undefined;
     for (const [channel, transport] of [['SMS', sms], ['e-mail', mail]] as const) {
       if (!transport) ctx.log.error(`notify: no ${channel} transport is configured; ${channel} reminders are kept pending (qoltanba notify status) until one is`);

@@ -80,6 +80,7 @@ export async function portalPlugin(app: FastifyInstance, opts: { deps: PortalDep
     }
     if (request.url.startsWith('/assets/')) return undefined; // static files need no session
     const state = stateOf(request);
+    state.demo = ctx.config.demo;
     const audience = routeConfig(request).portalAudience ?? 'citizen';
     const cookieName = audience === 'operator' ? OPERATOR_COOKIE : SESSION_COOKIE;
     const found = await findSession(ctx.store.db, request.cookies[cookieName], sessionTimes(deps), ctx.now(), audience);

@@ -66,6 +66,11 @@ export interface IssueRequest {
   idempotencyKey: string;
   /** Who asks ('token:<name>', 'operator:<login>', 'citizen:<IIN>'); keys are scoped per actor. */
   actor: string;
+  /**
+   * Set only by the CA administrators' own path (ra/operators.ts, `qoltanba operator issue`): allows a
+   * restricted profile (the RA operator's). The CA API, the portal and re-issuance never set it.
+   */
+  administrator?: boolean | undefined;
 }
 
 export interface IssueResult {
@@ -109,6 +114,9 @@ async function checkRequest(ra: Ra, request: IssueRequest): Promise<CheckedReque
       profile: profile.name,
       known: subscriber,
     });
+  }
+  if (profile.restricted && request.administrator !== true) {
+    throw new QtError('QT_ERR_PROFILE_RESTRICTED', `Profile "${profile.name}" is issued only by the CA administrators (qoltanba operator issue)`, { profile: profile.name });
   }
   if (!STORAGES.includes(request.storage)) throw new QtError('QT_ERR_INPUT_INVALID', 'storage must be "file" or "token"', { field: 'storage' });
   if (request.identification !== undefined && !IDENTIFICATIONS.includes(request.identification)) {

@@ -76,6 +76,25 @@ export class StatusService {
     return out;
   }
 
+  /**
+   * A full and a delta CRL for every CA whose key is online and that has none of that kind yet: the
+   * ceremony calls this, so no CRL address a certificate or /api/v1/ca names is ever 404 — the schedule
+   * alone would publish the first delta only an interval after the first full one.
+   */
+  async publishMissingCrls(): Promise<GeneratedCrl[]> {
+    const out: GeneratedCrl[] = [];
+    for (const ca of await this.directory.all()) {
+      if (!ca.keyUri) continue;
+      for (const kind of ['full', 'delta'] as const) {
+        const published = await this.ctx.store.db.selectFrom('crls').select('crl_number').where('ca_id', '=', ca.id).where('kind', '=', kind).limit(1).executeTakeFirst();
+        if (published) continue;
+        const crl = await this.generateCrl(ca.id, kind);
+        if (crl) out.push(crl);
+      }
+    }
+    return out;
+  }
+
   /** One scheduled round: OCSP refresh, then whatever CRLs are due. */
   async tick(): Promise<TickResult> {
     const ocsp = await this.refreshOcsp();

@@ -6,9 +6,9 @@ import { getProfile, isProfileName, profileExtKeyUsage, profileNames, profiles }
 import { matchProfile } from './match.ts';
 import { addPeriod } from './period.ts';
 
-test('there is one profile per person certificate, legal role and infrastructure certificate', () => {
-  assert.equal(profiles.length, 15);
-  assert.equal(new Set(profileNames).size, 15);
+test('there is one profile per person certificate, legal role, the RA operator and infrastructure certificate', () => {
+  assert.equal(profiles.length, 16);
+  assert.equal(new Set(profileNames).size, 16);
   for (const role of ['ceo', 'signing-right', 'finance', 'hr', 'employee']) {
     assert.ok(isProfileName(`legal-${role}-auth`) && isProfileName(`legal-${role}-sign`), role);
   }
@@ -34,6 +34,18 @@ test("person profiles carry NCA's key usage, EKU with role OIDs and policies", (
     assert.equal(p.basicConstraints, undefined, p.name);
     assert.deepEqual([...p.requiredUrls].sort(), ['caIssuers', 'crl', 'deltaCrl', 'ocsp'], p.name);
   }
+});
+
+test('the RA operator profile is an individual AUTH certificate that adds role 1.2.398.3.3.4.2.3, and only it is restricted', () => {
+  const op = getProfile('ra-operator-auth');
+  assert.equal(op.kind, 'AUTH');
+  assert.equal(op.subject, 'individual');
+  assert.deepEqual([...op.keyUsage], ['digitalSignature', 'keyEncipherment']);
+  assert.deepEqual([...op.extKeyUsage], [oid.ekuClientAuth, oid.roleIndividual, oid.roleRaOperator]);
+  assert.deepEqual([...op.roles], [oid.roleIndividual, oid.roleRaOperator]);
+  assert.equal(op.policy, oid.policyIndividualAuth);
+  assert.deepEqual(profileExtKeyUsage(op, 'in-person'), [oid.ekuClientAuth, oid.roleIndividual, oid.roleRaOperator, oid.identifiedInPerson]);
+  assert.deepEqual(profiles.filter((p) => p.restricted).map((p) => p.name), ['ra-operator-auth']);
 });
 
 test('infrastructure profiles: root, issuing CA with pathLen 0, short-lived OCSP responder with nocheck', () => {

@@ -33,6 +33,7 @@ export type LegalRole = 'ceo' | 'signing-right' | 'finance' | 'hr' | 'employee';
 export type ProfileName =
   | 'individual-auth'
   | 'individual-sign'
+  | 'ra-operator-auth'
   | `legal-${LegalRole}-${'auth' | 'sign'}`
   | 'root-ca'
   | 'issuing-ca'
@@ -61,6 +62,12 @@ export interface CertificateProfile {
   /** Whether the identification-method OID may be added (subscriber certificates only). */
   readonly identification: boolean;
   readonly validity: Readonly<Record<KeyStorage, Period>>;
+  /**
+   * A certificate that grants a power over other people's applications (the RA operator's): issued only
+   * by the CA's administrators (`qoltanba operator issue`), never through the CA API, the portal or
+   * re-issuance, which refuse it with QT_ERR_PROFILE_RESTRICTED.
+   */
+  readonly restricted: boolean;
 }
 
 /** RFC 5280 anyPolicy. */
@@ -93,7 +100,7 @@ const legalRoles: Readonly<Record<LegalRole, { oid: string; title: string }>> = 
   employee: { oid: oid.roleEmployee, title: 'employee' },
 };
 
-function subscriber(name: ProfileName, kind: 'AUTH' | 'SIGN', subject: 'individual' | 'legal-entity', roles: string[], policy: string, description: string): CertificateProfile {
+function subscriber(name: ProfileName, kind: 'AUTH' | 'SIGN', subject: 'individual' | 'legal-entity', roles: string[], policy: string, description: string, restricted = false): CertificateProfile {
   return {
     name,
     kind,
@@ -108,12 +115,16 @@ function subscriber(name: ProfileName, kind: 'AUTH' | 'SIGN', subject: 'individu
     requiredUrls: SUBSCRIBER_URLS,
     identification: true,
     validity: SUBSCRIBER_VALIDITY,
+    restricted,
   };
 }
 
 const table: readonly CertificateProfile[] = [
   subscriber('individual-auth', 'AUTH', 'individual', [oid.roleIndividual], oid.policyIndividualAuth, 'Individual: authentication'),
   subscriber('individual-sign', 'SIGN', 'individual', [oid.roleIndividual], oid.policyIndividualSign, 'Individual: signing'),
+  // An RA operator signs in to the operators' console with this: a person's AUTH certificate that also
+  // carries the RA-operator role (NCA's operator arc 1.2.398.3.3.4.2), after the individual role as NCA orders roles.
+  subscriber('ra-operator-auth', 'AUTH', 'individual', [oid.roleIndividual, oid.roleRaOperator], oid.policyIndividualAuth, 'RA operator: authentication (operators\' console)', true),
   ...(Object.entries(legalRoles) as [LegalRole, { oid: string; title: string }][]).flatMap(([role, r]) => [
     subscriber(`legal-${role}-auth`, 'AUTH', 'legal-entity', [oid.roleLegalEntity, r.oid], oid.policyLegalEntityAuth, `Legal entity, ${r.title}: authentication`),
     subscriber(`legal-${role}-sign`, 'SIGN', 'legal-entity', [oid.roleLegalEntity, r.oid], oid.policyLegalEntitySign, `Legal entity, ${r.title}: signing`),
@@ -132,6 +143,7 @@ const table: readonly CertificateProfile[] = [
     requiredUrls: [],
     identification: false,
     validity: { file: { years: 20 }, token: { years: 20 } },
+    restricted: false,
   },
   {
     name: 'issuing-ca',
@@ -150,6 +162,7 @@ const table: readonly CertificateProfile[] = [
     requiredUrls: ['crl'],
     identification: false,
     validity: { file: { years: 10 }, token: { years: 10 } },
+    restricted: false,
   },
   {
     name: 'ocsp-signing',
@@ -166,6 +179,7 @@ const table: readonly CertificateProfile[] = [
     // With ocsp-nocheck nobody checks this certificate's revocation, so its life is kept short and the
     // status service renews it (RFC 6960 §4.2.2.2.1).
     validity: { file: { days: 30 }, token: { days: 30 } },
+    restricted: false,
   },
 ];
 

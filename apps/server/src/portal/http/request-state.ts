@@ -22,6 +22,8 @@ export interface RequestState {
   ended: SessionEndReason | undefined;
   /** The signed-in person's name as the CA knows it (for the header). */
   person: string | undefined;
+  /** The installation is the demo (`qoltanba up --demo`): every page says so. */
+  demo: boolean;
 }
 
 const states = new WeakMap<FastifyRequest, RequestState>();
@@ -30,7 +32,7 @@ export function stateOf(request: FastifyRequest): RequestState {
   let s = states.get(request);
   if (!s) {
     const locale = localeOf(request);
-    s = { locale, t: translatorFor(locale), session: undefined, ended: undefined, person: undefined };
+    s = { locale, t: translatorFor(locale), session: undefined, ended: undefined, person: undefined, demo: false };
     states.set(request, s);
   }
   return s;

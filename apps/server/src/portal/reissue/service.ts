@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatDateTime, type Locale, type Translator } from '@qoltanba/i18n';
-import { inspectCertificate, isQtError, parseCsr, QtError, toPem } from '@qoltanba/pki';
+import { getProfile, inspectCertificate, isProfileName, isQtError, parseCsr, QtError, toPem } from '@qoltanba/pki';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../../audit/index.ts';
 import { issue, listBySubject, type CertificateRecord } from '../../ra/index.ts';
@@ -29,11 +29,16 @@ export interface CurrentPair {
   sign: CertificateRecord;
 }
 
-/** The person's newest valid AUTH and SIGN certificates: re-issuance is allowed only while both exist. */
+/**
+ * The person's newest valid AUTH and SIGN certificates: re-issuance is allowed only while both exist. A
+ * restricted certificate (an RA operator's) is never one of them: re-issuing it would let an operator renew
+ * the role without the administrators.
+ */
 export async function currentPair(deps: PortalDeps, iin: string): Promise<CurrentPair | undefined> {
   const now = deps.ctx.now();
   const all = await listBySubject(deps.ra, iin, { limit: 1000 });
-  const newest = (kind: 'AUTH' | 'SIGN') => all.filter((c) => c.kind === kind && isUsable(c, now)).sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime())[0];
+  const personal = (c: CertificateRecord) => !(isProfileName(c.profile) && getProfile(c.profile).restricted);
+  const newest = (kind: 'AUTH' | 'SIGN') => all.filter((c) => c.kind === kind && personal(c) && isUsable(c, now)).sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime())[0];
   const auth = newest('AUTH');
   const sign = newest('SIGN');
   return auth && sign ? { auth, sign } : undefined;

@@ -22,6 +22,8 @@ export interface PageInput {
   nav?: Html | undefined;
   /** Extra stylesheets under /assets/. */
   styles?: string[] | undefined;
+  /** The demo installation: a banner on every page says the data is made up and where the SMS codes are. */
+  demo?: boolean | undefined;
 }
 
 export function layout(p: PageInput): Html {
@@ -51,6 +53,7 @@ ${p.csrfToken ? html`<meta name="csrf-token" content="${p.csrfToken}">` : ''}
 </head>
 <body>
 <a class="skip" href="#main">${t.t('layout.skip')}</a>
+${p.demo ? html`<div class="demo-banner" role="note" aria-label="${t.t('demo.banner.label')}"><p><strong>${t.t('demo.banner.title')}</strong> ${t.t('demo.banner.text')} <a href="/demo/sms">${t.t('demo.banner.sms')}</a></p></div>` : ''}
 <header class="site">
 <div class="bar">
 <a class="brand" href="/"><span class="logo" aria-hidden="true">Q</span> ${t.t('app.name')} · ${t.t('word.personalAccount')}</a>
@@ -63,7 +66,7 @@ ${sections}
 ${p.body}
 </main>
 <footer class="site"><p>${t.t('layout.footer')}</p>
-<p><a href="/help/agent">${t.t('help.agent.title')}</a> · <a href="/help/remote">${t.t('word.remoteIssuance')}</a></p></footer>
+<p><a href="/help/agent">${t.t('help.agent.title')}</a> · <a href="/help/remote">${t.t('word.remoteIssuance')}</a> · <a href="/cps">${t.t('layout.cps')}</a></p></footer>
 ${p.data === undefined ? '' : jsonBlock('page-data', p.data)}
 ${(p.scripts ?? []).map((s) => html`<script type="module" src="/assets/${s}"></script>`)}
 </body>

@@ -33,6 +33,7 @@ export function renderPage(request: FastifyRequest, reply: FastifyReply, o: Rend
     section: o.section,
     nav: o.nav,
     styles: o.styles,
+    demo: state.demo,
   });
   return reply.status(o.status ?? 200).type('text/html; charset=utf-8').send(page.value);
 }

@@ -12,6 +12,8 @@ import { issueRaOperator, listRaOperators, revokeRaOperator, revocationReasons, 
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withOperator } from '../home-store.ts';
+import { withExamples } from '../help.ts';
+import { serialArgument } from '../arguments.ts';
 import { splitName } from './certificates.ts';
 
 const ADMINISTRATOR = 'operator:cli';
@@ -47,7 +49,9 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
     .command('operator')
     .description("RA operators of the operators' console (/operator): issue their AUTH certificate with the RA-operator role, list, revoke");
 
-  operator
+  withExamples(operator, ['qoltanba operator list', 'qoltanba operator issue --csr operator.csr --iin 880101300123 --name "ОПЕРАТОРОВ САМАТ"']);
+
+  const issueCmd = operator
     .command('issue')
     .description("issue an RA operator's AUTH certificate (role 1.2.398.3.3.4.2.3) from the operator's PKCS#10; the subject comes from these options, never the CSR; prints the PEM")
     .requiredOption('--csr <file>', "the operator's PKCS#10 request (PEM or DER), made where their key lives")
@@ -90,7 +94,12 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
       ctx.err.write(`RA operator certificate ${c.serial} for ${c.subject}.${file ? ` The agent expects it with the operator's key in ${file}` : ''} (apps/server/src/operator/README.md).\n`);
     });
 
-  operator
+  withExamples(issueCmd, [
+    ['the operator makes a key and a request where the key will live', 'openssl req -new -newkey rsa:2048 -nodes -keyout operator.key -subj "/CN=operator" -out operator.csr'],
+    ['the CA administrator issues the certificate (the subject comes from these options)', 'qoltanba operator issue --csr operator.csr --iin 880101300123 --name "ОПЕРАТОРОВ САМАТ БЕРИКОВИЧ" > operator.pem'],
+  ]);
+
+  const listCmd = operator
     .command('list')
     .description('the RA operators who can sign in to the console now (--all: also revoked and expired ones)')
     .option('--all', 'also revoked, held and expired operator certificates')
@@ -100,10 +109,12 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
       printResult(ctx, list, list.length ? list.map(operatorRow) : flags.all ? 'No RA operators yet: qoltanba operator issue.' : 'No active RA operators (--all shows revoked and expired ones).');
     });
 
-  operator
+  withExamples(listCmd, ['qoltanba operator list', ['also revoked and expired operators, for a script', 'qoltanba --json operator list --all']]);
+
+  const revokeCmd = operator
     .command('revoke')
     .description("revoke an RA operator's certificate: their console session ends at their next request")
-    .argument('<serial>', "the operator certificate's serial (hex)")
+    .argument('<serial>', "the operator certificate's serial (hex, as openssl prints it; colons and leading zeros optional)", serialArgument)
     .addOption(new Option('--reason <reason>', 'RFC 5280 reason').choices([...revocationReasons]).default('privilegeWithdrawn'))
     .option('--ca <name>', 'issuing CA (default: the one that issued this serial)')
     .action(async (serial: string, flags: { reason: RevocationReason; ca?: string }) => {
@@ -111,4 +122,5 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
       const result = await withOperator(ctx, (op) => revokeRaOperator(op.ra, { serial, ca: flags.ca, reason: flags.reason, actor: ADMINISTRATOR }));
       printResult(ctx, result, [['Changed', result.changed ? 'yes' : 'no (already so)'], operatorRow(result.certificate)]);
     });
+  withExamples(revokeCmd, ['qoltanba operator revoke 0CF283BC5A1B2C3D4E5F', ['another reason than privilegeWithdrawn', 'qoltanba operator revoke 0CF283BC5A1B2C3D4E5F --reason keyCompromise']]);
 }

@@ -15,6 +15,7 @@ import { uniqueIin } from './testing/fixture.ts';
 import { opensslCsr, opensslVerify } from './testing/openssl.ts';
 import { issue } from './issue.ts';
 import { issueRaOperator, listRaOperators, revokeRaOperator } from './operators.ts';
+import { normalizeSerial } from './serial.ts';
 
 describeEachBackend('RA operators', (ctx) => {
   let h: ApiHarness;
@@ -51,7 +52,7 @@ describeEachBackend('RA operators', (ctx) => {
     assert.equal(certificate.kind, 'AUTH');
     const verdict = await opensslVerify(certificate.pem, h.fx.rootFile, h.fx.issuingFile);
     assert.ok(verdict.ok, verdict.output);
-    const row = await ctx.store.db.selectFrom('ocsp_responses').select('der').where('serial', '=', serial).executeTakeFirstOrThrow();
+    const row = await ctx.store.db.selectFrom('ocsp_responses').select('der').where('serial', '=', normalizeSerial(serial)).executeTakeFirstOrThrow();
     assert.equal(parseOcspResponse(row.der).basic?.responses[0]?.status, 'good');
     const audit = await ctx.store.db.selectFrom('audit_log').select(['actor', 'details']).where('action', '=', 'certificate.issued').where('target', '=', `certificate:${h.fx.caName}/${serial}`).executeTakeFirstOrThrow();
     assert.equal(audit.actor, 'operator:admin');

@@ -19,7 +19,7 @@ import { serveConnection } from './server/connection.ts';
 import { startServer } from './server/http-server.ts';
 import { stderrLogger, type AgentLogger } from './server/log.ts';
 import { OriginPolicy, ownOrigins } from './server/security.ts';
-import { loadOrCreateTlsIdentity, type TlsIdentity } from './server/tls-identity.ts';
+import { loadOrCreateLocalTls, type TlsIdentity } from './tls/local-ca.ts';
 
 export const DEFAULT_AGENT_PORT = 13579;
 /** Fits a 10 MB document in base64 inside JSON (≈ 13.4 MB) and little more. */
@@ -38,7 +38,11 @@ export interface AgentOptions {
   newKeysDir?: string;
   /** PKCS#11 libraries and the NCALayer storage name their tokens appear under. */
   tokens?: readonly TokenModuleConfig[];
-  /** Also speak wss:// on the same port, with a certificate generated for this installation (or the one given). */
+  /**
+   * wss:// on the port (default true), with the server certificate of this installation's local CA (made on
+   * first start in <dataDir>/tls), or the identity given. Plain ws:// stays available on the same port: the
+   * first byte of a connection tells TLS from HTTP. `false`: plain ws:// only.
+   */
   tls?: boolean | TlsIdentity;
   /** Shows the consent page; default: the user's browser via xdg-open / open / start. */
   openConsent?: ConsentOpener;
@@ -62,8 +66,10 @@ export interface RunningAgent {
   /** wss://127.0.0.1:<port> when TLS is on. */
   readonly secureUrl?: string;
   readonly port: number;
-  /** The per-install certificate (PEM) to be trusted by browsers, when TLS is on. */
+  /** The server certificate (PEM) presented on wss://, when TLS is on. */
   readonly tlsCertificate?: string;
+  /** This installation's local CA certificate (PEM): what browsers trust (`qoltanba agent install`). */
+  readonly tlsCaCertificate?: string;
   close(): Promise<void>;
 }
 
@@ -76,7 +82,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const keys = agentKeySources(options.keyDirs ?? [newKeysDir], options.tokens ?? []);
   const pending = new PendingKeyStore(join(options.dataDir, 'pending'));
   const installer = new KeyInstaller({ keysDir: newKeysDir, legacyKeyFiles: options.legacyKeyFiles, tokens: keys.tokens, pending });
-  const tls = options.tls === true ? await loadOrCreateTlsIdentity(join(options.dataDir, 'tls')) : options.tls || undefined;
+  const local = (options.tls ?? true) === true ? await loadOrCreateLocalTls(join(options.dataDir, 'tls')) : undefined;
+  const tls: TlsIdentity | undefined = local ? local.server : typeof options.tls === 'object' ? options.tls : undefined;
 
   let port = options.port ?? DEFAULT_AGENT_PORT;
   const consents = new ConsentRegistry({
@@ -112,6 +119,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     secureUrl: tls ? `wss://127.0.0.1:${port}` : undefined,
     port,
     tlsCertificate: tls ? tls.cert.toString() : undefined,
+    tlsCaCertificate: local?.caCertificate,
     async close() {
       consents.closeAll();
       await server.close();

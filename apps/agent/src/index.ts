@@ -6,4 +6,4 @@ export { startAgent, DEFAULT_AGENT_PORT, DEFAULT_MAX_MESSAGE_BYTES, type AgentOp
 export { systemBrowserOpener, commandOpener, type ConsentOpener } from './consent/opener.ts';
 export { DEFAULT_TOKEN_STORAGE, type TokenModuleConfig } from './keystores/pkcs11-source.ts';
 export type { AgentLogEvent, AgentLogger } from './server/log.ts';
-export type { TlsIdentity } from './server/tls-identity.ts';
+export { loadOrCreateLocalTls, rotateLocalCa, readLocalCaCertificate, fingerprintOf, type TlsIdentity, type LocalTls } from './tls/local-ca.ts';

@@ -19,6 +19,8 @@ import { serveConnection } from './server/connection.ts';
 import { startServer } from './server/http-server.ts';
 import { stderrLogger, type AgentLogger } from './server/log.ts';
 import { OriginPolicy, ownOrigins } from './server/security.ts';
+import { SitePolicy } from './origins/site-access.ts';
+import { SiteDecisionStore } from './origins/store.ts';
 import { loadOrCreateLocalTls, type TlsIdentity } from './tls/local-ca.ts';
 
 export const DEFAULT_AGENT_PORT = 13579;
@@ -28,9 +30,13 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export interface AgentOptions {
   /** Default 13579, NCALayer's port; 0 picks a free one (tests). The host is always 127.0.0.1. */
   port?: number;
-  /** Origins (scheme://host[:port]) allowed to use the agent; every other site is refused. */
-  allowedOrigins: readonly string[];
-  /** The agent's own folder: pending key requests, the per-install TLS identity. */
+  /**
+   * Origins (scheme://host[:port]) allowed without asking. Any other site is asked about in the agent's own
+   * page the first time it wants something (allow once / always / refuse); answers are kept in
+   * <dataDir>/origins.json.
+   */
+  allowedOrigins?: readonly string[];
+  /** The agent's own folder: pending key requests, the local CA, remembered answers about sites. */
   dataDir: string;
   /** Folders whose .p12/.pfx files the consent page offers (default: `newKeysDir`). */
   keyDirs?: readonly string[];
@@ -77,7 +83,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? stderrLogger;
   const locale = options.locale ?? defaultLocale;
   const now = options.now ?? (() => new Date());
-  const origins = new OriginPolicy(options.allowedOrigins);
+  const sites = new SitePolicy(new OriginPolicy(options.allowedOrigins ?? []), SiteDecisionStore.inDataDir(options.dataDir));
   const newKeysDir = options.newKeysDir ?? options.keyDirs?.[0] ?? join(options.dataDir, 'keys');
   const keys = agentKeySources(options.keyDirs ?? [newKeysDir], options.tokens ?? []);
   const pending = new PendingKeyStore(join(options.dataDir, 'pending'));
@@ -94,18 +100,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     attempts: options.passwordAttempts,
   });
   const deps = { consents, keys, now, pending, installer };
-  const dispatcher = new Dispatcher([commonUtilsModule(deps), basicsModule(deps), keysModule(deps)], (e) => log({ event: 'request', ...e }));
+  const dispatcher = new Dispatcher(
+    [commonUtilsModule(deps), basicsModule(deps), keysModule(deps)],
+    (ctx) => consents.admit(ctx.site, ctx.locale, ctx.signal),
+    (e) => log({ event: 'request', ...e }),
+  );
 
   const server = await startServer({
     port,
     tls,
-    origins,
     maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxConnections: options.maxConnections ?? 16,
     onConnection(ws, origin) {
       log({ event: 'connected', origin });
       ws.on('close', () => log({ event: 'disconnected', origin }));
-      serveConnection(ws, { origin, locale, dispatcher });
+      serveConnection(ws, { site: sites.forConnection(origin), locale, dispatcher });
     },
     onHttp: (req, res) =>
       handleConsentHttp(req, res, { registry: consents, ownOrigins: new Set([...ownOrigins(port, false), ...ownOrigins(port, true)]), defaultLocale: locale }),

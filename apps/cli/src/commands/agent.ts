@@ -17,6 +17,7 @@ interface AgentFlags {
   pkcs11?: string[];
   tokenStorage: string;
   tls?: boolean;
+  plainWs?: boolean;
   open?: string;
   locale?: string;
   legacyKeyFiles?: boolean;
@@ -32,12 +33,13 @@ export function registerAgent(program: Command, context: ContextFactory): void {
     .command('agent')
     .description("the local signing agent (NCALayer's protocol on 127.0.0.1:13579): web pages ask, you confirm in the agent's own page")
     .option('--port <port>', 'port (NCALayer uses 13579)', String(DEFAULT_AGENT_PORT))
-    .option('--allow-origin <origin>', `a site allowed to use the agent, e.g. https://portal.example.kz; repeatable (default: ${DEFAULT_ORIGINS.join(', ')})`, collect)
+    .option('--allow-origin <origin>', `a site allowed without asking, e.g. https://portal.example.kz; repeatable (default: ${DEFAULT_ORIGINS.join(', ')}); other sites are asked about in the agent's page`, collect)
     .option('--key-dir <dir>', 'folder whose .p12 key files are offered; repeatable (default: ~/.qoltanba-agent/keys)', collect)
     .option('--new-keys-dir <dir>', 'where new key files are written (default: the first --key-dir)')
     .option('--pkcs11 <library>', 'PKCS#11 library of a token, e.g. /usr/lib/softhsm/libsofthsm2.so; repeatable', collect)
     .option('--token-storage <name>', 'NCALayer storage name tokens appear under', 'AKKaztokenStore')
-    .option('--tls', 'also speak wss:// with a certificate generated for this installation')
+    .option('--plain-ws', 'no wss://: plain ws:// only (wss:// with the local CA is the default, and ws:// is served beside it)')
+    .addOption(new Option('--tls', 'wss:// (now the default; kept for old scripts)').hideHelp())
     .option('--open <command>', 'command that shows the consent page, with {url} for its address (default: the system browser)')
     .addOption(new Option('--locale <locale>', 'language of the consent page').choices(['kk', 'ru', 'en', 'kz']))
     .option('--legacy-key-files', "write new key files in NCA's legacy encryption (3DES/RC2) for old software")
@@ -56,14 +58,14 @@ export function registerAgent(program: Command, context: ContextFactory): void {
         keyDirs,
         newKeysDir: flags.newKeysDir,
         tokens,
-        tls: flags.tls ?? false,
+        tls: !flags.plainWs,
         openConsent,
         locale: normalizeLocale(flags.locale),
         legacyKeyFiles: flags.legacyKeyFiles,
       });
       printResult(ctx, { url: agent.url, secureUrl: agent.secureUrl, dataDir, keyDirs, tokens }, [
         ['Agent', `listening on ${agent.url}${agent.secureUrl ? ` and ${agent.secureUrl}` : ''}`],
-        ['Allowed sites', (flags.allowOrigin ?? DEFAULT_ORIGINS).join(', ')],
+        ['Sites allowed without asking', (flags.allowOrigin ?? DEFAULT_ORIGINS).join(', ')],
         ['Key files from', keyDirs.join(', ')],
         ['Tokens', tokens.length ? tokens.map((t) => `${t.library} as ${t.storage}`).join(', ') : 'none configured (--pkcs11 <library>)'],
         ['Stop', 'Ctrl+C'],
@@ -77,6 +79,7 @@ export function registerAgent(program: Command, context: ContextFactory): void {
   withExamples(cmd, [
     'qoltanba agent',
     ['key files from a folder, for a portal at another address', 'qoltanba agent --key-dir ~/keys --allow-origin https://portal.example.kz'],
-    ['keys on a token (PKCS#11) too, and wss:// as NCALayer clients expect', 'qoltanba agent --pkcs11 /usr/lib/softhsm/libsofthsm2.so --tls'],
+    ['keys on a token (PKCS#11) too', 'qoltanba agent --pkcs11 /usr/lib/softhsm/libsofthsm2.so'],
+    ['plain ws:// only (an old page on http://, or a test)', 'qoltanba agent --plain-ws'],
   ]);
 }

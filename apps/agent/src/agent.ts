@@ -50,6 +50,11 @@ export interface AgentOptions {
    * first byte of a connection tells TLS from HTTP. `false`: plain ws:// only.
    */
   tls?: boolean | TlsIdentity;
+  /**
+   * RFC 3161 time-stamping authority (http(s) URL) for the signatures NCALayer time-stamps; without one those
+   * requests fail with a clear error instead of returning a signature without a stamp.
+   */
+  tsaUrl?: string;
   /** Shows the consent page; default: the user's browser via xdg-open / open / start. */
   openConsent?: ConsentOpener;
   /** Language of the consent page until a site asks for another (default ru, as NCALayer). */

@@ -7,3 +7,8 @@ export { systemBrowserOpener, commandOpener, type ConsentOpener } from './consen
 export { DEFAULT_TOKEN_STORAGE, type TokenModuleConfig } from './keystores/pkcs11-source.ts';
 export type { AgentLogEvent, AgentLogger } from './server/log.ts';
 export { loadOrCreateLocalTls, rotateLocalCa, readLocalCaCertificate, fingerprintOf, type TlsIdentity, type LocalTls } from './tls/local-ca.ts';
+export * from './install/index.ts';
+export { discoverTsaUrl } from './tsa/discover.ts';
+export { readAgentConfig, updateAgentConfig, defaultAgentDataDir, type AgentConfig } from './config.ts';
+export { SiteDecisionStore, type RememberedSite, type SiteDecision } from './origins/store.ts';
+export { normalizeOrigin } from './server/security.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { repoRoot } from '../../../../test/support/fixtures.ts';
+import { repoRoot } from '../../../../../test/support/fixtures.ts';
 
 test('qoltanba agent serves NCALayer\'s protocol over wss:// and ws://, greets any web site, refuses a client without one; SIGTERM stops it', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qt-cli-agent-'));

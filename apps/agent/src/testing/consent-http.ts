@@ -35,11 +35,13 @@ export class ConsentAtHttp {
   async unlockAndConfirm(file: string, password: string): Promise<string> {
     const html = (await this.page()).body;
     const choices = [...html.matchAll(/name="source" id="[^"]+" value="([^"]+)"[^>]*>\s*<label[^>]*>([\s\S]*?)<\/label>/g)];
-    const source = choices.find((m) => (m[2] as string).includes(file))?.[1];
+    // The whole file name, not a part of it: RSA256_x.p12 is also the tail of AUTH_RSA256_x.p12.
+    const named = new RegExp(`(^|[\\s:/])${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(<|\\s|$)`);
+    const source = choices.find((m) => named.test(m[2] as string))?.[1];
     if (!source) throw new Error(`no key storage ${file} on the consent page`);
     const keys = await this.post('unlock', { source, secret: password });
     const key = /name="key" id="key-\d+" value="(\d+)"/.exec(keys)?.[1];
-    if (!key) throw new Error(`no key to choose: ${keys.slice(0, 600)}`);
+    if (!key) throw new Error(`no key to choose: ${keys.slice(keys.indexOf("<main>"), keys.indexOf("<main>") + 2500)}`);
     return this.post('confirm', { key });
   }
 }

@@ -7,8 +7,12 @@ import type { PathBudget, PathBudgetLimits } from './budget.ts';
 import type { PolicyInputs, PolicyReport } from './policies.ts';
 import type { Profile } from './profile.ts';
 
-/** What the leaf will be used for; checked against its EKU and key usage (and any CA EKU on the way). */
-export type Purpose = 'any' | 'clientAuth' | 'emailProtection' | 'ocspSigning';
+/**
+ * What the leaf will be used for; checked against its EKU and key usage (and any CA EKU on the way).
+ * timeStamping is a TSA's certificate (RFC 3161 §2.3: its EKU must also be critical and name only
+ * timeStamping, which tsp/check.ts adds on top).
+ */
+export type Purpose = 'any' | 'clientAuth' | 'emailProtection' | 'ocspSigning' | 'timeStamping';
 
 /**
  * off: never look. prefer: use CRLs/OCSP responses when given, tolerate their absence.

@@ -19,6 +19,7 @@ export * from './ocsp/index.ts';
 export * from './path/index.ts';
 export * from './cms/index.ts';
 export * from './tsp/index.ts';
+export * from './cades/index.ts';
 export * from './xmldsig/index.ts';
 export * from './pkcs12/index.ts';
 export * from './verifier/index.ts';

@@ -43,7 +43,7 @@ interface Signer {
   original: Bytes | undefined;
 }
 
-export const RI_OCSP_RESPONSE = '1.3.6.1.5.5.7.16.2';
+export const RI_OCSP_RESPONSE = oid.riOcspResponse;
 
 type Block = asn1js.AsnType & asn1js.BaseBlock;
 

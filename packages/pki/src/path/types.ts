@@ -30,6 +30,12 @@ export interface ValidatePathOptions {
     crls?: readonly (Uint8Array | string)[] | undefined;
     ocspResponses?: readonly (Uint8Array | string)[] | undefined;
     mode: RevocationMode;
+    /**
+     * `at` is a proven time in the past (a time-stamp's genTime): CRLs and OCSP responses made after it also
+     * count, as long as they were made while the certificate was valid, and only what was revoked by then
+     * (or compromised by then, per its invalidity date) is revoked.
+     */
+    pastTime?: boolean | undefined;
   } | undefined;
   purpose?: Purpose | undefined;
   /** RFC 5280 §6.1.1 policy inputs; default: any policy, nothing required or inhibited. */
@@ -53,6 +59,8 @@ export interface RevocationVerdict {
   /** certificateHold means suspended (QT_ERR_CERT_ON_HOLD), not revoked for good. */
   reason?: CrlReason | undefined;
   revokedAt?: Date | undefined;
+  /** When the key was compromised, per the CRL entry's or OCSP response's invalidityDate. */
+  invalidityDate?: Date | undefined;
   /** Why the status is unknown (which evidence was unusable and why). */
   detail?: string | undefined;
 }

@@ -11,6 +11,7 @@ import { TstInfo } from '../cms/asn1.ts';
 import { minimalInteger } from '../cms/certificates.ts';
 import { decodeCms } from '../cms/decode.ts';
 import { digestName } from '../cms/digests.ts';
+import { displayName } from '../path/certificate.ts';
 import { inspectDecoded, type AlgorithmReport, type CmsSignerReport, type InspectedCms } from '../cms/inspect.ts';
 
 export interface TimeStampInfo {
@@ -23,6 +24,8 @@ export interface TimeStampInfo {
   nonce: string | undefined;
   /** Accuracy in milliseconds, when stated. */
   accuracyMs: number | undefined;
+  /** The TSTInfo's tsa field (RFC 3161: a hint naming the TSA), when it is a directory name. */
+  tsaName: string | undefined;
   /** The TSA's signer as the token names it (not verified here). */
   signer: CmsSignerReport | undefined;
   /** DER of the token (a ContentInfo), e.g. to hand to verifyCms or to put into a signature. */
@@ -70,6 +73,7 @@ export function readTimeStampToken(input: Uint8Array | string): { info: TimeStam
     },
     nonce: tst.nonce ? toHex(minimalInteger(new Uint8Array(tst.nonce))) : undefined,
     accuracyMs: accuracy ? (accuracy.seconds ?? 0) * 1000 + (accuracy.millis ?? 0) + (accuracy.micros ?? 0) / 1000 : undefined,
+    tsaName: tst.tsa?.directoryName ? displayName(new Uint8Array(AsnConvert.serialize(tst.tsa.directoryName))) : undefined,
     signer: report.signers[0],
     token,
   };

@@ -30,12 +30,12 @@ export interface OpensslTsa {
   close(): Promise<void>;
 }
 
-export async function makeTsaCertificate(issuer: TestCert, options: { notBefore?: Date; notAfter?: Date; subject?: string } = {}): Promise<TestCert> {
+export async function makeTsaCertificate(issuer: TestCert, options: { notBefore?: Date; notAfter?: Date; subject?: string; extraExtensions?: x509.Extension[] } = {}): Promise<TestCert> {
   return makeCert({
     subject: options.subject ?? 'CN=Qoltanba Test TSA, O=Qoltanba, C=KZ',
     issuer,
     keyUsage: KU.digitalSignature | KU.nonRepudiation,
-    extraExtensions: [new x509.ExtendedKeyUsageExtension([oid.ekuTimeStamping], true)],
+    extraExtensions: [new x509.ExtendedKeyUsageExtension([oid.ekuTimeStamping], true), ...(options.extraExtensions ?? [])],
     notBefore: options.notBefore,
     notAfter: options.notAfter,
   });

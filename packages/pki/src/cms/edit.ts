@@ -16,7 +16,7 @@ import { oid } from '../oids.ts';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { contextTag, TAG } from '../crl/der-read.ts';
 import { integer, objectIdentifier, sequence, tlv } from '../crl/der-write.ts';
-import { decodeCms, encapsulatedContent } from './decode.ts';
+import { decodeCms, encapsulatedContent, type DecodedCms } from './decode.ts';
 
 /** An attribute as bytes: its type and each value's DER. */
 export interface RawAttribute {
@@ -93,9 +93,7 @@ export class SignedDataEditor {
   private hadCertificates: boolean;
   private hadCrls: boolean;
 
-  private constructor(der: Bytes) {
-    // decodeCms checks the structure (and the size limit) the same way verification does.
-    const decoded = decodeCms(der);
+  private constructor(decoded: DecodedCms) {
     this.content = encapsulatedContent(decoded.signedData.encapContentInfo.eContent);
     this.contentTypeOid = decoded.signedData.encapContentInfo.eContentType;
     const parsed = asn1js.fromBER(toArrayBuffer(decoded.der));
@@ -118,9 +116,14 @@ export class SignedDataEditor {
     this.signers = children(signerInfos).map((info) => ({ fields: readSignerInfo(info), original: raw(info) }));
   }
 
-  /** Opens a CMS (DER, BER, PEM or base64) for editing. */
+  /** Opens a CMS (DER, BER, PEM or base64) for editing; decodeCms checks it as verification does. */
   static open(input: Uint8Array | string): SignedDataEditor {
-    return new SignedDataEditor(decodeCms(input).der);
+    return new SignedDataEditor(decodeCms(input));
+  }
+
+  /** The same, for a CMS already decoded (the verifier reads its stamps without decoding twice). */
+  static fromDecoded(decoded: DecodedCms): SignedDataEditor {
+    return new SignedDataEditor(decoded);
   }
 
   get signerCount(): number {

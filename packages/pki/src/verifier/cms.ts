@@ -23,11 +23,12 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
   const { limits, at, policy } = prepare(options);
   let inspected: InspectedCms;
   let decoded: DecodedCms;
-  let editor: SignedDataEditor;
+  let editor: SignedDataEditor | undefined;
   try {
     decoded = decodeCms(input, limits.maxDocumentBytes);
     inspected = inspectDecoded(decoded);
-    editor = SignedDataEditor.open(decoded.der);
+    // Only a signer with unsigned attributes can carry time-stamps: the common case reads nothing more.
+    if (inspected.signers.some((x) => x.info.unsignedAttrs?.length) || decoded.revocationInfo.length) editor = SignedDataEditor.fromDecoded(decoded);
   } catch (e) {
     // Whatever a parser throws on a stranger's bytes is the bytes' fault: a malformed CMS, never a crash.
     throw asQtError(e, 'QT_ERR_CMS_MALFORMED');
@@ -52,14 +53,14 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
   const signedContent = content ?? report.content;
   const signers: SignerVerdict[] = [];
   for (const [i, s] of report.signers.entries()) {
-    const base = { certificate: s.certificate, signatureAlgorithm: s.signatureAlgorithm.name, signingTime: s.signingTime, level: cadesLevel(editor, i) };
+    const base = { certificate: s.certificate, signatureAlgorithm: s.signatureAlgorithm.name, signingTime: s.signingTime, level: editor ? cadesLevel(editor, i) : ('B' as const) };
     if (failure) {
       const index = failure.details?.['signer'];
       const error = index === undefined || index === i ? failure : notChecked(i);
       signers.push({ ...base, valid: false, error, chain: [] });
       continue;
     }
-    const timeStamps = await judgeStamps(editor, i, signedContent, carried, withEmbedded, limits.maxTimeStamps);
+    const timeStamps = editor ? await judgeStamps(editor, i, signedContent, carried, withEmbedded, limits.maxTimeStamps) : [];
     const when = judgedAt(timeStamps, at);
     const proven = when.basis === 'signature-time-stamp';
     const verdict = await judgeChain(s.certificate as Bytes, carried, proven ? { ...withEmbedded, at: when.time, pastTime: true } : withEmbedded);

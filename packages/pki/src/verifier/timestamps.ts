@@ -6,8 +6,9 @@
  * invalidity date before it), still gives a valid signature. Without a valid stamp the signer is judged as of
  * the requested time, as before; the verdict says which time was used and why.
  */
+import * as asn1js from 'asn1js';
 import { QtError, asQtError } from '../errors.ts';
-import type { Bytes } from '../encoding.ts';
+import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import type { SignedDataEditor } from '../cms/edit.ts';
 import { readCertificate } from '../path/certificate.ts';
@@ -15,8 +16,6 @@ import { checkSignerStamp, stampsOf, type StampKind } from '../cades/stamps.ts';
 import { judgeChain, type ChainPolicy } from './chain.ts';
 import { checkCount } from './limits.ts';
 import type { JudgedAt, TimeStampJudgement } from './types.ts';
-import * as asn1js from 'asn1js';
-import { toArrayBuffer } from '../encoding.ts';
 
 /** The CRLs and OCSP responses a CMS carries in SignedData.crls (CAdES-LT), by kind. */
 export function embeddedEvidence(revocationInfo: readonly Bytes[]): { crls: Bytes[]; ocspResponses: Bytes[] } {

@@ -7,6 +7,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { QtError, isQtError } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { derFrom, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
+import { TAG, childrenOf, readOid, readWhole } from '../crl/der-read.ts';
 import { TstInfo } from './asn1.ts';
 import { minimalInteger } from './certificates.ts';
 import { decodeCms } from './decode.ts';
@@ -56,7 +57,7 @@ export function parseTimeStampToken(input: Uint8Array | string): TimeStampInfo {
   return {
     genTime: tst.genTime,
     serialNumber: toHex(minimalInteger(new Uint8Array(tst.serialNumber))),
-    policy: tst.policy,
+    policy: policyOf(report.content),
     messageImprint: {
       hashAlgorithm: { oid: hashOid, name: digestName(hashOid) },
       hashedMessage: new Uint8Array(tst.messageImprint.hashedMessage.buffer),
@@ -85,6 +86,15 @@ function tokenFrom(der: Bytes): Bytes {
     throw new QtError('QT_ERR_TSP_MALFORMED', 'The time-stamp response carries no token (the TSA refused the request)');
   }
   return new Uint8Array(second.valueBeforeDecodeView);
+}
+
+/**
+ * TSTInfo.policy read with the DER reader: asn1js prints arcs past 2^53 (UUID OIDs, 2.25.<uuid>, as
+ * Qoltanba's default TSA policy) as hex in braces, while this reads them exactly.
+ */
+function policyOf(tstInfo: Bytes): string {
+  const [, policy] = childrenOf(tstInfo, readWhole(tstInfo, TAG.sequence, 'TSTInfo'));
+  return readOid(tstInfo, policy!);
 }
 
 function asTspError(e: unknown): QtError {

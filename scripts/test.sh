@@ -14,6 +14,8 @@ command -v xmlsec1      >/dev/null 2>&1 || need_pkgs+=(xmlsec1)
 command -v pkcs11-tool  >/dev/null 2>&1 || need_pkgs+=(opensc)
 command -v xmllint      >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
 openssl engine gost      >/dev/null 2>&1 || need_pkgs+=(libengine-gost-openssl)   # GOST interop (pki/gost)
+command -v curl         >/dev/null 2>&1 || need_pkgs+=(curl)                      # the TSA test's HTTP client
+command -v wrk          >/dev/null 2>&1 || need_pkgs+=(wrk)                       # bench/tsa.ts load generator
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing system packages: ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -18,6 +18,8 @@ export * from './crl/index.ts';
 export * from './ocsp/index.ts';
 export * from './path/index.ts';
 export * from './cms/index.ts';
+export * from './tsp/index.ts';
+export * from './cades/index.ts';
 export * from './xmldsig/index.ts';
 export * from './pkcs12/index.ts';
 export * from './verifier/index.ts';

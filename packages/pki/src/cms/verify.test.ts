@@ -12,7 +12,7 @@ import { readCertificate } from './certificates.ts';
 import { signCms, toCmsPem } from './sign.ts';
 import { parseCms } from './inspect.ts';
 import { verifyCms } from './verify.ts';
-import { parseTimeStampToken } from './tsp.ts';
+import { parseTimeStampToken } from '../tsp/index.ts';
 import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
 
 const data = utf8('Заявление: the content under signature\n');

@@ -1,4 +1,5 @@
 /** Reads an OCSPResponse completely — status, every SingleResponse, nonce, certificates — without verifying it. */
+import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
 import { QtError } from '../errors.ts';
@@ -100,11 +101,21 @@ function readSingle(r: SingleResponse): OcspSingleResponse {
     const code = s.revoked.revocationReason?.reason;
     const reason = code === undefined ? undefined : crlReasonFromCode(code);
     if (code !== undefined && !reason) throw malformed(`unknown revocation reason ${code}`);
-    return { ...base, status: 'revoked', revokedAt: s.revoked.revocationTime, reason };
+    const invalidityDate = invalidityDateOf(r);
+    return { ...base, status: 'revoked', revokedAt: s.revoked.revocationTime, reason, ...(invalidityDate ? { invalidityDate } : {}) };
   }
   if (s.good !== undefined) return { ...base, status: 'good' };
   if (s.unknown !== undefined) return { ...base, status: 'unknown' };
   throw malformed('a SingleResponse without a certificate status');
+}
+
+/** The invalidityDate single extension (a GeneralizedTime), when the responder states one. */
+function invalidityDateOf(r: SingleResponse): Date | undefined {
+  const ext = r.singleExtensions?.find((e) => e.extnID === oid.invalidityDate);
+  if (!ext) return undefined;
+  const parsed = asn1js.fromBER(ext.extnValue.buffer);
+  if (!(parsed.result instanceof asn1js.GeneralizedTime)) throw malformed('its invalidityDate is not a GeneralizedTime');
+  return parsed.result.toDate();
 }
 
 function malformed(why: string): QtError {

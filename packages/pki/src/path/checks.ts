@@ -45,6 +45,7 @@ const purposeEku: Readonly<Record<Exclude<Purpose, 'any'>, string>> = {
   clientAuth: oid.ekuClientAuth,
   emailProtection: oid.ekuEmailProtection,
   ocspSigning: oid.ekuOcspSigning,
+  timeStamping: oid.ekuTimeStamping,
 };
 
 /** Key usages that satisfy a purpose when keyUsage is present (as OpenSSL's purpose checks read them). */
@@ -52,6 +53,7 @@ const purposeKeyUsage: Readonly<Record<Exclude<Purpose, 'any'>, readonly KeyUsag
   clientAuth: ['digitalSignature', 'keyAgreement'],
   emailProtection: ['digitalSignature', 'nonRepudiation'],
   ocspSigning: ['digitalSignature', 'nonRepudiation'],
+  timeStamping: ['digitalSignature', 'nonRepudiation'],
 };
 
 export interface PathCheckOptions {

@@ -152,6 +152,7 @@ export const errorCatalog = {
   QT_ERR_AGENT_STORAGE_UNAVAILABLE: 'The requested key storage is not available',
   QT_ERR_AGENT_PENDING_UNKNOWN: 'No pending key request has this id',
   QT_ERR_AGENT_CERT_NOT_PENDING: 'The certificate does not belong to a pending key of this request',
+  QT_ERR_AGENT_INSTALL: "The agent could not be put into the browsers' trust or the autostart",
   // Store (database bootstrap, migrations) and the audit log
   QT_ERR_STORE_UNAVAILABLE: 'The database cannot be reached',
   QT_ERR_STORE_DATA_DIR_LOCKED: 'The embedded database directory is in use by another process',

@@ -14,7 +14,9 @@ export type ConsentPurpose =
   | { kind: 'sign'; documents: readonly DocumentPreview[]; format: 'cms' | 'xml'; attached?: boolean }
   | { kind: 'keyInfo' }
   | { kind: 'generate' }
-  | { kind: 'install' };
+  | { kind: 'install' }
+  /** Only the question whether a site not seen before may use the agent. */
+  | { kind: 'site' };
 
 /** A consent form posted back, already checked for origin and CSRF. */
 export interface ConsentForm {

@@ -39,6 +39,7 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
     methods: {
       sign: {
         workFailure: 'SIGNING_FAILURE',
+        site: 'consent',
         async run(rawArgs: unknown, ctx: RequestContext) {
           const args = namedArgs(rawArgs);
           const allowedStorages = field<string[]>(args, 'allowedStorages', 'string[]') ?? null;
@@ -56,7 +57,7 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
           }
           if (format !== 'cms' && format !== 'xml') throw new QtError('QT_ERR_AGENT_PARAMS_INVALID', 'format must be "cms" or "xml"');
           const requirements = signerRequirements(signerParams);
-          const localCtx: RequestContext = { ...ctx, locale, setLocale: ctx.setLocale, signal: ctx.signal, origin: ctx.origin };
+          const localCtx: RequestContext = { origin: ctx.origin, site: ctx.site, locale, setLocale: ctx.setLocale, signal: ctx.signal };
 
           if (format === 'xml') {
             documents.forEach((d) => checkXml(d));

@@ -21,6 +21,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
   /** createCAdESFromBase64 and createCMSSignatureFromBase64 take the same arguments and sign the same way. */
   const cmsFromBase64 = (method: string) => ({
     workFailure: 'SIGNING_FAILURE' as const,
+    site: 'consent' as const,
     async run(args: unknown, ctx: RequestContext) {
       const [storage, keyType, data, attached] = positionalArgs(method, args, [S, S, S, { kind: 'boolean', default: false }]) as [string, string, string, boolean];
       const content = decodeDocument(data, true);
@@ -36,6 +37,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
 
   const xmlSigning = (method: 'signXml' | 'signXmls') => ({
     workFailure: 'SIGNING_FAILURE' as const,
+    site: 'consent' as const,
     async run(args: unknown, ctx: RequestContext) {
       const [storage, keyType, xml, tbsXPath, parentXPath] = positionalArgs(method, args, [
         S,
@@ -69,6 +71,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
         },
       },
       getKeyInfo: {
+        site: 'consent',
         async run(args, ctx) {
           const [storage] = positionalArgs('getKeyInfo', args, [S]) as [string];
           return useKeyWithConsent(deps, ctx, {
@@ -85,6 +88,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
       createCMSSignatureFromBase64: cmsFromBase64('createCMSSignatureFromBase64'),
       createCAdESFromBase64Hash: {
         workFailure: 'SIGNING_FAILURE',
+        site: 'consent',
         async run(args, ctx) {
           const [storage, keyType, hash] = positionalArgs('createCAdESFromBase64Hash', args, [S, S, S]) as [string, string, string];
           const { digest, algorithm } = decodeDigest(hash);
@@ -100,6 +104,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
       signXml: xmlSigning('signXml'),
       signXmls: xmlSigning('signXmls'),
       changeLocale: {
+        site: 'none',
         async run(args, ctx) {
           const [locale] = positionalArgs('changeLocale', args, [S]) as [string];
           const l = normalizeLocale(locale);

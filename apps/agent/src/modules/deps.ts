@@ -38,5 +38,5 @@ export function useKeyWithConsent<T>(deps: ModuleDeps, ctx: RequestContext, use:
     now: deps.now,
     perform: use.perform,
   });
-  return deps.consents.ask({ origin: ctx.origin, locale: ctx.locale, signal: ctx.signal, purpose: use.purpose, flow });
+  return deps.consents.ask({ origin: ctx.origin, site: ctx.site, locale: ctx.locale, signal: ctx.signal, purpose: use.purpose, flow });
 }

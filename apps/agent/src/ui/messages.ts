@@ -31,6 +31,29 @@ export const agentMessages = defineMessages({
     kk: '{site} сайты шығарылған сертификаттарды орнатуға жіберді',
     en: 'The site {site} sent the issued certificates to install',
   },
+  'ask.site': {
+    ru: 'Сайт {site} хочет пользоваться агентом ЭЦП на вашем компьютере',
+    kk: '{site} сайты Сіздің компьютеріңіздегі ЭЦҚ агентін пайдаланғысы келеді',
+    en: 'The site {site} wants to use the EDS agent on your computer',
+  },
+  'site.first': {
+    ru: 'Этот сайт обращается к агенту впервые',
+    kk: 'Бұл сайт агентке алғаш рет жүгініп отыр',
+    en: 'This site contacts the agent for the first time',
+  },
+  'site.question': {
+    ru: 'Разрешить этому сайту просить подписи вашими ключами ЭЦП? Каждую подпись вы всё равно подтверждаете здесь, в окне агента.',
+    kk: 'Бұл сайтқа Сіздің ЭЦҚ кілттеріңізбен қол қоюды сұрауға рұқсат етесіз бе? Әр қолтаңбаны бәрібір осы жерде, агент терезесінде растайсыз.',
+    en: 'Allow this site to ask for signatures with your EDS keys? You still confirm every signature here, in the agent window.',
+  },
+  'site.compare': {
+    ru: 'Сверьте адрес целиком — протокол, имя и порт — с адресной строкой браузера. Разрешайте только сайтам, которые знаете.',
+    kk: 'Мекенжайды толығымен — хаттаманы, атауды және портты — браузердің мекенжай жолымен салыстырыңыз. Тек өзіңіз білетін сайттарға рұқсат беріңіз.',
+    en: 'Compare the whole address — scheme, name and port — with the browser’s address bar. Allow only sites you know.',
+  },
+  'site.once': { ru: 'Разрешить один раз', kk: 'Бір рет рұқсат ету', en: 'Allow once' },
+  'site.always': { ru: 'Разрешать всегда', kk: 'Әрдайым рұқсат ету', en: 'Always allow' },
+  'site.refuse': { ru: 'Запретить', kk: 'Тыйым салу', en: 'Refuse' },
   'ask.check': {
     ru: 'Проверьте адрес сайта. Подписывайте только то, что видите здесь, в окне агента: сайт не видит ваш пароль.',
     kk: 'Сайт мекенжайын тексеріңіз. Тек осы агент терезесінде көріп тұрған мазмұнға ғана қол қойыңыз: сайт Сіздің құпиясөзіңізді көрмейді.',
@@ -153,6 +176,16 @@ export const agentMessages = defineMessages({
     ru: 'Сертификаты установлены: {files}. Это окно можно закрыть.',
     kk: 'Сертификаттар орнатылды: {files}. Бұл терезені жабуға болады.',
     en: 'The certificates are installed: {files}. You can close this window.',
+  },
+  'result.siteAllowed': {
+    ru: 'Сайту {site} разрешено пользоваться агентом. Это окно можно закрыть.',
+    kk: '{site} сайтына агентті пайдалануға рұқсат берілді. Бұл терезені жабуға болады.',
+    en: 'The site {site} may use the agent. You can close this window.',
+  },
+  'result.siteRefused': {
+    ru: 'Сайту {site} запрещено пользоваться агентом; ничего не подписано. Снять запрет: qoltanba agent origins revoke {site}',
+    kk: '{site} сайтына агентті пайдалануға тыйым салынды; ештеңеге қол қойылған жоқ. Тыйымды алу: qoltanba agent origins revoke {site}',
+    en: 'The site {site} may not use the agent; nothing was signed. To lift this: qoltanba agent origins revoke {site}',
   },
   'result.cancelled': { ru: 'Операция отменена. Это окно можно закрыть.', kk: 'Әрекет болдырылмады. Бұл терезені жабуға болады.', en: 'Cancelled. You can close this window.' },
   'result.attempts': {

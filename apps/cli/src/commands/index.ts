@@ -5,7 +5,7 @@ import { registerCms } from './cms/index.ts';
 import { registerUp } from './up.ts';
 import { registerCa } from './ca.ts';
 import { registerAudit } from './audit.ts';
-import { registerAgent } from './agent.ts';
+import { registerAgent } from './agent/index.ts';
 import { registerRegistry } from './registry.ts';
 import { registerPopulation } from './population.ts';
 import { registerNotify } from './notify.ts';

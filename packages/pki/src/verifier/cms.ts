@@ -40,6 +40,7 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
   checkCertificates([...carried, ...policy.intermediates], limits);
   const content = options.content ? toBytes(options.content) : undefined;
   if (!report.attached && !content) throw new QtError('QT_ERR_CMS_NO_CONTENT');
+  checkCount('CRLs and OCSP responses embedded', decoded.revocationInfo.length, limits.maxEmbeddedEvidence);
 
   let failure: QtError | undefined;
   try {
@@ -47,7 +48,6 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
   } catch (e) {
     failure = asQtError(e, 'QT_ERR_CMS_MALFORMED');
   }
-  checkCount('CRLs and OCSP responses embedded', decoded.revocationInfo.length, limits.maxEmbeddedEvidence);
   const embedded = embeddedEvidence(decoded.revocationInfo);
   // What the document carries is evidence like what the caller brings (after it: the caller's comes first).
   const withEmbedded = { ...policy, crls: [...policy.crls, ...embedded.crls], ocspResponses: [...policy.ocspResponses, ...embedded.ocspResponses] };

@@ -183,6 +183,23 @@ test('validation data in certificate-values / revocation-values attributes (the 
   assert.equal(v.signers[0]?.judgedAt?.basis, 'signature-time-stamp');
 });
 
+test('LTA renewed: a second archive stamp covers the first (and the data added for its TSA); both hold', async () => {
+  const verify = { ...trust(), crls: s.currentCrls };
+  const once = await extendCades(await sign(s.alice), { level: 'LTA', transport: s.tsa.transport, verify });
+  const twice = await extendCades(once.cms, { level: 'LTA', transport: s.tsa.transport, verify });
+  assert.deepEqual(twice.stamps.map((x) => x.kind), ['archive']);
+  const v = await verifyCmsDocument(twice.cms, { trustAnchors: [s.root.der], at: new Date('2031-06-01T00:00:00Z') });
+  assert.equal(v.valid, true, v.error?.message);
+  assert.deepEqual(v.signers[0]?.timeStamps?.map((t) => [t.kind, t.valid]), [['signature', true], ['archive', true], ['archive', true]]);
+});
+
+test('more time-stamps on one signer than the limit is QT_ERR_TOO_LARGE before any of them is checked', async () => {
+  const editor = SignedDataEditor.open(await stamped(s.alice));
+  const token = stampsOf(editor, 0)[0]!.token;
+  for (let i = 0; i < 3; i++) editor.addUnsignedAttribute(0, oid.attrTimeStampToken, token);
+  await assert.rejects(verifyCmsDocument(editor.toDer(), { ...trust(), crls: s.currentCrls, limits: { maxTimeStamps: 3 } }), (e: unknown) => (e as { code?: string }).code === 'QT_ERR_TOO_LARGE');
+});
+
 test('LT refuses a signature that is not valid now, and adds nothing', async () => {
   const cms = await sign(s.alice);
   await assert.rejects(extendCades(cms, { level: 'LT', transport: s.tsa.transport, verify: { trustAnchors: [s.root.der] } }), (e: unknown) => (e as { code?: string }).code === 'QT_ERR_REVOCATION_UNKNOWN' && /no validation data was added/.test((e as Error).message));

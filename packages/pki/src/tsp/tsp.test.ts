@@ -116,6 +116,11 @@ test('a refusal is QT_ERR_TSP_REFUSED with the failInfo the TSA set; an answer t
   assert.deepEqual(read.failInfo, ['unacceptedPolicy']);
   assert.throws(() => acceptTimeStampResponse(read, refused), (e) => isQtError(e, 'QT_ERR_TSP_REFUSED') && /unacceptedPolicy/.test(e.message));
 
+  // OpenSSL knows no Kazakh Streebog OID: it refuses with badAlg, which reads as such.
+  const streebog = await createTimeStampRequest({ digest: new Uint8Array(32).fill(1), hash: 'Streebog-256' });
+  const badAlg = readTimeStampResponse(await tsa.transport(streebog.der));
+  assert.deepEqual([badAlg.status, badAlg.failInfo], ['rejection', ['badAlg']]);
+
   const one = await createTimeStampRequest({ data: utf8('one') });
   const other = await createTimeStampRequest({ data: utf8('one') });
   const reply = await tsa.transport(one.der);

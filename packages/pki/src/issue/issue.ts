@@ -215,3 +215,27 @@ export async function issueOcspSigningCertificate(request: OcspSigningRequest): 
   } satisfies PlanInput);
   return signPlan(plan, request.issuer.signer, issuer);
 }
+
+export interface TimeStampingRequest extends AuthorityRequest {
+  /** The TSA's public key (SPKI DER). */
+  publicKey: Uint8Array;
+  /** The issuing CA the TSA's certificate chains to. */
+  issuer: IssuerInput;
+}
+
+/**
+ * A time-stamping authority's certificate (RFC 3161 §2.3): keyUsage digitalSignature and one critical
+ * extKeyUsage holding timeStamping only, CRL pointers and the issuer's certificate URL.
+ */
+export async function issueTimeStampingCertificate(request: TimeStampingRequest): Promise<IssuedCertificate> {
+  checkPublicKeyPolicy(request.publicKey);
+  const issuer = issuerInfo(request.issuer);
+  const plan = await planCertificate({
+    ...request,
+    profile: getProfile('tsa-signing'),
+    subject: authoritySubject(request.subject),
+    publicKey: new Uint8Array(request.publicKey),
+    issuer: { info: issuer, algorithm: request.issuer.signer.algorithm },
+  } satisfies PlanInput);
+  return signPlan(plan, request.issuer.signer, issuer);
+}

@@ -14,6 +14,7 @@ import { agentKeySources } from './keystores/sources.ts';
 import { basicsModule } from './modules/basics.ts';
 import { commonUtilsModule } from './modules/common-utils.ts';
 import { keysModule } from './modules/keys.ts';
+import { cmsModule } from './modules/cms.ts';
 import { Dispatcher } from './protocol/dispatcher.ts';
 import { serveConnection } from './server/connection.ts';
 import { startServer } from './server/http-server.ts';
@@ -22,6 +23,7 @@ import { OriginPolicy, ownOrigins } from './server/security.ts';
 import { SitePolicy } from './origins/site-access.ts';
 import { SiteDecisionStore } from './origins/store.ts';
 import { loadOrCreateLocalTls, type TlsIdentity } from './tls/local-ca.ts';
+import { TimeStamper } from './tsa/client.ts';
 
 export const DEFAULT_AGENT_PORT = 13579;
 /** Fits a 10 MB document in base64 inside JSON (≈ 13.4 MB) and little more. */
@@ -104,9 +106,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     timeoutMs: options.consentTimeoutMs,
     attempts: options.passwordAttempts,
   });
-  const deps = { consents, keys, now, pending, installer };
+  const stamper = options.tsaUrl ? new TimeStamper(options.tsaUrl) : undefined;
+  const deps = { consents, keys, now, pending, installer, stamper };
   const dispatcher = new Dispatcher(
-    [commonUtilsModule(deps), basicsModule(deps), keysModule(deps)],
+    [commonUtilsModule(deps), basicsModule(deps), keysModule(deps), cmsModule(deps)],
     (ctx) => consents.admit(ctx.site, ctx.locale, ctx.signal),
     (e) => log({ event: 'request', ...e }),
   );

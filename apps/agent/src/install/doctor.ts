@@ -17,6 +17,7 @@ import { inKeychain } from './keychain.ts';
 import { doctorMessages } from './messages.ts';
 import { certutilAvailable, databaseExists, exportCertificate, findNssDatabases, nicknameFor } from './nss.ts';
 import { userPaths } from './paths.ts';
+import { probeTsa, type TsaProbe } from '../tsa/probe.ts';
 
 export type CheckId = 'ca' | 'listening' | 'trust' | 'autostart' | 'keys' | 'tsa';
 
@@ -38,20 +39,14 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-export interface TsaProbe {
-  ok: boolean;
-  ms?: number;
-  reason?: string;
-}
-
 export interface DoctorOptions {
   dataDir: string;
   port: number;
   locale: Locale;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
-  /** Asks the TSA for a real stamp (given by the caller, which knows how to build a request). */
-  probeTsa?: (url: string) => Promise<TsaProbe>;
+  /** Asks the TSA for a real stamp (default: tsa/probe.ts); false: only report the configured address. */
+  probeTsa?: ((url: string) => Promise<TsaProbe>) | false;
 }
 
 type Listening = { state: 'ok' | 'down' | 'other' | 'unknown'; error?: string };
@@ -169,10 +164,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   // Time-stamping authority.
   if (!config.tsaUrl) {
     checks.push({ id: 'tsa', ok: false, text: say('tsa.missing'), fix: say('fix.tsa'), facts: { configured: false } });
-  } else if (!options.probeTsa) {
+  } else if (options.probeTsa === false) {
     checks.push({ id: 'tsa', ok: true, text: say('tsa.configured', { url: config.tsaUrl }), facts: { configured: true, url: config.tsaUrl, probed: false } });
   } else {
-    const probe = await options.probeTsa(config.tsaUrl);
+    const probe = await (options.probeTsa ?? probeTsa)(config.tsaUrl);
     checks.push(
       probe.ok
         ? { id: 'tsa', ok: true, text: say('tsa.ok', { url: config.tsaUrl, ms: Math.round(probe.ms ?? 0) }), facts: { configured: true, url: config.tsaUrl, reachable: true, ms: probe.ms } }

@@ -11,13 +11,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseCms } from '@qoltanba/pki';
+import { derFrom, oid, parseCms, SignedDataEditor } from '@qoltanba/pki';
 import { fixturePath } from '../../../../test/support/fixtures.ts';
 import { connectRaw, type RawAgentConnection } from '../testing/agent-client.ts';
 import { ConsentAtHttp } from '../testing/consent-http.ts';
 import { makeKeyFile, type TestKeyFile } from '../testing/key-files.ts';
 import { createOpensslCa, type OpensslCa } from '../testing/openssl-ca.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
+import { startTestTsa, type TestTsa } from '../testing/tsa.ts';
 import { opensslCmsVerify } from '../testing/verifiers.ts';
 
 interface Exchange {
@@ -35,6 +36,12 @@ function xmlSkeleton(xml: string): string {
     .replace(/<ds:X509Certificate>[\s\S]*?<\/ds:X509Certificate>/, '<ds:X509Certificate>…</ds:X509Certificate>');
 }
 
+/** How many signature time-stamps the (only) signer carries. */
+function stampCount(cms: Uint8Array | string): number {
+  const editor = SignedDataEditor.open(typeof cms === 'string' ? derFrom(cms, 'CMS') : cms);
+  return editor.unsignedAttributes(0).filter((a) => a.type === oid.attrTimeStampToken).length;
+}
+
 /** Reads the captured request as a site would send it to our agent: the token storage becomes key files. */
 function replayed(index: number): { frame: Record<string, unknown>; module: string; method: string; args: unknown } {
   const frame = JSON.parse((exchanges[index] as Exchange).request) as { module: string; method: string; args: unknown };
@@ -50,6 +57,7 @@ describe('replies have the shapes of the captured NCALayer exchanges', () => {
   let ca: OpensslCa;
   let keyDir: string;
   let agent: TestAgent;
+  let tsa: TestTsa;
   let c: RawAgentConnection;
   let sign: TestKeyFile;
   let auth: TestKeyFile;
@@ -60,13 +68,15 @@ describe('replies have the shapes of the captured NCALayer exchanges', () => {
     keyDir = await mkdtemp(join(tmpdir(), 'qt-shapes-keys-'));
     sign = await makeKeyFile(ca, keyDir, { kind: 'SIGN', name: 'ТЕСТОВ ТЕСТ', iin: '123456789011', password: PASSWORD });
     auth = await makeKeyFile(ca, keyDir, { kind: 'AUTH', name: 'ТЕСТОВ ТЕСТ', iin: '123456789011', password: PASSWORD });
-    agent = await startTestAgent({ allowedOrigins: [SITE], keyDirs: [keyDir], openConsent: (url) => void opened.push(url) });
+    tsa = await startTestTsa();
+    agent = await startTestAgent({ allowedOrigins: [SITE], keyDirs: [keyDir], tsaUrl: tsa.url, openConsent: (url) => void opened.push(url) });
     c = await connectRaw(agent.url, { Origin: SITE });
   });
   after(async () => {
     c?.close();
     await agent?.dispose();
     await ca?.dispose();
+    await tsa?.close();
     await rm(keyDir, { recursive: true, force: true });
   });
 
@@ -89,8 +99,8 @@ describe('replies have the shapes of the captured NCALayer exchanges', () => {
   };
 
   for (const index of [8, 9, 10, 11, 17, 18, 19, 20]) {
-    test(`commonUtils CMS (exchange ${index}): {code:"200", responseObject: base64 DER}, attached as asked`, async () => {
-      const { ours, captured, args } = await replay(index);
+    test(`commonUtils CMS (exchange ${index}): {code:"200", responseObject: base64 DER}, attached as asked, time-stamped by createCMSSignature… only`, async () => {
+      const { ours, captured, args, method } = await replay(index);
       sameEnvelope(ours, captured);
       const b64 = ours.responseObject as string;
       assert.match(b64, /^[A-Za-z0-9+/]+=*$/, 'base64 without PEM armour or line breaks');
@@ -99,6 +109,7 @@ describe('replies have the shapes of the captured NCALayer exchanges', () => {
       assert.equal(parseCms(der).attached, attached);
       const content = await opensslCmsVerify({ cms: der, caFile: ca.certificateFile, at: new Date(), content: attached ? undefined : Buffer.from('11\n') });
       assert.equal(content.toString(), '11\n');
+      assert.equal(stampCount(der), method === 'createCMSSignatureFromBase64' ? 1 : 0);
     });
   }
 
@@ -130,7 +141,7 @@ describe('replies have the shapes of the captured NCALayer exchanges', () => {
   }
 
   for (const index of [35, 38, 40, 41]) {
-    test(`basics.sign cms (exchange ${index}): {status:true, body:{result}} with one PEM string for one document`, async () => {
+    test(`basics.sign cms (exchange ${index}): {status:true, body:{result}} with one PEM string for one document, stamped when it names a tsaProfile`, async () => {
       const { ours, captured, args } = await replay(index);
       sameEnvelope(ours, captured);
       const result = (ours.body as { result: unknown }).result;
@@ -138,6 +149,7 @@ describe('replies have the shapes of the captured NCALayer exchanges', () => {
       assert.match(result as string, /^-----BEGIN CMS-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END CMS-----\n$/);
       const p = (args as { signingParams: Record<string, boolean>; data: string }).signingParams;
       const report = parseCms(result as string);
+      assert.equal(stampCount(result as string), 'tsaProfile' in p ? 1 : 0, 'a tsaProfile asks for a time-stamp');
       assert.equal(report.attached, p.encapsulate !== false && p.digested !== true);
       if (p.digested) assert.deepEqual(Buffer.from(report.signers[0]?.messageDigest as Uint8Array), Buffer.from((args as { data: string }).data, 'base64'));
       else await opensslCmsVerify({ cms: result as string, caFile: ca.certificateFile, at: new Date(), content: report.attached ? undefined : Buffer.from('11\n') });

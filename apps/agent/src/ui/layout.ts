@@ -69,7 +69,10 @@ function purposeBlock(page: PageContext, session: ConsentSession<unknown>): Html
   const docs =
     p.kind === 'sign'
       ? html`<h2>${page.t.t('doc.heading')}</h2>
+${p.sourceFile ? html`<p class="file">${page.t.t('doc.file', { path: p.sourceFile })}</p>${p.attached ? html`<p class="flash">${page.t.t('doc.fileCopy')}</p>` : ''}` : ''}
+${p.earlierSigners?.length ? html`<p class="cosign">${page.t.t('doc.cosign', { signers: p.earlierSigners.join('; ') })}</p>` : ''}
 ${p.format === 'cms' && p.attached !== undefined ? html`<p class="note">${page.t.t(p.attached ? 'doc.attached' : 'doc.detached')}</p>` : ''}
+${p.timeStampFrom ? html`<p class="note">${page.t.t('doc.timeStamp', { tsa: p.timeStampFrom })}</p>` : ''}
 ${p.documents.slice(0, SHOWN_DOCUMENTS).map((d, i) => documentBlock(page, d, i + 1, p.documents.length))}`
       : '';
   return html`<h1 class="ask">${heading}</h1>

@@ -88,6 +88,26 @@ export const agentMessages = defineMessages({
     kk: 'Құжат қолтаңбаның ішіне салынады',
     en: 'The document will be enclosed in the signature',
   },
+  'doc.file': {
+    ru: 'Файл на вашем компьютере: {path}',
+    kk: 'Сіздің компьютеріңіздегі файл: {path}',
+    en: 'File on your computer: {path}',
+  },
+  'doc.fileCopy': {
+    ru: 'Подпись будет содержать сам файл: сайт получит его копию. Подписывайте, только если согласны передать этот файл сайту.',
+    kk: 'Қолтаңбаның ішінде файлдың өзі болады: сайт оның көшірмесін алады. Бұл файлды сайтқа беруге келіссеңіз ғана қол қойыңыз.',
+    en: 'The signature will contain the file itself: the site gets a copy. Sign only if you agree to give this file to the site.',
+  },
+  'doc.cosign': {
+    ru: 'Документ уже подписали: {signers}. Ваша подпись будет добавлена к их подписям, их подписи не изменятся.',
+    kk: 'Құжатқа қол қойғандар: {signers}. Сіздің қолтаңбаңыз олардың қолтаңбаларына қосылады, олардың қолтаңбалары өзгермейді.',
+    en: 'Already signed by: {signers}. Your signature is added beside theirs; theirs stay as they are.',
+  },
+  'doc.timeStamp': {
+    ru: 'К подписи будет добавлена метка времени от {tsa} (ей передаётся только хеш подписи).',
+    kk: 'Қолтаңбаға {tsa} уақыт белгісі қосылады (оған тек қолтаңбаның хеші жіберіледі).',
+    en: 'A time-stamp from {tsa} will be added to the signature (only the signature’s hash is sent to it).',
+  },
   'storage.file': { ru: 'Файл ключа на компьютере', kk: 'Компьютердегі кілт файлы', en: 'Key file on this computer' },
   'storage.upload': { ru: 'Другой файл ключа (.p12)', kk: 'Басқа кілт файлы (.p12)', en: 'Another key file (.p12)' },
   'storage.token': { ru: 'Токен {label}', kk: '{label} токені', en: 'Token {label}' },

@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { autostartProgram, desktopEntry, startAgent, systemdUnit, type DoctorReport } from '@qoltanba/agent';
 import { runQoltanba } from '../../testing/run.ts';
+import { startTestTsa } from '../../../../agent/src/testing/tsa.ts';
 
 const run = promisify(execFile);
 
@@ -132,21 +133,26 @@ describe('qoltanba agent install / uninstall / doctor for the current user', () 
 
   test('doctor --json reports each piece right: installed and running, another program on the port, then uninstalled and stopped', async () => {
     const dataDir = join(home, '.qoltanba-agent');
-    assert.equal((await q('agent', 'install', '--no-start', '--tsa-url', 'http://127.0.0.1:9/tsp')).code, 0);
+    const tsa = await startTestTsa();
+    assert.equal((await q('agent', 'install', '--no-start', '--tsa-url', tsa.url)).code, 0);
     const agent = await startAgent({ port: 0, dataDir, log: () => {}, openConsent: () => {} });
     try {
       const doctor = await q('--json', 'agent', 'doctor', '--port', String(agent.port), '--locale', 'en');
       const report = JSON.parse(doctor.stdout) as DoctorReport;
-      for (const id of ['ca', 'listening', 'trust', 'autostart', 'keys']) assert.equal(checkOf(report, id).ok, true, `${id}: ${checkOf(report, id).text}`);
+      for (const id of ['ca', 'listening', 'trust', 'autostart', 'keys', 'tsa']) assert.equal(checkOf(report, id).ok, true, `${id}: ${checkOf(report, id).text}`);
+      assert.equal(report.ok, true);
+      assert.equal(doctor.code, 0);
       assert.equal(checkOf(report, 'listening').facts.state, 'ok');
       assert.match(checkOf(report, 'trust').text, /trusted in: Chromium\/Chrome/);
-      assert.equal(checkOf(report, 'tsa').facts.url, 'http://127.0.0.1:9/tsp');
+      // A real stamp was asked for and checked.
+      assert.deepEqual([checkOf(report, 'tsa').facts.url, checkOf(report, 'tsa').facts.reachable, tsa.answered() >= 1], [tsa.url, true, true]);
       assert.equal(report.locale, 'en');
       // The human report, in Kazakh, says the same.
       const kk = await q('agent', 'doctor', '--port', String(agent.port), '--locale', 'kk');
       assert.match(kk.stdout, /✔ Агент іске қосылған: Агент wss:\/\/127\.0\.0\.1:\d+ мекенжайында өз сертификатымен жауап береді\./);
     } finally {
       await agent.close();
+      await tsa.close();
     }
 
     // Something else (NCALayer, say) answers TLS on the port with a certificate of its own.
@@ -166,8 +172,11 @@ describe('qoltanba agent install / uninstall / doctor for the current user', () 
     assert.equal(report.ok, false);
     assert.deepEqual(
       report.checks.map((c) => [c.id, c.ok]),
-      [['ca', false], ['listening', false], ['trust', false], ['autostart', false], ['keys', true], ['tsa', true]],
+      [['ca', false], ['listening', false], ['trust', false], ['autostart', false], ['keys', true], ['tsa', false]],
     );
+    // The TSA (closed with the agent) is reported down, with what to do.
+    assert.equal(checkOf(report, 'tsa').facts.reachable, false);
+    assert.match(checkOf(report, 'tsa').text, /не выдала метку: The time-stamping authority .* cannot be reached/);
     assert.equal(checkOf(report, 'listening').facts.state, 'down');
     for (const c of report.checks.filter((x) => !x.ok)) assert.ok(c.fix, `no fix for ${c.id}`);
     assert.match(checkOf(report, 'autostart').fix as string, /qoltanba agent install/);

@@ -32,11 +32,6 @@ export function stampsOf(editor: SignedDataEditor, i: number): SignerStamp[] {
   });
 }
 
-/** Archive stamps of forms this code does not check (TS 101 733 v1/v2), so a report can name them. */
-export function uncheckedArchiveStamps(editor: SignedDataEditor, i: number): string[] {
-  return editor.unsignedAttributes(i).filter((a) => a.type === oid.attrArchiveTimeStampV2 || a.type === '1.2.840.113549.1.9.16.2.27').map((a) => a.type);
-}
-
 /**
  * Checks one stamp of signer i: the token itself (signature, TSA certificate role and validity at genTime) and
  * that its imprint covers what it must — the signature value, or for an archive stamp everything its index lists.

@@ -6,7 +6,7 @@
  */
 import { QtError } from '../errors.ts';
 import { toBytes, type Bytes } from '../encoding.ts';
-import { assertWellFormedValues, childrenOf, readOid, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { assertWellFormedValues, childrenOf, readOid, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { decodeDn } from '../names/dn.ts';
 
 function fail(message: string): never {

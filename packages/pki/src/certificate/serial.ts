@@ -7,7 +7,7 @@
  */
 import { QtError } from '../errors.ts';
 import type { Bytes } from '../encoding.ts';
-import { serialHexOf } from '../crl/der-read.ts';
+import { serialHexOf } from '../der/read.ts';
 
 /** RFC 5280 §4.1.2.2: positive, at most 20 octets. */
 const MAX_SERIAL_HEX_DIGITS = 40;

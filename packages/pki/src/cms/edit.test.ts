@@ -9,7 +9,7 @@ import { isQtError } from '../errors.ts';
 import { bytesEqual, utf8 } from '../encoding.ts';
 import { makeCert, makeHierarchy, leafOptions, type TestCert } from '../path/testing/ca.ts';
 import { openssl, opensslResult, tempDir, type TempDir } from '../path/testing/openssl.ts';
-import { objectIdentifier, octetString } from '../crl/der-write.ts';
+import { objectIdentifier, octetString } from '../der/write.ts';
 import { addCmsSigner, signCms } from './sign.ts';
 import { verifyCms } from './verify.ts';
 import { SignedDataEditor } from './edit.ts';

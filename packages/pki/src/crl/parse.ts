@@ -24,7 +24,7 @@ import {
   serialHexOf,
   TAG,
   type Tlv,
-} from './der-read.ts';
+} from '../der/read.ts';
 import { crlReasonFromCode, type CrlReason } from './reasons.ts';
 
 export interface CrlEntry {

@@ -9,7 +9,7 @@ import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { QtError } from '../errors.ts';
 import { oid, oidNames } from '../oids.ts';
 import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
-import { childrenOf, readOid, readTlv, readWhole, TAG } from '../crl/der-read.ts';
+import { childrenOf, readOid, readTlv, readWhole, TAG } from '../der/read.ts';
 import { readSpki, type SpkiParts } from './spki.ts';
 import { getCrypto, hashNameFromOid, type HashName } from './provider.ts';
 

@@ -8,7 +8,7 @@
  */
 import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
-import { childrenOf, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { readSpki } from './spki.ts';
 import { digest, type HashName } from './provider.ts';
 import { registerSignatureAlgorithm } from './algorithms.ts';

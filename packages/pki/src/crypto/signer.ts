@@ -8,7 +8,7 @@ import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { ecdsaRawToDer } from './algorithms.ts';
-import { objectIdentifier, sequence } from '../crl/der-write.ts';
+import { objectIdentifier, sequence } from '../der/write.ts';
 import { getCrypto, type HashName } from './provider.ts';
 
 export interface SignatureAlgorithmId {

@@ -3,7 +3,7 @@
  * several times (CSR, key policy, key identifier, lint), and a tree parse of an RSA key costs tens of µs.
  */
 import { QtError } from '../errors.ts';
-import { assertWellFormedValues, childrenOf, elementOf, readOid, readWhole, TAG } from '../crl/der-read.ts';
+import { assertWellFormedValues, childrenOf, elementOf, readOid, readWhole, TAG } from '../der/read.ts';
 
 export interface SpkiParts {
   algorithmOid: string;

@@ -2,7 +2,7 @@
 import { QtError } from '../errors.ts';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
-import { childrenOf, elementOf, readOid, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, elementOf, readOid, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { algorithmName, describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { decodeDn, formatDn } from '../names/index.ts';
 import type { KeyUsageName } from '../profiles/index.ts';

@@ -4,7 +4,7 @@ import { nca, readFixture } from '../../../../test/support/fixtures.ts';
 import { isQtError } from '../errors.ts';
 import { oid } from '../oids.ts';
 import { toHex } from '../encoding.ts';
-import { objectIdentifier, sequence } from '../crl/der-write.ts';
+import { objectIdentifier, sequence } from '../der/write.ts';
 import { createCsr } from '../csr/index.ts';
 import { generateGostKeyPair, gostSigner, KZ_GOST_2004, readKzGostSpki } from '../gost/index.ts';
 import { validatePath } from '../path/validate.ts';

@@ -7,8 +7,8 @@ import { QtError } from '../errors.ts';
 import { bytesEqual, concatBytes, toBytes, type Bytes } from '../encoding.ts';
 import { assertStrictDer } from './strict-der.ts';
 import { tlv } from './tlv.ts';
-import { assertWellFormedValues, readOid, type Tlv } from '../crl/der-read.ts';
-import { objectIdentifier } from '../crl/der-write.ts';
+import { assertWellFormedValues, readOid, type Tlv } from '../der/read.ts';
+import { objectIdentifier } from '../der/write.ts';
 import { attributeTypeOid, defaultStringType } from './attribute-types.ts';
 import { decodeString, encodeString, fitsStringType, stringTypeOfTag, stringTypeTags, type DnStringType } from './string-types.ts';
 

@@ -10,8 +10,8 @@ import { QtError } from '../errors.ts';
 import { bytesEqual, fromHex, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { digest, hashOids, type HashName } from '../crypto/index.ts';
 import { readCertificate, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
-import { serialHexOf } from '../crl/der-read.ts';
-import { integerFromMagnitude } from '../crl/der-write.ts';
+import { serialHexOf } from '../der/read.ts';
+import { integerFromMagnitude } from '../der/write.ts';
 
 export interface OcspCertId {
   /** Digest algorithm OID of the two hashes. */

@@ -4,8 +4,8 @@ import { Extension } from '@peculiar/asn1-x509';
 import { QtError } from '../errors.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
-import { octetString } from '../crl/der-write.ts';
-import { readTlv, TAG } from '../crl/der-read.ts';
+import { octetString } from '../der/write.ts';
+import { readTlv, TAG } from '../der/read.ts';
 
 export const MAX_NONCE_BYTES = 32;
 

@@ -7,7 +7,7 @@ import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
 import { displayName } from '../path/certificate.ts';
-import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../crl/der-read.ts';
+import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../der/read.ts';
 import { crlReasonFromCode } from '../crl/reasons.ts';
 import { fromAsnCertId } from './cert-id.ts';
 import { readNonce } from './nonce.ts';

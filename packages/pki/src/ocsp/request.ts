@@ -6,7 +6,7 @@ import { QtError } from '../errors.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import type { HashName } from '../crypto/index.ts';
 import { displayName, namesMatch, readCertificate, type CertificateInput } from '../path/certificate.ts';
-import { readingAs, readWhole, TAG } from '../crl/der-read.ts';
+import { readingAs, readWhole, TAG } from '../der/read.ts';
 import { computeIssuerHashes, fromAsnCertId, makeCertId, toAsnCertId, type OcspCertId } from './cert-id.ts';
 import { MAX_NONCE_BYTES, nonceExtension, readNonce } from './nonce.ts';
 

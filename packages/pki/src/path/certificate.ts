@@ -13,7 +13,7 @@ import { bytesEqual, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import type { SignatureAlgorithmId } from '../crypto/index.ts';
 import { readSpki } from '../crypto/spki.ts';
-import { childrenOf, contextTag, elementOf, readingAs, readWhole, serialHexOf, TAG } from '../crl/der-read.ts';
+import { childrenOf, contextTag, elementOf, readingAs, readWhole, serialHexOf, TAG } from '../der/read.ts';
 import { formatDn } from '../names/format.ts';
 import { nameKey, parseName, type ParsedName } from './dn.ts';
 import type { GeneralName } from './general-names.ts';

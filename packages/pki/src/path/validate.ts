@@ -5,7 +5,7 @@
  */
 import { QtError, asQtError, isQtError } from '../errors.ts';
 import { bytesEqual } from '../encoding.ts';
-import { checkDate } from '../crl/der-write.ts';
+import { checkDate } from '../der/write.ts';
 import { readCertificateMemo, type CertificateFacts, type CertificateInput } from './certificate.ts';
 import { budgetFrom, type PathBudget } from './budget.ts';
 import { distinct, PathBuilder, type BuildOutcome } from './build.ts';

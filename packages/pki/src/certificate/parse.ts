@@ -4,7 +4,7 @@
  * certificate here — it materialises every node and re-parses OCTET and BIT STRING contents — and
  * issuance reads at least one certificate per certificate it issues.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import { assertWellFormedValues, childrenOf, elementOf, readOid, readTime, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { readDer, type DerInput } from './der-input.ts';

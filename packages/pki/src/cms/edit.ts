@@ -11,7 +11,7 @@
  * BER input (indefinite lengths from streaming signers) is accepted; the containers written are DER.
  */
 import * as asn1js from 'asn1js';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { contextTag, TAG } from '../der/read.ts';

@@ -5,7 +5,7 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { DistributionPointName, GeneralName, IssuingDistributionPoint } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, concatBytes, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmIdentifierDer, digest, type Signer } from '../crypto/index.ts';

@@ -6,7 +6,7 @@
  * path validation resolves by giving this verifier an SPKI with the inherited parameters filled in).
  * Nothing in this project signs with DSA.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { childrenOf, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { readSpki } from './spki.ts';

@@ -4,7 +4,7 @@
  * certificate, CRL, OCSP and CMS code never touches key material.
  */
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { ecdsaRawToDer } from './algorithms.ts';

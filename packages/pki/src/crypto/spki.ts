@@ -2,7 +2,7 @@
  * SubjectPublicKeyInfo read with the DER walker rather than a tree parser: issuance reads the same key
  * several times (CSR, key policy, key identifier, lint), and a tree parse of an RSA key costs tens of µs.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { assertWellFormedValues, childrenOf, elementOf, readOid, readWhole, TAG } from '../der/read.ts';
 
 export interface SpkiParts {

@@ -1,5 +1,5 @@
 /** Reading a PKCS#10 certificate request (RFC 2986) into plain facts, without judging it. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
 import { childrenOf, elementOf, readOid, readWhole, TAG, type Tlv } from '../der/read.ts';

@@ -3,7 +3,7 @@
  * byte chunks — the generator in @peculiar/x509 re-encodes the growing list and takes 42 s for 20 000 entries.
  * Small pieces (headers, extensions) are built with the helpers below; the entry list goes through ByteSink.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { concatBytes, fromHex, type Bytes } from '../encoding.ts';
 import { TAG } from './read.ts';
 

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { concatBytes, utf8 } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { describePublicKey, verifySignature } from '../crypto/index.ts';
 import { objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';

@@ -3,7 +3,7 @@
  * exact ASN.1 string type. Decoding then encoding gives the same bytes, so names can be shown,
  * inspected and rebuilt without ever changing what a signature covers.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, concatBytes, toBytes, type Bytes } from '../encoding.ts';
 import { assertStrictDer } from './strict-der.ts';
 import { tlv } from './tlv.ts';

@@ -2,7 +2,7 @@
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';

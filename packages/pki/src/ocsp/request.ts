@@ -2,7 +2,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
 import type { GeneralName } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import type { HashName } from '../crypto/index.ts';
 import { displayName, namesMatch, readCertificate, type CertificateInput } from '../path/certificate.ts';

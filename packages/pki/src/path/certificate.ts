@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, BasicConstraints, Certificate, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { Name } from '@peculiar/x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { ContentMemo } from '../memo.ts';
 import { bytesEqual, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';

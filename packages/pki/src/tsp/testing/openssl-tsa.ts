@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { QtError } from '../../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../../oids.ts';
 import { toBytes, toPem, type Bytes } from '../../encoding.ts';
 import { makeCert, KU, type TestCert } from '../../path/testing/ca.ts';

@@ -14,8 +14,8 @@ import type { TestCert } from '../path/testing/ca.ts';
 import { addSignatureTimeStamps, extendCades } from './extend.ts';
 import { archiveImprint, readAtsHashIndex } from './archive-index.ts';
 import { stampsOf } from './stamps.ts';
-import { sequence, tlv } from '../crl/der-write.ts';
-import { contextTag } from '../crl/der-read.ts';
+import { sequence, tlv } from '../der/write.ts';
+import { contextTag } from '../der/read.ts';
 import { timeScenario, type TimeScenario } from './testing/scenario.ts';
 
 const document = utf8('Шарт № 15: екі тарап / Договор № 15: две стороны\n');

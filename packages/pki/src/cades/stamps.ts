@@ -4,7 +4,7 @@
  * (archive-index.ts). Each attribute value is one stamp; several may be present, and a stamp on one signer
  * never covers another. The TSA's chain is the verifier's job (verifier/timestamps.ts).
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { SignedDataEditor } from '../cms/edit.ts';

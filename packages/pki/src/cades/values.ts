@@ -9,8 +9,8 @@
 import * as asn1js from 'asn1js';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
-import { TAG, contextTag } from '../crl/der-read.ts';
-import { enumerated, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, contextTag } from '../der/read.ts';
+import { enumerated, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import type { RawAttribute } from '../cms/edit.ts';
 
 export interface AttributeValues {

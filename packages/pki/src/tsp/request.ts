@@ -5,12 +5,12 @@
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
 import { minimalInteger } from '../cms/certificates.ts';
 import { digestByOid, digestLength, digestName } from '../cms/digests.ts';
-import { TAG, childrenOf, readOid, readTlv, readingAs } from '../crl/der-read.ts';
+import { TAG, childrenOf, readOid, readTlv, readingAs } from '../der/read.ts';
 import { MessageImprint, TimeStampReq } from './asn1.ts';
 
 /** Hash names a caller may use besides OIDs; Streebog is NCA's (Kazakh OIDs), as in NCA's own stamps. */

@@ -4,10 +4,10 @@
  */
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
-import { TAG, childrenOf, readOid, readWhole } from '../crl/der-read.ts';
+import { TAG, childrenOf, readOid, readWhole } from '../der/read.ts';
 import { TstInfo } from '../cms/asn1.ts';
 import { minimalInteger } from '../cms/certificates.ts';
 import { decodeCms } from '../cms/decode.ts';

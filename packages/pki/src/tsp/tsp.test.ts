@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { fromHex, utf8 } from '../encoding.ts';
 import { makeHierarchy, type TestCert } from '../path/testing/ca.ts';

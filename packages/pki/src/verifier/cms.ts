@@ -5,7 +5,7 @@
  * are used before anything is fetched. Input that is not a readable CMS throws (the caller's request is
  * wrong); everything else is a verdict.
  */
-import { QtError, asQtError } from '../errors.ts';
+import { QtError, asQtError } from '@qoltanba/errors';
 import { toBytes, type Bytes } from '../encoding.ts';
 import { decodeCms, type DecodedCms } from '../cms/decode.ts';
 import { SignedDataEditor } from '../cms/edit.ts';

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
-import { QtError } from '../../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../../oids.ts';
 import { toBytes, toPem, type Bytes } from '../../encoding.ts';
 import { makeCert, KU, type TestCert } from '../../path/testing/ca.ts';

@@ -15,6 +15,7 @@ import { fixturePath, nca, TEST_KEY_PASSWORD } from '../test/support/fixtures.ts
 import { ConsentTabs, launchChromium, openSitePage, startTestSite } from '../apps/agent/src/testing/browser.ts';
 import { unlockStorage } from '../apps/agent/src/testing/consent-user.ts';
 import { startTestAgent } from '../apps/agent/src/testing/test-agent.ts';
+import { startTestTsa } from '../apps/agent/src/testing/tsa.ts';
 import { openssl, timedCommand } from './lib/openssl.ts';
 import { millis, printTable } from './lib/table.ts';
 
@@ -44,7 +45,8 @@ export async function run(): Promise<void> {
 
     const context = await browser.newContext({ locale: 'ru-RU' });
     const tabs = new ConsentTabs(context);
-    const agent = await startTestAgent({ allowedOrigins: [site.origin], keyDirs: [keyDir], newKeysDir: join(dir, 'new'), openConsent: tabs.opener, now: () => KEY_TIME });
+    const tsa = await startTestTsa();
+    const agent = await startTestAgent({ allowedOrigins: [site.origin], keyDirs: [keyDir], newKeysDir: join(dir, 'new'), openConsent: tabs.opener, now: () => KEY_TIME, tsaUrl: tsa.url });
     const portal = await openSitePage(context, site, agent.url);
     await portal.evaluate(() => {
       const w = window as unknown as { client: { onResponseReady: ((m: string) => void) | null }; repliedAt: number };
@@ -163,6 +165,7 @@ export async function run(): Promise<void> {
     });
 
     await agent.dispose();
+    await tsa.close();
     printTable(`Local agent, from the user's confirmation to the reply in the page (median; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'})`, [
       { what: 'CMS sign, 1 KB, attached', ours: millis(cms1k), openssl: millis(cms1kOssl), note: 'openssl cms -sign -nodetach (process start included)' },
       { what: 'CMS sign, 10 MB, detached', ours: millis(cms10m), openssl: millis(cms10mOssl), note: 'the 13.4 MB base64 frame arrives and is decoded before the consent page opens; after the click: hash + sign + reply' },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command that prepares a fresh machine for the whole test suite and runs it:
-# system packages the tests drive (openssl + its GOST engine, Java keytool, chromium, SoftHSM2, xmlsec1, xmllint), npm
+# system packages the tests drive (openssl + its GOST engine, Java keytool, chromium, SoftHSM2, xmlsec1, xmllint,
+# certutil, ip), npm
 # dependencies, a running PostgreSQL, the type check, then every node:test file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,8 @@ command -v softhsm2-util >/dev/null 2>&1 || need_pkgs+=(softhsm2)
 command -v xmlsec1      >/dev/null 2>&1 || need_pkgs+=(xmlsec1)
 command -v pkcs11-tool  >/dev/null 2>&1 || need_pkgs+=(opensc)
 command -v xmllint      >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
+command -v certutil     >/dev/null 2>&1 || need_pkgs+=(libnss3-tools)   # agent install: browsers' NSS trust
+command -v ip           >/dev/null 2>&1 || need_pkgs+=(iproute2)        # agent browser test: its own network namespace
 openssl engine gost      >/dev/null 2>&1 || need_pkgs+=(libengine-gost-openssl)   # GOST interop (pki/gost)
 command -v curl         >/dev/null 2>&1 || need_pkgs+=(curl)                      # the TSA test's HTTP client
 command -v wrk          >/dev/null 2>&1 || need_pkgs+=(wrk)                       # bench/tsa.ts load generator

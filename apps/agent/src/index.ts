@@ -6,4 +6,9 @@ export { startAgent, DEFAULT_AGENT_PORT, DEFAULT_MAX_MESSAGE_BYTES, type AgentOp
 export { systemBrowserOpener, commandOpener, type ConsentOpener } from './consent/opener.ts';
 export { DEFAULT_TOKEN_STORAGE, type TokenModuleConfig } from './keystores/pkcs11-source.ts';
 export type { AgentLogEvent, AgentLogger } from './server/log.ts';
-export type { TlsIdentity } from './server/tls-identity.ts';
+export { loadOrCreateLocalTls, rotateLocalCa, readLocalCaCertificate, fingerprintOf, type TlsIdentity, type LocalTls } from './tls/local-ca.ts';
+export * from './install/index.ts';
+export { discoverTsaUrl } from './tsa/discover.ts';
+export { readAgentConfig, updateAgentConfig, defaultAgentDataDir, type AgentConfig } from './config.ts';
+export { SiteDecisionStore, type RememberedSite, type SiteDecision } from './origins/store.ts';
+export { normalizeOrigin } from './server/security.ts';

@@ -124,6 +124,16 @@ export const oid = {
   attrSigningCertificateV2: '1.2.840.113549.1.9.16.2.47',
   attrTimeStampToken: '1.2.840.113549.1.9.16.2.14',
   tstInfo: '1.2.840.113549.1.9.16.1.4',
+  /** RFC 5940: an OCSP response as RevocationInfoChoice other. */
+  riOcspResponse: '1.3.6.1.5.5.7.16.2',
+  // CAdES (ETSI EN 319 122-1)
+  attrCertificateValues: '1.2.840.113549.1.9.16.2.23',
+  attrRevocationValues: '1.2.840.113549.1.9.16.2.24',
+  attrArchiveTimeStampV2: '1.2.840.113549.1.9.16.2.48',
+  attrArchiveTimeStampV3: '0.4.0.1733.2.4',
+  attrAtsHashIndex: '0.4.0.1733.2.5',
+  attrAtsHashIndexV2: '0.4.0.19122.1.4',
+  attrAtsHashIndexV3: '0.4.0.19122.1.5',
 
   // PKCS#12 / PKCS#9
   attrFriendlyName: '1.2.840.113549.1.9.20',

@@ -4,7 +4,9 @@
  */
 import { QtError, isQtError } from '@qoltanba/pki';
 import type { Locale } from '@qoltanba/i18n';
+import type { SiteAccess } from '../origins/site-access.ts';
 import { ConsentSession, type ConsentFlow, type ConsentPurpose } from './session.ts';
+import { SiteQuestionFlow } from './flows/site-question.ts';
 import type { ConsentOpener } from './opener.ts';
 
 export interface ConsentRegistryOptions {
@@ -23,6 +25,11 @@ export interface ConsentRegistryOptions {
 
 export interface ConsentRequest<T> {
   origin: string;
+  /**
+   * The calling page's access: a refused site is turned away before any window opens; a site not seen before is
+   * asked about first, in the same window, before the flow's own steps.
+   */
+  site?: SiteAccess;
   locale: Locale;
   signal: AbortSignal;
   purpose: ConsentPurpose;
@@ -56,8 +63,11 @@ export class ConsentRegistry {
   /** Asks the user; resolves with what the flow produced, or rejects (cancelled, expired, attempts, failure). */
   async ask<T>(request: ConsentRequest<T>): Promise<T> {
     if (request.signal.aborted) throw new QtError('QT_ERR_AGENT_CANCELLED');
+    const siteStatus = request.site?.status();
+    if (siteStatus === 'refused') throw new QtError('QT_ERR_AGENT_ORIGIN_REFUSED');
     if (this.openCount() >= this.maxOpen) throw new QtError('QT_ERR_AGENT_BUSY', 'Too many confirmations are waiting for the user');
-    const session = new ConsentSession<T>(request.origin, request.locale, request.purpose, request.flow, this.attempts);
+    const flow = siteStatus === 'unseen' ? new SiteQuestionFlow<T>(request.site as SiteAccess, request.flow) : request.flow;
+    const session = new ConsentSession<T>(request.origin, request.locale, request.purpose, flow, this.attempts);
     this.sessions.set(session.id, session as ConsentSession<unknown>);
     const timer = setTimeout(() => session.fail('QT_ERR_AGENT_CONSENT_EXPIRED', 'result.expired'), this.timeoutMs);
     const withdraw = () => session.fail('QT_ERR_AGENT_CANCELLED', 'result.withdrawn');
@@ -75,6 +85,17 @@ export class ConsentRegistry {
       request.signal.removeEventListener('abort', withdraw);
       setTimeout(() => this.sessions.delete(session.id), this.keepFinishedMs).unref();
     }
+  }
+
+  /**
+   * Makes sure the calling site may use the agent, for requests that show the person nothing else (the list
+   * of plugged-in tokens): allowed sites pass at once, refused ones get an error, a new one is asked about.
+   */
+  async admit(site: SiteAccess, locale: Locale, signal: AbortSignal): Promise<void> {
+    const status = site.status();
+    if (status === 'allowed') return;
+    if (status === 'refused') throw new QtError('QT_ERR_AGENT_ORIGIN_REFUSED');
+    await this.ask<undefined>({ origin: site.origin, locale, signal, purpose: { kind: 'site' }, flow: new SiteQuestionFlow<undefined>(site) });
   }
 
   /** Refuses every open session (the agent is stopping). */

@@ -11,10 +11,23 @@ import type { PageContext } from '../ui/layout.ts';
 import type { DocumentPreview } from './preview.ts';
 
 export type ConsentPurpose =
-  | { kind: 'sign'; documents: readonly DocumentPreview[]; format: 'cms' | 'xml'; attached?: boolean }
+  | {
+      kind: 'sign';
+      documents: readonly DocumentPreview[];
+      format: 'cms' | 'xml';
+      attached?: boolean;
+      /** The file on this computer the site named (createCMSSignatureFromFile): shown with its full path. */
+      sourceFile?: string;
+      /** Co-signing: who signed the document before (their certificates' names), shown before the key is picked. */
+      earlierSigners?: readonly string[];
+      /** A time-stamp from this TSA will be added (the signature value's hash is sent to it). */
+      timeStampFrom?: string;
+    }
   | { kind: 'keyInfo' }
   | { kind: 'generate' }
-  | { kind: 'install' };
+  | { kind: 'install' }
+  /** Only the question whether a site not seen before may use the agent. */
+  | { kind: 'site' };
 
 /** A consent form posted back, already checked for origin and CSRF. */
 export interface ConsentForm {

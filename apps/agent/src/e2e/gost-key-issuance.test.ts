@@ -29,6 +29,7 @@ import {
 import { ConsentTabs, launchChromium, openSitePage, requestFromPage, startTestSite, type TestSite } from '../testing/browser.ts';
 import { approve, ru } from '../testing/consent-user.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
+import { startTestTsa, type TestTsa } from '../testing/tsa.ts';
 
 const PASSWORD = 'Qoltanba2026';
 
@@ -43,6 +44,8 @@ describe('GOST 34.10-2015 (512) key generation and installation for (re)issuance
   let browser: Browser;
   let site: TestSite;
   let agent: TestAgent;
+  /** ncalayer-js-client's basicsCMSParams… carry a tsaProfile: those signatures are time-stamped. */
+  let tsa: TestTsa;
   let tabs: ConsentTabs;
   let portal: Page;
   let keysDir: string;
@@ -68,13 +71,15 @@ describe('GOST 34.10-2015 (512) key generation and installation for (re)issuance
     const context = await browser.newContext({ locale: 'ru-RU' });
     tabs = new ConsentTabs(context);
     site = await startTestSite();
-    agent = await startTestAgent({ allowedOrigins: [site.origin], keyDirs: [keysDir], openConsent: tabs.opener });
+    tsa = await startTestTsa();
+    agent = await startTestAgent({ tsaUrl: tsa.url, allowedOrigins: [site.origin], keyDirs: [keysDir], openConsent: tabs.opener });
     portal = await openSitePage(context, site, agent.url);
   });
 
   after(async () => {
     await browser?.close();
     await agent?.dispose();
+    await tsa?.close();
     await site?.close();
     await rm(keysDir, { recursive: true, force: true });
   });

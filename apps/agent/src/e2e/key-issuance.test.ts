@@ -21,6 +21,7 @@ import { sealContext } from '../keygen/generator.ts';
 import type { PendingRequest } from '../keygen/pending-store.ts';
 import { openSealedKey, type SealedKey } from '../keygen/seal.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
+import { startTestTsa, type TestTsa } from '../testing/tsa.ts';
 import { opensslCmsVerify } from '../testing/verifiers.ts';
 
 const run = promisify(execFile);
@@ -38,6 +39,8 @@ describe('key generation and certificate installation for (re)issuance', () => {
   let context: BrowserContext;
   let site: TestSite;
   let agent: TestAgent;
+  /** ncalayer-js-client's basicsCMSParams… carry a tsaProfile: those signatures are time-stamped. */
+  let tsa: TestTsa;
   let tabs: ConsentTabs;
   let portal: Page;
   let keysDir: string;
@@ -51,13 +54,15 @@ describe('key generation and certificate installation for (re)issuance', () => {
     context = await browser.newContext({ locale: 'ru-RU' });
     tabs = new ConsentTabs(context);
     site = await startTestSite();
-    agent = await startTestAgent({ allowedOrigins: [site.origin, 'https://other.example.kz'], keyDirs: [keysDir], openConsent: tabs.opener });
+    tsa = await startTestTsa();
+    agent = await startTestAgent({ tsaUrl: tsa.url, allowedOrigins: [site.origin, 'https://other.example.kz'], keyDirs: [keysDir], openConsent: tabs.opener });
     portal = await openSitePage(context, site, agent.url);
   });
 
   after(async () => {
     await browser?.close();
     await agent?.dispose();
+    await tsa?.close();
     await site?.close();
     await ca?.dispose();
     await rm(keysDir, { recursive: true, force: true });

@@ -15,12 +15,15 @@ import { fixturePath, nca, prod2018, PROD_2018_TIME, TEST_KEY_PASSWORD } from '.
 import { ConsentTabs, launchChromium, openSitePage, startTestSite, type TestSite } from '../testing/browser.ts';
 import { approve, cancel, unlockStorage } from '../testing/consent-user.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
+import { startTestTsa, type TestTsa } from '../testing/tsa.ts';
 import { opensslCmsVerify, xmlsecVerifyWithChain } from '../testing/verifiers.ts';
 
 describe('NCA production keys (2018) through ncalayer-js-client', () => {
   let browser: Browser;
   let site: TestSite;
   let agent: TestAgent;
+  /** ncalayer-js-client's basicsCMSParams… carry a tsaProfile: those signatures are time-stamped. */
+  let tsa: TestTsa;
   let tabs: ConsentTabs;
   let portal: Page;
   let dir: string;
@@ -36,12 +39,14 @@ describe('NCA production keys (2018) through ncalayer-js-client', () => {
     const context = await browser.newContext({ locale: 'ru-RU' });
     tabs = new ConsentTabs(context);
     site = await startTestSite();
-    agent = await startTestAgent({ allowedOrigins: [site.origin], keyDirs: [dir], openConsent: tabs.opener, now: () => PROD_2018_TIME });
+    tsa = await startTestTsa();
+    agent = await startTestAgent({ tsaUrl: tsa.url, allowedOrigins: [site.origin], keyDirs: [dir], openConsent: tabs.opener, now: () => PROD_2018_TIME });
     portal = await openSitePage(context, site, agent.url);
   });
   after(async () => {
     await browser?.close();
     await agent?.dispose();
+    await tsa?.close();
     await site?.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { fromBase64 } from '@qoltanba/pki';
+import { derFrom, fromBase64, oid, SignedDataEditor } from '@qoltanba/pki';
 import { fixturePath, nca, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { ConsentTabs, launchChromium, openSitePage, startTestSite, type TestSite } from '../testing/browser.ts';
 import { approve, cancel, confirmKey, ru, unlockStorage } from '../testing/consent-user.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
+import { opensslTsVerify, startTestTsa, type TestTsa } from '../testing/tsa.ts';
 import { opensslCmsVerify, xmlsecVerifyAgainstIssuingCa } from '../testing/verifiers.ts';
 
 /** The fixture key's certificate is valid 2021-01-18 … 2022-01-18; the agent's clock and the verifiers use a day inside. */
@@ -31,6 +32,8 @@ describe('ncalayer-js-client in Chromium against the agent, consent answered in 
   let context: BrowserContext;
   let site: TestSite;
   let agent: TestAgent;
+  /** ncalayer-js-client's basicsCMSParams… carry a tsaProfile: those signatures are time-stamped. */
+  let tsa: TestTsa;
   let tabs: ConsentTabs;
   let portal: Page;
   let keyDir: string;
@@ -44,7 +47,8 @@ describe('ncalayer-js-client in Chromium against the agent, consent answered in 
     context = await browser.newContext({ locale: 'ru-RU' });
     tabs = new ConsentTabs(context);
     site = await startTestSite();
-    agent = await startTestAgent({ allowedOrigins: [site.origin], keyDirs: [keyDir], openConsent: tabs.opener, now: () => SIGN_KEY_TIME });
+    tsa = await startTestTsa();
+    agent = await startTestAgent({ tsaUrl: tsa.url, allowedOrigins: [site.origin], keyDirs: [keyDir], openConsent: tabs.opener, now: () => SIGN_KEY_TIME });
     portal = await openSitePage(context, site, agent.url, (page) =>
       page.on('websocket', (ws) => ws.on('framereceived', (f) => framesToSite.push(String(f.payload)))),
     );
@@ -53,6 +57,7 @@ describe('ncalayer-js-client in Chromium against the agent, consent answered in 
   after(async () => {
     await browser?.close();
     await agent?.dispose();
+    await tsa?.close();
     await site?.close();
     await rm(keyDir, { recursive: true, force: true });
   });
@@ -94,6 +99,10 @@ describe('ncalayer-js-client in Chromium against the agent, consent answered in 
     assert.match(pem, /^-----BEGIN CMS-----\n[\s\S]+\n-----END CMS-----\n$/);
     const content = await opensslCmsVerify({ cms: pem, caFile: CA, at: SIGN_KEY_TIME });
     assert.equal(content.toString('utf8'), DOCUMENT);
+    // basicsCMSParamsAttached carries a tsaProfile: the signature value is time-stamped (CAdES-T).
+    const editor = SignedDataEditor.open(derFrom(pem, 'CMS'));
+    const [token] = editor.unsignedAttributes(0).filter((a) => a.type === oid.attrTimeStampToken).flatMap((a) => a.values);
+    assert.match(await opensslTsVerify(token as Uint8Array, editor.signatureValue(0), tsa), /Verification: OK/);
   });
 
   test('basics CMS, detached: verifies over the original bytes and fails over others', async () => {

@@ -16,6 +16,7 @@ import { ConsentTabs, launchChromium, openSitePage, startTestSite, type TestSite
 import { approve, ru } from '../testing/consent-user.ts';
 import { createOpensslCa, type OpensslCa } from '../testing/openssl-ca.ts';
 import { startTestAgent, type TestAgent } from '../testing/test-agent.ts';
+import { startTestTsa, type TestTsa } from '../testing/tsa.ts';
 import { opensslCmsVerify } from '../testing/verifiers.ts';
 
 const PIN = '472913';
@@ -28,6 +29,8 @@ describe('PKCS#11 tokens (SoftHSM2 as AKKaztokenStore)', () => {
   let context: BrowserContext;
   let site: TestSite;
   let agent: TestAgent;
+  /** ncalayer-js-client's basicsCMSParams… carry a tsaProfile: those signatures are time-stamped. */
+  let tsa: TestTsa;
   let tabs: ConsentTabs;
   let portal: Page;
   let ca: OpensslCa;
@@ -41,7 +44,9 @@ describe('PKCS#11 tokens (SoftHSM2 as AKKaztokenStore)', () => {
     context = await browser.newContext({ locale: 'ru-RU' });
     tabs = new ConsentTabs(context);
     site = await startTestSite();
+    tsa = await startTestTsa();
     agent = await startTestAgent({
+      tsaUrl: tsa.url,
       allowedOrigins: [site.origin],
       keyDirs: [keysDir],
       tokens: [{ library: hsm.modulePath, storage: 'AKKaztokenStore' }],
@@ -53,6 +58,7 @@ describe('PKCS#11 tokens (SoftHSM2 as AKKaztokenStore)', () => {
   after(async () => {
     await browser?.close();
     await agent?.dispose();
+    await tsa?.close();
     await site?.close();
     await ca?.dispose();
     await hsm?.cleanup();

@@ -12,6 +12,7 @@ import { signCmsWith } from '../signing/operations.ts';
 import { checkXml, signXmlWith } from '../signing/xml.ts';
 import { describeCaCertificate } from '../keystores/describe.ts';
 import { decodeDigest, decodeDocument } from './documents.ts';
+import { requireStamper } from '../tsa/client.ts';
 import { useKeyWithConsent, type ModuleDeps } from './deps.ts';
 
 export const BASICS = 'kz.gov.pki.knca.basics';
@@ -19,7 +20,7 @@ export const BASICS = 'kz.gov.pki.knca.basics';
 /** A page may send many documents at once; each is shown and signed, so the count is bounded. */
 const MAX_DOCUMENTS = 100;
 
-function signerRequirements(signerParams: Record<string, unknown>): KeyRequirements {
+export function signerRequirements(signerParams: Record<string, unknown>): KeyRequirements {
   const chain = field<string[]>(signerParams, 'chain', 'string[]');
   return {
     extKeyUsageOids: field<string[]>(signerParams, 'extKeyUsageOids', 'string[]', []),
@@ -39,6 +40,7 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
     methods: {
       sign: {
         workFailure: 'SIGNING_FAILURE',
+        site: 'consent',
         async run(rawArgs: unknown, ctx: RequestContext) {
           const args = namedArgs(rawArgs);
           const allowedStorages = field<string[]>(args, 'allowedStorages', 'string[]') ?? null;
@@ -56,7 +58,7 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
           }
           if (format !== 'cms' && format !== 'xml') throw new QtError('QT_ERR_AGENT_PARAMS_INVALID', 'format must be "cms" or "xml"');
           const requirements = signerRequirements(signerParams);
-          const localCtx: RequestContext = { ...ctx, locale, setLocale: ctx.setLocale, signal: ctx.signal, origin: ctx.origin };
+          const localCtx: RequestContext = { origin: ctx.origin, site: ctx.site, locale, setLocale: ctx.setLocale, signal: ctx.signal };
 
           if (format === 'xml') {
             documents.forEach((d) => checkXml(d));
@@ -72,7 +74,9 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
           const decode = flag(signingParams, 'decode', true);
           const encapsulate = flag(signingParams, 'encapsulate', true);
           const digested = flag(signingParams, 'digested', false);
-          // tsaProfile asks NCALayer for a time-stamp from NCA's TSA; the agent has none configured and signs without.
+          // A tsaProfile (even {}, as ncalayer-js-client's basicsCMSParams… send it) asks for a signature time-stamp
+          // from the TSA: every CMS then carries one, or the request fails — never a CMS without it.
+          const stamper = field<Record<string, unknown>>(signingParams, 'tsaProfile', 'object') ? requireStamper(deps.stamper) : undefined;
           const parts = digested
             ? documents.map((d) => {
                 const { digest, algorithm } = decodeDigest(d);
@@ -84,13 +88,13 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
               });
           const detached = digested || !encapsulate;
           const pems = await useKeyWithConsent(deps, localCtx, {
-            purpose: { kind: 'sign', format: 'cms', documents: parts.map((p) => p.preview), attached: !detached },
+            purpose: { kind: 'sign', format: 'cms', documents: parts.map((p) => p.preview), attached: !detached, timeStampFrom: stamper?.url },
             allowedStorages,
             requirements,
             perform: async (key) => {
               const out: string[] = [];
               for (const p of parts) {
-                out.push(toCmsPem(await signCmsWith(key, { content: p.content, detached, digested, signingTime: deps.now() })));
+                out.push(toCmsPem(await signCmsWith(key, { content: p.content, detached, digested, signingTime: deps.now(), timeStamp: stamper })));
               }
               return out;
             },

@@ -10,7 +10,8 @@ import { positionalArgs } from '../protocol/args.ts';
 import type { AgentModule, RequestContext } from '../protocol/dispatcher.ts';
 import { keyInfoOf, signCmsWith } from '../signing/operations.ts';
 import { checkXml, signXmlWith } from '../signing/xml.ts';
-import { decodeDigest, decodeDocument } from './documents.ts';
+import { decodeCmsArgument, decodeDigest, decodeDocument, readSignableFile } from './documents.ts';
+import { requireStamper } from '../tsa/client.ts';
 import { useKeyWithConsent, type ModuleDeps } from './deps.ts';
 
 export const COMMON_UTILS = 'kz.gov.pki.knca.commonUtils';
@@ -18,17 +19,23 @@ export const COMMON_UTILS = 'kz.gov.pki.knca.commonUtils';
 const S = { kind: 'string' } as const;
 
 export function commonUtilsModule(deps: ModuleDeps): AgentModule {
-  /** createCAdESFromBase64 and createCMSSignatureFromBase64 take the same arguments and sign the same way. */
-  const cmsFromBase64 = (method: string) => ({
+  /**
+   * createCAdESFrom… and createCMSSignatureFrom… take the same arguments and sign the same way, except that
+   * NCALayer's createCMSSignature… add a time-stamp from its TSA (CAdES-T) and createCAdES… do not.
+   * …FromFile names a file on this computer instead of sending its bytes.
+   */
+  const cmsSigning = (method: string, from: 'base64' | 'file', timeStamped: boolean) => ({
     workFailure: 'SIGNING_FAILURE' as const,
+    site: 'consent' as const,
     async run(args: unknown, ctx: RequestContext) {
       const [storage, keyType, data, attached] = positionalArgs(method, args, [S, S, S, { kind: 'boolean', default: false }]) as [string, string, string, boolean];
-      const content = decodeDocument(data, true);
+      const stamper = timeStamped ? requireStamper(deps.stamper) : undefined;
+      const source = from === 'file' ? await readSignableFile(data) : { content: decodeDocument(data, true), path: undefined };
       const der = await useKeyWithConsent(deps, ctx, {
-        purpose: { kind: 'sign', format: 'cms', documents: [previewBytes(content)], attached },
+        purpose: { kind: 'sign', format: 'cms', documents: [previewBytes(source.content)], attached, sourceFile: source.path, timeStampFrom: stamper?.url },
         allowedStorages: [storage],
         requirements: { keyType: keyTypeFrom(keyType) },
-        perform: (key) => signCmsWith(key, { content, detached: !attached, digested: false, signingTime: deps.now() }),
+        perform: (key) => signCmsWith(key, { content: source.content, detached: !attached, digested: false, signingTime: deps.now(), timeStamp: stamper }),
       });
       return toBase64(der);
     },
@@ -36,6 +43,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
 
   const xmlSigning = (method: 'signXml' | 'signXmls') => ({
     workFailure: 'SIGNING_FAILURE' as const,
+    site: 'consent' as const,
     async run(args: unknown, ctx: RequestContext) {
       const [storage, keyType, xml, tbsXPath, parentXPath] = positionalArgs(method, args, [
         S,
@@ -69,6 +77,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
         },
       },
       getKeyInfo: {
+        site: 'consent',
         async run(args, ctx) {
           const [storage] = positionalArgs('getKeyInfo', args, [S]) as [string];
           return useKeyWithConsent(deps, ctx, {
@@ -80,11 +89,25 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
           });
         },
       },
-      createCAdESFromBase64: cmsFromBase64('createCAdESFromBase64'),
-      // NCALayer adds a time-stamp here from its TSA; without a configured TSA the agent signs the same CAdES-BES.
-      createCMSSignatureFromBase64: cmsFromBase64('createCMSSignatureFromBase64'),
+      createCAdESFromBase64: cmsSigning('createCAdESFromBase64', 'base64', false),
+      createCMSSignatureFromBase64: cmsSigning('createCMSSignatureFromBase64', 'base64', true),
+      createCAdESFromFile: cmsSigning('createCAdESFromFile', 'file', false),
+      createCMSSignatureFromFile: cmsSigning('createCMSSignatureFromFile', 'file', true),
+      applyCAdEST: {
+        workFailure: 'SIGNING_FAILURE',
+        async run(args) {
+          // NCALayer: [storage, keyType, cmsBase64]; the key plays no part (a stamp covers the signatures already
+          // made), so [cmsBase64] alone is accepted too.
+          const list = Array.isArray(args) && args.length === 1 ? ['', '', args[0]] : args;
+          const [, , cms] = positionalArgs('applyCAdEST', list, [S, S, S]) as [string, string, string];
+          const stamper = requireStamper(deps.stamper);
+          const der = decodeCmsArgument(cms);
+          return toBase64(await stamper.stamp(der));
+        },
+      },
       createCAdESFromBase64Hash: {
         workFailure: 'SIGNING_FAILURE',
+        site: 'consent',
         async run(args, ctx) {
           const [storage, keyType, hash] = positionalArgs('createCAdESFromBase64Hash', args, [S, S, S]) as [string, string, string];
           const { digest, algorithm } = decodeDigest(hash);
@@ -100,6 +123,7 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
       signXml: xmlSigning('signXml'),
       signXmls: xmlSigning('signXmls'),
       changeLocale: {
+        site: 'none',
         async run(args, ctx) {
           const [locale] = positionalArgs('changeLocale', args, [S]) as [string];
           const l = normalizeLocale(locale);

@@ -7,6 +7,7 @@ import type { KeySources, UsableKey } from '../keystores/types.ts';
 import type { RequestContext } from '../protocol/dispatcher.ts';
 import type { PendingKeyStore } from '../keygen/pending-store.ts';
 import type { KeyInstaller } from '../keygen/installer.ts';
+import type { TimeStamper } from '../tsa/client.ts';
 
 export interface ModuleDeps {
   consents: ConsentRegistry;
@@ -15,6 +16,8 @@ export interface ModuleDeps {
   now(): Date;
   pending: PendingKeyStore;
   installer: KeyInstaller;
+  /** The configured TSA; methods that need a stamp refuse (before asking anyone) when there is none. */
+  stamper?: TimeStamper;
 }
 
 export interface KeyUse<T> {
@@ -38,5 +41,5 @@ export function useKeyWithConsent<T>(deps: ModuleDeps, ctx: RequestContext, use:
     now: deps.now,
     perform: use.perform,
   });
-  return deps.consents.ask({ origin: ctx.origin, locale: ctx.locale, signal: ctx.signal, purpose: use.purpose, flow });
+  return deps.consents.ask({ origin: ctx.origin, site: ctx.site, locale: ctx.locale, signal: ctx.signal, purpose: use.purpose, flow });
 }

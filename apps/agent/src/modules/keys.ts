@@ -46,6 +46,7 @@ export function keysModule(deps: ModuleDeps & { keys: AgentKeySources }): AgentM
     methods: {
       generateKeys: {
         workFailure: 'CSR_GENERATING_FAILURE',
+        site: 'consent',
         async run(raw, ctx) {
           const args = namedArgs(raw);
           const storage = field<string>(args, 'storage', 'string') ?? null;
@@ -80,12 +81,13 @@ export function keysModule(deps: ModuleDeps & { keys: AgentKeySources }): AgentM
               return pending;
             },
           });
-          const pending = await deps.consents.ask({ origin: ctx.origin, locale: ctx.locale, signal: ctx.signal, purpose: { kind: 'generate' }, flow });
+          const pending = await deps.consents.ask({ origin: ctx.origin, site: ctx.site, locale: ctx.locale, signal: ctx.signal, purpose: { kind: 'generate' }, flow });
           return publicView(pending);
         },
       },
       installCertificates: {
         workFailure: 'CERTIFICATE_IMPORTING_FAILURE',
+        site: 'consent',
         async run(raw, ctx) {
           const args = namedArgs(raw);
           const requestId = field<string>(args, 'requestId', 'string');
@@ -102,7 +104,7 @@ export function keysModule(deps: ModuleDeps & { keys: AgentKeySources }): AgentM
             perform: (secret) => deps.installer.install(request, matched, chain, secret),
             describeResult: (installed) => installed.map((i) => i.fileName ?? i.subjectKeyId).join(', '),
           });
-          const installed = await deps.consents.ask({ origin: ctx.origin, locale: ctx.locale, signal: ctx.signal, purpose: { kind: 'install' }, flow });
+          const installed = await deps.consents.ask({ origin: ctx.origin, site: ctx.site, locale: ctx.locale, signal: ctx.signal, purpose: { kind: 'install' }, flow });
           return { requestId, storage: request.storage, installed };
         },
       },

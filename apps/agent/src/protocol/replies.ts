@@ -36,6 +36,9 @@ const invalidInput = new Set<QtErrorCode>([
   'QT_ERR_XML_XPATH_NOT_FOUND',
   'QT_ERR_TOO_LARGE',
   'QT_ERR_CERT_MALFORMED',
+  'QT_ERR_CMS_MALFORMED',
+  'QT_ERR_CMS_NO_CONTENT',
+  'QT_ERR_CMS_DIGEST_MISMATCH',
 ]);
 
 function basicsCodeFor(e: QtError, ctx: FailureContext): BasicsFailureCode {

@@ -7,9 +7,11 @@ import type { RawData, WebSocket } from 'ws';
 import type { Locale } from '@qoltanba/i18n';
 import { HEARTBEAT, INIT_MESSAGE, parseFrame, reply, type AgentReply } from '../protocol/envelope.ts';
 import type { Dispatcher, RequestContext } from '../protocol/dispatcher.ts';
+import type { SiteAccess } from '../origins/site-access.ts';
 
 export interface ConnectionOptions {
-  origin: string;
+  /** The page's origin and what the person allowed it (per connection: "allow once" lasts while it is open). */
+  site: SiteAccess;
   locale: Locale;
   dispatcher: Dispatcher;
   /** Requests waiting behind the one in progress; a page that queues more is misbehaving (default 8). */
@@ -25,7 +27,8 @@ export function serveConnection(ws: WebSocket, options: ConnectionOptions): void
   let working = false;
 
   const context: RequestContext = {
-    origin: options.origin,
+    origin: options.site.origin,
+    site: options.site,
     get locale() {
       return locale;
     },

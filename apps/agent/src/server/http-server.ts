@@ -9,12 +9,11 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { reply } from '../protocol/envelope.ts';
-import { AGENT_HOST, hostAllowed, normalizeOrigin, PAGE_SECURITY_HEADERS, type OriginPolicy } from './security.ts';
+import { AGENT_HOST, hostAllowed, normalizeOrigin, PAGE_SECURITY_HEADERS } from './security.ts';
 
 export interface AgentServerOptions {
   port: number;
   tls?: { key: string | Buffer; cert: string | Buffer };
-  origins: OriginPolicy;
   /** Largest WebSocket message accepted; larger ones close the connection with 1009. */
   maxPayload: number;
   /** Open WebSockets at once; more are refused with HTTP 503. */
@@ -72,15 +71,18 @@ export async function startServer(options: AgentServerOptions): Promise<RunningS
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const origin = req.headers.origin;
-      if (!options.origins.allows(origin)) {
+      const site = origin === undefined ? undefined : normalizeOrigin(origin);
+      if (!site) {
+        // Any web site may connect (whether it may use the keys is asked per site), but a client without a web
+        // origin (a program, a file:// page, a sandboxed frame) has no address the person could judge.
         // Completing the handshake lets us say why in NCALayer's shape instead of a bare failed connection.
         options.onRefused({ reason: 'origin', origin });
         ws.on('error', () => {});
-        ws.send(JSON.stringify(reply.commonError(`The site ${origin ?? '(no origin)'} is not allowed to use this signing agent`)));
-        ws.close(1008, 'Origin not allowed');
+        ws.send(JSON.stringify(reply.commonError(`The page ${origin ?? '(no origin)'} has no web address the signing agent could show to you`)));
+        ws.close(1008, 'No web origin');
         return;
       }
-      options.onConnection(ws, normalizeOrigin(origin as string) as string);
+      options.onConnection(ws, site);
     });
   };
 

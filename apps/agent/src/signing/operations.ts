@@ -1,6 +1,7 @@
 /** The signing work itself, done after the user confirmed, with the key they picked. */
 import { signCms, toBase64, toPem } from '@qoltanba/pki';
 import type { UsableKey } from '../keystores/types.ts';
+import type { TimeStamper } from '../tsa/client.ts';
 
 export interface CmsWork {
   content: Uint8Array;
@@ -9,10 +10,12 @@ export interface CmsWork {
   /** `content` is a hash; the CMS is then detached. */
   digested: boolean;
   signingTime: Date;
+  /** Add a signature time-stamp from this TSA (CAdES-T), as NCALayer's createCMSSignature… and tsaProfile do. */
+  timeStamp?: TimeStamper;
 }
 
-export function signCmsWith(key: UsableKey, work: CmsWork): Promise<Uint8Array> {
-  return signCms({
+export async function signCmsWith(key: UsableKey, work: CmsWork): Promise<Uint8Array> {
+  const der = await signCms({
     content: work.content,
     signer: key.signer,
     certificate: key.certificate,
@@ -20,6 +23,7 @@ export function signCmsWith(key: UsableKey, work: CmsWork): Promise<Uint8Array> 
     digested: work.digested,
     signingTime: work.signingTime,
   });
+  return work.timeStamp ? work.timeStamp.stamp(der, [0]) : der;
 }
 
 /** commonUtils.getKeyInfo's responseObject, field by field as NCALayer sends it (dates in epoch milliseconds). */

@@ -63,13 +63,16 @@ const SHOWN_DOCUMENTS = 20;
 function purposeBlock(page: PageContext, session: ConsentSession<unknown>): Html {
   const site = session.origin;
   const p = session.purpose;
-  const askKey = p.kind === 'sign' ? 'ask.sign' : p.kind === 'keyInfo' ? 'ask.keyInfo' : p.kind === 'generate' ? 'ask.generate' : 'ask.install';
+  const askKey = { sign: 'ask.sign', keyInfo: 'ask.keyInfo', generate: 'ask.generate', install: 'ask.install', site: 'ask.site' }[p.kind];
   const params: Record<string, string | number> = p.kind === 'sign' ? { site, count: p.documents.length } : { site };
   const heading = page.t.t(askKey, params);
   const docs =
     p.kind === 'sign'
       ? html`<h2>${page.t.t('doc.heading')}</h2>
+${p.sourceFile ? html`<p class="file">${page.t.t('doc.file', { path: p.sourceFile })}</p>${p.attached ? html`<p class="flash">${page.t.t('doc.fileCopy')}</p>` : ''}` : ''}
+${p.earlierSigners?.length ? html`<p class="cosign">${page.t.t('doc.cosign', { signers: p.earlierSigners.join('; ') })}</p>` : ''}
 ${p.format === 'cms' && p.attached !== undefined ? html`<p class="note">${page.t.t(p.attached ? 'doc.attached' : 'doc.detached')}</p>` : ''}
+${p.timeStampFrom ? html`<p class="note">${page.t.t('doc.timeStamp', { tsa: p.timeStampFrom })}</p>` : ''}
 ${p.documents.slice(0, SHOWN_DOCUMENTS).map((d, i) => documentBlock(page, d, i + 1, p.documents.length))}`
       : '';
   return html`<h1 class="ask">${heading}</h1>
@@ -156,5 +159,7 @@ input[type=password], input[type=file] { font-size: 1rem; padding: .35rem; width
 button { font-size: 1rem; padding: .5rem 1.1rem; border-radius: 6px; border: 1px solid #8796a5; background: #fff; cursor: pointer; }
 button.primary { background: #0b4f8a; color: #fff; border-color: #0b4f8a; }
 button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #e0a800; outline-offset: 2px; }
+.site-question { border: 2px solid #e0a800; border-radius: 8px; padding: .2rem 1rem .6rem; margin: 1rem 0; }
+.origin code { display: block; font-size: 1.3rem; font-weight: 700; word-break: break-all; background: #f6f8fa; padding: .5rem .75rem; border-radius: 6px; }
 .lang { float: right; font-size: .9rem; } .lang a, .lang strong { margin-left: .5rem; }
 `;

@@ -31,6 +31,29 @@ export const agentMessages = defineMessages({
     kk: '{site} сайты шығарылған сертификаттарды орнатуға жіберді',
     en: 'The site {site} sent the issued certificates to install',
   },
+  'ask.site': {
+    ru: 'Сайт {site} хочет пользоваться агентом ЭЦП на вашем компьютере',
+    kk: '{site} сайты Сіздің компьютеріңіздегі ЭЦҚ агентін пайдаланғысы келеді',
+    en: 'The site {site} wants to use the EDS agent on your computer',
+  },
+  'site.first': {
+    ru: 'Этот сайт обращается к агенту впервые',
+    kk: 'Бұл сайт агентке алғаш рет жүгініп отыр',
+    en: 'This site contacts the agent for the first time',
+  },
+  'site.question': {
+    ru: 'Разрешить этому сайту просить подписи вашими ключами ЭЦП? Каждую подпись вы всё равно подтверждаете здесь, в окне агента.',
+    kk: 'Бұл сайтқа Сіздің ЭЦҚ кілттеріңізбен қол қоюды сұрауға рұқсат етесіз бе? Әр қолтаңбаны бәрібір осы жерде, агент терезесінде растайсыз.',
+    en: 'Allow this site to ask for signatures with your EDS keys? You still confirm every signature here, in the agent window.',
+  },
+  'site.compare': {
+    ru: 'Сверьте адрес целиком — протокол, имя и порт — с адресной строкой браузера. Разрешайте только сайтам, которые знаете.',
+    kk: 'Мекенжайды толығымен — хаттаманы, атауды және портты — браузердің мекенжай жолымен салыстырыңыз. Тек өзіңіз білетін сайттарға рұқсат беріңіз.',
+    en: 'Compare the whole address — scheme, name and port — with the browser’s address bar. Allow only sites you know.',
+  },
+  'site.once': { ru: 'Разрешить один раз', kk: 'Бір рет рұқсат ету', en: 'Allow once' },
+  'site.always': { ru: 'Разрешать всегда', kk: 'Әрдайым рұқсат ету', en: 'Always allow' },
+  'site.refuse': { ru: 'Запретить', kk: 'Тыйым салу', en: 'Refuse' },
   'ask.check': {
     ru: 'Проверьте адрес сайта. Подписывайте только то, что видите здесь, в окне агента: сайт не видит ваш пароль.',
     kk: 'Сайт мекенжайын тексеріңіз. Тек осы агент терезесінде көріп тұрған мазмұнға ғана қол қойыңыз: сайт Сіздің құпиясөзіңізді көрмейді.',
@@ -64,6 +87,26 @@ export const agentMessages = defineMessages({
     ru: 'Документ будет вложен в подпись',
     kk: 'Құжат қолтаңбаның ішіне салынады',
     en: 'The document will be enclosed in the signature',
+  },
+  'doc.file': {
+    ru: 'Файл на вашем компьютере: {path}',
+    kk: 'Сіздің компьютеріңіздегі файл: {path}',
+    en: 'File on your computer: {path}',
+  },
+  'doc.fileCopy': {
+    ru: 'Подпись будет содержать сам файл: сайт получит его копию. Подписывайте, только если согласны передать этот файл сайту.',
+    kk: 'Қолтаңбаның ішінде файлдың өзі болады: сайт оның көшірмесін алады. Бұл файлды сайтқа беруге келіссеңіз ғана қол қойыңыз.',
+    en: 'The signature will contain the file itself: the site gets a copy. Sign only if you agree to give this file to the site.',
+  },
+  'doc.cosign': {
+    ru: 'Документ уже подписали: {signers}. Ваша подпись будет добавлена к их подписям, их подписи не изменятся.',
+    kk: 'Құжатқа қол қойғандар: {signers}. Сіздің қолтаңбаңыз олардың қолтаңбаларына қосылады, олардың қолтаңбалары өзгермейді.',
+    en: 'Already signed by: {signers}. Your signature is added beside theirs; theirs stay as they are.',
+  },
+  'doc.timeStamp': {
+    ru: 'К подписи будет добавлена метка времени от {tsa} (ей передаётся только хеш подписи).',
+    kk: 'Қолтаңбаға {tsa} уақыт белгісі қосылады (оған тек қолтаңбаның хеші жіберіледі).',
+    en: 'A time-stamp from {tsa} will be added to the signature (only the signature’s hash is sent to it).',
   },
   'storage.file': { ru: 'Файл ключа на компьютере', kk: 'Компьютердегі кілт файлы', en: 'Key file on this computer' },
   'storage.upload': { ru: 'Другой файл ключа (.p12)', kk: 'Басқа кілт файлы (.p12)', en: 'Another key file (.p12)' },
@@ -153,6 +196,16 @@ export const agentMessages = defineMessages({
     ru: 'Сертификаты установлены: {files}. Это окно можно закрыть.',
     kk: 'Сертификаттар орнатылды: {files}. Бұл терезені жабуға болады.',
     en: 'The certificates are installed: {files}. You can close this window.',
+  },
+  'result.siteAllowed': {
+    ru: 'Сайту {site} разрешено пользоваться агентом. Это окно можно закрыть.',
+    kk: '{site} сайтына агентті пайдалануға рұқсат берілді. Бұл терезені жабуға болады.',
+    en: 'The site {site} may use the agent. You can close this window.',
+  },
+  'result.siteRefused': {
+    ru: 'Сайту {site} запрещено пользоваться агентом; ничего не подписано. Снять запрет: qoltanba agent origins revoke {site}',
+    kk: '{site} сайтына агентті пайдалануға тыйым салынды; ештеңеге қол қойылған жоқ. Тыйымды алу: qoltanba agent origins revoke {site}',
+    en: 'The site {site} may not use the agent; nothing was signed. To lift this: qoltanba agent origins revoke {site}',
   },
   'result.cancelled': { ru: 'Операция отменена. Это окно можно закрыть.', kk: 'Әрекет болдырылмады. Бұл терезені жабуға болады.', en: 'Cancelled. You can close this window.' },
   'result.attempts': {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerVerify } from './verify/index.ts';
+import { registerCms } from './cms/index.ts';
 import { registerUp } from './up.ts';
 import { registerCa } from './ca.ts';
 import { registerAudit } from './audit.ts';
-import { registerAgent } from './agent.ts';
+import { registerAgent } from './agent/index.ts';
 import { registerRegistry } from './registry.ts';
 import { registerPopulation } from './population.ts';
 import { registerNotify } from './notify.ts';
@@ -19,6 +20,7 @@ export function registerCommands(program: Command, context: ContextFactory): voi
   registerUp(program, context);
   registerCa(program, context);
   registerVerify(program, context);
+  registerCms(program, context);
   registerAudit(program, context);
   registerAgent(program, context);
   registerRegistry(program, context);

@@ -37,6 +37,7 @@ const revocationSchema = {
     source: { type: 'string', enum: ['ocsp', 'crl'] },
     reason: { ...text, description: 'RFC 5280 reason name (certificateHold: suspended)' },
     revokedAt: dateTime,
+    invalidityDate: { ...dateTime, description: 'Since when the key is known or suspected to be compromised (CRL entry / OCSP invalidityDate)' },
     detail: { ...text, description: 'Why the status is unknown: which evidence was tried and why it gave no answer' },
   },
 } as const;
@@ -80,6 +81,24 @@ const certificateSchema = {
   },
 } as const;
 
+const timeStampSchema = {
+  type: 'object',
+  required: ['kind', 'valid', 'chain'],
+  properties: {
+    kind: { type: 'string', enum: ['signature', 'archive'], description: 'signature time-stamp (CAdES-T) or archive-time-stamp-v3 (CAdES-LTA)' },
+    valid: { type: 'boolean', description: "The token, its imprint over the right bytes, and the TSA's chain (timeStamping, as of genTime)" },
+    error: qtError,
+    genTime: { ...dateTime, description: 'The time the TSA vouches for' },
+    policy: text,
+    serialNumber: { ...text, description: 'Lower-case hex' },
+    hashAlgorithm: text,
+    imprint: { ...text, description: 'The message imprint, lower-case hex' },
+    accuracyMs: { type: 'number' },
+    tsa: { type: 'object', properties: { subject: text, serial: text, notBefore: dateTime, notAfter: dateTime } },
+    chain: { type: 'array', items: chainElementSchema, description: "The TSA's chain as of genTime, leaf first" },
+  },
+} as const;
+
 export const verdictSchema = {
   type: 'object',
   required: ['valid', 'kind', 'at', 'signers'],
@@ -99,6 +118,18 @@ export const verdictSchema = {
           certificate: certificateSchema,
           signatureAlgorithm: text,
           signingTime: { ...dateTime, description: 'The time the signer claims (CMS signingTime), not a proven one' },
+          level: { type: 'string', enum: ['B', 'T', 'LT', 'LTA'], description: 'The CAdES level the signer reaches (CMS)' },
+          judgedAt: {
+            type: 'object',
+            required: ['time', 'basis', 'reason'],
+            description: "The time the signer's chain was judged at, and why",
+            properties: {
+              time: dateTime,
+              basis: { type: 'string', enum: ['signature-time-stamp', 'requested-time'] },
+              reason: text,
+            },
+          },
+          timeStamps: { type: 'array', items: timeStampSchema, description: 'Every time-stamp of this signer (CMS), checked' },
           chain: { type: 'array', items: chainElementSchema, description: 'Leaf first, trust anchor last' },
         },
       },

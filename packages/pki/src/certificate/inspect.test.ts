@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toBase64, toHex, toPem } from '../encoding.ts';
 import { fixtureCertificates } from './fixture-certificates.test-support.ts';

@@ -6,15 +6,17 @@
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, type EncapsulatedContent } from '@peculiar/asn1-cms';
-import { QtError, errorCatalog } from '../errors.ts';
+import { QtError, errorCatalog } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
-import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { concatBytes, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 
 export interface DecodedCms {
   der: Bytes;
   signedData: SignedData;
   /** Per SignerInfo: its signed attributes re-tagged as the SET the signature covers, if it has any. */
   signedAttributesDer: (Bytes | undefined)[];
+  /** The SignedData's crls field: every RevocationInfoChoice (a CRL, or `other` such as an OCSP response) as encoded. */
+  revocationInfo: Bytes[];
 }
 
 /** Attached content may be a whole document; anything past this is refused before parsing. */
@@ -47,13 +49,41 @@ export function decodeCms(input: Uint8Array | string, maxBytes = DEFAULT_MAX_CMS
       contentType: contentInfo.contentType,
     });
   }
+  const { withoutCrls, revocationInfo } = splitCrls(outer.result);
   try {
-    signedData = AsnConvert.parse(contentInfo.content, SignedData);
+    signedData = AsnConvert.parse(withoutCrls ?? contentInfo.content, SignedData);
   } catch (e) {
     throw malformed(`its SignedData is malformed (${(e as Error).message})`, e);
   }
   if (signedData.signerInfos.length === 0) throw malformed('it has no signer');
-  return { der, signedData, signedAttributesDer: rawSignedAttributes(outer.result) };
+  return { der, signedData, signedAttributesDer: rawSignedAttributes(outer.result), revocationInfo };
+}
+
+/**
+ * @peculiar/asn1-cms declares RevocationInfoChoice with its `other` arm only, so a plain CRL in the crls field
+ * (RFC 5652 §10.2.1, what CAdES-LT embeds) fails its schema. The crls field is therefore cut out before the
+ * SignedData is parsed and kept as the bytes it was; nothing else reads it as a structure.
+ */
+function splitCrls(contentInfo: asn1js.AsnType): { withoutCrls: ArrayBuffer | undefined; revocationInfo: Bytes[] } {
+  const signedData = children(children(contentInfo)[1])[0];
+  const fields = children(signedData);
+  const crls = fields.find((b, i) => i > 2 && i < fields.length - 1 && b.idBlock.tagClass === 3 && b.idBlock.tagNumber === 1);
+  if (!crls || !signedData) return { withoutCrls: undefined, revocationInfo: [] };
+  const kept = fields.filter((b) => b !== crls).map((b) => new Uint8Array(b.valueBeforeDecodeView));
+  const body = concatBytes(...kept);
+  return { withoutCrls: toArrayBuffer(concatBytes(derHeader(0x30, body.length), body)), revocationInfo: children(crls).map((b) => new Uint8Array(b.valueBeforeDecodeView)) };
+}
+
+function derHeader(tag: number, length: number): Bytes {
+  if (length < 0x80) return new Uint8Array([tag, length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  return new Uint8Array([tag, 0x80 | bytes.length, ...bytes]);
+}
+
+function children(block: unknown): asn1js.BaseBlock[] {
+  const value = (block as { valueBlock?: { value?: unknown } }).valueBlock?.value;
+  return Array.isArray(value) ? (value as asn1js.BaseBlock[]) : [];
 }
 
 /**
@@ -71,10 +101,6 @@ export function encapsulatedContent(eContent: EncapsulatedContent | undefined): 
 
 /** ContentInfo → [0] → SignedData → signerInfos (last) → each SignerInfo's [0] IMPLICIT SET. */
 function rawSignedAttributes(contentInfo: asn1js.AsnType): (Bytes | undefined)[] {
-  const children = (block: unknown): asn1js.BaseBlock[] => {
-    const value = (block as { valueBlock?: { value?: unknown } }).valueBlock?.value;
-    return Array.isArray(value) ? (value as asn1js.BaseBlock[]) : [];
-  };
   const signedData = children(children(contentInfo)[1])[0];
   const signerInfos = children(signedData).at(-1);
   return children(signerInfos).map((signerInfo) => {

@@ -21,13 +21,13 @@ import {
   SignerInfo,
   SignerInfos,
 } from '@peculiar/asn1-cms';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, toPem, type Bytes } from '../encoding.ts';
 import { algorithmIdentifier, type HashName, type Signer } from '../crypto/index.ts';
 import { cadesAttributes, sortedAttributeSet } from './attributes.ts';
 import { readCertificate, type CertificateFacts } from './certificates.ts';
-import { decodeCms, encapsulatedContent } from './decode.ts';
+import { SignedDataEditor } from './edit.ts';
 import { digestByOid, digestLength, digestName, digestOidForSignature, digestOidFrom } from './digests.ts';
 
 export interface CmsSignerOptions {
@@ -90,22 +90,20 @@ export interface AddCmsSignerOptions extends CmsSignerOptions {
   content?: Uint8Array;
 }
 
-/** Adds a co-signature (one more SignerInfo over the same content) to an existing CMS. */
+/**
+ * Adds a co-signature (one more SignerInfo over the same content) to an existing CMS. The signers already
+ * there, their unsigned attributes (time-stamps) and the content are kept byte for byte (edit.ts).
+ */
 export async function addCmsSigner(existing: Uint8Array | string, options: AddCmsSignerOptions): Promise<Bytes> {
-  const { signedData } = decodeCms(existing);
+  const editor = SignedDataEditor.open(existing);
   const cert = signerCertificate(options);
   const digestOid = signerDigest(options);
-  const content = encapsulatedContent(signedData.encapContentInfo.eContent) ?? options.content;
+  const content = editor.attachedContent() ?? options.content;
   if (!content) throw new QtError('QT_ERR_CMS_NO_CONTENT', 'The CMS is detached; pass the signed content to add a signer');
-  const contentType = signedData.encapContentInfo.eContentType;
-  const signerInfo = await buildSignerInfo(options, cert, digestOid, contentType, await digestByOid(digestOid, content));
-  signedData.signerInfos.push(signerInfo);
-  if (!signedData.digestAlgorithms.some((d) => d.algorithm === digestOid)) {
-    signedData.digestAlgorithms.push(new DigestAlgorithmIdentifier({ algorithm: digestOid }));
-  }
-  signedData.certificates ??= new CertificateSet();
-  addCertificates(signedData, [cert.der, ...(options.chain ?? []).map((c) => readCertificate(c).der)]);
-  return encodeContentInfo(signedData);
+  const signerInfo = await buildSignerInfo(options, cert, digestOid, editor.contentType, await digestByOid(digestOid, content));
+  editor.addSignerInfo(new Uint8Array(AsnConvert.serialize(signerInfo)));
+  editor.addCertificates([cert.der, ...(options.chain ?? []).map((c) => readCertificate(c).der)]);
+  return editor.toDer();
 }
 
 /** NCALayer's basics.sign answers CMS in this PEM armour. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Attribute, ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { fixturePath, nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError, type QtErrorCode } from '../errors.ts';
+import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toBase64, toHex, utf8 } from '../encoding.ts';
 import { SigningCertificateV2 } from './asn1.ts';
@@ -12,7 +12,7 @@ import { readCertificate } from './certificates.ts';
 import { signCms, toCmsPem } from './sign.ts';
 import { parseCms } from './inspect.ts';
 import { verifyCms } from './verify.ts';
-import { parseTimeStampToken } from './tsp.ts';
+import { parseTimeStampToken } from '../tsp/index.ts';
 import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
 
 const data = utf8('Заявление: the content under signature\n');

@@ -9,8 +9,8 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, utf8, type Bytes } from '../encoding.ts';
-import { TAG, contextTag } from '../crl/der-read.ts';
-import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, contextTag } from '../der/read.ts';
+import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { keyUsageFlags } from '../certificate/extensions.ts';
 import type { CertificatePlan } from './plan.ts';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, derFrom, toHex } from '../encoding.ts';
 import { createCsr } from '../csr/index.ts';

@@ -3,7 +3,7 @@
  * lint → only then the real CA signer, and the result is checked against the CA's public key.
  * There is no way around the lint in this API.
  */
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import { bytesEqual, toHex, toPem, type Bytes } from '../encoding.ts';
 import { isSignatureAlgorithmSupported, verifySignature, type Signer } from '../crypto/index.ts';
 import type { CertificateInfo, DerInput } from '../certificate/index.ts';

@@ -1,12 +1,13 @@
 /** Reads an OCSPResponse completely — status, every SingleResponse, nonce, certificates — without verifying it. */
+import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
 import { displayName } from '../path/certificate.ts';
-import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../crl/der-read.ts';
+import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../der/read.ts';
 import { crlReasonFromCode } from '../crl/reasons.ts';
 import { fromAsnCertId } from './cert-id.ts';
 import { readNonce } from './nonce.ts';
@@ -100,11 +101,21 @@ function readSingle(r: SingleResponse): OcspSingleResponse {
     const code = s.revoked.revocationReason?.reason;
     const reason = code === undefined ? undefined : crlReasonFromCode(code);
     if (code !== undefined && !reason) throw malformed(`unknown revocation reason ${code}`);
-    return { ...base, status: 'revoked', revokedAt: s.revoked.revocationTime, reason };
+    const invalidityDate = invalidityDateOf(r);
+    return { ...base, status: 'revoked', revokedAt: s.revoked.revocationTime, reason, ...(invalidityDate ? { invalidityDate } : {}) };
   }
   if (s.good !== undefined) return { ...base, status: 'good' };
   if (s.unknown !== undefined) return { ...base, status: 'unknown' };
   throw malformed('a SingleResponse without a certificate status');
+}
+
+/** The invalidityDate single extension (a GeneralizedTime), when the responder states one. */
+function invalidityDateOf(r: SingleResponse): Date | undefined {
+  const ext = r.singleExtensions?.find((e) => e.extnID === oid.invalidityDate);
+  if (!ext) return undefined;
+  const parsed = asn1js.fromBER(ext.extnValue.buffer);
+  if (!(parsed.result instanceof asn1js.GeneralizedTime)) throw malformed('its invalidityDate is not a GeneralizedTime');
+  return parsed.result.toDate();
 }
 
 function malformed(why: string): QtError {

@@ -4,7 +4,7 @@ import type { OcspCertId } from './cert-id.ts';
 
 export type OcspCertStatus =
   | { status: 'good' }
-  | { status: 'revoked'; revokedAt: Date; reason?: CrlReason | undefined }
+  | { status: 'revoked'; revokedAt: Date; reason?: CrlReason | undefined; /** The invalidityDate single extension (RFC 6960 §4.4.7 allows the CRL entry extensions). */ invalidityDate?: Date | undefined }
   | { status: 'unknown' };
 
 /** One SingleResponse: what the responder says about one certificate, and for how long it holds. */

@@ -9,7 +9,7 @@
  * Hand-written: no JavaScript library implements RFC 5280 §6 in full (pkijs' CertificateChainValidationEngine
  * skips policy mapping, most name forms and CRL scope; @peculiar/x509's chain builder does no validation).
  */
-import { QtError, type QtErrorCode } from '../errors.ts';
+import { QtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
 import type { CertificateFacts, KeyUsageName } from './certificate.ts';
@@ -45,6 +45,7 @@ const purposeEku: Readonly<Record<Exclude<Purpose, 'any'>, string>> = {
   clientAuth: oid.ekuClientAuth,
   emailProtection: oid.ekuEmailProtection,
   ocspSigning: oid.ekuOcspSigning,
+  timeStamping: oid.ekuTimeStamping,
 };
 
 /** Key usages that satisfy a purpose when keyUsage is present (as OpenSSL's purpose checks read them). */
@@ -52,6 +53,7 @@ const purposeKeyUsage: Readonly<Record<Exclude<Purpose, 'any'>, readonly KeyUsag
   clientAuth: ['digitalSignature', 'keyAgreement'],
   emailProtection: ['digitalSignature', 'nonRepudiation'],
   ocspSigning: ['digitalSignature', 'nonRepudiation'],
+  timeStamping: ['digitalSignature', 'nonRepudiation'],
 };
 
 export interface PathCheckOptions {

@@ -11,8 +11,9 @@
  * so removeFromCRL lifts a hold. The CRL profile is checked: a CRL without a CRLNumber, with a critical one,
  * with an extension twice, or with critical (entry) extensions we do not understand is not evidence.
  */
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { parseCrl, type CrlEntry, type CrlScope, type ParsedCrl } from '../crl/parse.ts';
+import type { CrlReason } from '../crl/reasons.ts';
 import { checkCrlCurrent } from '../crl/verify.ts';
 import { certIdIsFor, computeIssuerHashes } from '../ocsp/cert-id.ts';
 import { parseOcspResponse, type ParsedOcspResponse } from '../ocsp/parse-response.ts';
@@ -39,6 +40,11 @@ export function readEvidence(crls: readonly (Uint8Array | string)[] = [], ocsp: 
 
 export interface RevocationContext {
   at: Date;
+  /**
+   * `at` is a proven time in the past (a time-stamp): evidence issued after it speaks for it too, as long as it
+   * was issued while the certificate was still valid (evidenceTimeProblem).
+   */
+  pastTime: boolean;
   evidence: RevocationEvidence;
   signatures: SignatureChecks;
   budget: PathBudget;
@@ -72,10 +78,16 @@ async function ocspVerdict(cert: CertificateFacts, issuer: CertificateFacts, ctx
     // The response signature and, for a delegated responder, its certificate's signature.
     ctx.budget.spend('signatureChecks', 2);
     try {
-      await verifyParsedOcsp(response, issuer, { at: ctx.at });
+      // A response given for a past time is checked as of when it was made (its responder valid then).
+      await verifyParsedOcsp(response, issuer, { at: ctx.pastTime ? (response.basic as { producedAt: Date }).producedAt : ctx.at });
     } catch (e) {
       if (!isQtError(e)) throw e;
       unusable.push(`OCSP response (${e.code}): ${e.message}`);
+      continue;
+    }
+    const late = ctx.pastTime ? evidenceTimeProblem(single, cert, ctx.at) : undefined;
+    if (late) {
+      unusable.push(`OCSP response ${late}`);
       continue;
     }
     if (single.status === 'unknown') {
@@ -88,9 +100,50 @@ async function ocspVerdict(cert: CertificateFacts, issuer: CertificateFacts, ctx
 }
 
 function fromOcspSingle(single: OcspSingleResponse, at: Date): RevocationVerdict {
-  if (single.status !== 'revoked' || single.revokedAt > at) return { status: 'good', source: 'ocsp' };
-  const detail = ocspSaysNeverIssued(single) ? 'the OCSP responder says this serial was never issued (RFC 6960 §2.2)' : undefined;
-  return { status: 'revoked', source: 'ocsp', reason: single.reason, revokedAt: single.revokedAt, detail };
+  if (single.status !== 'revoked' || !revokedAsOf(single, at)) return { status: 'good', source: 'ocsp' };
+  const detail = ocspSaysNeverIssued(single) ? 'the OCSP responder says this serial was never issued (RFC 6960 §2.2)' : compromisedBefore(single, at);
+  return revokedVerdict('ocsp', single, detail);
+}
+
+/** A revoked verdict with only the facts that are known (no undefined keys: callers compare verdicts whole). */
+function revokedVerdict(source: 'crl' | 'ocsp', r: { revokedAt: Date; reason?: CrlReason | undefined; invalidityDate?: Date | undefined }, detail: string | undefined): RevocationVerdict {
+  const v: RevocationVerdict = { status: 'revoked', source, reason: r.reason, revokedAt: r.revokedAt };
+  if (r.invalidityDate) v.invalidityDate = r.invalidityDate;
+  if (detail) v.detail = detail;
+  return v;
+}
+
+const COMPROMISE: ReadonlySet<string> = new Set(['keyCompromise', 'cACompromise', 'aACompromise']);
+
+/**
+ * Revoked as of `at`: revoked at or before it, or revoked later because the key was compromised, with an
+ * invalidity date (RFC 5280 §5.3.2: when the key is known or suspected to have been compromised) at or before it.
+ * Any other later revocation (superseded, affiliationChanged, a hold…) leaves the certificate good at `at`.
+ */
+export function revokedAsOf(r: { revokedAt: Date; reason?: string | undefined; invalidityDate?: Date | undefined }, at: Date): boolean {
+  if (r.revokedAt <= at) return true;
+  return r.reason !== undefined && COMPROMISE.has(r.reason) && r.invalidityDate !== undefined && r.invalidityDate <= at;
+}
+
+function compromisedBefore(r: { revokedAt: Date; reason?: string | undefined; invalidityDate?: Date | undefined }, at: Date): string | undefined {
+  if (r.revokedAt <= at || !r.invalidityDate) return undefined;
+  return `revoked (${r.reason}) on ${r.revokedAt.toISOString()}, the key compromised since ${r.invalidityDate.toISOString()} (invalidity date), before ${at.toISOString()}`;
+}
+
+/**
+ * Can evidence made at `thisUpdate` (valid until `nextUpdate`) show a certificate's status as of a past time
+ * `at`? Yes when it was current then; or when it was made after `at` but while the certificate was still valid
+ * — a later revocation is then visible with its date, and the entry dates tell whether it predates `at`. Evidence
+ * made after the certificate expired cannot: CAs drop expired certificates from their CRLs (RFC 5280 §3.3), so
+ * silence about it proves nothing. Undefined when usable, else why not.
+ */
+export function evidenceTimeProblem(e: { thisUpdate: Date; nextUpdate?: Date | undefined }, cert: { notAfter: Date }, at: Date): string | undefined {
+  if (e.thisUpdate <= at && (!e.nextUpdate || e.nextUpdate >= at)) return undefined;
+  if (e.thisUpdate > at) {
+    if (e.thisUpdate <= cert.notAfter) return undefined;
+    return `was made ${e.thisUpdate.toISOString()}, after the certificate expired (${cert.notAfter.toISOString()}): CAs drop expired certificates from their lists, so it cannot show the status as of ${at.toISOString()}`;
+  }
+  return `expired ${e.nextUpdate?.toISOString()}, before ${at.toISOString()}`;
 }
 
 const implicitPoint: DistributionPoint = { name: undefined, reasons: undefined, crlIssuer: undefined };
@@ -121,11 +174,9 @@ async function crlVerdict(path: readonly CertificateFacts[], index: number, ctx:
         note(crl, problem);
         continue;
       }
-      try {
-        checkCrlCurrent(crl, ctx.at);
-      } catch (e) {
-        if (!isQtError(e)) throw e;
-        note(crl, `(${e.code}): ${e.message}`);
+      const stale = crlTimeProblem(crl, cert, ctx);
+      if (stale) {
+        note(crl, stale);
         continue;
       }
       const signer = await findCrlSigner(crl, path, index, point, ctx);
@@ -133,13 +184,14 @@ async function crlVerdict(path: readonly CertificateFacts[], index: number, ctx:
         note(crl, signer);
         continue;
       }
-      const delta = await findDelta(crl, signer, path, crls, ctx, note);
+      const delta = await findDelta(crl, signer, path, index, crls, ctx, note);
       const entry = (delta && entryFor(delta, cert, crl)) ?? entryFor(crl, cert, crl);
       usedAny = true;
       covered |= interim;
-      // An entry dated after `at` did not exist yet at that time; removeFromCRL (in a delta) lifts a hold.
-      if (entry && entry.reason !== 'removeFromCRL' && entry.revokedAt <= ctx.at) {
-        return { status: 'revoked', source: 'crl', reason: entry.reason, revokedAt: entry.revokedAt };
+      // An entry dated after `at` did not exist yet at that time (unless it dates a key compromise back before
+      // it); removeFromCRL (in a delta) lifts a hold.
+      if (entry && entry.reason !== 'removeFromCRL' && revokedAsOf(entry, ctx.at)) {
+        return revokedVerdict('crl', entry, compromisedBefore(entry, ctx.at));
       }
     }
   }
@@ -149,6 +201,21 @@ async function crlVerdict(path: readonly CertificateFacts[], index: number, ctx:
     unusable.push('a delta CRL cannot be used without its base CRL');
   }
   return undefined;
+}
+
+/** Why this CRL cannot speak for the certificate as of ctx.at (current then, or made later in a past-time check). */
+function crlTimeProblem(crl: ParsedCrl, cert: CertificateFacts, ctx: RevocationContext): string | undefined {
+  if (ctx.pastTime) {
+    const why = evidenceTimeProblem(crl, cert, ctx.at);
+    return why ? `(QT_ERR_CRL_STALE): it ${why}` : undefined;
+  }
+  try {
+    checkCrlCurrent(crl, ctx.at);
+    return undefined;
+  } catch (e) {
+    if (!isQtError(e)) throw e;
+    return `(${e.code}): ${e.message}`;
+  }
 }
 
 /** RFC 5280 §5.2, §5.3 and §5.2.3, as a relying party can check them. */
@@ -273,6 +340,7 @@ async function findDelta(
   base: ParsedCrl,
   signer: CertificateFacts,
   path: readonly CertificateFacts[],
+  index: number,
   crls: readonly ParsedCrl[],
   ctx: RevocationContext,
   note: (crl: ParsedCrl, why: string) => void,
@@ -296,11 +364,9 @@ async function findDelta(
       note(delta, problem);
       continue;
     }
-    try {
-      checkCrlCurrent(delta, ctx.at);
-    } catch (e) {
-      if (!isQtError(e)) throw e;
-      note(delta, `(${e.code}): ${e.message}`);
+    const stale = crlTimeProblem(delta, path[index] as CertificateFacts, ctx);
+    if (stale) {
+      note(delta, stale);
       continue;
     }
     if (!(await ctx.signatures.verify(delta, { cert: signer, inheritedParameters: inheritedParameters(path, path.indexOf(signer)) }))) {

@@ -1,5 +1,5 @@
 /** The contract of validatePath: what the CLI `verify` command and the server pass in and print out. */
-import type { QtError } from '../errors.ts';
+import type { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import type { CrlReason } from '../crl/reasons.ts';
 import type { CertificateInput } from './certificate.ts';
@@ -7,8 +7,12 @@ import type { PathBudget, PathBudgetLimits } from './budget.ts';
 import type { PolicyInputs, PolicyReport } from './policies.ts';
 import type { Profile } from './profile.ts';
 
-/** What the leaf will be used for; checked against its EKU and key usage (and any CA EKU on the way). */
-export type Purpose = 'any' | 'clientAuth' | 'emailProtection' | 'ocspSigning';
+/**
+ * What the leaf will be used for; checked against its EKU and key usage (and any CA EKU on the way).
+ * timeStamping is a TSA's certificate (RFC 3161 §2.3: its EKU must also be critical and name only
+ * timeStamping, which tsp/check.ts adds on top).
+ */
+export type Purpose = 'any' | 'clientAuth' | 'emailProtection' | 'ocspSigning' | 'timeStamping';
 
 /**
  * off: never look. prefer: use CRLs/OCSP responses when given, tolerate their absence.
@@ -26,6 +30,12 @@ export interface ValidatePathOptions {
     crls?: readonly (Uint8Array | string)[] | undefined;
     ocspResponses?: readonly (Uint8Array | string)[] | undefined;
     mode: RevocationMode;
+    /**
+     * `at` is a proven time in the past (a time-stamp's genTime): CRLs and OCSP responses made after it also
+     * count, as long as they were made while the certificate was valid, and only what was revoked by then
+     * (or compromised by then, per its invalidity date) is revoked.
+     */
+    pastTime?: boolean | undefined;
   } | undefined;
   purpose?: Purpose | undefined;
   /** RFC 5280 §6.1.1 policy inputs; default: any policy, nothing required or inhibited. */
@@ -49,6 +59,8 @@ export interface RevocationVerdict {
   /** certificateHold means suspended (QT_ERR_CERT_ON_HOLD), not revoked for good. */
   reason?: CrlReason | undefined;
   revokedAt?: Date | undefined;
+  /** When the key was compromised, per the CRL entry's or OCSP response's invalidityDate. */
+  invalidityDate?: Date | undefined;
   /** Why the status is unknown (which evidence was unusable and why). */
   detail?: string | undefined;
 }

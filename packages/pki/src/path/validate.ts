@@ -3,9 +3,9 @@
  * time — RFC 5280 §6.1 (checks.ts) and revocation (§6.3, revocation.ts) — until one passes or the budget
  * runs out. It never throws for a bad certificate or chain; the verdict carries the precise QtError.
  */
-import { QtError, asQtError, isQtError } from '../errors.ts';
+import { QtError, asQtError, isQtError } from '@qoltanba/errors';
 import { bytesEqual } from '../encoding.ts';
-import { checkDate } from '../crl/der-write.ts';
+import { checkDate } from '../der/write.ts';
 import { readCertificateMemo, type CertificateFacts, type CertificateInput } from './certificate.ts';
 import { budgetFrom, type PathBudget } from './budget.ts';
 import { distinct, PathBuilder, type BuildOutcome } from './build.ts';
@@ -21,6 +21,7 @@ const MAX_CRL_SIGNER_DEPTH = 2;
 
 interface Run {
   at: Date;
+  pastTime: boolean;
   mode: RevocationMode;
   profile: Profile;
   budget: PathBudget;
@@ -64,6 +65,7 @@ export async function validatePath(options: ValidatePathOptions): Promise<PathVe
   const signatures = new SignatureChecks(budget);
   const run: Run = {
     at,
+    pastTime: options.revocation?.pastTime === true,
     mode: options.revocation?.mode ?? 'off',
     profile: options.profile ?? 'strict',
     budget,
@@ -137,6 +139,7 @@ async function validateOne(path: CertificateFacts[], run: Run, goal: Goal): Prom
 function revocationContext(run: Run, goal: Goal): RevocationContext {
   return {
     at: run.at,
+    pastTime: run.pastTime,
     evidence: run.evidence,
     signatures: run.signatures,
     budget: run.budget,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { getProfile, isProfileName, profileExtKeyUsage, profileNames, profiles } from './profiles.ts';
 import { matchProfile } from './match.ts';

@@ -3,7 +3,7 @@
  * issuance, the pre-signing lint and inspection all read the same facts (DESIGN §4, checked on NCA's
  * certificates). Adding a profile is adding a row.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Period } from './period.ts';
 

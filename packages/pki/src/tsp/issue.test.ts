@@ -6,15 +6,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError, type QtErrorCode } from '../errors.ts';
+import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, concatBytes, toHex, toPem, utf8, type Bytes } from '../encoding.ts';
-import { TAG, childrenOf, contentOf, contextTag, elementOf, readWhole } from '../crl/der-read.ts';
-import { objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, childrenOf, contentOf, contextTag, elementOf, readWhole } from '../der/read.ts';
+import { objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import type { Signer } from '../crypto/index.ts';
 import { issueCaCertificate, issueCertificate, issueTimeStampingCertificate } from '../issue/index.ts';
 import { buildChain, newSigner, subscriberCsr, testUrls, type TestChain } from '../issue/issue.test-support.ts';
-import { parseTimeStampToken } from '../cms/tsp.ts';
+import { parseTimeStampToken } from './token.ts';
 import { signCms } from '../cms/sign.ts';
 import { verifyCms } from '../cms/verify.ts';
 import { generateGostKeyPair, gostSigner } from '../gost/signer.ts';

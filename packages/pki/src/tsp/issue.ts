@@ -12,13 +12,13 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { IssuerAndSerialNumber } from '@peculiar/asn1-cms';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, concatBytes, type Bytes } from '../encoding.ts';
 import { algorithmIdentifierDer, type Signer } from '../crypto/signer.ts';
 import { digestByOid, digestOidForSignature } from '../crypto/digests.ts';
-import { TAG, childrenOf, contentOf, contextTag, elementOf, readOid, readWhole } from '../crl/der-read.ts';
-import { integer, integerFromMagnitude, objectIdentifier, octetString, sequence, time, tlv } from '../crl/der-write.ts';
+import { TAG, childrenOf, contentOf, contextTag, elementOf, readOid, readWhole } from '../der/read.ts';
+import { integer, integerFromMagnitude, objectIdentifier, octetString, sequence, time, tlv } from '../der/write.ts';
 import { readCertificate } from '../cms/certificates.ts';
 import { tsaGrantedReply } from './tsa-reply.ts';
 

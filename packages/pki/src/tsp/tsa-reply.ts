@@ -13,10 +13,10 @@
  *   TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken ContentInfo OPTIONAL }
  *   PKIStatusInfo ::= SEQUENCE { status PKIStatus, statusString PKIFreeText OPTIONAL, failInfo PKIFailureInfo OPTIONAL }
  */
-import type { QtErrorCode } from '../errors.ts';
+import type { QtErrorCode } from '@qoltanba/errors';
 import { utf8, type Bytes } from '../encoding.ts';
-import { TAG } from '../crl/der-read.ts';
-import { integer, sequence, tlv } from '../crl/der-write.ts';
+import { TAG } from '../der/read.ts';
+import { integer, sequence, tlv } from '../der/write.ts';
 
 export const tsaStatus = { granted: 0, grantedWithMods: 1, rejection: 2, waiting: 3 } as const;
 

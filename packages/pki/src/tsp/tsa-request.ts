@@ -12,9 +12,9 @@
  *     extensions [0] IMPLICIT Extensions OPTIONAL }
  *   MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
  */
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
-import { TAG, childrenOf, contentOf, contextTag, elementOf, readOid, readWhole, type Tlv } from '../crl/der-read.ts';
+import { TAG, childrenOf, contentOf, contextTag, elementOf, readOid, readWhole, type Tlv } from '../der/read.ts';
 import { digestLength, digestName } from '../crypto/digests.ts';
 
 export interface TsaRequest {

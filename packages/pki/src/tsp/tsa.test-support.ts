@@ -5,8 +5,8 @@
  */
 import { oid } from '../oids.ts';
 import { concatBytes, type Bytes } from '../encoding.ts';
-import { TAG, contextTag } from '../crl/der-read.ts';
-import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, contextTag } from '../der/read.ts';
+import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 
 export interface TestRequestFields {
   version?: number;

@@ -5,19 +5,22 @@
  * again with that evidence. Addresses are fetched only from certificates that already chain to a trusted
  * anchor, so a stranger's certificate cannot make the verifier call out anywhere.
  */
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import { inspectCertificate } from '../certificate/index.ts';
 import { parseCrl, verifyCrl } from '../crl/index.ts';
 import { certIdIsFor, computeIssuerHashes, parseOcspResponse, verifyOcspResponse } from '../ocsp/index.ts';
 import { PathBudget, validatePath, type PathBudgetLimits, type PathVerdict, type Purpose, type RevocationMode } from '../path/index.ts';
 import { namesMatch, readCertificate } from '../path/certificate.ts';
+import { evidenceTimeProblem } from '../path/revocation.ts';
 import type { RevocationKind, RevocationSource } from './types.ts';
 
 export interface ChainPolicy {
   trustAnchors: readonly Bytes[];
   intermediates: readonly Bytes[];
   at: Date;
+  /** `at` is a time-stamp's proven time in the past (see path/'s revocation.pastTime). */
+  pastTime?: boolean | undefined;
   purpose: Purpose;
   mode: RevocationMode;
   kinds: readonly RevocationKind[];
@@ -39,7 +42,10 @@ interface Evidence {
   notes: string[];
 }
 
-export async function judgeChain(leaf: Bytes, carried: readonly Bytes[], policy: ChainPolicy): Promise<PathVerdict> {
+/** A chain's verdict, and the CRLs and OCSP responses it was judged with (what CAdES-LT embeds). */
+export type ChainVerdict = PathVerdict & { evidence?: { crls: Bytes[]; ocspResponses: Bytes[] } | undefined };
+
+export async function judgeChain(leaf: Bytes, carried: readonly Bytes[], policy: ChainPolicy): Promise<ChainVerdict> {
   // One budget per signer for both validations below: a chain that takes too much work is refused
   // (QT_ERR_PATH_BUDGET_EXCEEDED), and the number of signers per document is capped separately.
   const base = { leaf, at: policy.at, purpose: policy.purpose, budget: new PathBudget(policy.pathBudget) };
@@ -56,7 +62,7 @@ export async function judgeChain(leaf: Bytes, carried: readonly Bytes[], policy:
   for (let i = 0; i < first.chain.length - 1; i++) {
     const cert = (first.chain[i] as (typeof first.chain)[number]).certificate;
     const issuer = (first.chain[i + 1] as (typeof first.chain)[number]).certificate;
-    if (await settledBySupplied(supplied, cert, issuer, policy.at)) continue;
+    if (await settledBySupplied(supplied, cert, issuer, policy)) continue;
     // The chosen kinds are for the signer's certificate; a CA certificate is checked with what it names
     // (usually only its parent's CRL), or no chain with OCSP-only checking could ever be valid.
     const found = await gather(cert, issuer, i === 0 ? policy : { ...policy, kinds: ['ocsp', 'crl'] });
@@ -70,9 +76,9 @@ export async function judgeChain(leaf: Bytes, carried: readonly Bytes[], policy:
     // The path found above, and only it: the evidence was gathered for these issuers.
     intermediates: first.chain.slice(1, -1).map((e) => e.certificate),
     trustAnchors: [anchor.certificate],
-    revocation: { crls, ocspResponses: ocsp, mode: policy.mode },
+    revocation: { crls, ocspResponses: ocsp, mode: policy.mode, pastTime: policy.pastTime },
   });
-  return withNotes(second, notes);
+  return { ...withNotes(second, notes), evidence: { crls, ocspResponses: ocsp } };
 }
 
 /** When the status stays unknown, the verdict says what was tried and why it gave no answer. */
@@ -110,7 +116,7 @@ async function gather(certificate: Bytes, issuer: Bytes, policy: ChainPolicy): P
   for (const url of ocspUrls) {
     const answer = await attempt(policy, `OCSP ${url}`, out.notes, () => (policy.source as RevocationSource).fetchOcsp(url, { certificate, issuer }));
     if (!answer) continue;
-    const why = await ocspProblem(answer, certificate, issuer, policy.at);
+    const why = await ocspProblem(answer, certificate, issuer, policy);
     if (!why) {
       out.ocsp.push(answer);
       return out;
@@ -176,12 +182,16 @@ async function attempt(policy: ChainPolicy, what: string, notes: string[], fetch
  * Does evidence the caller brought settle the certificate's status — an OCSP response that verifies and is
  * current and speaks about it, or a current CRL its issuer signed? Then nothing is fetched for it.
  */
-async function settledBySupplied(supplied: { crls: Bytes[]; ocsp: Bytes[] }, certificate: Bytes, issuer: Bytes, at: Date): Promise<boolean> {
-  for (const r of supplied.ocsp) if (!(await ocspProblem(r, certificate, issuer, at))) return true;
+async function settledBySupplied(supplied: { crls: Bytes[]; ocsp: Bytes[] }, certificate: Bytes, issuer: Bytes, policy: ChainPolicy): Promise<boolean> {
+  for (const r of supplied.ocsp) if (!(await ocspProblem(r, certificate, issuer, policy))) return true;
   for (const c of supplied.crls) {
     try {
-      await verifyCrl(c, issuer, { at });
-      return true;
+      if (!policy.pastTime) {
+        await verifyCrl(c, issuer, { at: policy.at });
+        return true;
+      }
+      const crl = await verifyCrl(c, issuer);
+      if (!evidenceTimeProblem(crl, readCertificate(certificate), policy.at)) return true;
     } catch {
       // not this one; path validation reports unusable evidence in the verdict
     }
@@ -190,13 +200,20 @@ async function settledBySupplied(supplied: { crls: Bytes[]; ocsp: Bytes[] }, cer
 }
 
 /** Why this OCSP response cannot decide the certificate's status; undefined when it can. */
-async function ocspProblem(response: Bytes, certificate: Bytes, issuer: Bytes, at: Date): Promise<string | undefined> {
+async function ocspProblem(response: Bytes, certificate: Bytes, issuer: Bytes, policy: ChainPolicy): Promise<string | undefined> {
   try {
     const parsed = parseOcspResponse(response);
-    const serial = readCertificate(certificate).serial;
+    const cert = readCertificate(certificate);
+    const serial = cert.serial;
     const hashes = await computeIssuerHashes(issuer);
     const single = parsed.basic?.responses.find((r) => r.certId.serial === serial && certIdIsFor(r.certId, hashes));
     if (parsed.basic && !single) return 'the response does not speak about this certificate';
+    if (policy.pastTime && single) {
+      // For a proven past time: checked as of when it was made, then whether it can speak for that time.
+      const late = evidenceTimeProblem(single, cert, policy.at);
+      if (late) return late;
+    }
+    const at = policy.pastTime && parsed.basic ? parsed.basic.producedAt : policy.at;
     const verdict = await verifyOcspResponse(parsed, { issuer, at });
     const status = verdict.responses.find((r) => r.certId.serial === serial)?.status;
     return status === 'unknown' ? 'the responder does not know this certificate' : undefined;

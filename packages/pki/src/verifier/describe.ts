@@ -5,7 +5,8 @@
 import { toBase64, type Bytes } from '../encoding.ts';
 import { inspectCertificate } from '../certificate/index.ts';
 import type { ChainElement } from '../path/index.ts';
-import type { DocumentVerdict, SignerVerdict } from './types.ts';
+import type { DocumentVerdict, SignerVerdict, TimeStampJudgement } from './types.ts';
+import { toHex } from '../encoding.ts';
 
 export interface CertificateDescription {
   subject: string;
@@ -74,6 +75,7 @@ export function describeChainElement(e: ChainElement) {
       source: e.revocation.source,
       reason: e.revocation.reason,
       revokedAt: e.revocation.revokedAt?.toISOString(),
+      invalidityDate: e.revocation.invalidityDate?.toISOString(),
       detail: e.revocation.detail,
     },
   };
@@ -86,7 +88,28 @@ export function describeSigner(s: SignerVerdict) {
     certificate: s.certificate ? describeCertificate(s.certificate) : undefined,
     signatureAlgorithm: s.signatureAlgorithm,
     signingTime: s.signingTime?.toISOString(),
+    level: s.level,
+    judgedAt: s.judgedAt ? { time: s.judgedAt.time.toISOString(), basis: s.judgedAt.basis, reason: s.judgedAt.reason } : undefined,
+    timeStamps: s.timeStamps?.map(describeTimeStamp),
     chain: s.chain.map(describeChainElement),
+  };
+}
+
+/** A signature or archive time-stamp of a signer: what it says and whether it holds. */
+export function describeTimeStamp(t: TimeStampJudgement) {
+  const tsa = t.tsaCertificate ? describeCertificate(t.tsaCertificate) : undefined;
+  return {
+    kind: t.kind,
+    valid: t.valid,
+    error: t.error?.toJSON(),
+    genTime: t.genTime?.toISOString(),
+    policy: t.info?.policy,
+    serialNumber: t.info?.serialNumber,
+    hashAlgorithm: t.info?.messageImprint.hashAlgorithm.name,
+    imprint: t.info ? toHex(t.info.messageImprint.hashedMessage) : undefined,
+    accuracyMs: t.info?.accuracyMs,
+    tsa: tsa ? { subject: tsa.subject, serial: tsa.serial, notBefore: tsa.notBefore, notAfter: tsa.notAfter } : undefined,
+    chain: t.chain.map(describeChainElement),
   };
 }
 

@@ -3,7 +3,7 @@
  * (certificates to build paths from, signers, XML nesting, revocation fetches) has a ceiling, and input
  * past it is refused with QT_ERR_TOO_LARGE before the work starts.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { readCertificate } from '../path/certificate.ts';
 
@@ -22,6 +22,10 @@ export interface VerifierLimits {
   maxEvidence: number;
   /** OCSP and CRL fetches for one document. */
   maxFetches: number;
+  /** Time-stamps (signature and archive) on one CMS signer; each costs a chain validation. */
+  maxTimeStamps: number;
+  /** CRLs and OCSP responses a CMS carries in itself (CAdES-LT). */
+  maxEmbeddedEvidence: number;
 }
 
 export const DEFAULT_VERIFIER_LIMITS: Readonly<VerifierLimits> = {
@@ -32,6 +36,8 @@ export const DEFAULT_VERIFIER_LIMITS: Readonly<VerifierLimits> = {
   maxXmlDepth: 256,
   maxEvidence: 16,
   maxFetches: 16,
+  maxTimeStamps: 8,
+  maxEmbeddedEvidence: 64,
 };
 
 export function resolveLimits(limits: Partial<VerifierLimits> | undefined): VerifierLimits {

@@ -5,9 +5,11 @@
  */
 import type { PathBudgetLimits } from '../path/budget.ts';
 import type { Bytes } from '../encoding.ts';
-import type { QtError } from '../errors.ts';
+import type { QtError } from '@qoltanba/errors';
 import type { ChainElement, Purpose, RevocationMode } from '../path/index.ts';
 import type { VerifierLimits } from './limits.ts';
+import type { TimeStampInfo } from '../tsp/token.ts';
+import type { CadesLevel } from '../cades/stamps.ts';
 
 export type DocumentKind = 'certificate' | 'cms' | 'xml' | 'signature';
 
@@ -67,6 +69,33 @@ export interface SignerVerdict {
   signatureAlgorithm?: string | undefined;
   /** The signing time the signer claims (CMS signingTime), not a proven one. */
   signingTime?: Date | undefined;
+  /** CMS: every time-stamp of this signer, checked (signature and archive time-stamps). */
+  timeStamps?: TimeStampJudgement[] | undefined;
+  /** CMS: the time the signer's chain was judged at, and why (a proven time-stamp, or the requested time). */
+  judgedAt?: JudgedAt | undefined;
+  /** CMS: the CAdES level the signer's attributes reach. */
+  level?: CadesLevel | undefined;
+  /** The CRLs and OCSP responses the chain was judged with (what CAdES-LT embeds). */
+  evidence?: { crls: Bytes[]; ocspResponses: Bytes[] } | undefined;
+}
+
+export interface JudgedAt {
+  time: Date;
+  basis: 'signature-time-stamp' | 'requested-time';
+  reason: string;
+}
+
+export interface TimeStampJudgement {
+  kind: 'signature' | 'archive';
+  /** The token, its imprint over the right bytes and the TSA's chain as of genTime. */
+  valid: boolean;
+  error?: QtError | undefined;
+  genTime?: Date | undefined;
+  info?: TimeStampInfo | undefined;
+  tsaCertificate?: Bytes | undefined;
+  /** The TSA's chain as of genTime, leaf first. */
+  chain: ChainElement[];
+  evidence?: { crls: Bytes[]; ocspResponses: Bytes[] } | undefined;
 }
 
 export interface DocumentVerdict {

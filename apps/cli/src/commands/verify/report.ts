@@ -34,6 +34,13 @@ export function documentReport(kind: 'certificate' | 'cms' | 'xml', verdict: Doc
     const prefix = kind === 'certificate' ? '' : d.signers.length > 1 ? `Signer ${i + 1} ` : 'Signer ';
     const c = s.certificate;
     if (kind !== 'certificate') rows.push([`${prefix}signed at (claimed)`, s.signingTime], [`${prefix}algorithm`, s.signatureAlgorithm]);
+    if (s.level) rows.push([`${prefix}CAdES level`, s.level]);
+    for (const [j, t] of (s.timeStamps ?? []).entries()) {
+      const what = t.kind === 'signature' ? 'signature time-stamp' : 'archive time-stamp';
+      const verdict = t.valid ? 'valid' : `NOT VALID — ${t.error?.code}: ${t.error?.message}`;
+      rows.push([`${prefix}Time-stamp ${j + 1}`, `${what} at ${t.genTime ?? '?'} by ${t.tsa?.subject ?? 'an unknown TSA'} (${t.hashAlgorithm ?? '?'}): ${verdict}`]);
+    }
+    if (s.judgedAt) rows.push([`${prefix}Judged as of`, `${s.judgedAt.time} — ${s.judgedAt.reason}`]);
     if (c) {
       rows.push(
         [`${prefix}Subject`, c.subject],

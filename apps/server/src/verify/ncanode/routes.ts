@@ -26,6 +26,7 @@ import { httpStatusFor } from '../../http/error-status.ts';
 import { translateFastifyError } from '../../http/app.ts';
 import type { VerifyService } from '../service.ts';
 import { adesOf, certificateInfo, javaDate, type NcaCertificateInfo } from './certificate-info.ts';
+import { timeFieldsOf } from './tsp-info.ts';
 import {
   cmsExtractBody,
   cmsExtractResponse,
@@ -108,7 +109,7 @@ export async function ncanodeRoutes(app: FastifyInstance, { service }: { service
       valid: verdict.valid,
       signers: verdict.signers.map((s) => ({
         certificates: s.certificate ? [certificateInfo(s.certificate, s)] : [],
-        bestSignatureTime: javaDate(verdict.at),
+        ...timeFieldsOf(s, verdict.at),
         ...adesOf(s.error),
         message: s.error?.message ?? 'OK',
       })),

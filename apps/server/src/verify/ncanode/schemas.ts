@@ -121,7 +121,20 @@ export const cmsVerificationResponse = {
     valid: { type: 'boolean' },
     signers: {
       type: 'array',
-      items: { type: 'object', properties: { certificates: { type: 'array', items: certificateInfo }, bestSignatureTime: text, ...ades } },
+      items: {
+        type: 'object',
+        properties: {
+          certificates: { type: 'array', items: certificateInfo },
+          tsp: {
+            type: 'object',
+            properties: { serialNumber: text, genTime: text, policy: text, tsa: { type: ['string', 'null'] }, tspHashAlgorithm: { type: ['string', 'null'] }, hash: text },
+          },
+          bestSignatureTime: text,
+          signatureTimestamp: text,
+          adesLevel: text,
+          ...ades,
+        },
+      },
     },
   },
 } as const;

@@ -22,6 +22,7 @@ const opensslPurpose: Record<Exclude<Purpose, 'any'>, string> = {
   clientAuth: 'sslclient',
   emailProtection: 'smimesign',
   ocspSigning: 'ocsphelper',
+  timeStamping: 'timestampsign',
 };
 
 const pemOf = (items: (Uint8Array | string)[]): string => items.map((c) => toPem('CERTIFICATE', readCertificate(c).der)).join('');

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { repoRoot } from '../../../../test/support/fixtures.ts';
+import { repoRoot } from '../../../../../test/support/fixtures.ts';
 
-test('qoltanba agent serves NCALayer\'s protocol to an allowed site and refuses another; SIGTERM stops it', async () => {
+test('qoltanba agent serves NCALayer\'s protocol over wss:// and ws://, greets any web site, refuses a client without one; SIGTERM stops it', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qt-cli-agent-'));
   const child = spawn(process.execPath, [join(repoRoot, 'apps/cli/bin/qoltanba.mjs'), '--json', 'agent', '--port', '0', '--data-dir', dataDir, '--allow-origin', 'https://portal.example.kz'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -17,7 +17,7 @@ test('qoltanba agent serves NCALayer\'s protocol to an allowed site and refuses 
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     while (!out.includes('}')) await once(child.stdout, 'data');
-    const { url } = JSON.parse(out) as { url: string };
+    const { url, secureUrl } = JSON.parse(out) as { url: string; secureUrl: string };
 
     const allowed = new WebSocket(url, { origin: 'https://portal.example.kz' });
     const [init] = (await once(allowed, 'message')) as [Buffer];
@@ -27,11 +27,22 @@ test('qoltanba agent serves NCALayer\'s protocol to an allowed site and refuses 
     assert.equal(beat.toString(), '--heartbeat--');
     allowed.close();
 
-    const foreign = new WebSocket(url, { origin: 'https://evil.example.com' });
-    const closed = once(foreign, 'close');
-    const [refusal] = (await once(foreign, 'message')) as [Buffer];
+    // wss:// by default, with the installation's own CA.
+    const secure = new WebSocket(secureUrl, { origin: 'https://portal.example.kz', ca: readFileSync(join(dataDir, 'tls', 'ca-cert.pem')) });
+    const [hello] = (await once(secure, 'message')) as [Buffer];
+    assert.deepEqual(JSON.parse(hello.toString()), { result: { version: '1.4' } });
+    secure.close();
+
+    // Another site is greeted like any (it is asked about in the agent's page when it wants something).
+    const other = new WebSocket(url, { origin: 'https://evil.example.com' });
+    const [greeting] = (await once(other, 'message')) as [Buffer];
+    assert.deepEqual(JSON.parse(greeting.toString()), { result: { version: '1.4' } });
+    other.close();
+
+    const program = new WebSocket(url);
+    const closed = once(program, 'close');
+    const [refusal] = (await once(program, 'message')) as [Buffer];
     assert.equal(JSON.parse(refusal.toString()).code, '500');
-    assert.match(JSON.parse(refusal.toString()).message, /https:\/\/evil\.example\.com is not allowed/);
     assert.equal((await closed)[0], 1008);
 
     child.kill('SIGTERM');

@@ -88,6 +88,10 @@ export const errorCatalog = {
   QT_ERR_CMS_SIGNER_NOT_FOUND: 'The signer certificate is not in the signature',
   QT_ERR_CMS_SIGNER_CERT_MISMATCH: "The signing-certificate attribute names another certificate than the signer's",
   QT_ERR_TSP_MALFORMED: 'The time-stamp token is malformed',
+  QT_ERR_TSP_REFUSED: 'The time-stamp authority refused the request',
+  QT_ERR_TSP_IMPRINT_MISMATCH: 'The time-stamp covers other data than it should',
+  QT_ERR_TSP_NONCE_MISMATCH: 'The time-stamp does not carry the nonce of the request',
+  QT_ERR_TSP_INVALID: 'The time-stamp is not valid',
   // The time-stamping authority (RFC 3161): each refusal is one PKIFailureInfo (tsp/tsa-reply.ts maps them)
   QT_ERR_TSP_REQUEST_MALFORMED: 'The time-stamp request is not a well-formed TimeStampReq',
   QT_ERR_TSP_REQUEST_VERSION: 'The time-stamp request has a version this authority does not know (only 1 exists)',
@@ -96,7 +100,7 @@ export const errorCatalog = {
   QT_ERR_TSP_EXTENSION_UNACCEPTED: 'The time-stamp request carries an extension this authority does not support',
   QT_ERR_TSA_CLOCK_UNTRUSTED: "The time-stamping authority's clock cannot be trusted right now; nothing was stamped, try again later",
   QT_ERR_TSA_BUSY: 'The time-stamping authority has too many requests in progress; try again shortly',
-  QT_ERR_TSA_UNAVAILABLE: 'The time-stamping authority cannot sign right now; nothing was stamped, try again later',
+  QT_ERR_TSA_UNAVAILABLE: 'The time-stamping authority cannot be reached or cannot sign right now; nothing was stamped, try again later',
   QT_ERR_XML_MALFORMED: 'The XML document is malformed',
   QT_ERR_XML_SIGNATURE_INVALID: 'The XML signature does not verify',
   QT_ERR_XML_NO_SIGNATURE: 'The XML document carries no signature',
@@ -156,6 +160,7 @@ export const errorCatalog = {
   QT_ERR_AGENT_STORAGE_UNAVAILABLE: 'The requested key storage is not available',
   QT_ERR_AGENT_PENDING_UNKNOWN: 'No pending key request has this id',
   QT_ERR_AGENT_CERT_NOT_PENDING: 'The certificate does not belong to a pending key of this request',
+  QT_ERR_AGENT_INSTALL: "The agent could not be put into the browsers' trust or the autostart",
   // Store (database bootstrap, migrations) and the audit log
   QT_ERR_STORE_UNAVAILABLE: 'The database cannot be reached',
   QT_ERR_STORE_DATA_DIR_LOCKED: 'The embedded database directory is in use by another process',

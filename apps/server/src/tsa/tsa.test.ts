@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { oid, parseTimeStampToken, streebog512, toHex, utf8, validatePath, verifyCms } from '@qoltanba/pki';
+import { checkTimeStampToken, derFrom, oid, parseTimeStampToken, streebog512, toHex, utf8, verifyCms } from '@qoltanba/pki';
 import { testRequest } from '../../../../packages/pki/src/tsp/tsa.test-support.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { describeEachBackend } from '../store/testing.ts';
@@ -88,7 +88,7 @@ describeEachBackend('time-stamping authority (POST /tsp)', (db) => {
     assert.match(openssl(['ts', '-verify', '-in', file('r.tsr'), '-queryfile', file('q.tsq'), '-CAfile', h.files.root]).out, /Verification: OK/);
   });
 
-  test('the GOST TSA stamps a Streebog-512 imprint; our verifier and path validation (with the CA’s CRL) accept the token', async () => {
+  test('the GOST TSA stamps a Streebog-512 imprint; our verifier and the relying-party check (chain and CRLs as of genTime) accept the token', async () => {
     const document = utf8('ГОСТ бойынша қол қойылған құжат');
     const { status, der } = await post(`${h.url}/tsp/gost`, testRequest({ hashAlgorithm: oid.kzStreebog512, hashedMessage: streebog512(document), nonce: Uint8Array.of(0x11, 0x22), certReq: true }));
     assert.equal(status, 200);
@@ -99,16 +99,21 @@ describeEachBackend('time-stamping authority (POST /tsp)', (db) => {
     const signer = verified.signers[0]!;
     assert.equal(signer.signatureAlgorithm.oid, oid.kzGost2015_512Sign);
     assert.equal(signer.signingCertificateV2Matches, true);
+    // The relying party's check (the client side of packages/pki/src/tsp): imprint over the document, nonce,
+    // policy, the TSA certificate's role, and its chain as of genTime with the CAs' own CRLs, fail-closed.
     const crl = async (name: string) => new Uint8Array(await (await fetch(`${h.url}/crl/${name}.crl`)).arrayBuffer());
-    const path = await validatePath({
-      leaf: signer.certificate,
-      intermediates: [readFileSync(h.files.gost, 'utf8')],
-      trustAnchors: [readFileSync(h.files.root, 'utf8')],
-      at: info.genTime,
+    const verdict = await checkTimeStampToken(info.token, {
+      data: document,
+      nonce: Uint8Array.of(0x11, 0x22),
+      policies: [oid.policyQoltanbaTsa],
+      trustAnchors: [derFrom(readFileSync(h.files.root, 'utf8'))],
+      intermediates: [derFrom(readFileSync(h.files.gost, 'utf8'))],
       revocation: { crls: [await crl('gost'), await crl('root-rsa')], mode: 'require' },
     });
-    assert.equal(path.ok, true, path.error?.message);
-    assert.equal(path.chain[0]?.revocation.status, 'good');
+    assert.equal(verdict.ok, true, verdict.error?.message);
+    assert.deepEqual(verdict.chain.map((c) => c.revocation.status), ['good', 'good', 'unchecked']);
+    const other = await checkTimeStampToken(info.token, { data: utf8('another document'), trustAnchors: [derFrom(readFileSync(h.files.root, 'utf8'))] });
+    assert.equal(other.error?.code, 'QT_ERR_TSP_IMPRINT_MISMATCH');
     serials.push(info.serialNumber);
   });
 

@@ -17,6 +17,8 @@ command -v xmllint      >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
 command -v certutil     >/dev/null 2>&1 || need_pkgs+=(libnss3-tools)   # agent install: browsers' NSS trust
 command -v ip           >/dev/null 2>&1 || need_pkgs+=(iproute2)        # agent browser test: its own network namespace
 openssl engine gost      >/dev/null 2>&1 || need_pkgs+=(libengine-gost-openssl)   # GOST interop (pki/gost)
+command -v curl         >/dev/null 2>&1 || need_pkgs+=(curl)                      # the TSA test's HTTP client
+command -v wrk          >/dev/null 2>&1 || need_pkgs+=(wrk)                       # bench/tsa.ts load generator
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing system packages: ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -8,8 +8,9 @@ import { QtError } from '@qoltanba/pki';
 import type { NotifySettingsInput } from './notify/settings.ts';
 import type { RemoteOptions } from './remote/options.ts';
 import type { VerifyOptions } from './verify/options.ts';
+import type { TsaOptions } from './tsa/options.ts';
 
-export const roles = ['portal', 'api', 'status', 'worker', 'verify', 'signer'] as const;
+export const roles = ['portal', 'api', 'status', 'worker', 'verify', 'tsa', 'signer'] as const;
 export type Role = (typeof roles)[number];
 
 export interface ServerConfig {
@@ -50,6 +51,8 @@ export interface ServerConfig {
   remote: RemoteOptions;
   /** The relying-party verifier (trust store, revocation fetching, limits); defaults in verify/options.ts. */
   verify: VerifyOptions;
+  /** The time-stamping authority (policy, hashes, clock, limits, audit tally); defaults in tsa/options.ts. */
+  tsa: TsaOptions;
 }
 
 /** Contacts shown on /cps (the certification practice statement summary); all optional. */
@@ -63,7 +66,7 @@ export interface CpsSettings {
   website?: string;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify' | 'cps'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
@@ -72,6 +75,7 @@ export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys'
   notify?: NotifySettingsInput;
   remote?: RemoteOptions;
   verify?: VerifyOptions;
+  tsa?: TsaOptions;
   cps?: CpsSettings;
 };
 
@@ -86,7 +90,7 @@ export function defaultConfig(home: string): ServerConfig {
     demo: false,
     cps: {},
     // 'signer' is not among the defaults: the one-process start signs in-process and exposes no signer API.
-    roles: ['portal', 'api', 'status', 'worker', 'verify'],
+    roles: ['portal', 'api', 'status', 'worker', 'verify', 'tsa'],
     signer: { mode: 'in-process' },
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
@@ -95,6 +99,7 @@ export function defaultConfig(home: string): ServerConfig {
     notify: {},
     remote: {},
     verify: {},
+    tsa: {},
   };
 }
 
@@ -139,6 +144,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     notify: { ...base.notify, ...defined(o.notify) },
     remote: { ...base.remote, ...defined(o.remote) },
     verify: { ...base.verify, ...defined(o.verify) },
+    tsa: { ...base.tsa, ...defined(o.tsa) },
     cps: { ...base.cps, ...defined(o.cps) },
   };
 }

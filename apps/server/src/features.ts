@@ -15,6 +15,7 @@ import { statusFeature, sharedStatusService } from './status-feature.ts';
 import { caApiFeature } from './api/feature.ts';
 import { statusHooksFor } from './ra/index.ts';
 import { verifyFeature } from './verify/feature.ts';
+import { tsaFeature } from './tsa/feature.ts';
 
 export interface Feature {
   name: string;
@@ -28,4 +29,5 @@ export const features: Feature[] = [
   notifyFeature,
   portalFeature({ status: sharedStatusService, extensions: [remoteIssuance(), operatorConsole(), cpsPage(), demoPages()] }),
   verifyFeature(),
+  tsaFeature(),
 ];

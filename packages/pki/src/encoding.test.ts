@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { derFrom, fromBase64, isPem, toBase64, toPem, utf8 } from './encoding.ts';
-import { isQtError } from './errors.ts';
+import { isQtError } from '@qoltanba/errors';
 
 const der = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]);
 

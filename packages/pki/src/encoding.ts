@@ -1,5 +1,5 @@
 /** Byte and text encodings shared by every module: PEM, base64, hex. No I/O. */
-import { QtError } from './errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 export type Bytes = Uint8Array<ArrayBuffer>;
 

@@ -3,7 +3,7 @@
  * CSRs, CRLs, OCSP, CMS/CAdES, XMLDSig, PKCS#12, path validation and NCA's GOST algorithms. No I/O; crypto comes in as WebCrypto.
  */
 import 'reflect-metadata';
-export * from './errors.ts';
+export * from '@qoltanba/errors';
 export * from './oids.ts';
 export * from './encoding.ts';
 export * from './crypto/index.ts';
@@ -23,3 +23,6 @@ export * from './cades/index.ts';
 export * from './xmldsig/index.ts';
 export * from './pkcs12/index.ts';
 export * from './verifier/index.ts';
+export * from './tsp/tsa-request.ts';
+export * from './tsp/tsa-reply.ts';
+export * from './tsp/issue.ts';

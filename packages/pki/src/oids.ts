@@ -95,6 +95,10 @@ export const oid = {
   policyLegalEntityAuth: '1.2.398.3.3.2.2',
   policyIndividualSign: '1.2.398.3.3.2.3',
   policyIndividualAuth: '1.2.398.3.3.2.4',
+  // Time-stamp policies (TSTInfo.policy). NCA's, as its test TSA writes it; Qoltanba's default sits under a
+  // UUID arc (X.667, 2.25.<uuid>) of the project's own, since it has no arc of its own at a registry.
+  policyNcaTsa: '1.2.398.3.3.2.6.1',
+  policyQoltanbaTsa: '2.25.95517118750442466238584029056546926618.1.1',
 
   // Kazakh subject roles (NCA writes them into extKeyUsage)
   roleIndividual: '1.2.398.3.3.4.1.1',
@@ -175,6 +179,7 @@ export const oidNames: Readonly<Record<string, string>> = {
   [oid.ekuClientAuth]: 'clientAuth',
   [oid.ekuEmailProtection]: 'emailProtection',
   [oid.ekuOcspSigning]: 'OCSPSigning',
+  [oid.ekuTimeStamping]: 'timeStamping',
   [oid.roleIndividual]: 'individual',
   [oid.roleLegalEntity]: 'legal entity',
   [oid.roleCeo]: 'CEO',

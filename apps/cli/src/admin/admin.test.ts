@@ -191,10 +191,10 @@ describe('on the embedded database, with `qoltanba up` holding it', () => {
     assert.equal(added.code, 0, added.stderr);
     assert.deepEqual(JSON.parse(added.stdout).cas.map((c: { name: string; created: boolean }) => [c.name, c.created]), [['root-rsa', false], ['rsa', false], ['gost', true]]);
     const gostCrl = await q('--json', 'crl', '--ca', 'gost');
-    assert.equal(gostCrl.code, 0, gostCrl.stderr);
+    assert.equal(gostCrl.code, 0, gostCrl.stdout + gostCrl.stderr);
     assert.equal(JSON.parse(gostCrl.stdout)[0].ca, 'gost');
     const audit = await q('--json', 'audit', 'verify');
-    assert.equal(audit.code, 0);
+    assert.equal(audit.code, 0, audit.stdout + audit.stderr);
     assert.equal(JSON.parse(audit.stdout).ok, true);
   });
 

@@ -24,7 +24,7 @@ interface UpFlags {
 export function registerUp(program: Command, context: ContextFactory): void {
   const cmd = program
     .command('up')
-    .description('start the certificate authority, OCSP, CRLs, API, portal and verifier (first run: data directory, database, CA ceremony)')
+    .description('start the certificate authority, OCSP, CRLs, API, portal, verifier and time-stamping authority (first run: data directory, database, CA ceremony)')
     .option('--port <port>', 'HTTP port (default: $PORT or 8080)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--public-url <url>', 'the address citizens and relying parties use, written into every certificate (default at the first start: http://<host>:<port>; stored, so giving another one later is a recorded change)')
@@ -67,6 +67,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
         ['CA list', `${base}/api/v1/ca`],
         ...issuing.map((c): Row => [`CRL ${c.name}`, `${base}/crl/${c.name}.crl`]),
         ['OCSP', `${base}/ocsp`],
+        ['Time-stamps', server.config.roles.includes('tsa') ? `${base}/tsp (RFC 3161; each CA's own: ${base}/tsp/<ca>, listed in /api/v1/ca)` : undefined],
         ['Practice statement', `${base}/cps`],
         ['Verify', server.config.roles.includes('verify') ? `${base}/api/v1/verify (and NCANode's /cms/verify, /xml/verify, /x509/info …)` : undefined],
         ['Health', `${server.url}/healthz`],

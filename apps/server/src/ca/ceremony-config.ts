@@ -31,6 +31,19 @@ export interface AuthorityPlan {
 
 export interface IssuingPlan extends AuthorityPlan {
   ocsp: { subject: DnAttribute[]; key: KeySpec; validityDays: number };
+  /**
+   * The CA's time-stamping authority (RFC 3161, served on /tsp): a key of its own and a certificate from
+   * this CA with a critical timeStamping-only EKU. Optional: a plan without it has no TSA for this CA; adding
+   * it later and running `qoltanba ca init` (or restarting) creates it.
+   */
+  tsa?: TsaPlan;
+}
+
+export interface TsaPlan {
+  subject: DnAttribute[];
+  key: KeySpec;
+  /** How long the TSA certificate is valid; it must end before the CA's. */
+  validityYears: number;
 }
 
 export interface CeremonyConfig {
@@ -104,12 +117,31 @@ export function gostIssuingPlan(): IssuingPlan {
 }
 
 /**
+ * A time-stamping authority for an issuing CA, in the CA's algorithm: RSA-3072 beside an RSA CA (stamps
+ * outlive subscriber keys, so more than their 2048 bits), GOST 34.10-2015 (512) beside a GOST one.
+ */
+export function tsaPlanFor(ca: Pick<IssuingPlan, 'name' | 'key'>): TsaPlan {
+  const gost = ca.key.algorithm === 'GOST-2015-512';
+  return {
+    subject: [
+      { type: 'C', value: 'KZ' },
+      { type: 'O', value: 'Qoltanba' },
+      { type: 'CN', value: `QOLTANBA TIME-STAMPING AUTHORITY (${gost ? 'GOST' : 'RSA'})` },
+    ],
+    key: gost ? { uri: `soft:tsa-${ca.name}`, algorithm: 'GOST-2015-512' } : { uri: `soft:tsa-${ca.name}`, bits: 3072 },
+    validityYears: 5,
+  };
+}
+
+/**
  * The plan a fresh installation starts from: the RSA hierarchy plus a GOST 34.10-2015 (512) issuing CA, as
- * NCA issues most keys in GOST today. (defaultCeremonyConfig stays RSA-only: it is the base tests tune.)
+ * NCA issues most keys in GOST today, each with its time-stamping authority. (defaultCeremonyConfig stays
+ * RSA-only and without TSAs: it is the base tests tune.)
  */
 export function initialCeremonyConfig(): CeremonyConfig {
   const config = defaultCeremonyConfig();
   config.issuing.push(gostIssuingPlan());
+  for (const ca of config.issuing) ca.tsa = tsaPlanFor(ca);
   return config;
 }
 
@@ -161,6 +193,13 @@ export function validateCeremonyConfig(value: unknown, where = 'ceremony config'
     if (ca?.validityYears >= (c.root?.validityYears ?? 0)) problems.push(`issuing[${i}] must expire before the root`);
     if (!ca?.ocsp?.key?.uri || !(ca.ocsp.validityDays > 0 && ca.ocsp.validityDays <= 366)) problems.push(`issuing[${i}].ocsp needs a key and validityDays 1…366`);
     else if (checkKey(ca.ocsp.key)) problems.push(`issuing[${i}].ocsp.key ${checkKey(ca.ocsp.key)}`);
+    if (ca?.tsa !== undefined) {
+      const tsa = ca.tsa;
+      if (!Array.isArray(tsa?.subject) || !tsa.subject.some((x) => x.type === 'CN')) problems.push(`issuing[${i}].tsa.subject needs a CN`);
+      const keyProblem = checkKey(tsa?.key);
+      if (keyProblem) problems.push(`issuing[${i}].tsa.key ${keyProblem}`);
+      if (!(tsa?.validityYears > 0 && tsa.validityYears < (ca.validityYears ?? 0))) problems.push(`issuing[${i}].tsa.validityYears must be at least 1 and end before the CA's`);
+    }
   }
   if (problems.length) throw new QtError('QT_ERR_INPUT_INVALID', `${where}: ${problems.join('; ')}`, { problems });
   return c;

@@ -1,14 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspectCertificate } from '@qoltanba/pki';
+import { inspectCertificate, oid, toPem } from '@qoltanba/pki';
 import { SoftKeyStore } from '@qoltanba/keystore';
 import { describeEachBackend } from '../store/testing.ts';
 import { verifyAudit } from '../audit/index.ts';
-import { defaultCeremonyConfig, loadCeremonyConfig, validateCeremonyConfig, type CeremonyConfig } from './ceremony-config.ts';
+import { defaultCeremonyConfig, loadCeremonyConfig, tsaPlanFor, validateCeremonyConfig, type CeremonyConfig } from './ceremony-config.ts';
 import { runCeremony } from './ceremony.ts';
 
 const PASSPHRASE_ENV = 'QT_TEST_CEREMONY_PASSPHRASE';
@@ -63,6 +63,29 @@ describeEachBackend('CA ceremony', (ctx) => {
     assert.deepEqual(actions, ['ca.created', 'ca.created', 'ocsp-signer.created']);
   });
 
+  test('a TSA added to the plan of an existing CA is created once: critical timeStamping-only EKU, chained to the CA, audited', async () => {
+    const config = smallConfig();
+    config.issuing[0]!.tsa = { ...tsaPlanFor(config.issuing[0]!), key: { uri: 'soft:tsa-rsa', bits: 2048 } };
+    for (let run = 0; run < 2; run++) {
+      const cas = await runCeremony({ db: ctx.store.db, keystore: keystore(), config, publicUrl: 'http://127.0.0.1:8080', home });
+      assert.deepEqual(cas.map((c) => c.created), [false, false]);
+    }
+    const rows = await ctx.store.db.selectFrom('tsa_signers').innerJoin('cas', 'cas.id', 'tsa_signers.ca_id').select(['cas.name', 'tsa_signers.certificate', 'tsa_signers.key_uri', 'cas.not_after']).execute();
+    assert.deepEqual(rows.map((r) => [r.name, r.key_uri]), [['rsa', 'soft:tsa-rsa']]);
+    const info = inspectCertificate(rows[0]!.certificate);
+    assert.deepEqual([info.kind, info.profile, info.extKeyUsage], ['TSA', 'tsa-signing', [oid.ekuTimeStamping]]);
+    assert.equal(info.extensions.find((e) => e.oid === oid.extKeyUsage)?.critical, true);
+    assert.deepEqual(info.urls.crl, ['http://127.0.0.1:8080/crl/rsa.crl']);
+    assert.ok(info.notAfter <= rows[0]!.not_after);
+    const tsaFile = join(home, 'tsa.pem');
+    writeFileSync(tsaFile, toPem('CERTIFICATE', rows[0]!.certificate));
+    const verified = execFileSync('openssl', ['verify', '-purpose', 'timestampsign', '-CAfile', join(home, 'ca', 'root-rsa.crt'), '-untrusted', join(home, 'ca', 'rsa.crt'), tsaFile]).toString();
+    assert.match(verified, /: OK/);
+    const created = await ctx.store.db.selectFrom('audit_log').select(['target', 'details']).where('action', '=', 'tsa-signer.created').execute();
+    assert.deepEqual(created.map((r) => [r.target, (r.details as { keyUri: string }).keyUri]), [['ca:rsa', 'soft:tsa-rsa']]);
+    assert.equal((await verifyAudit(ctx.store.db)).ok, true);
+  });
+
   test('a key left behind by an interrupted ceremony is reused, not replaced', async () => {
     const config = smallConfig();
     config.issuing[0]!.name = 'rsa-two';
@@ -84,6 +107,8 @@ test('the ceremony plan is written for review on first use and read back after',
     assert.equal(first.created, true);
     assert.equal(first.config.root.key.bits, 4096);
     assert.deepEqual(first.config.issuing.map((i) => [i.name, i.key.algorithm ?? 'RSA']), [['rsa', 'RSA'], ['gost', 'GOST-2015-512']]);
+    // Each issuing CA has its time-stamping authority, in the CA's algorithm.
+    assert.deepEqual(first.config.issuing.map((i) => [i.tsa?.key.uri, i.tsa?.key.algorithm ?? i.tsa?.key.bits]), [['soft:tsa-rsa', 3072], ['soft:tsa-gost', 'GOST-2015-512']]);
     const second = loadCeremonyConfig(home);
     assert.equal(second.created, false);
     assert.deepEqual(second.config, first.config);
@@ -97,8 +122,16 @@ test('a plan with mistakes is refused with every problem named', () => {
   c.root.name = 'Root CA';
   c.issuing[0].validityYears = 25;
   c.issuing.push({ ...c.issuing[0], name: 'rsa' });
+  c.issuing[0].tsa = { subject: [], key: { uri: 'soft:tsa', bits: 1024 }, validityYears: 40 };
   assert.throws(
     () => validateCeremonyConfig(c),
-    (e: any) => e.code === 'QT_ERR_INPUT_INVALID' && e.details.problems.length >= 3 && /used twice/.test(e.message) && /expire before the root/.test(e.message),
+    (e: any) =>
+      e.code === 'QT_ERR_INPUT_INVALID' &&
+      e.details.problems.length >= 6 &&
+      /used twice/.test(e.message) &&
+      /expire before the root/.test(e.message) &&
+      /tsa\.subject needs a CN/.test(e.message) &&
+      /tsa\.key needs bits/.test(e.message) &&
+      /tsa\.validityYears/.test(e.message),
   );
 });

@@ -1,6 +1,7 @@
 /**
  * The CA ceremony: from the reviewable plan (ceremony.json) to keys in their keystore, a self-signed root,
- * issuing CAs under it with their delegated OCSP responders, rows in `cas` / `ocsp_signers`, the CA
+ * issuing CAs under it with their delegated OCSP responders and (when planned) time-stamping authorities,
+ * rows in `cas` / `ocsp_signers` / `tsa_signers`, the CA
  * certificates published in `$QOLTANBA_HOME/ca/`, and an audit entry for each step.
  *
  * It is safe to repeat and to interrupt: a CA already in the database is kept; a key that exists (the run
@@ -16,6 +17,7 @@ import {
   inspectCertificate,
   issueCaCertificate,
   issueOcspSigningCertificate,
+  issueTimeStampingCertificate,
   toPem,
   type Signer,
 } from '@qoltanba/pki';
@@ -24,7 +26,8 @@ import type { Database } from '../store/schema.ts';
 import { appendAudit } from '../audit/index.ts';
 import { guardSigner } from '../signer/purpose-guard.ts';
 import { caKeyError } from '../signer/in-process.ts';
-import type { AuthorityPlan, CeremonyConfig, DnAttribute, KeySpec } from './ceremony-config.ts';
+import { caUrls } from '../status/routes.ts';
+import type { AuthorityPlan, CeremonyConfig, DnAttribute, KeySpec, TsaPlan } from './ceremony-config.ts';
 
 /** pg_advisory_xact_lock key for the ceremony ("QTCA"). */
 const CEREMONY_LOCK = 0x51544341;
@@ -89,6 +92,8 @@ export async function runCeremony(input: CeremonyInput): Promise<CaSummary[]> {
         const existing = await trx.selectFrom('cas').selectAll().where('name', '=', plan.name).executeTakeFirst();
         if (existing) {
           out.push(summary(existing, false));
+          // A TSA added to the plan of a CA that already exists is created now.
+          if (plan.tsa) await ensureTsa(trx, { plan: plan.tsa, ca: existing, caKey: () => keyFor(plan.key), keyFor, base, actor, now });
           continue;
         }
         const caKey = await keyFor(plan.key);
@@ -127,6 +132,7 @@ export async function runCeremony(input: CeremonyInput): Promise<CaSummary[]> {
           target: `ca:${ca.name}`,
           details: { serial: ocspCert.serialHex, notAfter: ocspCert.notAfter.toISOString(), keyUri: plan.ocsp.key.uri },
         });
+        if (plan.tsa) await ensureTsa(trx, { plan: plan.tsa, ca, caKey: async () => caKey, keyFor, base, actor, now });
         out.push(summary(ca, true));
       }
       return out;
@@ -136,6 +142,49 @@ export async function runCeremony(input: CeremonyInput): Promise<CaSummary[]> {
   } finally {
     await Promise.all([...stores.values()].map(async (s) => (await s.catch(() => undefined))?.close()));
   }
+}
+
+interface TsaStep {
+  plan: TsaPlan;
+  ca: { id: number; name: string; certificate: Uint8Array; not_after: Date };
+  caKey: () => Promise<Signer>;
+  keyFor: (spec: KeySpec) => Promise<Signer>;
+  base: string;
+  actor: string;
+  now: Date;
+}
+
+/**
+ * The CA's time-stamping authority, unless it has an active one: its key (RSA or GOST, in the keystore the
+ * plan names — a token in the HSM set-up), a certificate from the CA with a critical timeStamping-only EKU
+ * and CRL pointers, and the tsa_signers row naming them. The certificate ends with the CA at the latest.
+ */
+async function ensureTsa(trx: Transaction<Database>, step: TsaStep): Promise<void> {
+  const { plan, ca, now } = step;
+  const active = await trx.selectFrom('tsa_signers').select('id').where('ca_id', '=', ca.id).where('status', '=', 'active').executeTakeFirst();
+  if (active) return;
+  const tsaKey = await step.keyFor(plan.key);
+  const wanted = yearsAfter(now, plan.validityYears);
+  const caNotAfter = new Date(ca.not_after);
+  const urls = caUrls(step.base, ca.name);
+  const cert = await issueTimeStampingCertificate({
+    subject: dnOf(plan.subject),
+    publicKey: tsaKey.publicKey,
+    issuer: { certificate: new Uint8Array(ca.certificate), signer: guardSigner(await step.caKey(), 'certificate') },
+    notBefore: now,
+    notAfter: wanted > caNotAfter ? caNotAfter : wanted,
+    urls: { crl: urls.crlUrl, deltaCrl: urls.deltaCrlUrl, caIssuers: urls.certificateUrl },
+  });
+  await trx
+    .insertInto('tsa_signers')
+    .values({ ca_id: ca.id, certificate: Buffer.from(cert.der), key_uri: plan.key.uri, not_before: cert.notBefore, not_after: cert.notAfter })
+    .execute();
+  await appendAudit(trx, {
+    actor: step.actor,
+    action: 'tsa-signer.created',
+    target: `ca:${ca.name}`,
+    details: { serial: cert.serialHex, subject: cert.info.subject.display, notAfter: cert.notAfter.toISOString(), keyUri: plan.key.uri },
+  });
 }
 
 /** Writes every CA certificate to `$QOLTANBA_HOME/ca/<name>.crt` (PEM): what `verify` trusts by default. */

@@ -1,7 +1,8 @@
 /**
  * The whole issuance path with the CA keys in an HSM (a throwaway SoftHSM2 token): the ceremony generates the
- * issuing CA and OCSP keys on the token, the RA issues through them, CRLs and OCSP responses are signed on the
- * token, and openssl accepts everything. No key material ever reaches the soft key folder or the database.
+ * issuing CA, OCSP and TSA keys on the token, the RA issues through them, CRLs, OCSP responses and time-stamps
+ * are signed on the token, and openssl accepts everything. No key material ever reaches the soft key folder or
+ * the database.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,9 @@ import { InProcessSignerProvider } from '../signer/in-process.ts';
 import { createStatusService } from '../status/index.ts';
 import { createRa, issue, revoke, statusHooksFor } from '../ra/index.ts';
 import { uniqueIin } from '../ra/testing/fixture.ts';
-import { defaultCeremonyConfig } from './ceremony-config.ts';
+import { defaultCeremonyConfig, tsaPlanFor } from './ceremony-config.ts';
+import { resolveTsaOptions } from '../tsa/options.ts';
+import { createTsaService } from '../tsa/service.ts';
 import { runCeremony } from './ceremony.ts';
 
 const PASSPHRASE_ENV = 'QT_TEST_HSM_PASSPHRASE';
@@ -28,7 +31,7 @@ let hsm: SoftHsm | undefined;
 after(() => hsm?.cleanup());
 
 describeEachBackend('issuance with the CA keys on a PKCS#11 token (SoftHSM2)', (db) => {
-  test('ceremony on the token, issuance, revocation, CRL and OCSP all signed there and accepted by openssl', async () => {
+  test('ceremony on the token, issuance, revocation, CRL, OCSP and time-stamps all signed there and accepted by openssl', async () => {
     hsm ??= await createSoftHsm();
     const token = await hsm.initToken({ label: `Qoltanba CA ${db.backend}`, pin: '4821-7350' });
     const home = mkdtempSync(join(tmpdir(), 'qt-hsm-'));
@@ -37,6 +40,7 @@ describeEachBackend('issuance with the CA keys on a PKCS#11 token (SoftHSM2)', (
     plan.root.key.bits = 2048;
     plan.issuing[0]!.key = { uri: token.uri('issuing-rsa'), bits: 2048 };
     plan.issuing[0]!.ocsp.key = { uri: token.uri('ocsp-rsa'), bits: 2048 };
+    plan.issuing[0]!.tsa = { ...tsaPlanFor(plan.issuing[0]!), key: { uri: token.uri('tsa-rsa'), bits: 2048 } };
     await runCeremony({ db: db.store.db, keystore, config: plan, publicUrl: 'http://127.0.0.1:8080', home });
 
     // The registry names the token objects; the PIN itself is only in the pin-source file, never in the database.
@@ -77,9 +81,26 @@ describeEachBackend('issuance with the CA keys on a PKCS#11 token (SoftHSM2)', (
       const crl = execFileSync('openssl', ['crl', '-inform', 'DER', '-in', join(home, 'rsa.crl'), '-CAfile', join(home, 'ca', 'rsa.crt'), '-noout', '-text', '-verify'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       assert.match(crl, new RegExp(certificate.serial.toUpperCase().replace(/^0+/, '')));
 
+      // A time-stamp signed on the token: openssl ts -query → our TSA → openssl ts -verify.
+      const tsa = await createTsaService(ctx, resolveTsaOptions({}));
+      try {
+        writeFileSync(join(home, 'stamped.txt'), 'signed in an HSM');
+        execFileSync('openssl', ['ts', '-query', '-data', join(home, 'stamped.txt'), '-sha256', '-cert', '-out', join(home, 'q.tsq')], { stdio: 'ignore' });
+        const answer = await tsa.answer(readFileSync(join(home, 'q.tsq')));
+        assert.equal(answer.outcome, 'granted');
+        writeFileSync(join(home, 'r.tsr'), answer.der);
+        const stamp = execFileSync('openssl', ['ts', '-verify', '-in', join(home, 'r.tsr'), '-queryfile', join(home, 'q.tsq'), '-CAfile', join(home, 'ca', 'root-rsa.crt')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        assert.match(stamp, /Verification: OK/);
+      } finally {
+        await tsa.stop();
+      }
+
       // The keys are on the token and cannot leave it.
       const objects = execFileSync('pkcs11-tool', ['--module', hsm.modulePath, '--token-label', token.label, '--login', '--pin', token.pin, '--list-objects'], { env: hsm.env, encoding: 'utf8' });
       assert.match(objects, /Private Key Object[\s\S]*label:\s+issuing-rsa[\s\S]*never extractable/);
+      assert.match(objects, /Private Key Object[\s\S]*label:\s+tsa-rsa[\s\S]*never extractable/);
+      const tsaRow = await db.store.db.selectFrom('tsa_signers').select('key_uri').executeTakeFirstOrThrow();
+      assert.match(tsaRow.key_uri, /^pkcs11:.*object=tsa-rsa/);
       assert.ok(!existsSync(join(keystore.soft.dir, 'issuing-rsa.key.pem')));
     } finally {
       await status.stop();

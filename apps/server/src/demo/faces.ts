@@ -2,10 +2,10 @@
  * Synthetic faces: a "person" is a set of drawing parameters (face shape, skin, hair, eyes); the same
  * person drawn turned by `turn` pixels is what a camera would see when they turn their head. The demo
  * (`qoltanba up --demo`) draws its made-up people's registry photos with it, and the tests draw the frames
- * and the fake-camera video from it (remote/testing/faces.ts). Hand-written: a few dozen lines of PNG
- * encoding (zlib does the compression) instead of an image library for flat-coloured ellipses.
+ * and the fake-camera video from it (remote/testing/faces.ts). The drawing is hand-written (flat-coloured
+ * ellipses need no graphics library); PNG encoding is fast-png's, the decoder the server reads frames with.
  */
-import { deflateSync } from 'node:zlib';
+import { encode } from 'fast-png';
 
 export interface FaceParams {
   /** Background RGB. */
@@ -89,49 +89,9 @@ export function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, body: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), body]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([len, typed, crc]);
-}
-
-/** A plain RGB PNG (filter type `filter` on every row: 0 none, 1 sub, 2 up — the decoder must handle each). */
-export function encodePng(img: Rgb, filter: 0 | 1 | 2 = 0): Buffer {
-  const stride = img.width * 3;
-  const raw = Buffer.alloc((stride + 1) * img.height);
-  for (let y = 0; y < img.height; y++) {
-    raw[y * (stride + 1)] = filter;
-    for (let i = 0; i < stride; i++) {
-      const v = img.data[y * stride + i]!;
-      const left = i >= 3 ? img.data[y * stride + i - 3]! : 0;
-      const up = y > 0 ? img.data[(y - 1) * stride + i]! : 0;
-      raw[y * (stride + 1) + 1 + i] = (v - (filter === 1 ? left : filter === 2 ? up : 0)) & 0xff;
-    }
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(img.width, 0);
-  ihdr.writeUInt32BE(img.height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+/** A plain RGB PNG (fast-png's encoder: 8-bit, no row filter, zlib). */
+export function encodePng(img: Rgb): Buffer {
+  const png = encode({ width: img.width, height: img.height, data: img.data, channels: 3, depth: 8 });
+  return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }
 

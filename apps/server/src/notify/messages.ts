@@ -7,7 +7,7 @@
  * People without a language preference get one combined kk+ru text (DESIGN: default kk+ru), built from the
  * same catalog fragments so the two languages never drift apart.
  */
-import { createTranslator, defineMessages, formatDate, mergeCatalogs, words, type Locale } from '@qoltanba/i18n';
+import { createTranslator, defineMessages, escapeHtml, formatDate, mergeCatalogs, words, type Locale } from '@qoltanba/i18n';
 
 export type SmsLanguage = Locale | 'kk+ru';
 /** Which keys expire: both (AUTH and SIGN, issued together) or one of them. */
@@ -142,10 +142,6 @@ export interface ExpiryEmail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,7 @@
 /**
  * The registration authority's service core: plain functions over a ServerContext and the status hooks,
- * called by the HTTP API now and by the portal and the CLI later. `createRa` gathers what they share.
+ * called by the CA API, the portal, remote issuance, the demo seed and the CLI (see README.md). `createRa`
+ * gathers what they share.
  */
 import type { ServerContext } from '../context.ts';
 import { IssuingCas } from './authorities.ts';

@@ -58,7 +58,7 @@ export interface FaceMeasurements {
   height: number;
   /** Mean brightness of each frame, 0–255. */
   brightness: number[];
-  /** Largest change (png.ts motionBetween) between a liveness frame and the first face frame. */
+  /** Largest change (luma.ts motionBetween) between a liveness frame and the first face frame. */
   motion: number;
 }
 

@@ -8,9 +8,10 @@ import type { Signer } from '@qoltanba/pki';
 
 /**
  * What a signature is for; the signer refuses bytes that are not a structure of this kind. 'certificate'
- * is a subscriber (or OCSP-responder) certificate: a key opened for it never signs a CA certificate.
+ * is a subscriber (or OCSP-responder, TSA) certificate: a key opened for it never signs a CA certificate.
+ * 'timestamp' is the signed attributes of an RFC 3161 token (content type TSTInfo), and nothing else.
  */
-export type SigningPurpose = 'certificate' | 'ca-certificate' | 'crl' | 'ocsp';
+export type SigningPurpose = 'certificate' | 'ca-certificate' | 'crl' | 'ocsp' | 'timestamp';
 
 export interface SignerProvider {
   /** A Signer for the CA key at `keyUri`, restricted to `purpose`. */

@@ -1,8 +1,10 @@
 /** Wraps a Signer so it signs only structures of the purpose it was opened for (see SigningPurpose). */
-import { QtError, describeTbs, type Signer } from '@qoltanba/pki';
+import { QtError, checkTimeStampSignedAttributes, describeTbs, type Signer } from '@qoltanba/pki';
 import type { SigningPurpose } from './provider.ts';
 
 export function checkPurpose(data: Uint8Array, purpose: SigningPurpose, algorithmOid: string): void {
+  // Signed attributes carry no algorithm: the token's SignerInfo names the key's, written by the TSA itself.
+  if (purpose === 'timestamp') return checkTimeStampSignedAttributes(data);
   const tbs = describeTbs(data);
   const wanted = purpose === 'ca-certificate' ? 'certificate' : purpose;
   if (tbs.kind !== wanted) {

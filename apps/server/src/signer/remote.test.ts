@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, CertificateList } from '@peculiar/asn1-x509';
-import { derFrom, isQtError, toArrayBuffer, verifySignature } from '@qoltanba/pki';
+import { derFrom, isQtError, parseTimeStampToken, prepareTimeStamping, readTsaRequest, toArrayBuffer, verifyCms, verifySignature, oid } from '@qoltanba/pki';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
 import { createHttpApp } from '../http/app.ts';
 import { defaultConfig } from '../config.ts';
 import { silentLogger, type ServerContext } from '../context.ts';
 import { describeEachBackend } from '../store/testing.ts';
 import { runCeremony } from '../ca/ceremony.ts';
-import { defaultCeremonyConfig } from '../ca/ceremony-config.ts';
+import { defaultCeremonyConfig, tsaPlanFor } from '../ca/ceremony-config.ts';
+import { testRequest } from '../../../../packages/pki/src/tsp/tsa.test-support.ts';
 import { InProcessSignerProvider } from './in-process.ts';
 import { RemoteSignerProvider } from './remote.ts';
 import { signerRoutes } from './routes.ts';
@@ -29,6 +30,7 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
   let tokenFile: string;
   let close: () => Promise<void>;
   let issuingKey: string;
+  let tsaKey: string;
 
   // The harness opens its database in its own first test, so setup that needs the database is a test too.
   test('the signer process starts over the CA keys a ceremony created', async () => {
@@ -39,6 +41,8 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
     ceremony.issuing[0]!.key.bits = 2048;
     ceremony.issuing[0]!.ocsp.key.bits = 2048;
     issuingKey = ceremony.issuing[0]!.key.uri;
+    ceremony.issuing[0]!.tsa = { ...tsaPlanFor(ceremony.issuing[0]!), key: { uri: 'soft:tsa-rsa', bits: 2048 } };
+    tsaKey = 'soft:tsa-rsa';
     await runCeremony({ db: db.store.db, keystore, config: ceremony, publicUrl: 'http://127.0.0.1:8080', home });
     const config = { ...defaultConfig(home), roles: ['signer' as const] };
     const ctx: ServerContext = { config, store: db.store, signers: new InProcessSignerProvider(keystore), log: silentLogger, now: () => new Date() };
@@ -73,6 +77,24 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
     const wrongTokenFile = join(home, 'wrong');
     writeFileSync(wrongTokenFile, 'guess');
     await assert.rejects(new RemoteSignerProvider({ url, tokenFile: wrongTokenFile }).signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAUTHORIZED'));
+  });
+
+  test('the TSA key signs time-stamps through the signer process, and only time-stamps; no other key signs them', async () => {
+    const remote = new RemoteSignerProvider({ url, tokenFile });
+    const row = await db.store.db.selectFrom('tsa_signers').select('certificate').where('key_uri', '=', tsaKey).executeTakeFirstOrThrow();
+    const stamper = prepareTimeStamping({ certificate: new Uint8Array(row.certificate), signer: await remote.signerFor(tsaKey, 'timestamp') });
+    const request = readTsaRequest(testRequest(), { acceptedHashes: new Set([oid.sha256]) });
+    const { token } = await stamper.stamp({ messageImprintDer: request.messageImprintDer, policy: oid.policyQoltanbaTsa, serial: Uint8Array.of(7), genTime: new Date(), certReq: true });
+    assert.equal((await verifyCms(token)).signers[0]?.signingCertificateV2Matches, true);
+    assert.equal(parseTimeStampToken(token).serialNumber, '07');
+
+    const refused = (e: unknown) => isQtError(e, 'QT_ERR_SIGNING_REFUSED');
+    // The TSA key opened for another purpose, a CA key opened for time-stamps: refused before any signature.
+    await assert.rejects(remote.signerFor(tsaKey, 'certificate'), refused);
+    await assert.rejects(remote.signerFor(tsaKey, 'crl'), refused);
+    await assert.rejects(remote.signerFor(issuingKey, 'timestamp'), refused);
+    // And a time-stamp key handed a certificate's TBS refuses it.
+    await assert.rejects((await remote.signerFor(tsaKey, 'timestamp')).sign(certTbs()), refused);
   });
 
   test('a signer process started with the wrong CA passphrase says so: QT_ERR_CA_PASSPHRASE_WRONG reaches the caller, not "unavailable"', async () => {

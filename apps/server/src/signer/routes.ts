@@ -1,7 +1,8 @@
 /**
  * The signer role's internal API. Only the signer process holds CA keys; the other roles reach it here with
  * a bearer token (constant-time compared, never logged). It signs only for keys the CA registry knows
- * (cas.key_uri, ocsp_signers.key_uri) and only structures of the stated purpose (see purpose-guard.ts).
+ * (cas.key_uri, ocsp_signers.key_uri, tsa_signers.key_uri) and only structures of the stated purpose (see
+ * purpose-guard.ts); a TSA key signs time-stamps only, and only a TSA key signs them.
  * Bind it to a private address: it is not for the internet.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import { InProcessSignerProvider } from './in-process.ts';
 import type { SigningPurpose } from './provider.ts';
 import { ensureLocalSecret } from '../secrets.ts';
 
-const PURPOSES: readonly SigningPurpose[] = ['certificate', 'crl', 'ocsp'];
+const PURPOSES: readonly SigningPurpose[] = ['certificate', 'crl', 'ocsp', 'timestamp'];
 /** The largest structure we sign: a TBSCertList of a few million entries. */
 const MAX_TBS_BYTES = 512 * 1024 * 1024;
 
@@ -40,6 +41,11 @@ export async function signerRoutes(app: FastifyInstance, opts: SignerRoutesOptio
     const purpose = q.purpose as SigningPurpose;
     if (!q.uri || !PURPOSES.includes(purpose)) throw new QtError('QT_ERR_INPUT_INVALID', `uri and purpose (${PURPOSES.join(', ')}) are required`);
     const db = opts.ctx.store.db;
+    const tsa = await db.selectFrom('tsa_signers').select('id').where('key_uri', '=', q.uri).executeTakeFirst();
+    if ((purpose === 'timestamp') !== (tsa !== undefined)) {
+      throw new QtError('QT_ERR_SIGNING_REFUSED', purpose === 'timestamp' ? 'Only a TSA key of the registry signs time-stamps' : 'A TSA key signs time-stamps and nothing else');
+    }
+    if (tsa) return { uri: q.uri, purpose };
     const known =
       (await db.selectFrom('cas').select('id').where('key_uri', '=', q.uri).where('status', '<>', 'revoked').executeTakeFirst()) ??
       (await db.selectFrom('ocsp_signers').select('id').where('key_uri', '=', q.uri).executeTakeFirst());

@@ -31,6 +31,8 @@ export interface CaEntry {
   notAfter: Date;
   hashes: IssuerHashes;
   ocspSigner: OcspSignerEntry | undefined;
+  /** The certificate of the CA's active time-stamping authority, when it has one (served on /tsp/<name>). */
+  tsaCertificate: Bytes | undefined;
 }
 
 export interface CaDirectoryOptions {
@@ -130,6 +132,8 @@ export class CaDirectory {
       .where('status', '=', 'active')
       .execute();
     const signerOf = new Map(signers.map((s) => [s.ca_id, s]));
+    const tsas = await this.#db.selectFrom('tsa_signers').select(['ca_id', 'certificate']).where('status', '=', 'active').execute();
+    const tsaOf = new Map(tsas.map((t) => [t.ca_id, new Uint8Array(t.certificate)]));
     const snapshot: Snapshot = { loadedAt, byId: new Map(), byName: new Map(), byIssuerHash: new Map() };
     for (const row of cas) {
       const certificate = new Uint8Array(row.certificate);
@@ -147,6 +151,7 @@ export class CaDirectory {
         notAfter: row.not_after,
         hashes: await computeIssuerHashes(certificate),
         ocspSigner: signer && { id: signer.id, certificate: new Uint8Array(signer.certificate), keyUri: signer.key_uri, notAfter: signer.not_after },
+        tsaCertificate: tsaOf.get(row.id),
       };
       snapshot.byId.set(entry.id, entry);
       snapshot.byName.set(entry.name, entry);

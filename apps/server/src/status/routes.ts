@@ -10,6 +10,7 @@ import type { CaEntry } from './directory.ts';
 import type { CrlKind } from './crl/generate.ts';
 import type { PublishedCrl } from './crl/latest.ts';
 import { ocspRoutes } from './ocsp/routes.ts';
+import { resolveTsaOptions } from '../tsa/options.ts';
 import type { StatusService } from './service.ts';
 
 export interface StatusRoutesOptions {
@@ -51,11 +52,25 @@ const caSchema = {
     ocspUrl: { type: 'string' },
     issuer: { type: ['string', 'null'] },
     issuerCertificateUrl: { type: ['string', 'null'] },
+    /** The CA's time-stamping authority (RFC 3161 POST), and its certificate (base64 DER); null without one. */
+    tsaUrl: { type: ['string', 'null'] },
+    tsaCertificate: { type: ['string', 'null'] },
   },
 } as const;
 
 const caListSchema = {
-  response: { 200: { type: 'object', required: ['cas'], properties: { cas: { type: 'array', items: caSchema } } } },
+  response: {
+    200: {
+      type: 'object',
+      required: ['cas', 'tsaUrl', 'tsaPolicy'],
+      properties: {
+        cas: { type: 'array', items: caSchema },
+        /** POST /tsp: the default time-stamping authority, and the policy its stamps carry; null when there is none. */
+        tsaUrl: { type: ['string', 'null'] },
+        tsaPolicy: { type: ['string', 'null'] },
+      },
+    },
+  },
 } as const;
 
 export async function statusRoutes(app: FastifyInstance, options: StatusRoutesOptions): Promise<void> {
@@ -69,7 +84,12 @@ export async function statusRoutes(app: FastifyInstance, options: StatusRoutesOp
     const all = await service.directory.all();
     const byId = new Map(all.map((c) => [c.id, c]));
     const issuing = all.filter((ca) => ca.kind === 'issuing');
-    return { cas: issuing.map((ca) => describeCa(ca, ca.parentId === null ? undefined : byId.get(ca.parentId), config.publicUrl)) };
+    const anyTsa = issuing.some((ca) => ca.tsaCertificate);
+    return {
+      cas: issuing.map((ca) => describeCa(ca, ca.parentId === null ? undefined : byId.get(ca.parentId), config.publicUrl)),
+      tsaUrl: anyTsa ? tsaUrl(config.publicUrl) : null,
+      tsaPolicy: anyTsa ? resolveTsaOptions(config.tsa).policy : null,
+    };
   });
 
   app.get<{ Params: { file: string } }>('/cert/:file', async (request, reply) => {
@@ -128,7 +148,15 @@ function describeCa(ca: CaEntry, issuer: CaEntry | undefined, publicUrl: string)
     ...caUrls(publicUrl, ca.name),
     issuer: issuer?.name ?? null,
     issuerCertificateUrl: issuer ? caUrls(publicUrl, issuer.name).certificateUrl : null,
+    tsaUrl: ca.tsaCertificate ? tsaUrl(publicUrl, ca.name) : null,
+    tsaCertificate: ca.tsaCertificate ? Buffer.from(ca.tsaCertificate).toString('base64') : null,
   };
+}
+
+/** POST here for a time-stamp: /tsp (the default TSA) or /tsp/<ca>. */
+export function tsaUrl(publicUrl: string, caName?: string): string {
+  const base = publicUrl.replace(/\/+$/, '');
+  return caName ? `${base}/tsp/${caName}` : `${base}/tsp`;
 }
 
 function notServed(request: FastifyRequest): QtError {

@@ -1,4 +1,7 @@
-/** The store: the only code that talks SQL. */
+/**
+ * The store: the connection (PostgreSQL or embedded PGlite), the migrations — the only place the schema
+ * changes — and the shared table types. Features write their own Kysely queries (README.md).
+ */
 export { openDatabase, requireCapability } from './open-database.ts';
 export type { Backend, OpenDatabaseOptions, Store, StoreCapabilities, StoreLog } from './open-database.ts';
 export { migrate, readMigrations, MIGRATIONS_DIR } from './migrate.ts';

@@ -66,6 +66,17 @@ export interface OcspSignersTable {
   created_at: DefaultedTimestamp;
 }
 
+export interface TsaSignersTable {
+  id: Generated<number>;
+  ca_id: number;
+  certificate: Bytes;
+  key_uri: string;
+  status: ColumnType<'active' | 'retired', 'active' | 'retired' | undefined, 'active' | 'retired'>;
+  not_before: Timestamp;
+  not_after: Timestamp;
+  created_at: DefaultedTimestamp;
+}
+
 export interface CrlStateTable {
   ca_id: number;
   next_crl_number: ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
@@ -210,6 +221,7 @@ export interface Database extends NotifyTables {
   schema_migrations: SchemaMigrationsTable;
   cas: CasTable;
   ocsp_signers: OcspSignersTable;
+  tsa_signers: TsaSignersTable;
   crl_state: CrlStateTable;
   crls: CrlsTable;
   subjects: SubjectsTable;

@@ -68,7 +68,7 @@ const certificateSchema = {
     bin: text,
     organization: text,
     holder: { type: 'string', enum: ['individual', 'legal-entity', 'authority'] },
-    kind: { type: 'string', enum: ['AUTH', 'SIGN', 'CA', 'OCSP', 'OTHER'] },
+    kind: { type: 'string', enum: ['AUTH', 'SIGN', 'CA', 'OCSP', 'TSA', 'OTHER'] },
     roles: { type: 'array', items: text },
     profile: text,
     identification: text,

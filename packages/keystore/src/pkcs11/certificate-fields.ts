@@ -5,7 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { bytesEqual, QtError } from '@qoltanba/pki';
-import { children, readElement } from '../der.ts';
+import { childrenOf, readTlv, TAG } from '@qoltanba/pki/der';
 
 export interface CertificateFields {
   /** DER of the subject Name. */
@@ -18,14 +18,15 @@ export interface CertificateFields {
 
 export function certificateFields(der: Uint8Array): CertificateFields {
   try {
-    const [tbs] = children(readElement(der).content);
+    const [tbs] = childrenOf(der, readTlv(der, 0));
     if (!tbs) throw new Error('no TBSCertificate');
-    const fields = children(tbs.content);
+    const fields = childrenOf(der, tbs);
     // version is an optional [0] EXPLICIT field in front of the serial number.
     const rest = fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
     const [serialNumber, , issuer, , subject] = rest;
-    if (!serialNumber || serialNumber.tag !== 0x02 || !issuer || !subject) throw new Error('missing TBSCertificate fields');
-    return { subject: subject.der, issuer: issuer.der, serialNumber: serialNumber.der };
+    if (!serialNumber || serialNumber.tag !== TAG.integer || !issuer || !subject) throw new Error('missing TBSCertificate fields');
+    const whole = (t: { start: number; end: number }): Uint8Array => der.subarray(t.start, t.end);
+    return { subject: whole(subject), issuer: whole(issuer), serialNumber: whole(serialNumber) };
   } catch (e) {
     throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate to store is malformed', undefined, { cause: e });
   }

@@ -4,7 +4,7 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { QtError, toBase64Url, type Bytes } from '@qoltanba/pki';
-import { children, readElement } from '../der.ts';
+import { childrenOf, readTlv, TAG } from '@qoltanba/pki/der';
 import { p11, type Pkcs11Api } from './module.ts';
 import { describePkcs11Uri, type Pkcs11Uri } from './pkcs11-uri.ts';
 
@@ -91,7 +91,8 @@ export function rsaPublicKeyOf(api: Pkcs11Api, session: Handle, key: Handle): By
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits — the SKI our certificates carry. */
 export function keyIdentifier(spki: Uint8Array): Buffer {
-  const [, bitString] = children(readElement(spki).content);
-  if (!bitString || bitString.tag !== 0x03) throw new QtError('QT_ERR_KEY_MALFORMED', 'The SPKI has no public key bits');
-  return createHash('sha1').update(bitString.content.subarray(1)).digest();
+  const [, bitString] = childrenOf(spki, readTlv(spki, 0));
+  if (!bitString || bitString.tag !== TAG.bitString) throw new QtError('QT_ERR_KEY_MALFORMED', 'The SPKI has no public key bits');
+  // Skip the BIT STRING's unused-bits octet.
+  return createHash('sha1').update(spki.subarray(bitString.contentStart + 1, bitString.end)).digest();
 }

@@ -10,7 +10,7 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, pbkdf2, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { oid, parsePemBlocks, QtError, toPem, type PemBlock } from '@qoltanba/pki';
-import { children, derNull, integer, objectIdentifier, octetString, readElement, sequence } from '../der.ts';
+import { childrenOf, integer, objectIdentifier, octetString, readOid, readTlv, readUnsigned, sequence, TAG, tlv, type Tlv } from '@qoltanba/pki/der';
 
 export const PBKDF2_ITERATIONS = 600_000;
 const PEM_LABEL = 'ENCRYPTED PRIVATE KEY';
@@ -30,7 +30,7 @@ export async function encryptPkcs8(pkcs8: Uint8Array, passphrase: string): Promi
     sequence(
       sequence(
         objectIdentifier(oid.pbkdf2),
-        sequence(octetString(salt), integer(PBKDF2_ITERATIONS), sequence(objectIdentifier(oid.hmacSha256), derNull())),
+        sequence(octetString(salt), integer(PBKDF2_ITERATIONS), sequence(objectIdentifier(oid.hmacSha256), tlv(TAG.null))),
       ),
       sequence(objectIdentifier(oid.aes256Cbc), octetString(iv)),
     ),
@@ -54,7 +54,7 @@ export function decryptPkcs8Pem(pem: string, passphrase: string): KeyObject {
     throw new QtError('QT_ERR_KEY_FILE_MALFORMED', `The key file must hold exactly one "${PEM_LABEL}" PEM block`);
   }
   try {
-    if (readElement(block.der).der.length !== block.der.length) throw new Error('trailing data');
+    if (readTlv(block.der, 0).end !== block.der.length) throw new Error('trailing data');
   } catch (e) {
     throw new QtError('QT_ERR_KEY_FILE_MALFORMED', 'The encrypted key is not well-formed DER', undefined, { cause: e });
   }
@@ -64,26 +64,6 @@ export function decryptPkcs8Pem(pem: string, passphrase: string): KeyObject {
     // OpenSSL's own message is dropped on purpose: it adds nothing a user can act on.
     throw new QtError('QT_ERR_KEY_PASSPHRASE');
   }
-}
-
-const OID_TAG = 0x06;
-
-function oidOf(content: Uint8Array): string {
-  const arcs: number[] = [];
-  let value = 0;
-  for (const byte of content) {
-    value = value * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      if (arcs.length === 0) arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-      else arcs.push(value);
-      value = 0;
-    }
-  }
-  return arcs.join('.');
-}
-
-function unsigned(content: Uint8Array): number {
-  return content.reduce((n, b) => n * 256 + b, 0);
 }
 
 /** The PBKDF2 PRFs and ciphers our envelope may name (what encryptPkcs8 and OpenSSL 3 write). */
@@ -112,21 +92,24 @@ export async function decryptPkcs8Der(pem: string, passphrase: string): Promise<
   let salt: Uint8Array, iterations: number, prf: 'sha1' | 'sha256', cipher: { name: 'aes-128-cbc' | 'aes-256-cbc'; keyLength: number };
   let iv: Uint8Array, ciphertext: Uint8Array;
   try {
-    const top = readElement(block.der);
-    if (top.der.length !== block.der.length) throw new Error('trailing data');
-    const [algorithm, encrypted] = children(top.content);
-    const [schemeOid, schemeParams] = children(algorithm!.content);
-    if (schemeOid?.tag !== OID_TAG || oidOf(schemeOid.content) !== oid.pbes2) throw new Error('not PBES2');
-    const [kdf, enc] = children(schemeParams!.content);
-    const [kdfOid, kdfParams] = children(kdf!.content);
-    if (oidOf(kdfOid!.content) !== oid.pbkdf2) throw new Error('not PBKDF2');
-    const [saltEl, iterEl, ...rest] = children(kdfParams!.content);
-    const prfEl = rest.find((e) => e.tag === 0x30);
-    const prfName = prfEl ? prfs[oidOf(children(prfEl.content)[0]!.content)] : 'sha1';
-    const [encOid, ivEl] = children(enc!.content);
-    const cipherSpec = ciphers[oidOf(encOid!.content)];
+    const der = block.der;
+    const top = readTlv(der, 0);
+    if (top.end !== der.length) throw new Error('trailing data');
+    const kids = (t: Tlv | undefined): Tlv[] => childrenOf(der, t!);
+    const content = (t: Tlv): Uint8Array => der.subarray(t.contentStart, t.end);
+    const [algorithm, encrypted] = kids(top);
+    const [schemeOid, schemeParams] = kids(algorithm);
+    if (schemeOid?.tag !== TAG.oid || readOid(der, schemeOid) !== oid.pbes2) throw new Error('not PBES2');
+    const [kdf, enc] = kids(schemeParams);
+    const [kdfOid, kdfParams] = kids(kdf);
+    if (readOid(der, kdfOid!) !== oid.pbkdf2) throw new Error('not PBKDF2');
+    const [saltEl, iterEl, ...rest] = kids(kdfParams);
+    const prfEl = rest.find((e) => e.tag === TAG.sequence);
+    const prfName = prfEl ? prfs[readOid(der, kids(prfEl)[0]!)] : 'sha1';
+    const [encOid, ivEl] = kids(enc);
+    const cipherSpec = ciphers[readOid(der, encOid!)];
     if (!prfName || !cipherSpec || !ivEl || !encrypted) throw new Error('unsupported PBES2 parameters');
-    [salt, iterations, prf, cipher, iv, ciphertext] = [saltEl!.content, unsigned(iterEl!.content), prfName, cipherSpec, ivEl.content, encrypted.content];
+    [salt, iterations, prf, cipher, iv, ciphertext] = [content(saltEl!), Number(readUnsigned(der, iterEl!)), prfName, cipherSpec, content(ivEl), content(encrypted)];
   } catch (e) {
     throw new QtError('QT_ERR_KEY_FILE_MALFORMED', 'The encrypted key is not a PBES2 (PBKDF2, AES-CBC) envelope', undefined, { cause: e });
   }
@@ -142,7 +125,7 @@ export async function decryptPkcs8Der(pem: string, passphrase: string): Promise<
   }
   try {
     // CBC padding alone passes for about one wrong passphrase in 256; the DER check catches those.
-    if (readElement(plain).der.length !== plain.length) throw new Error('trailing data');
+    if (readTlv(plain, 0).end !== plain.length) throw new Error('trailing data');
   } catch {
     plain.fill(0);
     throw new QtError('QT_ERR_KEY_PASSPHRASE');
@@ -153,8 +136,8 @@ export async function decryptPkcs8Der(pem: string, passphrase: string): Promise<
 /** The algorithm OID of a plaintext PKCS#8 PrivateKeyInfo. */
 export function pkcs8AlgorithmOid(pkcs8: Uint8Array): string {
   try {
-    const [, algorithm] = children(readElement(pkcs8).content);
-    return oidOf(children(algorithm!.content)[0]!.content);
+    const [, algorithm] = childrenOf(pkcs8, readTlv(pkcs8, 0));
+    return readOid(pkcs8, childrenOf(pkcs8, algorithm!)[0]!);
   } catch (e) {
     throw new QtError('QT_ERR_KEY_FILE_MALFORMED', 'The decrypted key is not a PKCS#8 PrivateKeyInfo', undefined, { cause: e });
   }

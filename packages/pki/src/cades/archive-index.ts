@@ -10,9 +10,9 @@
  * checks CAdES archive time-stamps.
  */
 import * as asn1js from 'asn1js';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
-import { octetString, objectIdentifier, sequence } from '../crl/der-write.ts';
+import { octetString, objectIdentifier, sequence } from '../der/write.ts';
 import { digestByOid, digestName } from '../cms/digests.ts';
 import type { SignedDataEditor } from '../cms/edit.ts';
 import { oid } from '../oids.ts';

@@ -14,6 +14,8 @@ import type { TestCert } from '../path/testing/ca.ts';
 import { addSignatureTimeStamps, extendCades } from './extend.ts';
 import { archiveImprint, readAtsHashIndex } from './archive-index.ts';
 import { stampsOf } from './stamps.ts';
+import { sequence, tlv } from '../der/write.ts';
+import { contextTag } from '../der/read.ts';
 import { timeScenario, type TimeScenario } from './testing/scenario.ts';
 
 const document = utf8('Шарт № 15: екі тарап / Договор № 15: две стороны\n');
@@ -167,6 +169,35 @@ test('the archive stamp covers what was there: a later certificate does not brea
   assert.equal(archive?.valid, false);
   assert.equal(archive?.error?.code, 'QT_ERR_TSP_IMPRINT_MISMATCH');
   assert.match(archive?.error?.message ?? '', /1 CRL or OCSP response it covered/);
+});
+
+test('validation data in certificate-values / revocation-values attributes (the older CAdES-X-L form) is read too', async () => {
+  const editor = SignedDataEditor.open(await stamped(s.alice));
+  const seqOf = (items: Uint8Array[]) => sequence(...items);
+  editor.addUnsignedAttribute(0, oid.attrCertificateValues, seqOf([s.ca.der, s.tsa.certificate.der]));
+  editor.addUnsignedAttribute(0, oid.attrRevocationValues, sequence(tlv(contextTag(0, true), seqOf(s.currentCrls))));
+  const cms = editor.toDer();
+  const v = await verifyCmsDocument(cms, { trustAnchors: [s.root.der], at: new Date('2031-06-01T00:00:00Z') });
+  assert.equal(v.valid, true, v.error?.message);
+  assert.equal(v.signers[0]?.level, 'LT');
+  assert.equal(v.signers[0]?.judgedAt?.basis, 'signature-time-stamp');
+});
+
+test('LTA renewed: a second archive stamp covers the first (and the data added for its TSA); both hold', async () => {
+  const verify = { ...trust(), crls: s.currentCrls };
+  const once = await extendCades(await sign(s.alice), { level: 'LTA', transport: s.tsa.transport, verify });
+  const twice = await extendCades(once.cms, { level: 'LTA', transport: s.tsa.transport, verify });
+  assert.deepEqual(twice.stamps.map((x) => x.kind), ['archive']);
+  const v = await verifyCmsDocument(twice.cms, { trustAnchors: [s.root.der], at: new Date('2031-06-01T00:00:00Z') });
+  assert.equal(v.valid, true, v.error?.message);
+  assert.deepEqual(v.signers[0]?.timeStamps?.map((t) => [t.kind, t.valid]), [['signature', true], ['archive', true], ['archive', true]]);
+});
+
+test('more time-stamps on one signer than the limit is QT_ERR_TOO_LARGE before any of them is checked', async () => {
+  const editor = SignedDataEditor.open(await stamped(s.alice));
+  const token = stampsOf(editor, 0)[0]!.token;
+  for (let i = 0; i < 3; i++) editor.addUnsignedAttribute(0, oid.attrTimeStampToken, token);
+  await assert.rejects(verifyCmsDocument(editor.toDer(), { ...trust(), crls: s.currentCrls, limits: { maxTimeStamps: 3 } }), (e: unknown) => (e as { code?: string }).code === 'QT_ERR_TOO_LARGE');
 });
 
 test('LT refuses a signature that is not valid now, and adds nothing', async () => {

@@ -8,7 +8,7 @@
  *    fields rather than the certificate-values/revocation-values attributes);
  *  - LTA: an archive-time-stamp-v3 with its ats-hash-index-v3 on each signer, covering all of the above.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { SignedDataEditor } from '../cms/edit.ts';

@@ -4,7 +4,7 @@
  * (archive-index.ts). Each attribute value is one stamp; several may be present, and a stamp on one signer
  * never covers another. The TSA's chain is the verifier's job (verifier/timestamps.ts).
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { SignedDataEditor } from '../cms/edit.ts';
@@ -30,11 +30,6 @@ export function stampsOf(editor: SignedDataEditor, i: number): SignerStamp[] {
     const kind = kinds.get(a.type);
     return kind ? a.values.map((token) => ({ kind, token })) : [];
   });
-}
-
-/** Archive stamps of forms this code does not check (TS 101 733 v1/v2), so a report can name them. */
-export function uncheckedArchiveStamps(editor: SignedDataEditor, i: number): string[] {
-  return editor.unsignedAttributes(i).filter((a) => a.type === oid.attrArchiveTimeStampV2 || a.type === '1.2.840.113549.1.9.16.2.27').map((a) => a.type);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Turns what callers hand us (DER bytes, PEM text, bare base64) into DER for one structure, with the
  * size cap and strict framing every parser here applies, and one error code for the structure.
  */
-import { QtError, isQtError, type QtErrorCode } from '../errors.ts';
+import { QtError, isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { fromBase64, parsePemBlocks, toBytes, type Bytes } from '../encoding.ts';
 import { assertStrictDer } from '../names/index.ts';
 

@@ -4,9 +4,9 @@
  * underlying tree parser also tries to decode every BIT and OCTET STRING's contents. Each value must be
  * exactly one well-formed element of its type; strings decode as asn1js decoded them.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toBytes, type Bytes } from '../encoding.ts';
-import { assertWellFormedValues, childrenOf, readOid, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { assertWellFormedValues, childrenOf, readOid, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { decodeDn } from '../names/dn.ts';
 
 function fail(message: string): never {

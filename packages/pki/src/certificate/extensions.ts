@@ -4,7 +4,7 @@
  * otherwise ignored.
  */
 import { KeyUsageFlags } from '@peculiar/asn1-x509';
-import { QtError, type QtErrorCode } from '../errors.ts';
+import { QtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { toHex, type Bytes } from '../encoding.ts';
 import type { KeyUsageName } from '../profiles/index.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toBase64, toHex, toPem } from '../encoding.ts';
 import { fixtureCertificates } from './fixture-certificates.test-support.ts';
@@ -32,7 +32,7 @@ test('every fixture certificate is recognised: kind, holder, IIN/BIN, roles, pro
     'nca OCSP responder (RSA)': ['OCSP', 'authority', '123456789011', '123456789021', '', undefined, 'RSA/SHA-256'],
     'nca OCSP responder (GOST 2004)': ['OCSP', 'authority', '123456789011', '123456789021', '', undefined, 'GOST 34.310-2004/GOST 34.311-95'],
     'nca OCSP responder (GOST 2015)': ['OCSP', 'authority', undefined, undefined, '', 'ocsp-signing', 'GOST 34.10-2015 (512)/Streebog-512'],
-    'nca TSA': ['OTHER', 'authority', '123456789011', '123456789021', '', undefined, 'GOST 34.310-2004/GOST 34.311-95'],
+    'nca TSA': ['TSA', 'authority', '123456789011', '123456789021', '', undefined, 'GOST 34.310-2004/GOST 34.311-95'],
   };
   const certs = fixtureCertificates();
   assert.deepEqual(certs.map((c) => c.label).sort(), Object.keys(expected).sort());

@@ -3,7 +3,7 @@
  * one plain object. Parsing only: signatures are checked by path validation, which also knows GOST
  * once that algorithm is registered.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { algorithmName, describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { decodeDn, formatDn, kzFields, type DistinguishedName, type KzFields } from '../names/index.ts';

@@ -10,6 +10,7 @@ export function certificateKind(keyUsage: readonly KeyUsageName[] | undefined, e
   const eku = new Set(extKeyUsage);
   if (ca || ku.has('keyCertSign')) return 'CA';
   if (eku.has(oid.ekuOcspSigning)) return 'OCSP';
+  if (eku.has(oid.ekuTimeStamping)) return 'TSA';
   if (ku.has('nonRepudiation') || (eku.has(oid.ekuEmailProtection) && !eku.has(oid.ekuClientAuth))) return 'SIGN';
   if (eku.has(oid.ekuClientAuth) || (ku.has('digitalSignature') && ku.has('keyEncipherment'))) return 'AUTH';
   return 'OTHER';
@@ -40,6 +41,6 @@ export type Holder = 'individual' | 'legal-entity' | 'authority';
 export function holderOf(kind: CertificateKindInfo, roles: readonly RoleInfo[], kz: KzFields): Holder {
   if (roles.some((r) => r.oid === oid.roleLegalEntity)) return 'legal-entity';
   if (roles.some((r) => r.oid === oid.roleIndividual)) return 'individual';
-  if (kind === 'CA' || kind === 'OCSP' || !kz.iin || !kz.surname) return 'authority';
+  if (kind === 'CA' || kind === 'OCSP' || kind === 'TSA' || !kz.iin || !kz.surname) return 'authority';
   return kz.bin ? 'legal-entity' : 'individual';
 }

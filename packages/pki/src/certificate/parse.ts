@@ -1,12 +1,12 @@
 /**
- * Reading a certificate's structure with the DER walker (crl/der-read.ts): every field as the exact bytes
+ * Reading a certificate's structure with the DER walker (der/read.ts): every field as the exact bytes
  * it was encoded as, located once. A tree parser (asn1js under @peculiar/asn1-schema) spent ~1 ms per
  * certificate here — it materialises every node and re-parses OCTET and BIT STRING contents — and
  * issuance reads at least one certificate per certificate it issues.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
-import { assertWellFormedValues, childrenOf, elementOf, readOid, readTime, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { assertWellFormedValues, childrenOf, elementOf, readOid, readTime, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { readDer, type DerInput } from './der-input.ts';
 
 /** Far above any real certificate (NCA's are under 2 KB), far below anything that could hurt. */

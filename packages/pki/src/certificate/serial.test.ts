@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { formatSerial, parseSerial } from './serial.ts';
 
 test('a serial is spelled as openssl prints it: upper-case hex of its bytes, a leading zero digit kept, no sign byte', () => {

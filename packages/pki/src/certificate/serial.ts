@@ -5,9 +5,9 @@
  * `openssl x509 -serial` prints, and the spelling CRL entries and OCSP certIDs already have here
  * (serialHexOf). What people type is read forgivingly: case, colons, spaces and leading zeros do not matter.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
-import { serialHexOf } from '../crl/der-read.ts';
+import { serialHexOf } from '../der/read.ts';
 
 /** RFC 5280 §4.1.2.2: positive, at most 20 octets. */
 const MAX_SERIAL_HEX_DIGITS = 40;

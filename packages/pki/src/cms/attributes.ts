@@ -6,7 +6,7 @@ import * as asn1js from 'asn1js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Attribute, SigningTime } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier, GeneralName, GeneralNames, Name } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { AttributeSet, EssCertIdV2, IssuerSerial, SigningCertificate, SigningCertificateV2 } from './asn1.ts';

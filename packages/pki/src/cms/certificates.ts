@@ -1,7 +1,7 @@
 /** The few certificate facts signed documents need: who issued it, its serial, key, SKI and validity. */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 

@@ -6,7 +6,7 @@
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, type EncapsulatedContent } from '@peculiar/asn1-cms';
-import { QtError, errorCatalog } from '../errors.ts';
+import { QtError, errorCatalog } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { concatBytes, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 

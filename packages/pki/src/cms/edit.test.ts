@@ -5,11 +5,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { bytesEqual, utf8 } from '../encoding.ts';
 import { makeCert, makeHierarchy, leafOptions, type TestCert } from '../path/testing/ca.ts';
 import { openssl, opensslResult, tempDir, type TempDir } from '../path/testing/openssl.ts';
-import { objectIdentifier, octetString } from '../crl/der-write.ts';
+import { objectIdentifier, octetString } from '../der/write.ts';
 import { addCmsSigner, signCms } from './sign.ts';
 import { verifyCms } from './verify.ts';
 import { SignedDataEditor } from './edit.ts';

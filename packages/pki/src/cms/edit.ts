@@ -11,11 +11,11 @@
  * BER input (indefinite lengths from streaming signers) is accepted; the containers written are DER.
  */
 import * as asn1js from 'asn1js';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
-import { contextTag, TAG } from '../crl/der-read.ts';
-import { integer, objectIdentifier, sequence, tlv } from '../crl/der-write.ts';
+import { contextTag, TAG } from '../der/read.ts';
+import { integer, objectIdentifier, sequence, tlv } from '../der/write.ts';
 import { decodeCms, encapsulatedContent, type DecodedCms } from './decode.ts';
 
 /** An attribute as bytes: its type and each value's DER. */

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { fixturePath, nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { derFrom, fromBase64, utf8 } from '../encoding.ts';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
 import { addCmsSigner, signCms, toCmsPem } from './sign.ts';

@@ -21,7 +21,7 @@ import {
   SignerInfo,
   SignerInfos,
 } from '@peculiar/asn1-cms';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, toPem, type Bytes } from '../encoding.ts';
 import { algorithmIdentifier, type HashName, type Signer } from '../crypto/index.ts';

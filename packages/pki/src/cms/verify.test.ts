@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Attribute, ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { fixturePath, nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError, type QtErrorCode } from '../errors.ts';
+import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toBase64, toHex, utf8 } from '../encoding.ts';
 import { SigningCertificateV2 } from './asn1.ts';

@@ -4,7 +4,7 @@
  * (digestByOid, verifySignature), so GOST plugs in through the registries with no change here.
  * Chain building and revocation are path/'s job: the result carries the certificates it needs.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, toBytes, type Bytes } from '../encoding.ts';
 import { verifySignature } from '../crypto/index.ts';

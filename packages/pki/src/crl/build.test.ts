@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { makeCert, makeHierarchy, type TestCert } from '../path/testing/ca.ts';
 import { openssl, tempDir, type TempDir } from '../path/testing/openssl.ts';
 import { buildCrl, CrlBuilder, type CrlEntryInput, type CrlOptions } from './build.ts';

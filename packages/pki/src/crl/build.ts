@@ -5,12 +5,12 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { DistributionPointName, GeneralName, IssuingDistributionPoint } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, concatBytes, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmIdentifierDer, digest, type Signer } from '../crypto/index.ts';
 import { readCertificate, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
-import { contextTag, TAG } from './der-read.ts';
+import { contextTag, TAG } from '../der/read.ts';
 import {
   ByteSink,
   checkDate,
@@ -21,7 +21,7 @@ import {
   sequence,
   time,
   tlv,
-} from './der-write.ts';
+} from '../der/write.ts';
 import { crlReasonCode, type CrlReason } from './reasons.ts';
 
 export interface CrlEntryInput {

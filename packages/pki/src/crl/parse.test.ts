@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFixture, fixturePath, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { toPem } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { openssl } from '../path/testing/openssl.ts';

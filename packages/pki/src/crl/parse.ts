@@ -2,7 +2,7 @@
  * CRL reader that never materialises the entry list: parseCrl reads the header and counts the entries in
  * place; entries() decodes them one at a time and findRevocation() compares serial bytes without decoding.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, derFrom, fromHex, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
@@ -24,7 +24,7 @@ import {
   serialHexOf,
   TAG,
   type Tlv,
-} from './der-read.ts';
+} from '../der/read.ts';
 import { crlReasonFromCode, type CrlReason } from './reasons.ts';
 
 export interface CrlEntry {

@@ -1,5 +1,5 @@
 /** RFC 5280 §5.3.1 CRLReason, shared by CRL entries and OCSP RevokedInfo. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 export type CrlReason =
   | 'unspecified'

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFixture, nca, prod2018 } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { verifyCrl } from './verify.ts';
 
 const rsaCrl = () => readFixture(...nca.rsaCrl);

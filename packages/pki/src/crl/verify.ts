@@ -1,5 +1,5 @@
 /** Is this CRL really from this CA (and current)? RFC 5280 §6.3.3 steps (f)–(g), plus freshness. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual } from '../encoding.ts';
 import { verifySignature } from '../crypto/index.ts';
 import { namesMatch, readCertificate, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';

@@ -5,7 +5,7 @@ import { Certificate } from '@peculiar/asn1-x509';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
 import { derFrom, toArrayBuffer } from '../encoding.ts';
 import { oid } from '../oids.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { describePublicKey, generateRsaKeyPair, verifySignature, webCryptoSigner } from './index.ts';
 
 function parts(path: readonly string[]) {

@@ -6,10 +6,10 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECDSASigValue, ECParameters } from '@peculiar/asn1-ecc';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid, oidNames } from '../oids.ts';
 import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
-import { childrenOf, readOid, readTlv, readWhole, TAG } from '../crl/der-read.ts';
+import { childrenOf, readOid, readTlv, readWhole, TAG } from '../der/read.ts';
 import { readSpki, type SpkiParts } from './spki.ts';
 import { getCrypto, hashNameFromOid, type HashName } from './provider.ts';
 

@@ -6,7 +6,7 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { digest, hashNameFromOid, hashOids, type HashName } from './provider.ts';

@@ -6,9 +6,9 @@
  * path validation resolves by giving this verifier an SPKI with the inherited parameters filled in).
  * Nothing in this project signs with DSA.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
-import { childrenOf, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { readSpki } from './spki.ts';
 import { digest, type HashName } from './provider.ts';
 import { registerSignatureAlgorithm } from './algorithms.ts';

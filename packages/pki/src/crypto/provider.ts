@@ -9,7 +9,7 @@ import * as x509 from '@peculiar/x509';
 import * as pkijs from 'pkijs';
 import type { Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 let current: Crypto = globalThis.crypto;
 syncLibraries(current);

@@ -4,11 +4,11 @@
  * certificate, CRL, OCSP and CMS code never touches key material.
  */
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { ecdsaRawToDer } from './algorithms.ts';
-import { objectIdentifier, sequence } from '../crl/der-write.ts';
+import { objectIdentifier, sequence } from '../der/write.ts';
 import { getCrypto, type HashName } from './provider.ts';
 
 export interface SignatureAlgorithmId {

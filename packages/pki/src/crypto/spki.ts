@@ -2,8 +2,8 @@
  * SubjectPublicKeyInfo read with the DER walker rather than a tree parser: issuance reads the same key
  * several times (CSR, key policy, key identifier, lint), and a tree parse of an RSA key costs tens of µs.
  */
-import { QtError } from '../errors.ts';
-import { assertWellFormedValues, childrenOf, elementOf, readOid, readWhole, TAG } from '../crl/der-read.ts';
+import { QtError } from '@qoltanba/errors';
+import { assertWellFormedValues, childrenOf, elementOf, readOid, readWhole, TAG } from '../der/read.ts';
 
 export interface SpkiParts {
   algorithmOid: string;

@@ -5,9 +5,9 @@
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicConstraints, TBSCertificate, id_ce_basicConstraints } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
-import { TAG, childrenOf, contextTag, elementOf, readOid, readWhole } from '../crl/der-read.ts';
+import { TAG, childrenOf, contextTag, elementOf, readOid, readWhole } from '../der/read.ts';
 
 export type TbsKind = 'certificate' | 'crl' | 'ocsp';
 

@@ -8,7 +8,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError, type QtErrorCode } from '../errors.ts';
+import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, type Bytes } from '../encoding.ts';
 import { generateRsaKeyPair, webCryptoSigner, type Signer } from '../crypto/index.ts';

@@ -3,7 +3,7 @@
  * user keys are RSA-2048), and GOST 34.10-2015 (512), what NCA issues today. Older GOST 34.310-2004
  * keys are read and verified but no longer certified (NCA stopped issuing them too).
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid, oidNames } from '../oids.ts';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { readKzGostSpki } from '../gost/kz-encoding.ts';

@@ -1,8 +1,8 @@
 /** Reading a PKCS#10 certificate request (RFC 2986) into plain facts, without judging it. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
-import { childrenOf, elementOf, readOid, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, elementOf, readOid, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { algorithmName, describePublicKey, type PublicKeyInfo } from '../crypto/index.ts';
 import { decodeDn, formatDn } from '../names/index.ts';
 import type { KeyUsageName } from '../profiles/index.ts';

@@ -3,7 +3,7 @@
  * signature proving the requester holds the private key. The cheap checks run first, so an
  * oversized or unsupported key never reaches signature verification.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oidNames } from '../oids.ts';
 import { verifySignature } from '../crypto/index.ts';
 import { checkPublicKeyPolicy } from './key-policy.ts';

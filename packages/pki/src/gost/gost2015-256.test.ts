@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { concatBytes, utf8 } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { describePublicKey, verifySignature } from '../crypto/index.ts';
-import { objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
-import { TAG } from '../crl/der-read.ts';
+import { objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
+import { TAG } from '../der/read.ts';
 import { curveOf, TC26_256_A } from './curves.ts';
 import { KZ_GOST_2015_256 } from './kz-algorithms.ts';
 import { readKzGostPkcs8, readKzGostSpki, toLittleEndian } from './kz-encoding.ts';

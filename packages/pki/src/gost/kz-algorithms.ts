@@ -3,7 +3,7 @@
  * parameters and private-key layout. Everything else (verification, signers, key files) looks the
  * algorithm up here, so a key OID means the same thing everywhere.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid, oidNames } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
 import { CRYPTOPRO_A, TC26_256_A, TC26_512_A, type GostCurveParams } from './curves.ts';

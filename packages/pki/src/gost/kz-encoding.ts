@@ -8,10 +8,10 @@
  * - private key (PKCS#8): 2015 keys d little-endian in an OCTET STRING inside the privateKey OCTET
  *   STRING, 2004 keys a big-endian INTEGER there.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { concatBytes, type Bytes } from '../encoding.ts';
-import { TAG, childrenOf, contentOf, readOid, readWhole, type Tlv } from '../crl/der-read.ts';
-import { integer, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, childrenOf, contentOf, readOid, readWhole, type Tlv } from '../der/read.ts';
+import { integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { curveOf, type GostCurve, type GostPoint } from './curves.ts';
 import { curveParamsFor, kzGostByKeyOid, type KzGostAlgorithm } from './kz-algorithms.ts';
 import { eFromNumber, type GostSignatureValue } from './sign.ts';

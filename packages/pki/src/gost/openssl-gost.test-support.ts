@@ -9,8 +9,8 @@
  * little-endian in the SPKI, d little-endian in an OCTET STRING in PKCS#8.
  */
 import assert from 'node:assert/strict';
-import { TAG, childrenOf, contentOf, readOid, readWhole } from '../crl/der-read.ts';
-import { integer, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, childrenOf, contentOf, readOid, readWhole } from '../der/read.ts';
+import { integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { toPem, type Bytes } from '../encoding.ts';
 import { mustRun, tool, type Scratch } from '../pkcs12/openssl.test-support.ts';
 import { encodePublicPoint, kzGostPkcs8, readKzGostPkcs8, readKzGostSpki, toLittleEndian } from './kz-encoding.ts';

@@ -3,7 +3,7 @@
  * path validation, CMS and XML verify GOST signatures with no GOST-specific code of their own.
  * Imported for its effect by crypto/index.ts, so any use of the registries has GOST registered.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oidNames } from '../oids.ts';
 import { registerSignatureAlgorithm, spkiAlgorithm, type VerifyInput } from '../crypto/algorithms.ts';
 import { registerDigestAlgorithm } from '../crypto/digests.ts';

@@ -10,7 +10,7 @@
  * every JavaScript implementation (noble's own ECDSA included) accepts; keys that need more belong in
  * an HSM, which the keystore addresses through PKCS#11.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { GostCurve, GostPoint } from './curves.ts';
 import { combinedXMatches, type CombTable } from './fast-verify.ts';
 

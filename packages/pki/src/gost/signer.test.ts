@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GOST2015_KEY_PASSWORD, nca, prod2018, PROD_2018_TIME, readFixture, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { utf8 } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { verifySignature } from '../crypto/index.ts';
 import { signCms } from '../cms/sign.ts';

@@ -3,7 +3,7 @@
  * so certificate, CRL, OCSP, CMS and XML code signs with them unchanged. Signatures come out in NCA's
  * byte order (r‖s little-endian), which is what every Kazakh structure carries.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import { randomBytes as providerRandomBytes } from '../crypto/provider.ts';
 import type { Signer } from '../crypto/signer.ts';

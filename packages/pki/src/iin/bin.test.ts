@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { binDivisions, binEntityTypes, buildBin, isValidBin, parseBin, type BinParts, type ValidBin } from './bin.ts';
 
 function rejectsWith(fn: () => unknown, reason: string): void {

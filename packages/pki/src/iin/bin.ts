@@ -2,7 +2,7 @@
  * Business identification number (БИН / БСН): YYMM of state registration, the legal-entity type, a
  * division attribute, a 5-digit number and the IIN check digit (DESIGN §4; the rules of forming BINs).
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { checkDigit, checkTwelveDigits } from './check-digit.ts';
 import type { IdentifierOptions } from './iin.ts';
 

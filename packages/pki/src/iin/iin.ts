@@ -2,7 +2,7 @@
  * Individual identification number (ИИН / ЖСН): YYMMDD, a digit for century and sex (1–6), a 4-digit
  * registration number and a check digit (DESIGN §4).
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { checkDigit, checkTwelveDigits } from './check-digit.ts';
 
 export type Sex = 'male' | 'female';

@@ -9,8 +9,8 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
 import { oid } from '../oids.ts';
 import { toArrayBuffer, utf8, type Bytes } from '../encoding.ts';
-import { TAG, contextTag } from '../crl/der-read.ts';
-import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { TAG, contextTag } from '../der/read.ts';
+import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { keyUsageFlags } from '../certificate/extensions.ts';
 import type { CertificatePlan } from './plan.ts';
 
@@ -57,7 +57,7 @@ export function extensionsDer(plan: CertificatePlan): Bytes[] {
     list.push(extension(oid.basicConstraints, true, sequence(boolean(true), ...(pathLength === undefined ? [] : [integer(pathLength)]))));
   }
   list.push(extension(oid.keyUsage, true, namedBits(keyUsageFlags(profile.keyUsage))));
-  if (plan.extKeyUsage.length) list.push(extension(oid.extKeyUsage, false, sequence(...plan.extKeyUsage.map(objectIdentifier))));
+  if (plan.extKeyUsage.length) list.push(extension(oid.extKeyUsage, profile.extKeyUsageCritical, sequence(...plan.extKeyUsage.map(objectIdentifier))));
   list.push(extension(oid.authorityKeyIdentifier, false, sequence(tlv(contextTag(0, false), plan.authorityKeyId))));
   list.push(extension(oid.subjectKeyIdentifier, false, octetString(plan.subjectKeyId)));
   if (profile.policy) list.push(extension(oid.certificatePolicies, false, policies(plan)));

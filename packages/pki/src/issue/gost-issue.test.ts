@@ -1,10 +1,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { toHex } from '../encoding.ts';
-import { objectIdentifier, sequence } from '../crl/der-write.ts';
+import { objectIdentifier, sequence } from '../der/write.ts';
 import { createCsr } from '../csr/index.ts';
 import { generateGostKeyPair, gostSigner, KZ_GOST_2004, readKzGostSpki } from '../gost/index.ts';
 import { validatePath } from '../path/validate.ts';

@@ -1,5 +1,5 @@
-export { issueCertificate, issueCaCertificate, issueOcspSigningCertificate } from './issue.ts';
-export type { IssueCertificateRequest, RootCaRequest, IssuingCaRequest, OcspSigningRequest, IssuerInput, IssuedCertificate } from './issue.ts';
+export { issueCertificate, issueCaCertificate, issueOcspSigningCertificate, issueTimeStampingCertificate } from './issue.ts';
+export type { IssueCertificateRequest, RootCaRequest, IssuingCaRequest, OcspSigningRequest, TimeStampingRequest, IssuerInput, IssuedCertificate } from './issue.ts';
 export type { CommonIssueOptions, CpsInput } from './plan.ts';
 export type { UrlsInput } from './urls.ts';
 export { lintCertificate } from './lint.ts';

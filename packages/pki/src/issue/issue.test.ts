@@ -6,14 +6,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, derFrom, toHex } from '../encoding.ts';
 import { createCsr } from '../csr/index.ts';
 import { inspectCertificate } from '../certificate/index.ts';
 import { parseKzSubject, type KzSubjectInput } from '../names/index.ts';
 import { addPeriod } from '../profiles/index.ts';
-import { issueCaCertificate, issueCertificate, issueOcspSigningCertificate, type IssuedCertificate } from './issue.ts';
+import { issueCaCertificate, issueCertificate, issueOcspSigningCertificate, issueTimeStampingCertificate, type IssuedCertificate } from './issue.ts';
 import { buildChain, countingSigner, newSigner, subscriberCsr, testUrls, type TestChain } from './issue.test-support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qt-issue-'));
@@ -274,6 +274,30 @@ test('a delegated OCSP responder certificate: OCSPSigning, nocheck, 30 days, ver
   const file = save('ocsp', cert);
   assert.match(openssl(['verify', '-purpose', 'ocsphelper', '-CAfile', rootFile, '-untrusted', issuingFile, file]), /: OK/);
   assert.match(openssl(['x509', '-in', file, '-noout', '-text']), /OCSP No Check/);
+});
+
+test('a time-stamping authority certificate: one critical EKU holding timeStamping only, accepted by openssl for time-stamping', async () => {
+  const tsa = await newSigner();
+  const cert = await issueTimeStampingCertificate({
+    subject: [{ type: 'C', value: 'KZ' }, { type: 'CN', value: 'TIME-STAMPING AUTHORITY' }],
+    publicKey: tsa.publicKey,
+    issuer: issuer(),
+    urls: { crl: testUrls.crl, deltaCrl: testUrls.deltaCrl, caIssuers: testUrls.caIssuers },
+  });
+  assert.deepEqual([cert.info.kind, cert.info.profile, cert.info.holder], ['TSA', 'tsa-signing', 'authority']);
+  const eku = cert.info.extensions.find((e) => e.oid === oid.extKeyUsage);
+  assert.equal(eku?.critical, true);
+  assert.deepEqual(cert.info.extKeyUsage, [oid.ekuTimeStamping]);
+  assert.deepEqual(cert.info.keyUsage, ['digitalSignature']);
+  assert.deepEqual(cert.info.urls.ocsp, [], 'no OCSP pointer: the responder answers for subscriber certificates only');
+  const file = save('tsa', cert);
+  assert.match(openssl(['verify', '-purpose', 'timestampsign', '-CAfile', rootFile, '-untrusted', issuingFile, file]), /: OK/);
+  assert.match(openssl(['x509', '-in', file, '-noout', '-ext', 'extendedKeyUsage']), /extended key usage: critical\s+Time Stamping\s*$/i);
+  // A required pointer missing: the lint refuses it before anything is signed.
+  await assert.rejects(
+    issueTimeStampingCertificate({ subject: [{ type: 'CN', value: 'TSA' }], publicKey: tsa.publicKey, issuer: issuer(), urls: { crl: testUrls.crl } }),
+    (e) => isQtError(e, 'QT_ERR_PROFILE_VIOLATION') && /caIssuers/.test(e.message),
+  );
 });
 
 test('CA and responder keys follow the same key policy as subscribers', async () => {

@@ -3,7 +3,7 @@
  * lint → only then the real CA signer, and the result is checked against the CA's public key.
  * There is no way around the lint in this API.
  */
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import { bytesEqual, toHex, toPem, type Bytes } from '../encoding.ts';
 import { isSignatureAlgorithmSupported, verifySignature, type Signer } from '../crypto/index.ts';
 import type { CertificateInfo, DerInput } from '../certificate/index.ts';
@@ -209,6 +209,30 @@ export async function issueOcspSigningCertificate(request: OcspSigningRequest): 
   const plan = await planCertificate({
     ...request,
     profile: getProfile('ocsp-signing'),
+    subject: authoritySubject(request.subject),
+    publicKey: new Uint8Array(request.publicKey),
+    issuer: { info: issuer, algorithm: request.issuer.signer.algorithm },
+  } satisfies PlanInput);
+  return signPlan(plan, request.issuer.signer, issuer);
+}
+
+export interface TimeStampingRequest extends AuthorityRequest {
+  /** The TSA's public key (SPKI DER). */
+  publicKey: Uint8Array;
+  /** The issuing CA the TSA's certificate chains to. */
+  issuer: IssuerInput;
+}
+
+/**
+ * A time-stamping authority's certificate (RFC 3161 §2.3): keyUsage digitalSignature and one critical
+ * extKeyUsage holding timeStamping only, CRL pointers and the issuer's certificate URL.
+ */
+export async function issueTimeStampingCertificate(request: TimeStampingRequest): Promise<IssuedCertificate> {
+  checkPublicKeyPolicy(request.publicKey);
+  const issuer = issuerInfo(request.issuer);
+  const plan = await planCertificate({
+    ...request,
+    profile: getProfile('tsa-signing'),
     subject: authoritySubject(request.subject),
     publicKey: new Uint8Array(request.publicKey),
     issuer: { info: issuer, algorithm: request.issuer.signer.algorithm },

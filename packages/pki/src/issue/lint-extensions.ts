@@ -51,7 +51,9 @@ export const checkExtKeyUsage: LintCheck = (ctx) => {
     return;
   }
   if (!ext) return report('ext-key-usage', 'extKeyUsage is missing');
-  if (ext.critical) report('ext-key-usage', 'extKeyUsage is written non-critical, as NCA does');
+  if (ext.critical !== profile.extKeyUsageCritical) {
+    report('ext-key-usage', profile.extKeyUsageCritical ? `${profile.name} needs a critical extKeyUsage (RFC 3161 §2.3)` : 'extKeyUsage is written non-critical, as NCA does');
+  }
   if (!sameList(info.extKeyUsage, want)) report('ext-key-usage', `extKeyUsage is ${info.extKeyUsage.join(', ')}; ${profile.name} needs ${want.join(', ')}`);
 };
 

@@ -3,7 +3,7 @@
  * parsed back as a whole certificate before the real CA key is asked for anything. One key per
  * signature algorithm per process, made on first use and kept; it signs nothing anyone trusts.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid, oidNames } from '../oids.ts';
 import { getCrypto, webCryptoSigner, type HashName, type Signer } from '../crypto/index.ts';
 import { KZ_GOST_2015_512 } from '../gost/kz-algorithms.ts';

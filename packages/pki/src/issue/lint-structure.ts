@@ -2,7 +2,7 @@
 import { bytesEqual } from '../encoding.ts';
 import { addPeriod, formatPeriod } from '../profiles/index.ts';
 import { checkPublicKeyPolicy } from '../csr/index.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import type { TimeField } from '../certificate/parse.ts';
 import type { LintCheck } from './lint-context.ts';
 

@@ -4,7 +4,7 @@
  * an authority's needs at least a CN.
  */
 import { bytesEqual } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { buildKzSubject, dnValue, parseKzSubject } from '../names/index.ts';
 import { oid } from '../oids.ts';
 import type { LintCheck } from './lint-context.ts';

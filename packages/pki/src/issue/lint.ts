@@ -2,7 +2,7 @@
  * The pre-signing lint: a certificate is parsed back and judged against its profile and RFC 5280
  * before any real CA key signs it. Also usable on its own, on any certificate we issued.
  */
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import type { CertificateInfo, DerInput } from '../certificate/index.ts';
 import { inspectCertificateStructure, type InspectedCertificate } from '../certificate/inspect.ts';
 import { getProfile, type CertificateProfile } from '../profiles/index.ts';

@@ -3,7 +3,7 @@
  * which the TBSCertificate is built and against which the lint checks the result. Issuance never
  * reads anything but the public key from a CSR; the subject always comes from the caller (the RA).
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { fromHex, toBytes, type Bytes } from '../encoding.ts';
 import type { SignatureAlgorithmId } from '../crypto/index.ts';
 import type { CertificateInfo } from '../certificate/index.ts';

@@ -7,8 +7,8 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Extension } from '@peculiar/asn1-x509';
 import type { Bytes } from '../encoding.ts';
 import { algorithmIdentifierDer, type SignatureAlgorithmId } from '../crypto/index.ts';
-import { contextTag, TAG } from '../crl/der-read.ts';
-import { integer, sequence, time, tlv } from '../crl/der-write.ts';
+import { contextTag, TAG } from '../der/read.ts';
+import { integer, sequence, time, tlv } from '../der/write.ts';
 import { extensionsDer, extensionsField } from './extensions.ts';
 import type { CertificatePlan } from './plan.ts';
 

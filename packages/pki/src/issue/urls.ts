@@ -1,5 +1,5 @@
 /** The URLs written into certificates (CRL, delta CRL, OCSP, CA issuers), normalised to lists and checked. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { UrlKind } from '../profiles/index.ts';
 
 export type UrlsInput = Partial<Record<UrlKind, string | readonly string[]>>;

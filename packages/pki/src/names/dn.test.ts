@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, fromHex, toHex } from '../encoding.ts';
 import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';

@@ -3,12 +3,12 @@
  * exact ASN.1 string type. Decoding then encoding gives the same bytes, so names can be shown,
  * inspected and rebuilt without ever changing what a signature covers.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, concatBytes, toBytes, type Bytes } from '../encoding.ts';
 import { assertStrictDer } from './strict-der.ts';
 import { tlv } from './tlv.ts';
-import { assertWellFormedValues, readOid, type Tlv } from '../crl/der-read.ts';
-import { objectIdentifier } from '../crl/der-write.ts';
+import { assertWellFormedValues, readOid, type Tlv } from '../der/read.ts';
+import { objectIdentifier } from '../der/write.ts';
 import { attributeTypeOid, defaultStringType } from './attribute-types.ts';
 import { decodeString, encodeString, fitsStringType, stringTypeOfTag, stringTypeTags, type DnStringType } from './string-types.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { bytesEqual, toHex } from '../encoding.ts';
 import { buildIin } from '../iin/index.ts';
 import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';

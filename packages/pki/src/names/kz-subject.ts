@@ -4,7 +4,7 @@
  * NCA puts the patronymic in G (givenName) and the first name only inside CN; we do the same so that
  * relying parties written for NCA certificates read ours unchanged.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
 import { parseBin, parseIin, type IdentifierOptions } from '../iin/index.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { fromHex } from '../encoding.ts';
 import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';
 import { assertStrictDer } from './strict-der.ts';

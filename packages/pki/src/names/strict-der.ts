@@ -4,7 +4,7 @@
  * a corrupted name or certificate could decode "successfully" into something other than what was
  * signed. No installed library checks DER framing strictly, hence these few lines.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 const MAX_DEPTH = 64;
 

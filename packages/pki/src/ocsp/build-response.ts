@@ -6,13 +6,13 @@
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { CertStatus, ResponderID, ResponseData, RevokedInfo, SingleResponse } from '@peculiar/asn1-ocsp';
 import { CRLReason, Name } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmIdentifierDer, digest, type Signer } from '../crypto/index.ts';
 import { readCertificate, type CertificateInput } from '../path/certificate.ts';
-import { contextTag, TAG } from '../crl/der-read.ts';
-import { checkDate, enumerated, objectIdentifier, octetString, sequence, tlv } from '../crl/der-write.ts';
+import { contextTag, TAG } from '../der/read.ts';
+import { checkDate, enumerated, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { crlReasonCode } from '../crl/reasons.ts';
 import { toAsnCertId } from './cert-id.ts';
 import { nonceExtension } from './nonce.ts';

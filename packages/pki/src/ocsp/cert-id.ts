@@ -6,12 +6,12 @@
 import { OctetString } from '@peculiar/asn1-schema';
 import { CertID } from '@peculiar/asn1-ocsp';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, fromHex, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { digest, hashOids, type HashName } from '../crypto/index.ts';
 import { readCertificate, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
-import { serialHexOf } from '../crl/der-read.ts';
-import { integerFromMagnitude } from '../crl/der-write.ts';
+import { serialHexOf } from '../der/read.ts';
+import { integerFromMagnitude } from '../der/write.ts';
 
 export interface OcspCertId {
   /** Digest algorithm OID of the two hashes. */

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { randomBytes } from '../crypto/index.ts';
 import { oid } from '../oids.ts';
 import { readCertificate } from '../path/certificate.ts';

@@ -1,11 +1,11 @@
 /** The OCSP nonce extension (RFC 6960 §4.4.1, RFC 8954): 1 to 32 bytes wrapped in an OCTET STRING. */
 import { OctetString } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
-import { octetString } from '../crl/der-write.ts';
-import { readTlv, TAG } from '../crl/der-read.ts';
+import { octetString } from '../der/write.ts';
+import { readTlv, TAG } from '../der/read.ts';
 
 export const MAX_NONCE_BYTES = 32;
 

@@ -2,12 +2,12 @@
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
 import { displayName } from '../path/certificate.ts';
-import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../crl/der-read.ts';
+import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../der/read.ts';
 import { crlReasonFromCode } from '../crl/reasons.ts';
 import { fromAsnCertId } from './cert-id.ts';
 import { readNonce } from './nonce.ts';

@@ -4,7 +4,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { OCSPRequest } from '@peculiar/asn1-ocsp';
 import { Extension } from '@peculiar/asn1-x509';
 import { fixturePath, readFixture, nca } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { toArrayBuffer, toHex } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { openssl, tempDir, type TempDir } from '../path/testing/openssl.ts';

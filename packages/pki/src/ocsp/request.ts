@@ -2,11 +2,11 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { OCSPRequest, Request, TBSRequest } from '@peculiar/asn1-ocsp';
 import type { GeneralName } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import type { HashName } from '../crypto/index.ts';
 import { displayName, namesMatch, readCertificate, type CertificateInput } from '../path/certificate.ts';
-import { readingAs, readWhole, TAG } from '../crl/der-read.ts';
+import { readingAs, readWhole, TAG } from '../der/read.ts';
 import { computeIssuerHashes, fromAsnCertId, makeCertId, toAsnCertId, type OcspCertId } from './cert-id.ts';
 import { MAX_NONCE_BYTES, nonceExtension, readNonce } from './nonce.ts';
 

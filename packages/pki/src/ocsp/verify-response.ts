@@ -2,7 +2,7 @@
  * Relying-party check of an OCSP response (RFC 6960 §3.2, §4.2.2.2): who signed it and whether they may,
  * the signature, that it speaks about this CA's certificates, the nonce, and freshness "as of" a time.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { digest, verifySignature } from '../crypto/index.ts';

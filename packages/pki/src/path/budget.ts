@@ -5,7 +5,7 @@
  * shared by several calls — every signer of a CMS or XML document draws on the same one — and running
  * out is QT_ERR_PATH_BUDGET_EXCEEDED, a refusal, never a partial "valid".
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 export interface PathBudgetLimits {
   /** Signature verifications (certificates, CRLs, OCSP responses, CMS/XML signers). Default 100. */

@@ -11,7 +11,7 @@
  * - A certificate appears at most once per path, and so does a (subject, key) pair (cross-certificate loops).
  * - Duplicate certificates are collapsed before building; the builder's own steps are bounded too.
  */
-import { isQtError, type QtError } from '../errors.ts';
+import { isQtError, type QtError } from '@qoltanba/errors';
 import { bytesEqual, toHex } from '../encoding.ts';
 import type { PathBudget } from './budget.ts';
 import type { CertificateFacts } from './certificate.ts';

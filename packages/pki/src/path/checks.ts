@@ -9,7 +9,7 @@
  * Hand-written: no JavaScript library implements RFC 5280 §6 in full (pkijs' CertificateChainValidationEngine
  * skips policy mapping, most name forms and CRL scope; @peculiar/x509's chain builder does no validation).
  */
-import { QtError, type QtErrorCode } from '../errors.ts';
+import { QtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
 import type { CertificateFacts, KeyUsageName } from './certificate.ts';

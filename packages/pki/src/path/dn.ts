@@ -6,7 +6,7 @@
  * byte for byte. Hand-written: the ASN.1 libraries parse names but none implements this matching rule.
  */
 import { fromUtf8, type Bytes } from '../encoding.ts';
-import { childrenOf, readOid, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, readOid, readWhole, TAG, type Tlv } from '../der/read.ts';
 
 /** One RDN's canonical form: its attribute values' canonical forms, sorted (an RDN is a SET). */
 export type RdnKey = string;

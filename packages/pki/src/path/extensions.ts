@@ -5,7 +5,7 @@
  * turns it into QT_ERR_CERT_MALFORMED naming the extension.
  */
 import type { Bytes } from '../encoding.ts';
-import { childrenOf, contextTag, readOid, readUnsigned, readWhole, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, contextTag, readOid, readUnsigned, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { readRdn, type RdnKey } from './dn.ts';
 import { readGeneralName, readGeneralNames, type GeneralName } from './general-names.ts';
 

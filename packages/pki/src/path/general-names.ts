@@ -3,7 +3,7 @@
  * name constraints and CRL distribution points compare them under RFC 5280 §7.1 rather than as printed text.
  */
 import type { Bytes } from '../encoding.ts';
-import { childrenOf, contentOf, contextTag, elementOf, readOid, TAG, type Tlv } from '../crl/der-read.ts';
+import { childrenOf, contentOf, contextTag, elementOf, readOid, TAG, type Tlv } from '../der/read.ts';
 import { parseName, type ParsedName } from './dn.ts';
 
 export type GeneralName =

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { errorCatalog } from '../errors.ts';
+import { errorCatalog } from '@qoltanba/errors';
 import { toArrayBuffer } from '../encoding.ts';
 import { buildCrl } from '../crl/build.ts';
 import { readCertificate } from './certificate.ts';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fixturePath, pkits } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { parseCrl } from '../crl/parse.ts';
 import { validatePath } from './validate.ts';
 import type { PathVerdict } from './types.ts';

@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { oid } from '../oids.ts';
-import { objectIdentifier, sequence, tlv } from '../crl/der-write.ts';
-import { contextTag } from '../crl/der-read.ts';
+import { objectIdentifier, sequence, tlv } from '../der/write.ts';
+import { contextTag } from '../der/read.ts';
 import { utf8 } from '../encoding.ts';
 import { KU, leafOptions, makeCert, makeHierarchy, type TestCert } from './testing/ca.ts';
 import { ext, gn, resign, type CertificateEdit } from './testing/extensions.ts';

@@ -11,7 +11,7 @@
  * so removeFromCRL lifts a hold. The CRL profile is checked: a CRL without a CRLNumber, with a critical one,
  * with an extension twice, or with critical (entry) extensions we do not understand is not evidence.
  */
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { parseCrl, type CrlEntry, type CrlScope, type ParsedCrl } from '../crl/parse.ts';
 import type { CrlReason } from '../crl/reasons.ts';
 import { checkCrlCurrent } from '../crl/verify.ts';

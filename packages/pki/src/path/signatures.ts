@@ -8,8 +8,8 @@ import type { Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { verifySignature } from '../crypto/index.ts';
 import { readSpki } from '../crypto/spki.ts';
-import { objectIdentifier, sequence, tlv } from '../crl/der-write.ts';
-import { TAG } from '../crl/der-read.ts';
+import { objectIdentifier, sequence, tlv } from '../der/write.ts';
+import { TAG } from '../der/read.ts';
 import type { PathBudget } from './budget.ts';
 import type { CertificateFacts } from './certificate.ts';
 

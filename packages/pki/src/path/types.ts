@@ -1,5 +1,5 @@
 /** The contract of validatePath: what the CLI `verify` command and the server pass in and print out. */
-import type { QtError } from '../errors.ts';
+import type { QtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import type { CrlReason } from '../crl/reasons.ts';
 import type { CertificateInput } from './certificate.ts';

@@ -3,9 +3,9 @@
  * time — RFC 5280 §6.1 (checks.ts) and revocation (§6.3, revocation.ts) — until one passes or the budget
  * runs out. It never throws for a bad certificate or chain; the verdict carries the precise QtError.
  */
-import { QtError, asQtError, isQtError } from '../errors.ts';
+import { QtError, asQtError, isQtError } from '@qoltanba/errors';
 import { bytesEqual } from '../encoding.ts';
-import { checkDate } from '../crl/der-write.ts';
+import { checkDate } from '../der/write.ts';
 import { readCertificateMemo, type CertificateFacts, type CertificateInput } from './certificate.ts';
 import { budgetFrom, type PathBudget } from './budget.ts';
 import { distinct, PathBuilder, type BuildOutcome } from './build.ts';

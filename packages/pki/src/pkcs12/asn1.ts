@@ -7,7 +7,7 @@ import { AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString }
 import { Attribute, EncryptedContentInfo } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import * as asn1js from 'asn1js';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
 
 /** RFC 5652 §8: `EncryptedData ::= SEQUENCE { version, encryptedContentInfo, unprotectedAttrs [1] IMPLICIT … OPTIONAL }` */

@@ -5,7 +5,7 @@
 import { PKCS12Attribute } from '@peculiar/asn1-pfx';
 import { OctetString } from '@peculiar/asn1-schema';
 import * as asn1js from 'asn1js';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { fromHex, toHex } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { parseAs, serialize } from './asn1.ts';

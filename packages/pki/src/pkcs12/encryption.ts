@@ -3,7 +3,7 @@
  * (NCA's legacy files) or PBES2 (modern files).
  */
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { Pkcs12PbeParams, parseAs } from './asn1.ts';

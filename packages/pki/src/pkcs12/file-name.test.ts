@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prod2018 } from '../../../../test/support/fixtures.ts';
 import { fromHex } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { keyFileName } from './file-name.ts';
 

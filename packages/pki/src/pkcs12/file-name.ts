@@ -3,7 +3,7 @@
  * `RSA256_8426….p12` (from NCA's 2018 production files), `GOST512_<ski>.p12` for GOST 34.10-2015 keys
  * and `GOSTKNCA_<ski>.p12` for the older GOST 34.310-2004 ones.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toHex } from '../encoding.ts';
 import { oid, oidNames } from '../oids.ts';
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GOST2015_KEY_PASSWORD, nca, prod2018, readFixture, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { derFrom, toPem } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { verifySignature, webCryptoSigner } from '../crypto/index.ts';
 import { importPkcs12Key, importPrivateKey } from './import-key.ts';

@@ -7,7 +7,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { Certificate } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid, oidNames } from '../oids.ts';
 import { getCrypto, webCryptoSigner, type HashName, type Signer } from '../crypto/index.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { bmpPassword, kdfPurpose, MAX_PKCS12_KDF_ITERATIONS, pkcs12Kdf } from './kdf.ts';
 import { mustRun } from './openssl.test-support.ts';
 

@@ -3,7 +3,7 @@
  * MAC of every PKCS#12 file, old or new, so it runs on any WebCrypto digest. WebCrypto has no
  * PKCS#12 KDF of its own; the loop below is the RFC's algorithm, one `digest` call per round.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { type Bytes } from '../encoding.ts';
 import { digest, type HashName } from '../crypto/index.ts';
 

@@ -8,7 +8,7 @@ import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { RSAPrivateKey, RSAPublicKey } from '@peculiar/asn1-rsa';
 import { ECPrivateKey } from '@peculiar/asn1-ecc';
 import { Certificate } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { kzGostByKeyOid } from '../gost/kz-algorithms.ts';

@@ -7,7 +7,7 @@ import { MacData } from '@peculiar/asn1-pfx';
 import { DigestInfo } from '@peculiar/asn1-rsa';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { OctetString } from '@peculiar/asn1-schema';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { getCrypto, hashNameFromOid, hashOids, randomBytes, type HashName } from '../crypto/index.ts';
 import { bmpPassword, hashOutputLength, kdfPurpose, pkcs12Kdf } from './kdf.ts';

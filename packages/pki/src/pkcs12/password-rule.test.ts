@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { assertKeyPassword, checkKeyPassword } from './password-rule.ts';
 
 test("NCA's own test passwords and typical good ones pass the national rule", () => {

@@ -6,7 +6,7 @@
  * Latin-1 in old Java), and a password typed on another keyboard layout, at the ЦОН or on a
  * phone, must still be the same password. Page texts explaining a failure live in @qoltanba/i18n.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 export type KeyPasswordFailure = 'length' | 'maxLength' | 'lower' | 'upper' | 'digit' | 'characters';
 

@@ -5,7 +5,7 @@
  */
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { OctetString } from '@peculiar/asn1-schema';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { concatBytes, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { randomBytes } from '../crypto/index.ts';

@@ -6,7 +6,7 @@
  */
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { OctetString } from '@peculiar/asn1-schema';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { utf8, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { getCrypto, randomBytes, type HashName } from '../crypto/index.ts';

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { readPkcs12 } from './read.ts';
 import { pairKeyWithCertificate } from './key-pairing.ts';
 import { mustRun, opensslPki, scratch, type OpensslPki, type Scratch } from './openssl.test-support.ts';

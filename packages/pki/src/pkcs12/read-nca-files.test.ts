@@ -4,7 +4,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { fixturePath, GOST2015_KEY_PASSWORD, nca, prod2018, readFixture, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
-import { isQtError, type QtErrorCode } from '../errors.ts';
+import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { getCrypto } from '../crypto/index.ts';
 import { readPkcs12 } from './read.ts';

@@ -9,7 +9,7 @@
 import { AuthenticatedSafe, CertBag, PFX, SafeContents, type SafeBag } from '@peculiar/asn1-pfx';
 import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { Certificate, type AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { toBytes, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { type HashName } from '../crypto/index.ts';

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nca, readFixture, TEST_KEY_PASSWORD, GOST2015_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { bytesEqual, derFrom, toPem } from '../encoding.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { getCrypto } from '../crypto/index.ts';
 import { readPkcs12 } from './read.ts';
 import { pairKeyWithCertificate, type KeyWithCertificate } from './key-pairing.ts';

@@ -9,7 +9,7 @@ import { EncryptedPrivateKeyInfo, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { ContentInfo, EncryptedContent, EncryptedContentInfo } from '@peculiar/asn1-cms';
 import { Certificate, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { derFrom, fromHex, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { digest, getCrypto, type HashName } from '../crypto/index.ts';

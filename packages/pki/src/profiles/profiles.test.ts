@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { getProfile, isProfileName, profileExtKeyUsage, profileNames, profiles } from './profiles.ts';
 import { matchProfile } from './match.ts';
 import { addPeriod } from './period.ts';
 
 test('there is one profile per person certificate, legal role, the RA operator and infrastructure certificate', () => {
-  assert.equal(profiles.length, 16);
-  assert.equal(new Set(profileNames).size, 16);
+  assert.equal(profiles.length, 17);
+  assert.equal(new Set(profileNames).size, 17);
+  assert.ok(isProfileName('tsa-signing'));
   for (const role of ['ceo', 'signing-right', 'finance', 'hr', 'employee']) {
     assert.ok(isProfileName(`legal-${role}-auth`) && isProfileName(`legal-${role}-sign`), role);
   }

@@ -3,7 +3,7 @@
  * issuance, the pre-signing lint and inspection all read the same facts (DESIGN §4, checked on NCA's
  * certificates). Adding a profile is adding a row.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Period } from './period.ts';
 
@@ -18,8 +18,8 @@ export type KeyUsageName =
   | 'encipherOnly'
   | 'decipherOnly';
 
-/** AUTH and SIGN are a person's two certificates; CA and OCSP are our own infrastructure. */
-export type CertificateKind = 'AUTH' | 'SIGN' | 'CA' | 'OCSP';
+/** AUTH and SIGN are a person's two certificates; CA, OCSP and TSA (time-stamping) are our own infrastructure. */
+export type CertificateKind = 'AUTH' | 'SIGN' | 'CA' | 'OCSP' | 'TSA';
 
 /** Who the subject is: a person (KZ layout), a person for an organisation (KZ layout + O/BIN), or an authority (any DN). */
 export type SubjectType = 'individual' | 'legal-entity' | 'authority';
@@ -37,7 +37,8 @@ export type ProfileName =
   | `legal-${LegalRole}-${'auth' | 'sign'}`
   | 'root-ca'
   | 'issuing-ca'
-  | 'ocsp-signing';
+  | 'ocsp-signing'
+  | 'tsa-signing';
 
 export interface CertificateProfile {
   readonly name: ProfileName;
@@ -48,6 +49,11 @@ export interface CertificateProfile {
   readonly keyUsage: readonly KeyUsageName[];
   /** Usage EKUs first, then the role OIDs — NCA's order. Empty: no EKU extension. */
   readonly extKeyUsage: readonly string[];
+  /**
+   * extKeyUsage is written critical. Only the TSA's: RFC 3161 §2.3 demands one critical EKU holding
+   * timeStamping alone; everything else is non-critical, as NCA writes it.
+   */
+  readonly extKeyUsageCritical: boolean;
   /** The role OIDs among `extKeyUsage`. */
   readonly roles: readonly string[];
   /** The one certificate policy; absent for the root, whose policies path validation ignores. */
@@ -108,6 +114,7 @@ function subscriber(name: ProfileName, kind: 'AUTH' | 'SIGN', subject: 'individu
     subject,
     keyUsage: usage[kind].keyUsage,
     extKeyUsage: [usage[kind].eku, ...roles],
+    extKeyUsageCritical: false,
     roles,
     policy,
     ocspNoCheck: false,
@@ -136,6 +143,7 @@ const table: readonly CertificateProfile[] = [
     subject: 'authority',
     keyUsage: ['keyCertSign', 'cRLSign'],
     extKeyUsage: [],
+    extKeyUsageCritical: false,
     roles: [],
     basicConstraints: {},
     ocspNoCheck: false,
@@ -152,6 +160,7 @@ const table: readonly CertificateProfile[] = [
     subject: 'authority',
     keyUsage: ['keyCertSign', 'cRLSign'],
     extKeyUsage: [],
+    extKeyUsageCritical: false,
     roles: [],
     // anyPolicy rather than NCA's own CA policy OID: relying parties that demand an explicit policy
     // (RFC 5280 §6.1, openssl -explicit_policy -policy 1.2.398.3.3.2.3) then accept our leaves.
@@ -171,6 +180,7 @@ const table: readonly CertificateProfile[] = [
     subject: 'authority',
     keyUsage: ['digitalSignature'],
     extKeyUsage: [oid.ekuOcspSigning],
+    extKeyUsageCritical: false,
     roles: [],
     ocspNoCheck: true,
     selfSigned: false,
@@ -179,6 +189,24 @@ const table: readonly CertificateProfile[] = [
     // With ocsp-nocheck nobody checks this certificate's revocation, so its life is kept short and the
     // status service renews it (RFC 6960 §4.2.2.2.1).
     validity: { file: { days: 30 }, token: { days: 30 } },
+    restricted: false,
+  },
+  {
+    name: 'tsa-signing',
+    kind: 'TSA',
+    description: 'Time-stamping authority (RFC 3161)',
+    subject: 'authority',
+    keyUsage: ['digitalSignature'],
+    extKeyUsage: [oid.ekuTimeStamping],
+    extKeyUsageCritical: true,
+    roles: [],
+    ocspNoCheck: false,
+    selfSigned: false,
+    // CRL pointers and the issuer's certificate, but no OCSP address: the responder answers for the
+    // certificates the RA issued, and would call this one "unknown".
+    requiredUrls: ['crl', 'caIssuers'],
+    identification: false,
+    validity: { file: { years: 5 }, token: { years: 5 } },
     restricted: false,
   },
 ];

@@ -9,7 +9,7 @@
  * verifyTimeStampToken throws the first failure; checkTimeStampToken never throws for a bad token and returns
  * a verdict, like validatePath.
  */
-import { QtError, asQtError, type QtErrorCode } from '../errors.ts';
+import { QtError, asQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, toHex, type Bytes } from '../encoding.ts';
 import { verifyInspectedCms } from '../cms/verify.ts';

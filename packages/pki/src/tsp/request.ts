@@ -5,11 +5,12 @@
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
 import { minimalInteger } from '../cms/certificates.ts';
 import { digestByOid, digestLength, digestName } from '../cms/digests.ts';
+import { TAG, childrenOf, readOid, readTlv, readingAs } from '../der/read.ts';
 import { MessageImprint, TimeStampReq } from './asn1.ts';
 
 /** Hash names a caller may use besides OIDs; Streebog is NCA's (Kazakh OIDs), as in NCA's own stamps. */
@@ -113,9 +114,8 @@ export function readTimeStampRequest(input: Uint8Array | string): TimeStampReque
   } catch (e) {
     throw new QtError('QT_ERR_TSP_MALFORMED', `The time-stamp request is malformed: ${(e as Error).message}`, undefined, { cause: e });
   }
-  if (new Uint8Array(AsnConvert.serialize(request)).length !== der.length) {
-    throw new QtError('QT_ERR_TSP_MALFORMED', 'The time-stamp request has bytes after its end or is not DER');
-  }
+  const outer = readingAs('QT_ERR_TSP_MALFORMED', 'The time-stamp request', () => readTlv(der, 0));
+  if (outer.end !== der.length) throw new QtError('QT_ERR_TSP_MALFORMED', 'The time-stamp request has bytes after its end');
   if (request.version !== 1) throw new QtError('QT_ERR_TSP_MALFORMED', `The time-stamp request has version ${request.version}; RFC 3161 knows only version 1`);
   const hashOid = request.messageImprint.hashAlgorithm.algorithm;
   const imprint = new Uint8Array(request.messageImprint.hashedMessage.buffer);
@@ -134,7 +134,11 @@ export function readTimeStampRequest(input: Uint8Array | string): TimeStampReque
     imprint,
     nonce: request.nonce ? minimalInteger(new Uint8Array(request.nonce)) : undefined,
     certReq: request.certReq,
-    policy: request.reqPolicy,
+    // Read with the DER reader: asn1js prints OID arcs past 2^53 (UUID policies, 2.25.<uuid>) as hex.
+    policy: request.reqPolicy === undefined ? undefined : readingAs('QT_ERR_TSP_MALFORMED', 'The requested policy', () => {
+      const policy = childrenOf(der, outer).find((t) => t.tag === TAG.oid);
+      return policy ? readOid(der, policy) : request.reqPolicy;
+    }),
   };
 }
 

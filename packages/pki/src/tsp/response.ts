@@ -4,7 +4,7 @@
  * that the token answers the request that was sent (imprint, nonce, policy, certificate included).
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, derFrom, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
 import { minimalInteger } from '../cms/certificates.ts';
 import { PKI_FAILURE_BITS, PKI_STATUS, TimeStampResp, type PkiFailureInfo, type PkiStatus } from './asn1.ts';

@@ -4,9 +4,10 @@
  */
 import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toArrayBuffer, toHex, type Bytes } from '../encoding.ts';
+import { TAG, childrenOf, readOid, readWhole } from '../der/read.ts';
 import { TstInfo } from '../cms/asn1.ts';
 import { minimalInteger } from '../cms/certificates.ts';
 import { decodeCms } from '../cms/decode.ts';
@@ -66,7 +67,7 @@ export function readTimeStampToken(input: Uint8Array | string): { info: TimeStam
   const info: TimeStampInfo = {
     genTime: tst.genTime,
     serialNumber: toHex(minimalInteger(new Uint8Array(tst.serialNumber))),
-    policy: tst.policy,
+    policy: policyOf(report.content),
     messageImprint: {
       hashAlgorithm: { oid: hashOid, name: digestName(hashOid) },
       hashedMessage: new Uint8Array(tst.messageImprint.hashedMessage.buffer),
@@ -78,6 +79,16 @@ export function readTimeStampToken(input: Uint8Array | string): { info: TimeStam
     token,
   };
   return { info, inspected };
+}
+
+/**
+ * TSTInfo.policy read with the DER reader: asn1js prints arcs past 2^53 (UUID OIDs, 2.25.<uuid>, as
+ * Qoltanba's default TSA policy) as hex in braces, while this reads them exactly.
+ */
+function policyOf(tstInfo: Bytes): string {
+  const [, policy] = childrenOf(tstInfo, readWhole(tstInfo, TAG.sequence, 'TSTInfo'));
+  if (!policy) throw new QtError('QT_ERR_TSP_MALFORMED', 'The TSTInfo has no policy');
+  return readOid(tstInfo, policy);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { isQtError } from '../errors.ts';
+import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { fromHex, utf8 } from '../encoding.ts';
 import { makeHierarchy, type TestCert } from '../path/testing/ca.ts';
@@ -93,6 +93,12 @@ test('our request is what openssl ts reads, and openssl ts -query is what we rea
   assert.equal(theirs.certReq, false);
   assert.deepEqual(theirs.imprint, new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', data)));
   assert.throws(() => readTimeStampRequest(new Uint8Array([...tmp.read('theirs.tsq'), 0])), (e) => isQtError(e, 'QT_ERR_TSP_MALFORMED'));
+
+  // A UUID policy (2.25.<128-bit>, arcs past 2^53) is written and read exactly.
+  const uuidPolicy = '2.25.95517118750442466238584029056546926618.1.1';
+  const uuid = await createTimeStampRequest({ data, policy: uuidPolicy });
+  assert.match(openssl(['ts', '-query', '-in', tmp.file('uuid.tsq', uuid.der), '-text']), new RegExp(`Policy OID: ${uuidPolicy.replace(/\./g, '\\.')}\n`));
+  assert.equal(readTimeStampRequest(uuid.der).policy, uuidPolicy);
 });
 
 test('a stamp from an outside TSA over HTTP (SHA-256 and SHA-512): accepted, checked to our test root, and openssl ts -verify agrees', async () => {
@@ -115,6 +121,11 @@ test('a refusal is QT_ERR_TSP_REFUSED with the failInfo the TSA set; an answer t
   assert.equal(read.status, 'rejection');
   assert.deepEqual(read.failInfo, ['unacceptedPolicy']);
   assert.throws(() => acceptTimeStampResponse(read, refused), (e) => isQtError(e, 'QT_ERR_TSP_REFUSED') && /unacceptedPolicy/.test(e.message));
+
+  // OpenSSL knows no Kazakh Streebog OID: it refuses with badAlg, which reads as such.
+  const streebog = await createTimeStampRequest({ digest: new Uint8Array(32).fill(1), hash: 'Streebog-256' });
+  const badAlg = readTimeStampResponse(await tsa.transport(streebog.der));
+  assert.deepEqual([badAlg.status, badAlg.failInfo], ['rejection', ['badAlg']]);
 
   const one = await createTimeStampRequest({ data: utf8('one') });
   const other = await createTimeStampRequest({ data: utf8('one') });

@@ -2,7 +2,7 @@
  * A certificate on its own, and a bare signature over data made with a certificate's key (the "SBA" check
  * NCANode's /x509/verify does), judged with the same chain and revocation rules as a signed document.
  */
-import { QtError, asQtError } from '../errors.ts';
+import { QtError, asQtError } from '@qoltanba/errors';
 import { derFrom, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, spkiAlgorithm, verifySignature } from '../crypto/index.ts';

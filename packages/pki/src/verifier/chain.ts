@@ -5,7 +5,7 @@
  * again with that evidence. Addresses are fetched only from certificates that already chain to a trusted
  * anchor, so a stranger's certificate cannot make the verifier call out anywhere.
  */
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 import { inspectCertificate } from '../certificate/index.ts';
 import { parseCrl, verifyCrl } from '../crl/index.ts';

@@ -5,11 +5,12 @@
  * are used before anything is fetched. Input that is not a readable CMS throws (the caller's request is
  * wrong); everything else is a verdict.
  */
-import { QtError, asQtError } from '../errors.ts';
+import { QtError, asQtError } from '@qoltanba/errors';
 import { toBytes, type Bytes } from '../encoding.ts';
 import { decodeCms, type DecodedCms } from '../cms/decode.ts';
 import { SignedDataEditor } from '../cms/edit.ts';
 import { cadesLevel } from '../cades/stamps.ts';
+import { attributeValues } from '../cades/values.ts';
 import { embeddedEvidence, judgedAt, judgeStamps } from './timestamps.ts';
 import { inspectDecoded, type InspectedCms } from '../cms/inspect.ts';
 import { verifyInspectedCms } from '../cms/verify.ts';
@@ -39,6 +40,7 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
   checkCertificates([...carried, ...policy.intermediates], limits);
   const content = options.content ? toBytes(options.content) : undefined;
   if (!report.attached && !content) throw new QtError('QT_ERR_CMS_NO_CONTENT');
+  checkCount('CRLs and OCSP responses embedded', decoded.revocationInfo.length, limits.maxEmbeddedEvidence);
 
   let failure: QtError | undefined;
   try {
@@ -46,7 +48,6 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
   } catch (e) {
     failure = asQtError(e, 'QT_ERR_CMS_MALFORMED');
   }
-  checkCount('CRLs and OCSP responses embedded', decoded.revocationInfo.length, limits.maxEmbeddedEvidence);
   const embedded = embeddedEvidence(decoded.revocationInfo);
   // What the document carries is evidence like what the caller brings (after it: the caller's comes first).
   const withEmbedded = { ...policy, crls: [...policy.crls, ...embedded.crls], ocspResponses: [...policy.ocspResponses, ...embedded.ocspResponses] };
@@ -60,10 +61,15 @@ export async function verifyCmsDocument(input: Uint8Array | string, options: Ver
       signers.push({ ...base, valid: false, error, chain: [] });
       continue;
     }
-    const timeStamps = editor ? await judgeStamps(editor, i, signedContent, carried, withEmbedded, limits.maxTimeStamps) : [];
+    // The older CAdES-X-L form carries validation data in this signer's certificate-values / revocation-values.
+    const values = editor ? attributeValues(editor.unsignedAttributes(i)) : undefined;
+    checkCount('values in certificate-values and revocation-values', (values?.certificates.length ?? 0) + (values?.crls.length ?? 0) + (values?.ocspResponses.length ?? 0), limits.maxEmbeddedEvidence);
+    const signerCarried = values?.certificates.length ? checkCertificates([...carried, ...values.certificates], limits) : carried;
+    const signerPolicy = values ? { ...withEmbedded, crls: [...withEmbedded.crls, ...values.crls], ocspResponses: [...withEmbedded.ocspResponses, ...values.ocspResponses] } : withEmbedded;
+    const timeStamps = editor ? await judgeStamps(editor, i, signedContent, signerCarried, signerPolicy, limits.maxTimeStamps) : [];
     const when = judgedAt(timeStamps, at);
     const proven = when.basis === 'signature-time-stamp';
-    const verdict = await judgeChain(s.certificate as Bytes, carried, proven ? { ...withEmbedded, at: when.time, pastTime: true } : withEmbedded);
+    const verdict = await judgeChain(s.certificate as Bytes, signerCarried, proven ? { ...signerPolicy, at: when.time, pastTime: true } : signerPolicy);
     signers.push({ ...base, valid: verdict.ok, error: verdict.error, chain: verdict.chain, timeStamps, judgedAt: when, evidence: verdict.evidence });
   }
   return summarize('cms', at, signers, { cms: { attached: report.attached, content: content ?? report.content } });

@@ -1,5 +1,5 @@
 /** One entry for any signed document: what it is decides how it is judged. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { fromUtf8, type Bytes } from '../encoding.ts';
 import { verifyCertificateDocument } from './certificate.ts';
 import { verifyCmsDocument } from './cms.ts';

@@ -3,7 +3,7 @@
  * (certificates to build paths from, signers, XML nesting, revocation fetches) has a ceiling, and input
  * past it is refused with QT_ERR_TOO_LARGE before the work starts.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { readCertificate } from '../path/certificate.ts';
 

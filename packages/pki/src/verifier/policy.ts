@@ -1,5 +1,5 @@
 /** The options of a verification, checked against the limits once, as the chain judge takes them. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { derFrom, type Bytes } from '../encoding.ts';
 import type { ChainPolicy } from './chain.ts';
 import { checkCertificates, resolveLimits, tooLarge, type VerifierLimits } from './limits.ts';

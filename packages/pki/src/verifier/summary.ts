@@ -1,5 +1,5 @@
 /** A document is valid when it has signers and every one of them is; its error is the first signer's. */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import type { DocumentKind, DocumentVerdict, SignerVerdict } from './types.ts';
 
 export function summarize(

@@ -7,7 +7,7 @@
  * the requested time, as before; the verdict says which time was used and why.
  */
 import * as asn1js from 'asn1js';
-import { QtError, asQtError } from '../errors.ts';
+import { QtError, asQtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import type { SignedDataEditor } from '../cms/edit.ts';

@@ -5,7 +5,7 @@
  */
 import type { PathBudgetLimits } from '../path/budget.ts';
 import type { Bytes } from '../encoding.ts';
-import type { QtError } from '../errors.ts';
+import type { QtError } from '@qoltanba/errors';
 import type { ChainElement, Purpose, RevocationMode } from '../path/index.ts';
 import type { VerifierLimits } from './limits.ts';
 import type { TimeStampInfo } from '../tsp/token.ts';

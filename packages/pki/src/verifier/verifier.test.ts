@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GOST2015_KEY_PASSWORD, TEST_KEY_PASSWORD, nca, readFixture } from '../../../../test/support/fixtures.ts';
-import { QtError, isQtError } from '../errors.ts';
+import { QtError, isQtError } from '@qoltanba/errors';
 import { utf8, type Bytes } from '../encoding.ts';
 import { signCms } from '../cms/index.ts';
 import { importPkcs12Key } from '../pkcs12/index.ts';

@@ -2,7 +2,7 @@
  * A signed XML document, judged: every ds:Signature (references and SignedInfo, verifyXml), then every
  * signer's chain with revocation. Nesting deeper than the limit is refused before anything recurses into it.
  */
-import { QtError, asQtError } from '../errors.ts';
+import { QtError, asQtError } from '@qoltanba/errors';
 import { derFrom } from '../encoding.ts';
 import { elementsInOrder, parseXml, XMLDSIG_NS } from '../xmldsig/dom.ts';
 import { verifyXml, type XmlVerification } from '../xmldsig/index.ts';

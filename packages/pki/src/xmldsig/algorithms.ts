@@ -3,7 +3,7 @@
  * verified by `verifySignature` and a digest computed by `digestByOid`; the GOST URIs (Kalkan's) are
  * rows like any other.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import type { Bytes } from '../encoding.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from '../crypto/index.ts';

@@ -3,7 +3,7 @@
  * refused, and errors carry the line and column the way NCALayer reports a SAXParseException.
  */
 import { DOMParser, type Document, type Element, type Node } from '@xmldom/xmldom';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 export const XMLDSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';

@@ -4,7 +4,7 @@
  * NCALayer's c14n#WithComments transform yields no comments for them; #xpointer(...) keeps them.
  */
 import type { Document, Element, Node } from '@xmldom/xmldom';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { utf8, type Bytes } from '../encoding.ts';
 import { canonicalizationAlgorithm, ENVELOPED_SIGNATURE } from './algorithms.ts';
 import { canonicalize } from './c14n.ts';

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../../../test/support/fixtures.ts';
-import { isQtError, type QtErrorCode } from '../errors.ts';
+import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
 import { ecdsaSigner, loadFixtureSigner, run, scratchDir, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
 import { signXml } from './sign.ts';

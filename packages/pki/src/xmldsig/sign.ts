@@ -5,7 +5,7 @@
  */
 import * as xpath from 'xpath';
 import type { Document, Element } from '@xmldom/xmldom';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, utf8 } from '../encoding.ts';
 import type { Signer } from '../crypto/index.ts';
 import { readCertificate } from '../cms/certificates.ts';

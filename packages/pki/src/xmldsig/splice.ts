@@ -4,7 +4,7 @@
  * attributes, and could change what the digest covers). Only the XML declaration is replaced by
  * NCALayer's. The text has already been parsed as well-formed, so a small markup scanner suffices.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 
 export const NCALAYER_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>';
 

@@ -5,7 +5,7 @@
  * Chain and revocation are path/'s job; the result carries the certificates it needs.
  */
 import type { Document, Element } from '@xmldom/xmldom';
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { bytesEqual, fromBase64, utf8, type Bytes } from '../encoding.ts';
 import { algorithmName, verifySignature } from '../crypto/index.ts';
 import { budgetFrom, type PathBudget, type PathBudgetLimits } from '../path/budget.ts';

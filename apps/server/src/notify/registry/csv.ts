@@ -1,11 +1,21 @@
 /**
- * A streaming RFC 4180 reader that never gives up on the whole file because of one bad row: each record
- * comes out with the line it started on, or as an error naming that line (unterminated quote, text after a
- * closing quote). Registry exports come from Excel as often as from scripts, so ';' is accepted as the
- * delimiter when the header uses it, a UTF-8 BOM is dropped, and CRLF and LF both end rows.
+ * Registry CSV files (the mobile-citizens registry here, the population registry in population/import.ts)
+ * as records, each with the line it starts on, or as an error naming that line — never giving up on the
+ * whole file because of one bad row, so an operator sees every bad row at once.
+ *
+ * The grammar — quoted fields, doubled quotes, line breaks inside quotes, trimming — is csv-parse's. What
+ * csv-parse does not do is carry on after a broken record: its parser is left inside the broken row and
+ * swallows the good rows after it (no CSV parser can know where the next record starts). So the cutting
+ * into records is ours: a record ends at the first line end where its quotes are closed, a broken one costs
+ * only its own lines, and csv-parse is started afresh after it. Also ours: ';' as the delimiter when the
+ * header line has more ';' than ',' outside quotes (Excel's exports in our locales), a UTF-8 BOM dropped,
+ * CRLF and LF both ending rows, and a bound on a record's size (a quote never closed must not pull the rest
+ * of the file into one record). readline holds one physical line whole, as it did before csv-parse.
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { CsvError, parse, type Options, type Parser } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 
 export type CsvRecord =
   | { readonly line: number; readonly fields: string[]; readonly error?: undefined }
@@ -15,28 +25,55 @@ export type CsvRecord =
 export async function* readCsv(input: Readable, options: { maxRecordChars?: number } = {}): AsyncGenerator<CsvRecord> {
   const maxChars = options.maxRecordChars ?? 10_000;
   const lines = createInterface({ input, crlfDelay: Infinity });
+  let records: Records | undefined;
   let lineNo = 0;
-  let delimiter: ',' | ';' | undefined;
-  let pending: { start: number; text: string } | undefined;
+  let open: { start: number; text: string; quotes: number } | undefined;
   for await (const raw of lines) {
     lineNo++;
     const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    delimiter ??= guessDelimiter(line);
-    const text = pending ? `${pending.text}\n${line}` : line;
-    const start = pending?.start ?? lineNo;
-    const parsed = parseRecord(text, delimiter);
-    if (parsed === 'open') {
-      if (text.length > maxChars) {
-        yield { line: start, error: `a quoted field opened on line ${start} is still open after ${maxChars} characters` };
-        pending = undefined;
-      } else pending = { start, text };
-      continue;
-    }
-    pending = undefined;
-    if (typeof parsed === 'string') yield { line: start, error: parsed };
-    else if (!(parsed.length === 1 && parsed[0] === '')) yield { line: start, fields: parsed }; // blank lines carry nothing
+    records ??= new Records(guessDelimiter(line));
+    if (!open && line.trim() === '') continue; // blank lines carry nothing
+    const quotes = line.split('"').length - 1;
+    open = open ? { start: open.start, text: `${open.text}\n${line}`, quotes: open.quotes + quotes } : { start: lineNo, text: line, quotes };
+    const closed = open.quotes % 2 === 0;
+    const broken = closed ? undefined : brokenOpenRecord(open.text, records.delimiter);
+    if (broken) {
+      records.refuse(open.start, broken);
+    } else if (open.text.length > maxChars) {
+      records.refuse(open.start, closed ? `the record on line ${open.start} is longer than ${maxChars} characters` : `a quoted field opened on line ${open.start} is still open after ${maxChars} characters`);
+    } else if (closed) {
+      records.parse(open.start, open.text);
+    } else continue;
+    open = undefined;
+    yield* records.take();
   }
-  if (pending) yield { line: pending.start, error: `a quoted field opened on line ${pending.start} is never closed` };
+  if (!records) return;
+  if (open) records.refuse(open.start, `a quoted field opened on line ${open.start} is never closed`);
+  await records.end();
+  yield* records.take();
+}
+
+const GRAMMAR = (delimiter: ',' | ';'): Options => ({
+  delimiter,
+  relax_column_count: true, // the importers name a row with the wrong number of fields themselves
+  ltrim: true,
+  rtrim: true,
+});
+
+/**
+ * Why a record whose quotes are not all closed is broken already (a quote inside an unquoted field, text
+ * after a closing quote), or undefined while it may still be a quoted field going on on the next line.
+ * Only lines with an odd number of quotes come here, so the cost of a parser per call stays off the rows
+ * of a clean file.
+ */
+function brokenOpenRecord(text: string, delimiter: ',' | ';'): string | undefined {
+  try {
+    parseSync(text, GRAMMAR(delimiter));
+  } catch (err) {
+    if (err instanceof CsvError && err.code === 'CSV_QUOTE_NOT_CLOSED') return undefined;
+    return describe(err as Error);
+  }
+  return undefined;
 }
 
 function guessDelimiter(header: string): ',' | ';' {
@@ -44,40 +81,113 @@ function guessDelimiter(header: string): ',' | ';' {
   return (outside.match(/;/g)?.length ?? 0) > (outside.match(/,/g)?.length ?? 0) ? ';' : ',';
 }
 
-/** Fields, 'open' when a quoted field continues on the next line, or an error message. */
-function parseRecord(text: string, delimiter: string): string[] | 'open' | string {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (text[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        if (i >= text.length) return 'open';
-        const c = text[i]!;
-        if (c === '"') {
-          if (text[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += c;
-        i++;
-      }
-      fields.push(value);
-      if (i === text.length) return fields;
-      if (text[i] !== delimiter) return `unexpected text after a closing quote in field ${fields.length}`;
-      i++;
-    } else {
-      const next = text.indexOf(delimiter, i);
-      const value = next < 0 ? text.slice(i) : text.slice(i, next);
-      if (value.includes('"')) return `a quote inside the unquoted field ${fields.length + 1}`;
-      fields.push(value.trim());
-      if (next < 0) return fields;
-      i = next + 1;
+interface Pending {
+  readonly line: number;
+  readonly text?: string;
+  result?: CsvRecord;
+}
+
+/**
+ * The records in file order. csv-parse answers a record only once it has seen what follows it, so the
+ * records given to it wait here until it has; after an error its parser is dropped and the records written
+ * after the broken one are written again to a fresh one.
+ */
+class Records {
+  private readonly queue: Pending[] = [];
+  /** queue[written] is the next record to write to the parser; queue[answered] the next it will answer. */
+  private written = 0;
+  private answered = 0;
+  private parser: Parser;
+  private broken = false;
+
+  constructor(readonly delimiter: ',' | ';') {
+    this.parser = this.fresh();
+  }
+
+  parse(line: number, text: string): void {
+    this.queue.push({ line, text });
+    this.write();
+  }
+
+  /** An error found while cutting records (never closed, too long), in its place among the records. */
+  refuse(line: number, error: string): void {
+    this.queue.push({ line, result: { line, error } });
+  }
+
+  /** The records answered so far, in order. */
+  *take(): Generator<CsvRecord> {
+    while (this.queue[0]?.result) {
+      yield this.queue.shift()!.result!;
+      this.written = Math.max(0, this.written - 1);
+      this.answered = Math.max(0, this.answered - 1);
     }
   }
+
+  async end(): Promise<void> {
+    for (;;) {
+      const parser = this.parser;
+      await new Promise<void>((resolve) => {
+        parser.once('finish', resolve);
+        parser.once('close', resolve);
+        parser.end();
+      });
+      if (!this.broken) return;
+      this.restart();
+      this.write();
+    }
+  }
+
+  private fresh(): Parser {
+    const parser: Parser = parse({
+      ...GRAMMAR(this.delimiter),
+      skip_records_with_error: true,
+      on_record: (fields: string[]) => {
+        if (parser === this.parser && !this.broken) this.answer({ fields });
+        return null; // taken here; nothing is queued on the stream
+      },
+      on_skip: (err) => this.fail(parser, err),
+    });
+    parser.on('error', (err) => this.fail(parser, err));
+    return parser;
+  }
+
+  private fail(parser: Parser, err: Error | undefined): undefined {
+    if (parser !== this.parser || this.broken) return undefined;
+    this.answer({ error: describe(err) });
+    this.broken = true;
+    return undefined;
+  }
+
+  private answer(result: { fields: string[] } | { error: string }): void {
+    while (this.queue[this.answered]?.result) this.answered++;
+    const pending = this.queue[this.answered++];
+    if (pending) pending.result = { line: pending.line, ...result } as CsvRecord;
+  }
+
+  private write(): void {
+    while (this.written < this.queue.length) {
+      const pending = this.queue[this.written++]!;
+      if (pending.result || pending.text === undefined) continue;
+      this.parser.write(`${pending.text}\n`);
+      if (this.broken) this.restart();
+    }
+  }
+
+  /** A fresh parser, given again every record written after the broken one. */
+  private restart(): void {
+    this.parser.destroy();
+    this.parser = this.fresh();
+    this.broken = false;
+    while (this.queue[this.answered]?.result) this.answered++;
+    this.written = this.answered;
+  }
+}
+
+/** csv-parse's reason in the words the importers' reports use (field numbers from 1). */
+function describe(err: Error | undefined): string {
+  if (!(err instanceof CsvError)) return err?.message ?? 'unreadable record';
+  const field = typeof err.column === 'number' ? err.column + 1 : undefined;
+  if (err.code === 'CSV_INVALID_CLOSING_QUOTE') return `unexpected text after a closing quote in field ${field}`;
+  if (err.code === 'INVALID_OPENING_QUOTE') return `a quote inside the unquoted field ${field}`;
+  return err.message;
 }

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { QtError } from '@qoltanba/pki';
 import type { ResolvedRemoteOptions } from '../options.ts';
 import type { FaceMeasurements } from '../tables.ts';
-import { decodePngLuma, lumaStats, motionBetween, type Luma } from './png.ts';
+import { lumaStats, motionBetween, type Luma } from './luma.ts';
+import { decodePngLuma } from './png.ts';
 import type { CapturedFrame } from './verifier.ts';
 
 export interface CheckedCapture {

@@ -9,8 +9,8 @@ import * as x509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Certificate, CertificateList, Extension as AsnExtension, Extensions, Name as AsnName } from '@peculiar/asn1-x509';
 import { toArrayBuffer, toBytes, utf8, type Bytes } from '../../encoding.ts';
-import { contextTag } from '../../crl/der-read.ts';
-import { integer, objectIdentifier, sequence, tlv } from '../../crl/der-write.ts';
+import { contextTag } from '../../der/read.ts';
+import { integer, objectIdentifier, sequence, tlv } from '../../der/write.ts';
 import { oid } from '../../oids.ts';
 import type { TestCert } from './ca.ts';
 

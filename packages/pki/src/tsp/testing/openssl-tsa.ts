@@ -8,12 +8,12 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { QtError } from '../../errors.ts';
+import * as x509 from '@peculiar/x509';
+import { QtError } from '@qoltanba/errors';
 import { oid } from '../../oids.ts';
 import { toBytes, toPem, type Bytes } from '../../encoding.ts';
 import { makeCert, KU, type TestCert } from '../../path/testing/ca.ts';
 import { tempDir, type TempDir } from '../../path/testing/openssl.ts';
-import * as x509 from '@peculiar/x509';
 import type { TsaTransport } from '../index.ts';
 
 const run = promisify(execFile);
@@ -81,13 +81,14 @@ export async function startOpensslTsa(tsa: TestCert, chain: readonly TestCert[],
   );
   let answered = 0;
   let sequence = 0;
+  // One openssl at a time: it increments the serial file, which is not safe to share.
+  let queue: Promise<void> = Promise.resolve();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const n = ++sequence;
       const query = dir.file(`q${n}.tsq`, Buffer.concat(chunks));
-      // One openssl at a time: it increments the serial file, which is not safe to share.
       queue = queue.then(async () => {
         try {
           await run('openssl', ['ts', '-reply', '-config', config, '-queryfile', query, '-out', dir.path(`r${n}.tsr`)]);
@@ -99,7 +100,6 @@ export async function startOpensslTsa(tsa: TestCert, chain: readonly TestCert[],
       });
     });
   });
-  let queue: Promise<void> = Promise.resolve();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tsp`;

@@ -5,7 +5,7 @@
  * default limits. Definite lengths of up to 4 bytes only, low tag numbers only — which is all DER X.509 uses.
  * OCSP and path validation use it too, to slice the exact signed bytes (tbs) out of a structure.
  */
-import { QtError, isQtError, type QtErrorCode } from '../errors.ts';
+import { QtError, isQtError, type QtErrorCode } from '@qoltanba/errors';
 import type { Bytes } from '../encoding.ts';
 
 export const TAG = {

@@ -1,11 +1,11 @@
 /**
- * A minimal DER writer. Hand-written (like der-read.ts) because a CRL's entries must be encoded straight into
+ * A minimal DER writer. Hand-written (like read.ts) because a CRL's entries must be encoded straight into
  * byte chunks — the generator in @peculiar/x509 re-encodes the growing list and takes 42 s for 20 000 entries.
  * Small pieces (headers, extensions) are built with the helpers below; the entry list goes through ByteSink.
  */
-import { QtError } from '../errors.ts';
+import { QtError } from '@qoltanba/errors';
 import { concatBytes, fromHex, type Bytes } from '../encoding.ts';
-import { TAG } from './der-read.ts';
+import { TAG } from './read.ts';
 
 /** Bytes a length field takes: 1 up to 127, then 0x8n plus n bytes (n ≤ 4). */
 function lengthSize(length: number): number {

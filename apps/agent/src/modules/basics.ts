@@ -8,7 +8,7 @@ import { previewBytes, previewDigest, previewXml } from '../consent/preview.ts';
 import type { KeyRequirements } from '../keystores/filter.ts';
 import { field, flag, namedArgs } from '../protocol/args.ts';
 import type { AgentModule, RequestContext } from '../protocol/dispatcher.ts';
-import { signCmsWith } from '../signing/operations.ts';
+import { prehash, signCmsWith } from '../signing/operations.ts';
 import { checkXml, signXmlWith } from '../signing/xml.ts';
 import { describeCaCertificate } from '../keystores/describe.ts';
 import { decodeDigest, decodeDocument } from './documents.ts';
@@ -80,11 +80,11 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
           const parts = digested
             ? documents.map((d) => {
                 const { digest, algorithm } = decodeDigest(d);
-                return { content: digest, preview: previewDigest(digest, algorithm) };
+                return { content: digest, preview: previewDigest(digest, algorithm), sha256: undefined as Uint8Array | undefined };
               })
             : documents.map((d) => {
                 const content = decodeDocument(d, decode);
-                return { content, preview: previewBytes(content) };
+                return { content, preview: previewBytes(content), sha256: prehash(content, !encapsulate) };
               });
           const detached = digested || !encapsulate;
           const pems = await useKeyWithConsent(deps, localCtx, {
@@ -94,7 +94,7 @@ export function basicsModule(deps: ModuleDeps): AgentModule {
             perform: async (key) => {
               const out: string[] = [];
               for (const p of parts) {
-                out.push(toCmsPem(await signCmsWith(key, { content: p.content, detached, digested, signingTime: deps.now(), timeStamp: stamper })));
+                out.push(toCmsPem(await signCmsWith(key, { content: p.content, detached, digested, signingTime: deps.now(), timeStamp: stamper, sha256: p.sha256 })));
               }
               return out;
             },

@@ -8,7 +8,7 @@ import { previewBytes, previewDigest, previewXml } from '../consent/preview.ts';
 import { keyTypeFrom } from '../keystores/filter.ts';
 import { positionalArgs } from '../protocol/args.ts';
 import type { AgentModule, RequestContext } from '../protocol/dispatcher.ts';
-import { keyInfoOf, signCmsWith } from '../signing/operations.ts';
+import { keyInfoOf, prehash, signCmsWith } from '../signing/operations.ts';
 import { checkXml, signXmlWith } from '../signing/xml.ts';
 import { decodeCmsArgument, decodeDigest, decodeDocument, readSignableFile } from './documents.ts';
 import { requireStamper } from '../tsa/client.ts';
@@ -31,11 +31,12 @@ export function commonUtilsModule(deps: ModuleDeps): AgentModule {
       const [storage, keyType, data, attached] = positionalArgs(method, args, [S, S, S, { kind: 'boolean', default: false }]) as [string, string, string, boolean];
       const stamper = timeStamped ? requireStamper(deps.stamper) : undefined;
       const source = from === 'file' ? await readSignableFile(data) : { content: decodeDocument(data, true), path: undefined };
+      const sha256 = prehash(source.content, !attached);
       const der = await useKeyWithConsent(deps, ctx, {
         purpose: { kind: 'sign', format: 'cms', documents: [previewBytes(source.content)], attached, sourceFile: source.path, timeStampFrom: stamper?.url },
         allowedStorages: [storage],
         requirements: { keyType: keyTypeFrom(keyType) },
-        perform: (key) => signCmsWith(key, { content: source.content, detached: !attached, digested: false, signingTime: deps.now(), timeStamp: stamper }),
+        perform: (key) => signCmsWith(key, { content: source.content, detached: !attached, digested: false, signingTime: deps.now(), timeStamp: stamper, sha256 }),
       });
       return toBase64(der);
     },

@@ -197,7 +197,7 @@ export async function run(): Promise<void> {
     await tsa.close();
     printTable(`Local agent, from the user's confirmation to the reply in the page (median; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
       { what: 'CMS sign, 1 KB, attached', ours: millis(cms1k.ours), openssl: millis(cms1k.theirs), note: 'openssl cms -sign -nodetach (process start included)' },
-      { what: 'CMS sign, 10 MB, detached', ours: millis(cms10m.ours), openssl: millis(cms10m.theirs), note: 'the 13.4 MB base64 frame arrives and is decoded before the consent page opens; after the click: hash + sign + reply' },
+      { what: 'CMS sign, 10 MB, detached', ours: millis(cms10m.ours), openssl: millis(cms10m.theirs), note: 'the 13.4 MB base64 frame arrives, is decoded and hashed while the consent page is shown; after the click: sign the digest + reply' },
       { what: 'CMS sign, 1 KB, attached, with time-stamp (CAdES-T)', ours: millis(stamped.ours), openssl: millis(stamped.theirs), note: 'openssl cms -sign + ts -query + ts -reply; ours: sign, HTTP to the local TSA (an openssl ts -reply each), token checked and embedded' },
       { what: 'WebSocket round trip, wss:// (TLS)', ours: millis(roundTrips.wss), openssl: millis(roundTrips.ws), note: `baseline: the same request over ws:// (mean of ${ROUND_TRIPS} getActiveTokens, one connection each way)` },
       { what: 'WebSocket connect + greeting, wss://', ours: millis(roundTrips.wssConnect), openssl: millis(roundTrips.wsConnect), note: 'baseline: ws://; TLS 1.3 handshake with the installation\'s ECDSA P-256 certificate' },

@@ -2,6 +2,7 @@
  * TEST AND BENCH SUPPORT ONLY: the status service on a test database and PKI, served by the real HTTP app
  * on an ephemeral port, with a clock tests can move.
  */
+import { request as httpRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { defaultConfig, type ServerConfig } from '../../config.ts';
 import { silentLogger, type Logger, type ServerContext } from '../../context.ts';
@@ -34,7 +35,13 @@ export interface StatusHarness {
 export async function startStatusServer(
   store: Store,
   pki: TestPki,
-  options: { config?: (c: ServerConfig) => void; service?: StatusServiceOptions; log?: Logger } = {},
+  options: {
+    config?: (c: ServerConfig) => void;
+    service?: StatusServiceOptions;
+    log?: Logger;
+    /** false: no change feed, so every answer comes from the database (the cache is never fresh). */
+    cache?: boolean;
+  } = {},
 ): Promise<StatusHarness> {
   const config = defaultConfig('/nonexistent-qoltanba-home');
   options.config?.(config);
@@ -43,6 +50,7 @@ export async function startStatusServer(
   const service = createStatusService(ctx, options.service);
   const app = createHttpApp({ bodyLimit: config.limits.bodyBytes });
   await app.register(statusRoutes, { service });
+  if (options.cache !== false) await service.startOcspCache();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   config.publicUrl = address;
   return {
@@ -56,4 +64,20 @@ export async function startStatusServer(
       await app.close();
     },
   };
+}
+
+/** GET with the path sent exactly as written (fetch and URL would re-encode a broken escape). */
+export function rawGet(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<{ status: number; type: string | undefined; headers: Record<string, unknown>; body: Buffer }> {
+  const u = new URL(url.replace(/%/g, '%25'));
+  const path = url.slice(url.indexOf('/', url.indexOf('//') + 2));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path, method: 'GET', headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -4,7 +4,7 @@ import { generateRsaKeyPair, parseOcspResponse, webCryptoSigner } from '@qoltanb
 import { describeEachBackend } from '../../store/testing.ts';
 import { createTestPki, makeCertificate, setCertificateStatus, type TestCertificate, type TestPki } from '../testing/pki.ts';
 import { openssl, tempDir, type TempDir } from '../testing/openssl.ts';
-import { rawGet, startStatusServer, type StatusHarness } from '../testing/server.ts';
+import { gatedSigners, rawGet, startStatusServer, type StatusHarness } from '../testing/server.ts';
 
 describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
   let pki: TestPki;
@@ -220,6 +220,40 @@ describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
       verified((await ask(['leaf.pem'])).output, /leaf\.pem: good/);
     } finally {
       server.ctx.config.ocsp.onDemandConcurrency = limit;
+    }
+  });
+
+  test('on-demand signing is capped per client address too: one client flooding nonces gets tryLater past its share, another is still signed', async () => {
+    // The signer holds every signature until the gate opens, so what is in flight can be counted exactly.
+    const gated = gatedSigners(pki.signers);
+    const node = await startStatusServer(ctx.store, pki, { signers: gated.provider, config: (c) => Object.assign(c.ocsp, { onDemandConcurrency: 8, onDemandPerClient: 2 }) });
+    try {
+      await openssl(['ocsp', '-issuer', tmp.path('ca.pem'), '-cert', tmp.path('leaf.pem'), '-reqout', tmp.path('nonce-flood.der')]);
+      const body = tmp.read('nonce-flood.der');
+      // GET carries the nonce request too (RFC 5019 allows it); node:http lets the test choose the source address.
+      const path = `/ocsp/${encodeURIComponent(body.toString('base64'))}`;
+      const from = (address: string) => rawGet(`${node.url}${path}`, {}, address).then((r) => parseOcspResponse(new Uint8Array(r.body)).status);
+      const flooder = Array.from({ length: 10 }, () => from('127.0.0.2'));
+      // Ten requests, two slots for this client: eight are refused at once, while the gate is still shut.
+      const settled: string[] = [];
+      for (const p of flooder) void p.then((s) => settled.push(s));
+      // A failure timeout, not a grace period: a broken cap fails here instead of hanging.
+      const until = async (what: string, ok: () => boolean) => {
+        for (const deadline = performance.now() + 30_000; !ok(); await new Promise((r) => setTimeout(r, 10))) {
+          if (performance.now() > deadline) assert.fail(`${what} (answers so far: ${settled.join(' ')})`);
+        }
+      };
+      await until('eight of the flood are answered at once', () => settled.length >= 8);
+      assert.deepEqual(settled, Array(8).fill('tryLater'));
+      // The process-wide cap (8) is not reached: another client's request is taken, not refused.
+      const other = from('127.0.0.3');
+      await until("the other client's request reaches the signer", () => gated.waiting >= 3);
+      gated.open();
+      assert.equal(await other, 'successful');
+      assert.deepEqual((await Promise.all(flooder)).sort(), [...Array(2).fill('successful'), ...Array(8).fill('tryLater')].sort());
+    } finally {
+      gated.open();
+      await node.close();
     }
   });
 

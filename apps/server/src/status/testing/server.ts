@@ -8,6 +8,7 @@ import { defaultConfig, type ServerConfig } from '../../config.ts';
 import { silentLogger, type Logger, type ServerContext } from '../../context.ts';
 import { createHttpApp } from '../../http/app.ts';
 import type { Store } from '../../store/index.ts';
+import type { SignerProvider } from '../../signer/provider.ts';
 import { statusRoutes } from '../routes.ts';
 import { createStatusService, type StatusService, type StatusServiceOptions } from '../service.ts';
 import type { TestPki } from './pki.ts';
@@ -41,12 +42,14 @@ export async function startStatusServer(
     log?: Logger;
     /** false: no change feed, so every answer comes from the database (the cache is never fresh). */
     cache?: boolean;
+    /** Instead of the PKI's own (e.g. gatedSigners around them). */
+    signers?: SignerProvider;
   } = {},
 ): Promise<StatusHarness> {
   const config = defaultConfig('/nonexistent-qoltanba-home');
   options.config?.(config);
   const clock = testClock();
-  const ctx: ServerContext = { config, store, signers: pki.signers, log: options.log ?? silentLogger, now: clock.now };
+  const ctx: ServerContext = { config, store, signers: options.signers ?? pki.signers, log: options.log ?? silentLogger, now: clock.now };
   const service = createStatusService(ctx, options.service);
   const app = createHttpApp({ bodyLimit: config.limits.bodyBytes });
   await app.register(statusRoutes, { service });
@@ -80,4 +83,46 @@ export function rawGet(url: string, headers: Record<string, string> = {}, localA
     req.on('error', reject);
     req.end();
   });
+}
+
+export interface GatedSigners {
+  provider: SignerProvider;
+  /** Signatures waiting at the gate. */
+  readonly waiting: number;
+  open(): void;
+}
+
+/**
+ * The real signers, but every signature waits until the gate opens: a signer that is slow for as long as a test
+ * needs (a busy HSM, say), so work in flight can be counted without racing it.
+ */
+export function gatedSigners(inner: SignerProvider): GatedSigners {
+  let release: () => void = () => undefined;
+  let gate = new Promise<void>((r) => (release = r));
+  let waiting = 0;
+  return {
+    provider: {
+      async signerFor(keyUri, purpose) {
+        const signer = await inner.signerFor(keyUri, purpose);
+        return {
+          publicKey: signer.publicKey,
+          algorithm: signer.algorithm,
+          async sign(data) {
+            waiting++;
+            await gate;
+            waiting--;
+            return signer.sign(data);
+          },
+        };
+      },
+      close: () => Promise.resolve(),
+    },
+    get waiting() {
+      return waiting;
+    },
+    open() {
+      release();
+      gate = Promise.resolve();
+    },
+  };
 }

@@ -42,9 +42,19 @@ export interface ServerConfig {
   /**
    * onDemandConcurrency: OCSP answers signed on request (a nonce, several certIDs, serials we never issued) in
    * progress at once in this process; beyond it the answer is tryLater, so a flood of them cannot starve the
-   * pre-signed answers most clients get.
+   * pre-signed answers most clients get. onDemandPerClient: the same, per client address (IPv6: per /64), so
+   * one client's flood cannot take every slot.
+   * cacheMegabytes: memory for pre-signed answers (status/ocsp/cache.ts). freshnessMs: the bound on how long a
+   * status change this node was not told about can still be answered from memory (status/ocsp/feed.ts).
    */
-  ocsp: { validityHours: number; refreshBeforeHours: number; onDemandConcurrency: number };
+  ocsp: {
+    validityHours: number;
+    refreshBeforeHours: number;
+    onDemandConcurrency: number;
+    onDemandPerClient: number;
+    cacheMegabytes: number;
+    freshnessMs: number;
+  };
   /** Expiry reminders; defaults filled by notify/settings.ts (log-only sinks outside production). */
   notify: NotifySettingsInput;
   /** Remote issuance (limits, retention of captured images, the face verifier); defaults in remote/options.ts. */
@@ -95,7 +105,7 @@ export function defaultConfig(home: string): ServerConfig {
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
     crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
-    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8 },
+    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8, onDemandPerClient: 2, cacheMegabytes: 64, freshnessMs: 1500 },
     notify: {},
     remote: {},
     verify: {},

@@ -21,7 +21,11 @@ export const statusFeature: Feature = {
   roles: ['status', 'worker'],
   async start(app, ctx) {
     const service = sharedStatusService(ctx);
-    if (ctx.config.roles.includes('status')) await app.register(statusRoutes, { service });
+    if (ctx.config.roles.includes('status')) {
+      await app.register(statusRoutes, { service });
+      // OCSP from memory, kept in step with every node's status changes (status/ocsp/feed.ts).
+      await service.startOcspCache();
+    }
     if (ctx.config.roles.includes('worker')) {
       // One round now, so a fresh installation publishes its first CRLs at once rather than after a minute.
       await service.tick().catch((err: unknown) => ctx.log.error({ err }, 'status: first tick failed'));

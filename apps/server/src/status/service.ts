@@ -10,6 +10,8 @@ import type { ServerContext } from '../context.ts';
 import { CaDirectory, type CaDirectoryOptions } from './directory.ts';
 import { generateCrl, type CrlKind, type GenerateCrlOptions, type GeneratedCrl } from './crl/generate.ts';
 import { LatestCrls, type PublishedCrl } from './crl/latest.ts';
+import { OcspCache } from './ocsp/cache.ts';
+import { StatusFeed } from './ocsp/feed.ts';
 import { OcspPresigner } from './ocsp/presign.ts';
 import { refreshOcsp, type RefreshOptions, type RefreshResult } from './ocsp/refresh.ts';
 import { OcspResponder } from './ocsp/responder.ts';
@@ -18,6 +20,8 @@ import { startBossSchedule, startTimerSchedule, type Schedule, type ScheduleOpti
 export interface StatusServiceOptions {
   directory?: CaDirectoryOptions;
   refresh?: RefreshOptions;
+  /** PostgreSQL: where the OCSP cache's change feed connects (default: the store's database). */
+  feedConnectionString?: string;
 }
 
 export interface TickResult {
@@ -31,6 +35,9 @@ export class StatusService {
   readonly presigner: OcspPresigner;
   readonly responder: OcspResponder;
   readonly crls: LatestCrls;
+  /** Pre-signed OCSP answers in memory; served only while `feed` keeps it fresh (startOcspCache). */
+  readonly ocspCache: OcspCache;
+  readonly feed: StatusFeed;
   readonly #refresh: RefreshOptions;
   #schedule: Schedule | undefined;
 
@@ -38,7 +45,9 @@ export class StatusService {
     this.ctx = ctx;
     this.directory = new CaDirectory(ctx.store.db, { now: () => ctx.now().getTime(), ...options.directory });
     this.presigner = new OcspPresigner(ctx, this.directory);
-    this.responder = new OcspResponder(ctx, this.directory, this.presigner);
+    this.ocspCache = new OcspCache({ maxBytes: ctx.config.ocsp.cacheMegabytes * 1024 * 1024 });
+    this.feed = new StatusFeed({ store: ctx.store, cache: this.ocspCache, freshnessMs: ctx.config.ocsp.freshnessMs, log: ctx.log, connectionString: options.feedConnectionString });
+    this.responder = new OcspResponder(ctx, this.directory, this.presigner, this.ocspCache);
     this.crls = new LatestCrls(ctx.store.db);
     this.#refresh = options.refresh ?? {};
   }
@@ -50,7 +59,17 @@ export class StatusService {
 
   /** The revocation service calls this after its commit: OCSP says "revoked" from then on. */
   presignNow(caId: number, serial: string): Promise<void> {
+    // At once in this process; other nodes (and this one, again) hear it from the change feed.
+    this.ocspCache.invalidate(caId, serial);
     return this.presigner.presignNow(caId, serial);
+  }
+
+  /**
+   * Starts answering OCSP from memory: the change feed LISTENs and polls (ocsp/feed.ts). Until it has polled
+   * once, and whenever it has not for `ocsp.freshnessMs`, answers come from the database.
+   */
+  startOcspCache(): Promise<void> {
+    return this.feed.start();
   }
 
   refreshOcsp(options: RefreshOptions = this.#refresh): Promise<RefreshResult> {
@@ -111,10 +130,12 @@ export class StatusService {
     this.#schedule = options.boss ? await startBossSchedule(this, options.boss, options) : startTimerSchedule(this, options);
   }
 
+  /** Stops the schedule and the OCSP cache's change feed. */
   async stop(): Promise<void> {
     const s = this.#schedule;
     this.#schedule = undefined;
     await s?.stop();
+    await this.feed.stop();
   }
 
   /** A delta CRL soon (revocations in a burst share one); call after a revocation commits. */

@@ -165,6 +165,8 @@ export interface CertificateStatusChangesTable {
   revoked_at: Timestamp | null;
   invalidity_date: Timestamp | null;
   changed_at: DefaultedTimestamp;
+  /** xid8 of the writing transaction, as text (the OCSP cache's change feed polls by it). */
+  txid: ColumnType<string, never, never>;
 }
 
 export interface OcspResponsesTable {

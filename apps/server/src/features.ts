@@ -15,6 +15,7 @@ import { statusFeature, sharedStatusService } from './status-feature.ts';
 import { caApiFeature } from './api/feature.ts';
 import { statusHooksFor } from './ra/index.ts';
 import { verifyFeature } from './verify/feature.ts';
+import { jobsFeature } from './jobs/feature.ts';
 
 export interface Feature {
   name: string;
@@ -23,6 +24,8 @@ export interface Feature {
 }
 
 export const features: Feature[] = [
+  // First: the others register their cluster jobs with it, and it stops last.
+  jobsFeature,
   statusFeature,
   caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
   notifyFeature,

@@ -38,7 +38,12 @@ export interface ServerConfig {
     | { mode: 'remote'; url: string; tokenFile: string };
   keys: { softDir: string; passphraseFile: string | undefined; passphraseEnv: string };
   limits: { bodyBytes: number; ocspRequestBytes: number; csrBytes: number };
-  crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number };
+  /**
+   * deltaAfterRevocationSeconds: a revocation (or hold, or release) is published in a delta CRL this long after
+   * it, revocations in between sharing that CRL; should the node that revoked die first, the next minute's tick
+   * publishes it (status/schedule.ts).
+   */
+  crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number; deltaAfterRevocationSeconds: number };
   /**
    * onDemandConcurrency: OCSP answers signed on request (a nonce, several certIDs, serials we never issued) in
    * progress at once in this process; beyond it the answer is tryLater, so a flood of them cannot starve the
@@ -104,7 +109,7 @@ export function defaultConfig(home: string): ServerConfig {
     signer: { mode: 'in-process' },
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
-    crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
+    crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24, deltaAfterRevocationSeconds: 30 },
     ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8, onDemandPerClient: 2, cacheMegabytes: 64, freshnessMs: 1500 },
     notify: {},
     remote: {},

@@ -1,8 +1,9 @@
 /**
  * The notifier: scan → outbox → delivery, and the schedule that drives it.
  *
- * pg-boss (both backends) runs the scan as a cron job every minute on one node at a time (a "stately"
- * queue), and each scan transaction that creates messages also sends a delivery job, so delivery starts
+ * The scan is a cluster job (jobs/cluster-jobs.ts, pg-boss on both backends): every minute, once for the
+ * whole cluster, whichever worker node takes it. Each scan transaction that creates messages also sends a
+ * delivery job, so delivery starts
  * when the messages commit, on whichever worker node takes it. Retries and lapsed leases need no job: a
  * short timer on every worker node claims what is due (claims skip rows another node holds). The outbox
  * table, not pg-boss, is the truth about each reminder — pg-boss only says "look now".
@@ -10,6 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
+import type { ClusterJobs } from '../jobs/cluster-jobs.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotifyLog } from './log.ts';
 import type { Mailer } from './mail/mailer.ts';
@@ -43,8 +45,6 @@ export interface PassResult {
 export interface ScheduleOptions {
   /** How often each worker node looks for due retries and lapsed leases (default 5 s). */
   readonly pollSeconds?: number;
-  /** pg-boss polling for the wake-up job (default 2 s). */
-  readonly bossPollingSeconds?: number;
 }
 
 export class Notifier {
@@ -56,7 +56,7 @@ export class Notifier {
   #stopping = false;
   #boss: PgBoss | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #workers: string[] = [];
+  #workers: Array<() => Promise<void>> = [];
   #offReceipts: (() => void) | undefined;
 
   constructor(o: NotifierOptions) {
@@ -106,20 +106,20 @@ export class Notifier {
     });
   }
 
-  /** Starts the schedule: pg-boss cron + wake-up jobs, and the retry timer. */
-  async start(boss: PgBoss | undefined, options: ScheduleOptions = {}): Promise<void> {
-    this.#boss = boss;
-    if (boss) {
-      const polling = { pollingIntervalSeconds: options.bossPollingSeconds ?? 2 };
-      await boss.createQueue(SCAN_QUEUE, { name: SCAN_QUEUE, policy: 'stately' });
-      await boss.createQueue(DELIVER_QUEUE, { name: DELIVER_QUEUE, policy: 'stately' });
-      await boss.schedule(SCAN_QUEUE, '* * * * *');
-      this.#workers.push(await boss.work(SCAN_QUEUE, polling, async () => void (await this.pass())));
-      this.#workers.push(await boss.work(DELIVER_QUEUE, polling, async () => void (await this.pass({ scan: false }))));
+  /**
+   * Starts the schedule: the scan as a periodic cluster job and the wake-up queue (with `jobs`), and the
+   * retry timer. Without `jobs` (tests that choose it) the timer scans too.
+   */
+  async start(jobs: ClusterJobs | undefined, options: ScheduleOptions = {}): Promise<void> {
+    this.#boss = jobs?.boss;
+    if (jobs) {
+      this.#workers.push(await jobs.periodic({ name: SCAN_QUEUE, everyMinutes: 1, run: () => this.pass() }));
+      // "short": one wake-up waiting is enough; passes on several nodes at once are safe (rows are claimed with leases).
+      this.#workers.push(await jobs.onDemand({ name: DELIVER_QUEUE, policy: 'short', handle: () => this.pass({ scan: false }) }));
     }
     const every = (options.pollSeconds ?? 5) * 1000;
     this.#timer = setInterval(() => {
-      this.pass({ scan: !boss }).catch((e: unknown) => this.#o.log.error({ error: (e as Error).message }, 'notify: a delivery pass failed'));
+      this.pass({ scan: !jobs }).catch((e: unknown) => this.#o.log.error({ error: (e as Error).message }, 'notify: a delivery pass failed'));
     }, every).unref();
   }
 
@@ -127,8 +127,7 @@ export class Notifier {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
-    for (const id of this.#workers) await this.#boss?.offWork({ id });
-    this.#workers = [];
+    for (const stop of this.#workers.splice(0)) await stop();
     await this.#chain.catch(() => undefined);
     this.#offReceipts?.();
     await this.#receipts.flushed();

@@ -18,7 +18,6 @@ import { SignatureVerifier } from './auth/verify-signature.ts';
 import type { PortalDeps } from './deps.ts';
 import { resolvePortalOptions, type PortalOptions } from './options.ts';
 import { portalPlugin, type PortalExtension } from './plugin.ts';
-import { purgePortalState } from './session/sessions.ts';
 
 export interface PortalFeatureOptions extends PortalOptions {
   /** Use this SMS gateway instead of the one `notify.sms` configures. */
@@ -49,16 +48,9 @@ export function portalFeature(options: PortalFeatureOptions = {}): Feature {
       });
       await app.register(portalPlugin, { deps, extensions: options.extensions ?? [] });
       running.set(app, deps);
-      // Ended sessions and used challenges are kept a week (evidence), then deleted. Every portal node may
-      // run this: deleting what has expired is the same work whoever does it first.
-      const purge = setInterval(() => {
-        purgePortalState(ctx.store.db, ctx.now()).catch((err: unknown) => ctx.log.warn({ err }, 'portal: purging old sessions failed'));
-      }, 3_600_000);
-      purge.unref();
-      return async () => {
-        clearInterval(purge);
-        await close();
-      };
+      // Ended sessions and used challenges are kept a week (evidence), then deleted by the hourly cluster
+      // job (jobs/feature.ts, purgePortalState), once for the whole cluster.
+      return close;
     },
   };
 }

@@ -86,6 +86,8 @@ export interface CrlStateTable {
   last_delta_at: Timestamp | null;
   delta_base_number: Int8 | null;
   base_change_id: ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
+  /** The last status change the newest CRL (full or delta) covers; changes above it are in no CRL yet. */
+  covered_change_id: ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
   updated_at: DefaultedTimestamp;
 }
 
@@ -219,6 +221,17 @@ export interface AuditHeadTable {
   hash: Bytes;
 }
 
+/** One run of a periodic cluster job for one period (jobs/ledger.ts). */
+export interface JobRunsTable {
+  job: string;
+  period: Timestamp;
+  node: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  started_at: DefaultedTimestamp;
+  lease_until: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface Database extends NotifyTables {
   schema_migrations: SchemaMigrationsTable;
   cas: CasTable;
@@ -235,4 +248,5 @@ export interface Database extends NotifyTables {
   audit_log: AuditLogTable;
   audit_pending: AuditPendingTable;
   audit_head: AuditHeadTable;
+  job_runs: JobRunsTable;
 }

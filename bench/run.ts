@@ -22,7 +22,7 @@ interface BenchInfo {
 
 /** One line per bench for --help (details in bench/README.md). A bench file without an entry here is an error. */
 const BENCHES: Record<string, BenchInfo> = {
-  agent: { summary: 'the local agent through ncalayer-js-client in Chromium: CMS 1 KB/10 MB, XML, key pairs + CSRs vs openssl cms, xmlsec1, openssl req', options: 'BENCH_AGENT_RUNS=7' },
+  agent: { summary: 'the local agent through ncalayer-js-client in Chromium: CMS 1 KB/10 MB, CMS + time-stamp, wss vs ws, XML, key pairs + CSRs vs openssl cms (+ ts), xmlsec1, openssl req', options: 'BENCH_AGENT_RUNS=7' },
   crl: { summary: 'a full CRL of 1 M revoked certificates: generate + sign, parse + verify vs openssl ca -gencrl / openssl crl', postgres: 'default', options: '--backend postgres|pglite --entries 1000000' },
   gost: { summary: 'GOST 34.10-2015 (512) sign/verify per second and Streebog-512 MB/s vs the OpenSSL GOST engine', options: 'BENCH_GOST_SECONDS=3' },
   'issuance-api': { summary: 'certificates/s through the CA API (RSA-4096 CA) at 1/4/16/32 concurrent vs openssl speed rsa4096', postgres: 'default', options: '--backend postgres|pglite --seconds 8 --levels 1,4,16,32 --people 64' },

@@ -66,6 +66,7 @@ export class ConsentRegistry {
     const siteStatus = request.site?.status();
     if (siteStatus === 'refused') throw new QtError('QT_ERR_AGENT_ORIGIN_REFUSED');
     if (this.openCount() >= this.maxOpen) throw new QtError('QT_ERR_AGENT_BUSY', 'Too many confirmations are waiting for the user');
+    if (siteStatus === 'unseen') this.oneQuestionPerSite(request.origin);
     const flow = siteStatus === 'unseen' ? new SiteQuestionFlow<T>(request.site as SiteAccess, request.flow) : request.flow;
     const session = new ConsentSession<T>(request.origin, request.locale, request.purpose, flow, this.attempts);
     this.sessions.set(session.id, session as ConsentSession<unknown>);
@@ -95,7 +96,15 @@ export class ConsentRegistry {
     const status = site.status();
     if (status === 'allowed') return;
     if (status === 'refused') throw new QtError('QT_ERR_AGENT_ORIGIN_REFUSED');
+    this.oneQuestionPerSite(site.origin);
     await this.ask<undefined>({ origin: site.origin, locale, signal, purpose: { kind: 'site' }, flow: new SiteQuestionFlow<undefined>(site) });
+  }
+
+  /** A site nobody has answered about gets one window at a time: it cannot bury the person under questions. */
+  private oneQuestionPerSite(origin: string): void {
+    if ([...this.sessions.values()].some((s) => !s.finished && s.origin === origin)) {
+      throw new QtError('QT_ERR_AGENT_BUSY', 'The person is already being asked about this site');
+    }
   }
 
   /** Refuses every open session (the agent is stopping). */

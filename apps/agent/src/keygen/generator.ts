@@ -21,7 +21,7 @@ import {
 import type { Pkcs11Tokens } from '../keystores/pkcs11-source.ts';
 import type { KeySource } from '../keystores/types.ts';
 import { PendingKeyStore, type PendingKey, type PendingKeyType, type PendingRequest } from './pending-store.ts';
-import { sealKey } from './seal.ts';
+import { deriveSealingKey, sealWith } from './seal.ts';
 
 export const KEY_ALGORITHMS = ['RSA-2048', 'GOST-2015-512'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -65,15 +65,22 @@ export async function generateKeys(request: GenerationRequest, target: Generatio
   const requestId = PendingKeyStore.newRequestId();
   const keys: PendingKey[] = [];
   if (target.kind === 'file') {
-    for (const keyType of request.keyTypes) {
-      const { signer, pkcs8 } = await newFileKey(request.algorithm);
-      keys.push({
-        keyType,
-        publicKey: toBase64(signer.publicKey),
-        csr: await csrPem(signer, request.subject),
-        sealed: await sealKey(pkcs8, target.password, sealContext(requestId, keyType)),
-      });
-      pkcs8.fill(0);
+    // The key pairs and the sealing key's scrypt run at once (each on a thread of its own); see seal.ts for why
+    // one derivation seals the keys of a request.
+    const [pairs, sealing] = await Promise.all([Promise.all(request.keyTypes.map(() => newFileKey(request.algorithm))), deriveSealingKey(target.password)]);
+    try {
+      for (const [i, keyType] of request.keyTypes.entries()) {
+        const { signer, pkcs8 } = pairs[i] as Awaited<ReturnType<typeof newFileKey>>;
+        keys.push({
+          keyType,
+          publicKey: toBase64(signer.publicKey),
+          csr: await csrPem(signer, request.subject),
+          sealed: sealWith(sealing, pkcs8, sealContext(requestId, keyType)),
+        });
+        pkcs8.fill(0);
+      }
+    } finally {
+      sealing.wipe();
     }
     return { requestId, createdAt: new Date().toISOString(), origin: request.origin, storage: 'PKCS12', keys };
   }

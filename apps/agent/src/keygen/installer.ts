@@ -12,7 +12,7 @@ import { describeCertificate, publicKeyOfCertificate } from '../keystores/descri
 import type { Pkcs11Tokens } from '../keystores/pkcs11-source.ts';
 import type { KeyDescription } from '../keystores/types.ts';
 import type { PendingKey, PendingKeyStore, PendingRequest } from './pending-store.ts';
-import { openSealedKey } from './seal.ts';
+import { OpenedKeys, openSealedKey } from './seal.ts';
 import { sealContext } from './generator.ts';
 
 export interface MatchedCertificate {
@@ -71,15 +71,21 @@ export class KeyInstaller {
   private async writeKeyFiles(request: PendingRequest, matched: readonly MatchedCertificate[], chain: readonly Bytes[], password: string): Promise<InstalledKey[]> {
     // Open every sealed key first: a wrong password must not leave half the files written.
     const files: { name: string; bytes: Uint8Array; m: MatchedCertificate }[] = [];
-    for (const m of matched) {
-      if (!m.key.sealed) throw new QtError('QT_ERR_AGENT_PENDING_UNKNOWN', 'The pending key is not a key-file key');
-      const pkcs8 = await openSealedKey(m.key.sealed, password, sealContext(request.requestId, m.key.keyType));
-      const ski = m.description.subjectKeyId;
-      if (!ski) throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate has no subject key identifier to name its key file by');
-      const bytes = await writePkcs12({ privateKey: pkcs8, certificate: m.certificate, chain, password, legacy: this.options.legacyKeyFiles });
-      pkcs8.fill(0);
-      const keyOid = spkiAlgorithm(publicKeyOfCertificate(m.certificate)).oid;
-      files.push({ name: keyFileName(m.description.kind === 'AUTH' ? 'AUTH' : 'SIGN', keyOid, ski), bytes, m });
+    // The keys of one request share one derivation (seal.ts): it is made once, then wiped.
+    const opened = new OpenedKeys();
+    try {
+      for (const m of matched) {
+        if (!m.key.sealed) throw new QtError('QT_ERR_AGENT_PENDING_UNKNOWN', 'The pending key is not a key-file key');
+        const pkcs8 = await openSealedKey(m.key.sealed, password, sealContext(request.requestId, m.key.keyType), opened);
+        const ski = m.description.subjectKeyId;
+        if (!ski) throw new QtError('QT_ERR_CERT_MALFORMED', 'The certificate has no subject key identifier to name its key file by');
+        const bytes = await writePkcs12({ privateKey: pkcs8, certificate: m.certificate, chain, password, legacy: this.options.legacyKeyFiles });
+        pkcs8.fill(0);
+        const keyOid = spkiAlgorithm(publicKeyOfCertificate(m.certificate)).oid;
+        files.push({ name: keyFileName(m.description.kind === 'AUTH' ? 'AUTH' : 'SIGN', keyOid, ski), bytes, m });
+      }
+    } finally {
+      await opened.wipe();
     }
     await mkdir(this.options.keysDir, { recursive: true, mode: 0o700 });
     const written: string[] = [];

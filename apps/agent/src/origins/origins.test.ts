@@ -166,6 +166,20 @@ describe('a site the agent has never seen', () => {
     assert.deepEqual(saved.sites.map((s) => s.origin), ['https://bank.example.kz', 'https://phish.example.kz']);
   });
 
+  test('a new site gets one window at a time: a second request while the question is open is refused as busy', async () => {
+    const site = 'https://flood.example.kz';
+    const first = await connect(site);
+    const { reply, page } = await asking(first, TOKENS);
+    const count = opened.length;
+    const second = await connect(site);
+    assert.deepEqual(await second.call(TOKENS), { code: '500', message: 'The person is already being asked about this site' });
+    const basics = await second.call(BASICS('x'));
+    assert.deepEqual([basics.status, basics.code, basics.details], [false, 'GENERAL_ERROR', 'QT_ERR_AGENT_BUSY']);
+    assert.equal(opened.length, count);
+    await page.post('site-once');
+    assert.deepEqual(await reply, { code: '200', responseObject: [] });
+  });
+
   test('a configured site (--allow-origin) is not asked about', async () => {
     const c = await connect(CONFIGURED);
     const count = opened.length;

@@ -23,6 +23,8 @@ export interface TestTsa {
   /** The TSA's own certificate (PEM file), for `openssl ts -verify -untrusted`. */
   certFile: string;
   answered(): number;
+  /** Its `openssl ts -reply -config` file (for a baseline that runs openssl ts itself). */
+  configFile: string;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startTestTsa(): Promise<TestTsa> {
     caFile,
     certFile,
     answered: tsa.answered,
+    configFile: tsa.configFile,
     async close() {
       await tsa.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * The time-stamping authority of the CA the agent is installed for. A Qoltanba server lists its services at
- * `GET /api/v1/ca`; the TSA's address is taken from there (a `tsa.url`/`tsaUrl` field, top level or on an
- * issuing CA), and a Qoltanba server that lists none serves its TSA at `POST /tsp` (DESIGN.md §3).
+ * `GET /api/v1/ca`: `tsaUrl` at the top (its default TSA, `null` when it runs none) and on each issuing CA. The
+ * top-level one is taken, else the first CA's; a list that says nothing about a TSA (an older server) means
+ * the DESIGN's `POST /tsp`; a list that says `null` means there is none to use.
  */
 import { QtError } from '@qoltanba/pki';
 
@@ -33,7 +34,10 @@ export async function discoverTsaUrl(caUrl: string, fetchImpl: typeof fetch = fe
   } catch (e) {
     throw new QtError('QT_ERR_INPUT_INVALID', `Cannot read ${listUrl.href}: ${(e as Error).message}; give the TSA with --tsa-url instead`);
   }
-  const cas = typeof body === 'object' && body !== null ? (body as { cas?: unknown }).cas : undefined;
-  const found = pick(body) ?? (Array.isArray(cas) ? cas.map(pick).find((u) => u !== undefined) : undefined);
-  return new URL(found ?? '/tsp', base).href;
+  const list = typeof body === 'object' && body !== null ? (body as { cas?: unknown; tsaUrl?: unknown }) : {};
+  const found = pick(list) ?? (Array.isArray(list.cas) ? list.cas.map(pick).find((u) => u !== undefined) : undefined);
+  if (found) return new URL(found, base).href;
+  const saysNone = list.tsaUrl === null && (!Array.isArray(list.cas) || list.cas.every((c) => (c as { tsaUrl?: unknown })?.tsaUrl === null));
+  if (saysNone) throw new QtError('QT_ERR_INPUT_INVALID', `The CA at ${base.origin} runs no time-stamping authority; give one with --tsa-url`);
+  return new URL('/tsp', base).href;
 }

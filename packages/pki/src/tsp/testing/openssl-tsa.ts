@@ -27,6 +27,8 @@ export interface OpensslTsa {
   transport: TsaTransport;
   /** Queries answered so far. */
   answered(): number;
+  /** The `openssl ts -reply -config` file it answers with (a benchmark's baseline runs openssl ts on it directly). */
+  configFile: string;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startOpensslTsa(tsa: TestCert, chain: readonly TestCert[],
     certificate: tsa,
     transport: httpTransport(url),
     answered: () => answered,
+    configFile: config,
     async close() {
       server.close();
       await once(server, 'close');

@@ -14,11 +14,13 @@ export interface OcspRoutesOptions {
   /** Larger bodies are not read: malformedRequest. */
   maxRequestBytes: number;
   now: () => Date;
+  /** Serve on the app's front door too (default true). */
+  frontDoor?: boolean;
 }
 
 export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOptions): Promise<void> {
   const http = new OcspHttp(options.responder, { maxRequestBytes: options.maxRequestBytes, now: options.now });
-  frontDoorOf(app)?.add(ocspFrontRoute(http));
+  if (options.frontDoor ?? true) frontDoorOf(app)?.add(ocspFrontRoute(http));
 
   // Clients differ in the content type they send (or send none); the body is the DER request regardless.
   app.removeAllContentTypeParsers();

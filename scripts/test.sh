@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command that prepares a fresh machine for the whole test suite and runs it:
-# system packages the tests drive (openssl + its GOST engine, Java keytool, chromium, SoftHSM2, xmlsec1, xmllint), npm
+# system packages the tests drive (openssl + its GOST engine, Java keytool, chromium, SoftHSM2, xmlsec1, xmllint,
+# HAProxy and iproute2 for the multi-node test), npm
 # dependencies, a running PostgreSQL, the type check, then every node:test file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ command -v xmlsec1      >/dev/null 2>&1 || need_pkgs+=(xmlsec1)
 command -v pkcs11-tool  >/dev/null 2>&1 || need_pkgs+=(opensc)
 command -v xmllint      >/dev/null 2>&1 || need_pkgs+=(libxml2-utils)
 openssl engine gost      >/dev/null 2>&1 || need_pkgs+=(libengine-gost-openssl)   # GOST interop (pki/gost)
+command -v haproxy      >/dev/null 2>&1 || need_pkgs+=(haproxy)          # the multi-node test's load balancer (test/cluster)
+command -v ip           >/dev/null 2>&1 || need_pkgs+=(iproute2)         # its network namespaces (ip netns, veth)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing system packages: ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -9,8 +9,9 @@ import type { Signer } from '@qoltanba/pki';
 /**
  * What a signature is for; the signer refuses bytes that are not a structure of this kind. 'certificate'
  * is a subscriber (or OCSP-responder) certificate: a key opened for it never signs a CA certificate.
+ * 'audit-checkpoint' is the audit checkpoint key's one use (audit/checkpoints/format.ts).
  */
-export type SigningPurpose = 'certificate' | 'ca-certificate' | 'crl' | 'ocsp';
+export type SigningPurpose = 'certificate' | 'ca-certificate' | 'crl' | 'ocsp' | 'audit-checkpoint';
 
 export interface SignerProvider {
   /** A Signer for the CA key at `keyUri`, restricted to `purpose`. */

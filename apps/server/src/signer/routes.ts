@@ -13,7 +13,7 @@ import { InProcessSignerProvider } from './in-process.ts';
 import type { SigningPurpose } from './provider.ts';
 import { ensureLocalSecret } from '../secrets.ts';
 
-const PURPOSES: readonly SigningPurpose[] = ['certificate', 'crl', 'ocsp'];
+const PURPOSES: readonly SigningPurpose[] = ['certificate', 'crl', 'ocsp', 'audit-checkpoint'];
 /** The largest structure we sign: a TBSCertList of a few million entries. */
 const MAX_TBS_BYTES = 512 * 1024 * 1024;
 
@@ -40,6 +40,12 @@ export async function signerRoutes(app: FastifyInstance, opts: SignerRoutesOptio
     const purpose = q.purpose as SigningPurpose;
     if (!q.uri || !PURPOSES.includes(purpose)) throw new QtError('QT_ERR_INPUT_INVALID', `uri and purpose (${PURPOSES.join(', ')}) are required`);
     const db = opts.ctx.store.db;
+    // The audit checkpoint key signs checkpoints and nothing else; CA and OCSP keys never sign checkpoints.
+    if (purpose === 'audit-checkpoint') {
+      const audit = await db.selectFrom('audit_keys').select('id').where('key_uri', '=', q.uri).where('status', '=', 'active').executeTakeFirst();
+      if (!audit) throw new QtError('QT_ERR_SIGNING_REFUSED', 'This key is not the audit checkpoint key of the registry');
+      return { uri: q.uri, purpose };
+    }
     const known =
       (await db.selectFrom('cas').select('id').where('key_uri', '=', q.uri).where('status', '<>', 'revoked').executeTakeFirst()) ??
       (await db.selectFrom('ocsp_signers').select('id').where('key_uri', '=', q.uri).executeTakeFirst());

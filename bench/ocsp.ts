@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseOcspResponse } from '@qoltanba/pki';
 import { createTestDatabase } from '../apps/server/src/store/testing.ts';
+import { setStatusAudited } from '../apps/server/src/audit/testing/certificate-status.ts';
 import { bulkSerial, createTestPki, insertRevokedBulk, TEST_PASSPHRASE_ENV } from '../apps/server/src/status/testing/pki.ts';
 import { tempDir, type TempDir } from '../apps/server/src/status/testing/openssl.ts';
 import { startStatusServer } from '../apps/server/src/status/testing/server.ts';
@@ -62,12 +63,9 @@ export async function run(): Promise<void> {
     await insertRevokedBulk(db.store, pki.ca.id, CERTS, { good: true });
     const serials = Array.from({ length: CERTS }, (_, i) => bulkSerial(i + 1));
     const revoked = serials.filter((_, i) => i % REVOKED_EVERY === 0);
-    await db.store.db
-      .updateTable('certificates')
-      .set({ status: 'revoked', revocation_reason: 1, revoked_at: new Date('2025-06-01T00:00:00Z') })
-      .where('ca_id', '=', pki.ca.id)
-      .where('serial', 'in', revoked)
-      .execute();
+    // Each revocation with its audit entry, as the RA writes them (the certificates_guard trigger refuses one without).
+    const revokedIds = (await db.store.db.selectFrom('certificates').select('id').where('ca_id', '=', pki.ca.id).where('serial', 'in', revoked).execute()).map((r) => r.id);
+    await setStatusAudited(db.store.db, revokedIds, { status: 'revoked', revocation_reason: 1, revoked_at: new Date('2025-06-01T00:00:00Z') });
 
     step(`pre-signing ${CERTS} responses`);
     const presigner = await startStatusServer(db.store, pki, { cache: false });

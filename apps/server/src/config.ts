@@ -60,6 +60,11 @@ export interface ServerConfig {
     cacheMegabytes: number;
     freshnessMs: number;
   };
+  /**
+   * checkpointEveryMinutes: how often the cluster signs a checkpoint of the audit chain's head (audit/README.md);
+   * a divisor of 60 or whole hours dividing a day. Every node also signs one when it stops.
+   */
+  audit: { checkpointEveryMinutes: number };
   /** Expiry reminders; defaults filled by notify/settings.ts (log-only sinks outside production). */
   notify: NotifySettingsInput;
   /** Remote issuance (limits, retention of captured images, the face verifier); defaults in remote/options.ts. */
@@ -81,12 +86,13 @@ export interface CpsSettings {
   website?: string;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'audit' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
   crl?: Partial<ServerConfig['crl']>;
   ocsp?: Partial<ServerConfig['ocsp']>;
+  audit?: Partial<ServerConfig['audit']>;
   notify?: NotifySettingsInput;
   remote?: RemoteOptions;
   verify?: VerifyOptions;
@@ -111,6 +117,7 @@ export function defaultConfig(home: string): ServerConfig {
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
     crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24, deltaAfterRevocationSeconds: 30 },
     ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8, onDemandPerClient: 2, cacheMegabytes: 64, freshnessMs: 1500 },
+    audit: { checkpointEveryMinutes: 5 },
     notify: {},
     remote: {},
     verify: {},
@@ -156,6 +163,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     limits: { ...base.limits, ...defined(o.limits) },
     crl: { ...base.crl, ...defined(o.crl) },
     ocsp: { ...base.ocsp, ...defined(o.ocsp) },
+    audit: { ...base.audit, ...defined(o.audit) },
     notify: { ...base.notify, ...defined(o.notify) },
     remote: { ...base.remote, ...defined(o.remote) },
     verify: { ...base.verify, ...defined(o.verify) },

@@ -75,7 +75,9 @@ export class ClusterJobs {
     if (!this.#o.work) return async () => undefined;
     const leaseSeconds = job.leaseSeconds ?? 600;
     await this.#queue(job.name, { policy: 'standard', expireInSeconds: leaseSeconds, retryLimit: 2, retryDelay: 5 });
-    await this.boss.schedule(job.name, cronOf(job.everyMinutes), {}, { tz: 'UTC' });
+    // A singleton per slot as well: should a slot's job be made twice (two cron evaluations around a restart), pg-boss
+    // keeps one. An hour's window is enough for that (pg-boss allows no more than its archive interval, 12 h).
+    await this.boss.schedule(job.name, cronOf(job.everyMinutes), {}, { tz: 'UTC', singletonKey: job.name, singletonSeconds: Math.min(job.everyMinutes, 60) * 60 });
     const id = await this.boss.work(job.name, { includeMetadata: true, pollingIntervalSeconds: this.#polling }, async (jobs) => {
       for (const j of jobs) await this.runPeriod(job, periodOf(j.createdOn, job.everyMinutes));
     });

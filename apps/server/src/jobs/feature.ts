@@ -51,24 +51,35 @@ export const jobsFeature: Feature = {
     await boss.start();
     const jobs = new ClusterJobs(boss, { db: ctx.store.db, log: ctx.log, work });
     running.set(ctx, jobs);
-    if (work) {
-      const remote = resolveRemoteOptions(remoteSettings(ctx));
-      await jobs.periodic({ name: PORTAL_PURGE_JOB, everyMinutes: 60, run: () => purgePortalState(ctx.store.db, ctx.now()) });
-      await jobs.periodic({ name: IDEMPOTENCY_PURGE_JOB, everyMinutes: 60, run: () => purgeExpiredIdempotencyKeys(ctx.store.db) });
-      await jobs.periodic({
-        name: REMOTE_SWEEP_JOB,
-        everyMinutes: cronableMinutes(remote.sweepEveryMs / 60_000),
-        run: () => sweepRemote(ctx.store.db, ctx.now(), { imageRetentionMs: remote.imageRetentionMs }),
-      });
-      await jobs.periodic({ name: LEDGER_PURGE_JOB, everyMinutes: 24 * 60, run: () => purgeRuns(ctx.store.db, new Date(ctx.now().getTime() - LEDGER_KEEP_MS)) });
-    }
-    return async () => {
+    const stop = async () => {
       await jobs.stop();
       running.delete(ctx);
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     };
+    try {
+      await housekeeping(ctx, jobs, work);
+    } catch (e) {
+      // The server will not start: pg-boss's timers must not outlive it.
+      await stop().catch(() => undefined);
+      throw e;
+    }
+    return stop;
   },
 };
+
+/** The housekeeping jobs (worker nodes only: periodic() does nothing elsewhere). */
+async function housekeeping(ctx: ServerContext, jobs: ClusterJobs, work: boolean): Promise<void> {
+  if (!work) return;
+  const remote = resolveRemoteOptions(remoteSettings(ctx));
+  await jobs.periodic({ name: PORTAL_PURGE_JOB, everyMinutes: 60, run: () => purgePortalState(ctx.store.db, ctx.now()) });
+  await jobs.periodic({ name: IDEMPOTENCY_PURGE_JOB, everyMinutes: 60, run: () => purgeExpiredIdempotencyKeys(ctx.store.db) });
+  await jobs.periodic({
+    name: REMOTE_SWEEP_JOB,
+    everyMinutes: cronableMinutes(remote.sweepEveryMs / 60_000),
+    run: () => sweepRemote(ctx.store.db, ctx.now(), { imageRetentionMs: remote.imageRetentionMs }),
+  });
+  await jobs.periodic({ name: LEDGER_PURGE_JOB, everyMinutes: 24 * 60, run: () => purgeRuns(ctx.store.db, new Date(ctx.now().getTime() - LEDGER_KEEP_MS)) });
+}
 
 /** The nearest schedule a cron line can keep at or below `minutes`: a divisor of an hour, or whole hours dividing a day. */
 export function cronableMinutes(minutes: number): number {

@@ -221,6 +221,24 @@ export interface AuditHeadTable {
   hash: Bytes;
 }
 
+/** The audit checkpoint key (audit/checkpoints). */
+export interface AuditKeysTable {
+  id: Generated<number>;
+  key_uri: string;
+  public_key: Bytes;
+  fingerprint: string;
+  status: ColumnType<'active' | 'retired', 'active' | 'retired' | undefined, 'active' | 'retired'>;
+  created_at: DefaultedTimestamp;
+}
+
+/** Signed checkpoints, each as the line the files hold. */
+export interface AuditCheckpointsTable {
+  id: GeneratedInt8;
+  seq: Int8;
+  at: Timestamp;
+  line: string;
+}
+
 /** One run of a periodic cluster job for one period (jobs/ledger.ts). */
 export interface JobRunsTable {
   job: string;
@@ -249,4 +267,6 @@ export interface Database extends NotifyTables {
   audit_pending: AuditPendingTable;
   audit_head: AuditHeadTable;
   job_runs: JobRunsTable;
+  audit_keys: AuditKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeEachBackend } from '../../store/testing.ts';
+import { setStatusAudited } from '../../audit/testing/certificate-status.ts';
 import { DAY_MS, insertCa, insertCertificate, insertPair, testIins } from '../testing/fixtures.ts';
 import { scanDueReminders, type ScanOptions } from './scan.ts';
 
@@ -44,7 +45,8 @@ describeEachBackend('finding due reminders', (ctx) => {
 
   test('a certificate released from hold behind today’s cursor gets its reminder with the next day’s scan', async () => {
     const db = ctx.store.db;
-    await db.updateTable('certificates').set({ status: 'good', revocation_reason: null, revoked_at: null }).where('subject_iin', '=', held).execute();
+    const heldIds = (await db.selectFrom('certificates').select('id').where('subject_iin', '=', held).execute()).map((r) => r.id);
+    await setStatusAudited(db, heldIds, { status: 'good', revocation_reason: null, revoked_at: null, invalidity_date: null });
     assert.equal((await scan({ now: new Date(late.getTime() + 120_000) })).created[10], 0);
     const nextDay = await scan({ now: new Date(late.getTime() + DAY_MS) });
     assert.equal(nextDay.created[10], 1);

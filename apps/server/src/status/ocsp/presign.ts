@@ -8,12 +8,16 @@
  * status and reason it asserts, checked in the same statement. A response that loses that race is simply
  * not stored; the caller that changed the status re-signs (presignNow), and the responder never serves a
  * stored response that disagrees with the certificate row.
+ *
+ * A "good" row whose audit history says revoked or on hold (an edit made with the triggers off) is not signed
+ * at all (audit-guard.ts).
  */
 import { makeCertId, QtError } from '@qoltanba/pki';
 import { sql } from 'kysely';
 import type { ServerContext } from '../../context.ts';
 import type { CaDirectory, CaEntry } from '../directory.ts';
 import { certStatusOf, signOcsp, type CertificateStatusRow, type ResponderKey, type SignedOcsp } from './sign.ts';
+import { goodAgainstAudit } from './audit-guard.ts';
 
 /** Rows read and written per statement. */
 const BATCH = 500;
@@ -66,10 +70,14 @@ export class OcspPresigner {
 
   /**
    * Signs one response per row and stores those whose row is still unchanged. Returns every signed response
-   * by serial (each was true when its row was read) and how many were stored.
+   * by serial (each was true when its row was read) and how many were stored. A row refused by the audit
+   * guard gets no response.
    */
-  async signAndStore(key: ResponderKey, rows: readonly CertificateStatusRow[]): Promise<{ responses: Map<string, SignedOcsp>; stored: number }> {
+  async signAndStore(key: ResponderKey, candidates: readonly CertificateStatusRow[]): Promise<{ responses: Map<string, SignedOcsp>; stored: number }> {
     const signed = new Map<string, SignedOcsp>();
+    if (candidates.length === 0) return { responses: signed, stored: 0 };
+    const refused = await goodAgainstAudit(this.#ctx, key.ca.name, candidates);
+    const rows = refused.size ? candidates.filter((r) => !refused.has(r.serial)) : candidates;
     if (rows.length === 0) return { responses: signed, stored: 0 };
     const at = this.#ctx.now();
     const certIdOf = (serial: string) => makeCertId(key.ca.hashes, serial, 'SHA-1');

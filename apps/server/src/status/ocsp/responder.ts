@@ -11,7 +11,7 @@
  * signer or disagrees with the certificate row is re-signed and stored on the way.
  */
 import { createHash } from 'node:crypto';
-import { buildOcspErrorResponse, hashOids, isQtError, parseOcspRequest, type OcspRequestInfo } from '@qoltanba/pki';
+import { buildOcspErrorResponse, hashOids, isQtError, parseOcspRequest, QtError, type OcspRequestInfo } from '@qoltanba/pki';
 import type { ServerContext } from '../../context.ts';
 import type { CertificateStatus } from '../../store/index.ts';
 import type { CaDirectory, CaEntry } from '../directory.ts';
@@ -19,6 +19,7 @@ import type { OcspCache } from './cache.ts';
 import { OnDemandLimit } from './on-demand-limit.ts';
 import type { OcspPresigner } from './presign.ts';
 import { certStatusOf, responseMatches, signOcsp, storedSerial, type CertificateStatusRow, type SignItem } from './sign.ts';
+import { assertStatusesAudited } from './audit-guard.ts';
 
 export type OcspOutcome = 'cached' | 'presigned' | 'signed' | 'malformedRequest' | 'unauthorized' | 'internalError' | 'tryLater';
 
@@ -168,7 +169,9 @@ export class OcspResponder {
       return { der: row.der, outcome: 'presigned', validity: { thisUpdate: row.this_update, nextUpdate: row.next_update }, signerId: row.signer_id };
     }
     const key = await this.#presigner.keyFor(ca);
-    const signed = (await this.#presigner.signAndStore(key, [row])).responses.get(row.serial)!;
+    const signed = (await this.#presigner.signAndStore(key, [row])).responses.get(row.serial);
+    // Refused by the audit guard: "good" in the row, revoked in the audit log (logged there).
+    if (!signed) throw new QtError('QT_ERR_STATUS_AUDIT_MISMATCH', undefined, { ca: ca.name });
     return { der: signed.der, outcome: 'signed', validity: { thisUpdate: signed.thisUpdate, nextUpdate: signed.nextUpdate }, signerId: key.entry.id };
   }
 
@@ -195,6 +198,7 @@ export class OcspResponder {
           .where('serial', 'in', mine)
           .execute()
       : [];
+    await assertStatusesAudited(this.#ctx, ca.name, rows);
     const bySerial = new Map(rows.map((r) => [r.serial, r]));
     const items: SignItem[] = info.certIds.map((certId, i) => {
       const row = issuers[i] === ca ? bySerial.get(storedSerial(certId.serial)) : undefined;

@@ -97,15 +97,6 @@ export interface NotifyMessagesTable {
   updated_at: DefaultedTimestamp;
 }
 
-export interface NotifyRemindersTable {
-  certificate_id: Int8;
-  channel: NotifyChannel;
-  threshold_days: number;
-  message_id: Int8;
-  kind: 'AUTH' | 'SIGN';
-  created_at: DefaultedTimestamp;
-}
-
 export interface NotifyReceiptsTable {
   id: Generated<string>;
   provider_id: string;
@@ -127,6 +118,5 @@ export interface NotifyTables {
   notify_scan_cursors: NotifyScanCursorsTable;
   notify_scan_watermarks: NotifyScanWatermarksTable;
   notify_messages: NotifyMessagesTable;
-  notify_reminders: NotifyRemindersTable;
   notify_receipts: NotifyReceiptsTable;
 }

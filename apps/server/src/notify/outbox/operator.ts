@@ -12,7 +12,7 @@ import { MESSAGE_STATES, type MessageState, type NotifyChannel, type UncertainRe
 export interface OutboxStatus {
   /** Messages per channel and state (every state listed, zeros included). */
   readonly counts: Record<NotifyChannel, Record<MessageState, number>>;
-  /** Reminders (certificate × channel × threshold) ever created. */
+  /** Reminders (certificate × channel × threshold) ever created: the certificates the messages cover. */
   readonly reminders: number;
   readonly oldestDuePending: Date | undefined;
   /** Why messages were skipped or failed, with how many. */
@@ -35,7 +35,7 @@ export async function outboxStatus(db: Kysely<Database>, now = new Date()): Prom
   const counts: Record<NotifyChannel, Record<MessageState, number>> = { sms: empty(), email: empty() };
   const rows = await db.selectFrom('notify_messages').select(['channel', 'state', sql<string>`count(*)`.as('n')]).groupBy(['channel', 'state']).execute();
   for (const r of rows) counts[r.channel][r.state] = Number(r.n);
-  const reminders = await db.selectFrom('notify_reminders').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const reminders = await db.selectFrom('notify_messages').select(sql<string>`coalesce(sum(cardinality(certificate_ids)), 0)`.as('n')).executeTakeFirstOrThrow();
   const oldest = await db.selectFrom('notify_messages').select(sql<Date | null>`min(next_attempt_at)`.as('at')).where('state', '=', 'pending').where('next_attempt_at', '<=', now).executeTakeFirstOrThrow();
   const reasons = await db
     .selectFrom('notify_messages')

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { describeEachBackend } from '../../store/testing.ts';
 import { DAY_MS, insertCa, insertCertificate, insertPair, testIins } from '../testing/fixtures.ts';
 import { scanDueReminders, type ScanOptions } from './scan.ts';
@@ -14,7 +15,11 @@ describeEachBackend('finding due reminders', (ctx) => {
   const scan = (o: Partial<ScanOptions> & Pick<ScanOptions, 'now'>) =>
     scanDueReminders(ctx.store.db, { channel: 'sms', thresholdsDays: [10], timeZone: 'Asia/Almaty', sendFromHour: 10, pageSize: 100, ...o });
   const reminded = async (channel: 'sms' | 'email') =>
-    (await ctx.store.db.selectFrom('notify_reminders').innerJoin('certificates', 'certificates.id', 'notify_reminders.certificate_id').select(['subject_iin', 'threshold_days', 'message_id']).where('channel', '=', channel).orderBy('subject_iin').execute()).map((r) => `${r.subject_iin}:${r.threshold_days}`);
+    (
+      await sql<{ subject_iin: string; threshold_days: number }>`
+        SELECT c.subject_iin, m.threshold_days FROM notify_messages m CROSS JOIN LATERAL unnest(m.certificate_ids) AS r(id) JOIN certificates c ON c.id = r.id
+        WHERE m.channel = ${channel} ORDER BY c.subject_iin`.execute(ctx.store.db)
+    ).rows.map((r) => `${r.subject_iin}:${r.threshold_days}`);
 
   test('a day’s expiries become due together at the local send hour, T days before; a pair split across pages shares one message', async () => {
     const db = ctx.store.db;

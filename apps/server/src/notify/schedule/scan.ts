@@ -23,8 +23,8 @@
  * because the newer one was revoked, or issued already close to expiry (a CA near its own end caps validity).
  * The catch-up finds them from what changed — certificates and status changes numbered after the watermarks
  * (notify_scan_watermarks) — re-examining a whole day of changes at each day's first scan, so one numbered
- * before another but committed after it is still seen. The primary key of notify_reminders (certificate,
- * channel, threshold) makes a second look harmless; the cursor rows' locks serialise scanners on all nodes.
+ * before another but committed after it is still seen. The unique message group (channel, IIN|threshold|day)
+ * makes a second look harmless; the cursor rows' locks serialise scanners on all nodes.
  *
  * Supersession: a certificate for which the same person holds a newer valid certificate of the same kind
  * (same IIN, same BIN or none; later not_after) is skipped — re-issued people get no reminder. One index
@@ -54,7 +54,7 @@ export interface ScanResult {
   readonly examined: Record<number, number>;
   /** Of those, found by the catch-up behind a cursor. */
   readonly caughtUp: number;
-  /** Reminders created (one per certificate), per threshold. */
+  /** Certificates given a reminder (a message of their own, or joining the person's message of that day), per threshold. */
   readonly created: Record<number, number>;
   /** New messages (a person's certificates expiring the same day share one). */
   readonly messages: number;
@@ -98,18 +98,7 @@ export async function scanDueReminders(db: Kysely<Database>, o: ScanOptions): Pr
         // Never below the window: what lies below belongs to a smaller threshold.
         const from = cursor.at > w.lo || (cursor.at.getTime() === w.lo.getTime() && Number(cursor.id) >= 0) ? cursor : { at: w.lo, id: '-1' };
         if (from.at >= w.hi) return undefined;
-        const outcome = await writePage(
-          trx,
-          o,
-          w,
-          sql`SELECT c.id, c.subject_iin, c.subject_bin, c.kind, c.not_after
-              FROM certificates c
-              WHERE c.status = 'good'
-                AND c.not_after >= ${from.at}::timestamptz AND c.not_after < ${w.hi}::timestamptz
-                AND (c.not_after, c.id) > (${from.at}::timestamptz, ${from.id}::bigint)
-              ORDER BY c.not_after, c.id
-              LIMIT ${o.pageSize}`,
-        );
+        const outcome = await writePage(trx, o, w, rangeCandidates(from, w, o.pageSize));
         const done = outcome.seen < o.pageSize;
         // A short page means the window is exhausted: the cursor jumps to its end ((hi, 0) < every row at hi).
         const to = done ? { at: w.hi, id: '0' } : { at: outcome.lastAt!, id: outcome.lastId! };
@@ -239,52 +228,96 @@ async function lockCursors(trx: Kysely<Database>, channel: NotifyChannel, thresh
 }
 
 /**
- * One page: candidates (`cand`: a keyset range, or the catch-up's ids) → not yet reminded → live and not
- * superseded → messages (grouped; joining the person's pending message of that day) → reminders. One statement.
+ * One page: candidates (`cand`: a keyset range, or the catch-up's ids) → live and not superseded → messages, one
+ * per person and expiry day, each carrying its certificates. One statement. The message's group (channel,
+ * IIN|threshold|day) is the exactly-once key: a certificate whose group has a message already joins it while it
+ * is pending (the person's other certificate of that day came in an earlier page), and is otherwise already
+ * covered by it — so a second look at a certificate (the catch-up, a crash between pages) changes nothing.
  */
 async function writePage(trx: Kysely<Database>, o: ScanOptions, w: Window, cand: RawBuilder<unknown>): Promise<PageOutcome> {
+  const { rows } = await pageStatement(o, w, cand).execute(trx);
+  const r = rows[0]!;
+  return { seen: Number(r.seen), created: Number(r.created), messages: Number(r.messages), lastAt: r.last_at ? new Date(r.last_at) : null, lastId: r.last_id === null ? null : String(r.last_id) };
+}
+
+function pageStatement(o: ScanOptions, w: Window, cand: RawBuilder<unknown>) {
   const t = w.t;
-  const { rows } = await sql<{ seen: string; created: string; messages: string; last_at: Date | null; last_id: string | null }>`
+  return sql<{ seen: string; created: string; messages: string; last_at: Date | null; last_id: string | null }>`
     WITH cand AS MATERIALIZED (${cand}),
-    -- Which of the page already have this reminder: one probe of the primary key with the page's ids. (As a
-    -- NOT EXISTS anti-join, stale statistics on the fast-growing reminders table once made PostgreSQL scan it
-    -- whole for every candidate: 15 s per page at 10 M certificates.)
-    done AS MATERIALIZED (
-      SELECT r.certificate_id FROM notify_reminders r
-      WHERE r.certificate_id = ANY(ARRAY(SELECT id FROM cand)) AND r.channel = ${o.channel} AND r.threshold_days = ${t}::int
+    -- Supersession is looked up once per person and expiry instant (a pair shares both), not per certificate:
+    -- one probe of certificates_by_iin each, which finds nothing (and reads no table row) for almost everyone.
+    pair AS MATERIALIZED (
+      SELECT subject_iin, subject_bin, not_after, array_agg(DISTINCT kind) AS kinds FROM cand
+      WHERE subject_iin IS NOT NULL AND not_after >= ${w.lo}::timestamptz
+      GROUP BY subject_iin, subject_bin, not_after
+    ),
+    superseded AS MATERIALIZED (
+      SELECT DISTINCT p.subject_iin, p.subject_bin, p.not_after, n.kind
+      FROM pair p JOIN certificates n ON n.subject_iin = p.subject_iin AND n.not_after > p.not_after
+      WHERE n.status = 'good' AND n.kind = ANY(p.kinds) AND n.subject_bin IS NOT DISTINCT FROM p.subject_bin
     ),
     live AS MATERIALIZED (
       SELECT cand.*, cand.subject_iin || '|' || ${t}::int || '|' || to_char(cand.not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') AS group_key
       FROM cand
-      WHERE cand.subject_iin IS NOT NULL
-        AND cand.not_after >= ${w.lo}::timestamptz
-        AND cand.id NOT IN (SELECT certificate_id FROM done)
+      WHERE cand.subject_iin IS NOT NULL AND cand.not_after >= ${w.lo}::timestamptz
         AND NOT EXISTS (
-          SELECT 1 FROM certificates n
-          WHERE n.subject_iin = cand.subject_iin AND n.not_after > cand.not_after
-            AND n.kind = cand.kind AND n.status = 'good' AND n.subject_bin IS NOT DISTINCT FROM cand.subject_bin)
+          SELECT 1 FROM superseded s
+          WHERE s.subject_iin = cand.subject_iin AND s.not_after = cand.not_after AND s.kind = cand.kind
+            AND s.subject_bin IS NOT DISTINCT FROM cand.subject_bin)
     ),
     msgs AS (
       INSERT INTO notify_messages (channel, iin, threshold_days, group_key, expires_at, next_attempt_at, certificate_ids)
       SELECT ${o.channel}, subject_iin, ${t}::int, group_key, min(not_after), ${o.now}::timestamptz, array_agg(id ORDER BY id)
       FROM live GROUP BY subject_iin, group_key
-      -- The person's other certificate of that day may have come in the previous page: join its message.
-      ON CONFLICT (channel, group_key) WHERE state = 'pending'
-      DO UPDATE SET expires_at = least(notify_messages.expires_at, excluded.expires_at),
-                    certificate_ids = notify_messages.certificate_ids || excluded.certificate_ids, updated_at = now()
+      ON CONFLICT (channel, group_key) DO UPDATE
+        SET expires_at = least(notify_messages.expires_at, excluded.expires_at),
+            certificate_ids = ARRAY(SELECT DISTINCT x FROM unnest(notify_messages.certificate_ids || excluded.certificate_ids) AS x ORDER BY x),
+            updated_at = now()
+        WHERE notify_messages.state = 'pending' AND NOT notify_messages.certificate_ids @> excluded.certificate_ids
       RETURNING id, group_key, (xmax = 0) AS inserted
-    ),
-    ins AS (
-      INSERT INTO notify_reminders (certificate_id, channel, threshold_days, message_id, kind)
-      SELECT live.id, ${o.channel}, ${t}::int, msgs.id, live.kind FROM live JOIN msgs USING (group_key)
-      ON CONFLICT DO NOTHING
-      RETURNING 1
     )
     SELECT (SELECT count(*) FROM cand) AS seen,
-           (SELECT count(*) FROM ins) AS created,
+           (SELECT count(*) FROM live JOIN msgs USING (group_key)) AS created,
            (SELECT count(*) FROM msgs WHERE inserted) AS messages,
            (SELECT not_after FROM cand ORDER BY not_after DESC, id DESC LIMIT 1) AS last_at,
-           (SELECT id FROM cand ORDER BY not_after DESC, id DESC LIMIT 1) AS last_id`.execute(trx);
-  const r = rows[0]!;
-  return { seen: Number(r.seen), created: Number(r.created), messages: Number(r.messages), lastAt: r.last_at ? new Date(r.last_at) : null, lastId: r.last_id === null ? null : String(r.last_id) };
+           (SELECT id FROM cand ORDER BY not_after DESC, id DESC LIMIT 1) AS last_id`;
+}
+
+/**
+ * For the benchmark: EXPLAIN ANALYZE of the next range page a scan at `o.now` would write for threshold `t`
+ * (executed in a transaction that is rolled back, so nothing is written).
+ */
+export async function explainNextPage(db: Kysely<Database>, o: ScanOptions, t: number): Promise<string> {
+  const thresholds = [...new Set(o.thresholdsDays)].sort((a, b) => b - a);
+  const bounds = await dueBounds(db, o, thresholds);
+  const next = thresholds[thresholds.indexOf(t) + 1];
+  const w: Window = { t, hi: bounds.get(t)!, lo: new Date(Math.max(o.now.getTime(), next === undefined ? 0 : bounds.get(next)!.getTime())) };
+  let plan = '';
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      const cursor = (await lockCursors(trx, o.channel, [t])).get(t)!;
+      const from = cursor.at > w.lo || (cursor.at.getTime() === w.lo.getTime() && Number(cursor.id) >= 0) ? cursor : { at: w.lo, id: '-1' };
+      const statement = pageStatement(o, w, rangeCandidates(from, w, o.pageSize));
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement}`.execute(trx);
+      plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      throw new RolledBack();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof RolledBack)) throw e;
+    });
+  return plan;
+}
+
+class RolledBack extends Error {}
+
+/** A keyset page of the window: live certificates after `from`, below `hi`, in (not_after, id) order. */
+function rangeCandidates(from: { at: Date; id: string }, w: Window, pageSize: number): RawBuilder<unknown> {
+  return sql`SELECT c.id, c.subject_iin, c.subject_bin, c.kind, c.not_after
+             FROM certificates c
+             WHERE c.status = 'good'
+               AND c.not_after >= ${from.at}::timestamptz AND c.not_after < ${w.hi}::timestamptz
+               AND (c.not_after, c.id) > (${from.at}::timestamptz, ${from.id}::bigint)
+             ORDER BY c.not_after, c.id
+             LIMIT ${pageSize}`;
 }

@@ -25,7 +25,7 @@ import { migrate, MIGRATIONS_DIR, openDatabase, type Store } from '../apps/serve
 import { createSmsGateway } from '../apps/server/src/notify/config.ts';
 import { silentLog } from '../apps/server/src/notify/log.ts';
 import { Notifier } from '../apps/server/src/notify/notifier.ts';
-import { explainNextPage, scanDueReminders, type ScanResult } from '../apps/server/src/notify/schedule/scan.ts';
+import { explainNextPage, type ScanResult } from '../apps/server/src/notify/schedule/scan.ts';
 import { resolveNotifySettings } from '../apps/server/src/notify/settings.ts';
 import { ReceiptingSmsc } from '../apps/server/src/notify/testing/receipting-smsc.ts';
 import { scanDueReminders as scanBefore } from './lib/reminders-scan-before.ts';
@@ -54,7 +54,15 @@ const CHANNELS = [
   { channel: 'email' as const, thresholdsDays: [30, 14, 7] },
 ];
 const common = { timeZone: 'Asia/Almaty', sendFromHour: 10, pageSize: PAGE };
-const ours = (store: Store): Scan => async (now) => Promise.all(CHANNELS.map((c) => scanDueReminders(store.db, { ...common, ...c, now }))).then((r) => r);
+// Ours as the server runs it (Notifier.scan: both channels side by side); the old scan as it ran (one after the other).
+const ours = (store: Store): Scan => {
+  const settings = resolveNotifySettings({ smsThresholdsDays: CHANNELS[0]!.thresholdsDays, emailThresholdsDays: CHANNELS[1]!.thresholdsDays, scanPageSize: PAGE }, { publicUrl: 'https://qoltanba.kz', env: {} });
+  const notifier = new Notifier({ db: store.db, settings, sms: undefined, mail: undefined, log: silentLog });
+  return async (now) => {
+    const r = await notifier.scan(now);
+    return [r.sms, r.email];
+  };
+};
 const before = (store: Store): Scan => async (now) => {
   const out: ScanResult[] = [];
   for (const c of CHANNELS) out.push({ ...(await scanBefore(store.db, { ...common, ...c, now })), caughtUp: 0 });

@@ -75,10 +75,13 @@ export class Notifier {
   async scan(now = this.#clock()): Promise<{ sms: ScanResult; email: ScanResult }> {
     const s = this.#o.settings;
     const common = { now, timeZone: s.timeZone, sendFromHour: s.sendFromHour, pageSize: s.scanPageSize, wake: this.#boss ? { boss: this.#boss, queue: DELIVER_QUEUE } : undefined };
-    return {
-      sms: await scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
-      email: await scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
-    };
+    // The channels have their own cursors and watermarks: on PostgreSQL they are scanned side by side (on the
+    // embedded database's one connection they simply take turns).
+    const [sms, email] = await Promise.all([
+      scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
+      scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
+    ]);
+    return { sms, email };
   }
 
   /** Settles lapsed leases by the SMSC's evidence, then delivers everything due. */

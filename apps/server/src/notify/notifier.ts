@@ -16,7 +16,7 @@ import type { Database } from '../store/schema.ts';
 import type { NotifyLog } from './log.ts';
 import type { Mailer } from './mail/mailer.ts';
 import { deliverDue, type DeliveryResult } from './outbox/deliver.ts';
-import { resolveLapsedLeases, type LapsedResult } from './outbox/lapsed.ts';
+import { settleLapsedLeases, type SettleResult } from './outbox/settle.ts';
 import { ReceiptWriter } from './outbox/receipts.ts';
 import { DatabaseMobileRegistry, type MobileRegistry } from './registry/mobile-registry.ts';
 import { scanDueReminders, type ScanResult } from './schedule/scan.ts';
@@ -38,7 +38,7 @@ export interface NotifierOptions {
 
 export interface PassResult {
   readonly scan: { sms: ScanResult; email: ScanResult } | undefined;
-  readonly lapsed: LapsedResult;
+  readonly lapsed: SettleResult;
   readonly delivery: DeliveryResult;
 }
 
@@ -58,29 +58,37 @@ export class Notifier {
   #timer: NodeJS.Timeout | undefined;
   #workers: Array<() => Promise<void>> = [];
   #offReceipts: (() => void) | undefined;
+  #receiptsClosed = false;
 
   constructor(o: NotifierOptions) {
     this.#o = o;
     this.#registry = o.registry ?? new DatabaseMobileRegistry(o.db);
     this.#clock = o.clock ?? (() => new Date());
     this.#receipts = new ReceiptWriter(o.db, (e, count) => o.log.error({ count, error: (e as Error).message }, 'notify: could not record SMS receipts'));
-    if (o.sms && hasReceipts(o.sms)) this.#offReceipts = o.sms.onReceipt((r) => this.#receipts.add(r));
+    // The promise resolves once the receipt is written: only then is it acknowledged to the SMSC. After stop()
+    // receipts are refused (the SMSC keeps them and sends them again), never acknowledged unwritten.
+    if (o.sms && hasReceipts(o.sms)) {
+      this.#offReceipts = o.sms.onReceipt((r) => (this.#receiptsClosed ? Promise.reject(new Error('the notifier is stopping')) : this.#receipts.add(r)));
+    }
   }
 
   /** Finds due reminders for both channels and writes them to the outbox. */
   async scan(now = this.#clock()): Promise<{ sms: ScanResult; email: ScanResult }> {
     const s = this.#o.settings;
     const common = { now, timeZone: s.timeZone, sendFromHour: s.sendFromHour, pageSize: s.scanPageSize, wake: this.#boss ? { boss: this.#boss, queue: DELIVER_QUEUE } : undefined };
-    return {
-      sms: await scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
-      email: await scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
-    };
+    // The channels have their own cursors and watermarks: on PostgreSQL they are scanned side by side (on the
+    // embedded database's one connection they simply take turns).
+    const [sms, email] = await Promise.all([
+      scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
+      scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
+    ]);
+    return { sms, email };
   }
 
-  /** Settles lapsed leases, then delivers everything due. */
-  async deliver(): Promise<{ lapsed: LapsedResult; delivery: DeliveryResult }> {
+  /** Settles lapsed leases by the SMSC's evidence, then delivers everything due. */
+  async deliver(): Promise<{ lapsed: SettleResult; delivery: DeliveryResult }> {
     const s = this.#o.settings;
-    const lapsed = await resolveLapsedLeases(this.#o.db, { now: this.#clock(), graceMs: s.receiptGraceSeconds * 1000 });
+    const lapsed = await settleLapsedLeases(this.#o.db, { now: this.#clock(), uncorrelatedSends: s.uncorrelatedSends });
     const delivery = await deliverDue({
       db: this.#o.db,
       sms: this.#o.sms,
@@ -89,6 +97,7 @@ export class Notifier {
       portalUrl: s.portalUrl,
       retry: s.retry,
       leaseMs: s.leaseSeconds * 1000,
+      uncorrelatedSends: s.uncorrelatedSends,
       batchSize: s.batchSize,
       concurrency: s.concurrency,
       log: this.#o.log,
@@ -129,6 +138,7 @@ export class Notifier {
     if (this.#timer) clearInterval(this.#timer);
     for (const stop of this.#workers.splice(0)) await stop();
     await this.#chain.catch(() => undefined);
+    this.#receiptsClosed = true;
     this.#offReceipts?.();
     await this.#receipts.flushed();
   }

@@ -64,7 +64,11 @@ export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeature
   let sms = options.sms;
   if (!sms) {
     const settings = resolveNotifySettings(ctx.config.notify, { publicUrl: ctx.config.publicUrl });
-    if (settings.sms) sms = ownSms = createSmsGateway(settings.sms, { log: ctx.log, demo: ctx.config.demo ? { db: ctx.store.db } : undefined });
+    // One-time codes need no delivery receipts, and an SMPP session that receives them would take (and answer)
+    // receipts meant for the reminder worker, which settles interrupted sends by them: the portal binds as a
+    // transmitter only.
+    const otpSms = settings.sms?.type === 'smpp' ? { ...settings.sms, receipts: false, bindMode: 'transmitter' as const } : settings.sms;
+    if (otpSms) sms = ownSms = createSmsGateway(otpSms, { log: ctx.log, demo: ctx.config.demo ? { db: ctx.store.db } : undefined });
     else {
       ctx.log.warn('portal: no SMS transport is configured (notify.sms); one-time codes cannot be sent');
       sms = { send: async () => Promise.reject(Object.assign(new Error('no SMS transport configured'), { code: 'QT_ERR_SMS_UNAVAILABLE' })), close: async () => undefined };

@@ -15,6 +15,8 @@ export interface DedicatedPostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   adminUrl: string;
   port: number;
+  /** The server's log file. */
+  logFile: string;
   /** URL of a database on this cluster. */
   urlOf(database: string): string;
   /**
@@ -82,6 +84,7 @@ export async function startDedicatedPostgres(opts: DedicatedPostgresOptions = {}
   return {
     adminUrl: urlOf('postgres'),
     port,
+    logFile: join(root, 'log'),
     urlOf,
     async restart(mode = 'fast') {
       // Asynchronous: the requests under test run in this process and must keep flowing meanwhile.

@@ -102,7 +102,7 @@ describeEachBackend('finding due reminders', (ctx) => {
     await insertCertificate(db, ca, { iin: shortLived, kind: 'SIGN', notAfter: local('2030-03-16T12:00:00') });
     const sameDay = await scan({ now: new Date(late.getTime() + 4 * DAY_MS + 60_000) });
     assert.equal(sameDay.created[10], 1, 'the short-lived one; the older one is superseded');
-    await db.updateTable('certificates').set({ status: 'revoked', revocation_reason: 4, revoked_at: new Date() }).where('id', '=', newer).execute();
+    await setStatusAudited(db, [newer], { status: 'revoked', revocation_reason: 4, revoked_at: new Date() });
     const afterRevocation = await scan({ now: new Date(late.getTime() + 4 * DAY_MS + 120_000) });
     assert.equal(afterRevocation.created[10], 1);
     assert.ok((await reminded('sms')).includes(`${older}:10`));

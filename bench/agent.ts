@@ -103,32 +103,38 @@ export async function run(): Promise<void> {
     const xml = `<?xml version="1.0" encoding="UTF-8"?><request><person iin="123456789011">ТЕСТОВ ТЕСТ</person>${'<item>данные заявки</item>'.repeat(20)}</request>`;
     writeFileSync(join(dir, 'template.xml'), xmlsecTemplate(xml));
 
-    const measure = async (label: string, runs: number, once: () => Promise<number>) => {
+    /**
+     * Ours and the baseline one after the other, run by run, so the load of this shared machine weighs on both
+     * alike (the medians of separate series taken minutes apart can differ by 2× here). RSA key generation
+     * varies from key to key anyway (prime search), which is why every run counts.
+     */
+    const paired = async (label: string, runs: number, once: () => Promise<number>, baseline: () => number) => {
       await once(); // warm-up: first-use costs (JIT, key file cache) are not per operation
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await once());
-      process.stderr.write(`  ${label}: ${times.map((t) => t.toFixed(0)).join(', ')} ms\n`);
-      return median(times);
+      baseline();
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        ours.push(await once());
+        theirs.push(baseline());
+      }
+      process.stderr.write(`  ${label}: ${ours.map((t) => t.toFixed(0)).join(', ')} ms; baseline ${theirs.map((t) => t.toFixed(0)).join(', ')} ms\n`);
+      return { ours: median(ours), theirs: median(theirs) };
     };
     const opensslTime = (args: string[]) => timedCommand('openssl', args).ms;
-    const medianOf = (runs: number, fn: () => number) => median(Array.from({ length: runs }, fn));
 
-    const cms1k = await measure('agent CMS 1 KB', RUNS, () => viaAgent(signCms(small.toString('base64'), PLAIN_ATTACHED), unlock, 'Подписать'));
-    const cms1kOssl = medianOf(RUNS, () => opensslTime(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', join(dir, 'small.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'small.p7s')]));
-    const cms10m = await measure('agent CMS 10 MB', Math.max(3, Math.ceil(RUNS / 2)), () => viaAgent(signCms(large.toString('base64'), PLAIN_DETACHED), unlock, 'Подписать'));
+    const cms1k = await paired('CMS 1 KB', RUNS, () => viaAgent(signCms(small.toString('base64'), PLAIN_ATTACHED), unlock, 'Подписать'), () => opensslTime(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', join(dir, 'small.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'small.p7s')]));
+    const cms10m = await paired('CMS 10 MB', Math.max(3, Math.ceil(RUNS / 2)), () => viaAgent(signCms(large.toString('base64'), PLAIN_DETACHED), unlock, 'Подписать'), () => opensslTime(['cms', '-sign', '-binary', '-md', 'sha256', '-in', join(dir, 'large.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'large.p7s')]));
     // CAdES-T: the same 1 KB CMS with a stamp from the local TSA (openssl ts -reply behind HTTP). OpenSSL's side:
     // cms -sign, then ts -query over the signature value and ts -reply from the same TSA configuration (OpenSSL's
     // command line cannot put the token into the CMS, so its figure is a little lower than the whole work).
-    const stamped = await measure('agent CMS 1 KB + time-stamp', RUNS, () => viaAgent(signCms(small.toString('base64'), STAMPED_ATTACHED), unlock, 'Подписать'));
     writeFileSync(join(dir, 'signature.bin'), randomBytes(256));
-    const stampedOssl = medianOf(RUNS, () =>
+    const stamped = await paired('CMS 1 KB + time-stamp', RUNS, () => viaAgent(signCms(small.toString('base64'), STAMPED_ATTACHED), unlock, 'Подписать'), () =>
       opensslTime(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', join(dir, 'small.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'small.p7s')]) +
       opensslTime(['ts', '-query', '-data', join(dir, 'signature.bin'), '-sha256', '-cert', '-out', join(dir, 'q.tsq')]) +
       opensslTime(['ts', '-reply', '-config', tsa.configFile, '-queryfile', join(dir, 'q.tsq'), '-out', join(dir, 'r.tsr')]),
     );
     const roundTrips = await wsRoundTrips(portal, agent.port);
-    const cms10mOssl = medianOf(Math.max(3, Math.ceil(RUNS / 2)), () => opensslTime(['cms', '-sign', '-binary', '-md', 'sha256', '-in', join(dir, 'large.bin'), '-signer', join(dir, 'cert.pem'), '-inkey', join(dir, 'key.pem'), '-outform', 'DER', '-out', join(dir, 'large.p7s')]));
-    const xmlAgent = await measure('agent XML', RUNS, () =>
+    const xml1k = await paired('XML', RUNS, () =>
       viaAgent(
         (p) =>
           p.evaluate(async (doc) => {
@@ -143,12 +149,12 @@ export async function run(): Promise<void> {
         unlock,
         'Подписать',
       ),
+      () => timedCommand('xmlsec1', ['--sign', '--privkey-pem', `${join(dir, 'key.pem')},${join(dir, 'cert.pem')}`, '--output', join(dir, 'signed.xml'), join(dir, 'template.xml')]).ms,
     );
-    const xmlOssl = medianOf(RUNS, () => timedCommand('xmlsec1', ['--sign', '--privkey-pem', `${join(dir, 'key.pem')},${join(dir, 'cert.pem')}`, '--output', join(dir, 'signed.xml'), join(dir, 'template.xml')]).ms);
 
     // Key generation: one request creates the AUTH and the SIGN pair (2 × RSA-2048 + 2 CSRs + sealing each key).
     // RSA key generation time varies a lot from one key to the next (prime search): every run counts.
-    const keygen = await measure('agent key generation', RUNS, () =>
+    const keygen = await paired('AUTH+SIGN key pairs + CSRs', RUNS, () =>
       viaAgent(
         (p) =>
           p.evaluate(
@@ -176,25 +182,25 @@ export async function run(): Promise<void> {
         },
         'Создать ключи',
       ),
+      () => {
+        let ms = 0;
+        for (const kind of ['auth', 'sign']) {
+          ms += opensslTime(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${kind}.key`), '-out', join(dir, `${kind}.csr`), '-subj', '/CN=ТЕСТОВ ТЕСТ/serialNumber=IIN123456789011/C=KZ', '-utf8']);
+        }
+        return ms;
+      },
     );
-    const keygenOssl = medianOf(RUNS, () => {
-      let ms = 0;
-      for (const kind of ['auth', 'sign']) {
-        ms += opensslTime(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${kind}.key`), '-out', join(dir, `${kind}.csr`), '-subj', '/CN=ТЕСТОВ ТЕСТ/serialNumber=IIN123456789011/C=KZ', '-utf8']);
-      }
-      return ms;
-    });
 
     await agent.dispose();
     await tsa.close();
     printTable(`Local agent, from the user's confirmation to the reply in the page (median; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`, [
-      { what: 'CMS sign, 1 KB, attached', ours: millis(cms1k), openssl: millis(cms1kOssl), note: 'openssl cms -sign -nodetach (process start included)' },
-      { what: 'CMS sign, 10 MB, detached', ours: millis(cms10m), openssl: millis(cms10mOssl), note: 'the 13.4 MB base64 frame arrives and is decoded before the consent page opens; after the click: hash + sign + reply' },
-      { what: 'CMS sign, 1 KB, attached, with time-stamp (CAdES-T)', ours: millis(stamped), openssl: millis(stampedOssl), note: 'openssl cms -sign + ts -query + ts -reply; ours: sign, HTTP to the local TSA (an openssl ts -reply each), token checked and embedded' },
+      { what: 'CMS sign, 1 KB, attached', ours: millis(cms1k.ours), openssl: millis(cms1k.theirs), note: 'openssl cms -sign -nodetach (process start included)' },
+      { what: 'CMS sign, 10 MB, detached', ours: millis(cms10m.ours), openssl: millis(cms10m.theirs), note: 'the 13.4 MB base64 frame arrives and is decoded before the consent page opens; after the click: hash + sign + reply' },
+      { what: 'CMS sign, 1 KB, attached, with time-stamp (CAdES-T)', ours: millis(stamped.ours), openssl: millis(stamped.theirs), note: 'openssl cms -sign + ts -query + ts -reply; ours: sign, HTTP to the local TSA (an openssl ts -reply each), token checked and embedded' },
       { what: 'WebSocket round trip, wss:// (TLS)', ours: millis(roundTrips.wss), openssl: millis(roundTrips.ws), note: `baseline: the same request over ws:// (mean of ${ROUND_TRIPS} getActiveTokens, one connection each way)` },
       { what: 'WebSocket connect + greeting, wss://', ours: millis(roundTrips.wssConnect), openssl: millis(roundTrips.wsConnect), note: 'baseline: ws://; TLS 1.3 handshake with the installation\'s ECDSA P-256 certificate' },
-      { what: 'XML sign (~1 KB, NCALayer layout)', ours: millis(xmlAgent), openssl: millis(xmlOssl), note: 'baseline: xmlsec1 --sign (OpenSSL itself has no XMLDSig)' },
-      { what: 'RSA-2048 key pair + CSR, AUTH and SIGN', ours: millis(keygen), openssl: millis(keygenOssl), note: 'openssl req -newkey rsa:2048 ×2, one after the other; agent: both pairs and the one scrypt (32 MiB) that seals them run at once, + AES-GCM each' },
+      { what: 'XML sign (~1 KB, NCALayer layout)', ours: millis(xml1k.ours), openssl: millis(xml1k.theirs), note: 'baseline: xmlsec1 --sign (OpenSSL itself has no XMLDSig)' },
+      { what: 'RSA-2048 key pair + CSR, AUTH and SIGN', ours: millis(keygen.ours), openssl: millis(keygen.theirs), note: 'openssl req -newkey rsa:2048 ×2; agent: the pairs are made while the person types the password (not timed), after the click one scrypt (32 MiB) seals both + 2 CSRs' },
     ]);
   } finally {
     await browser.close();

@@ -4,6 +4,10 @@
  * GOST mechanisms of its vendor's PKCS#11 library, which SoftHSM and generic tokens lack).
  * In a key file's case the private keys are sealed under the user's new password at once; on a token they are
  * generated there and never leave it.
+ *
+ * Key-file pairs may be made ahead (`prepareFileKeys`) while the person reads the page and types the new
+ * password, so that after the click only the sealing and the CSRs remain; pairs that end up unused (a token was
+ * chosen, the request was cancelled) are wiped.
  */
 import {
   createCsr,
@@ -30,6 +34,33 @@ export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 export const TOKEN_KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RSA-2048'];
 
 /** A new key pair in memory: its signer (for the CSR) and its PKCS#8 (to be sealed at once). */
+type FileKey = { signer: Signer; pkcs8: Bytes };
+
+/** Key pairs made ahead for a request's key files; `wipe` clears every private key that was not used. */
+export interface PreparedFileKeys {
+  readonly algorithm: KeyAlgorithm;
+  /** The pairs, the first time only: a second generation (after a failed attempt) makes new ones. */
+  take(): Promise<FileKey[]> | undefined;
+  wipe(): Promise<void>;
+}
+
+export function prepareFileKeys(algorithm: KeyAlgorithm, count: number): PreparedFileKeys {
+  const keys = Promise.all(Array.from({ length: count }, () => newFileKey(algorithm)));
+  keys.catch(() => {}); // a failure is reported when the keys are used, never as an unhandled rejection
+  let taken = false;
+  return {
+    algorithm,
+    take() {
+      if (taken) return undefined;
+      taken = true;
+      return keys;
+    },
+    async wipe() {
+      for (const k of await keys.catch(() => [] as FileKey[])) k.pkcs8.fill(0);
+    },
+  };
+}
+
 async function newFileKey(algorithm: KeyAlgorithm): Promise<{ signer: Signer; pkcs8: Bytes }> {
   if (algorithm === 'GOST-2015-512') {
     const pair = generateGostKeyPair(KZ_GOST_2015_512);
@@ -50,6 +81,8 @@ export interface GenerationRequest {
   algorithm: KeyAlgorithm;
   /** DER subject for the CSRs as the site proposes it (the CA takes the certificate's subject from the RA anyway). */
   subject?: Uint8Array;
+  /** Key-file pairs made ahead (one per key type); used once, for a key-file target only. */
+  prepared?: PreparedFileKeys;
 }
 
 /** The sealing context binds a sealed key to its request and purpose. */
@@ -67,7 +100,8 @@ export async function generateKeys(request: GenerationRequest, target: Generatio
   if (target.kind === 'file') {
     // The key pairs and the sealing key's scrypt run at once (each on a thread of its own); see seal.ts for why
     // one derivation seals the keys of a request.
-    const [pairs, sealing] = await Promise.all([Promise.all(request.keyTypes.map(() => newFileKey(request.algorithm))), deriveSealingKey(target.password)]);
+    const ahead = request.prepared?.algorithm === request.algorithm ? request.prepared.take() : undefined;
+    const [pairs, sealing] = await Promise.all([ahead ?? Promise.all(request.keyTypes.map(() => newFileKey(request.algorithm))), deriveSealingKey(target.password)]);
     try {
       for (const [i, keyType] of request.keyTypes.entries()) {
         const { signer, pkcs8 } = pairs[i] as Awaited<ReturnType<typeof newFileKey>>;

@@ -8,7 +8,7 @@
 import { buildKzSubject, derFrom, QtError, type Bytes, type KzSubjectInput } from '@qoltanba/pki';
 import { InstallFlow } from '../consent/flows/install.ts';
 import { NewKeysFlow } from '../consent/flows/new-keys.ts';
-import { generateKeys, KEY_ALGORITHMS, TOKEN_KEY_ALGORITHMS, type KeyAlgorithm } from '../keygen/generator.ts';
+import { generateKeys, KEY_ALGORITHMS, prepareFileKeys, TOKEN_KEY_ALGORITHMS, type KeyAlgorithm } from '../keygen/generator.ts';
 import { matchCertificates, type InstalledKey } from '../keygen/installer.ts';
 import type { PendingKeyType, PendingRequest } from '../keygen/pending-store.ts';
 import type { AgentKeySources } from '../keystores/sources.ts';
@@ -70,19 +70,25 @@ export function keysModule(deps: ModuleDeps & { keys: AgentKeySources }): AgentM
             // The CA checks identifiers against its registry; here any 12 digits pass, so test IINs work too.
             subject: subject ? buildKzSubject(subject as unknown as KzSubjectInput, { testMode: true }) : undefined,
           };
+          // Key-file pairs are made while the person reads the page and chooses a password (wiped if unused).
+          const prepared = storage === null || storage === 'PKCS12' ? prepareFileKeys(request.algorithm, request.keyTypes.length) : undefined;
           const flow = new NewKeysFlow<PendingRequest>({
             sources: deps.keys,
             storage,
             kinds: keyTypes.map((k) => (k === 'AUTHENTICATION' ? 'AUTH' : 'SIGN')).join(' + '),
             algorithm,
             perform: async (target) => {
-              const pending = await generateKeys(request, target, deps.keys.tokens);
+              const pending = await generateKeys({ ...request, prepared }, target, deps.keys.tokens);
               await deps.pending.save(pending);
               return pending;
             },
           });
-          const pending = await deps.consents.ask({ origin: ctx.origin, site: ctx.site, locale: ctx.locale, signal: ctx.signal, purpose: { kind: 'generate' }, flow });
-          return publicView(pending);
+          try {
+            const pending = await deps.consents.ask({ origin: ctx.origin, site: ctx.site, locale: ctx.locale, signal: ctx.signal, purpose: { kind: 'generate' }, flow });
+            return publicView(pending);
+          } finally {
+            await prepared?.wipe();
+          }
         },
       },
       installCertificates: {

@@ -64,6 +64,11 @@ export class StatusService {
     return this.presigner.presign(caId, serials);
   }
 
+  /** Issuance calls this after its commit: the new certificate's response, batched with others' (presign.ts). */
+  presignIssued(caId: number, serial: string): Promise<void> {
+    return this.presigner.presignIssued(caId, serial);
+  }
+
   /** The revocation service calls this after its commit: OCSP says "revoked" from then on. */
   presignNow(caId: number, serial: string): Promise<void> {
     // At once in this process; other nodes (and this one, again) hear it from the change feed.

@@ -24,9 +24,18 @@ const BATCH = 500;
 /** Signatures in flight at once: WebCrypto and PKCS#11 sign off the event loop, so a few overlap well. */
 const SIGN_CONCURRENCY = 8;
 
+interface FreshCertificate {
+  caId: number;
+  serial: string;
+  done: (error?: unknown) => void;
+}
+
 export class OcspPresigner {
   readonly #ctx: ServerContext;
   readonly #directory: CaDirectory;
+  /** Certificates just issued, waiting for the next batch (presignIssued). */
+  #fresh: FreshCertificate[] = [];
+  #flushing = false;
 
   constructor(ctx: ServerContext, directory: CaDirectory) {
     this.#ctx = ctx;
@@ -61,6 +70,47 @@ export class OcspPresigner {
       stored += (await this.signAndStore(key, rows)).stored;
     }
     return stored;
+  }
+
+  /**
+   * For issuance, right after its commit: the new certificate's "good" response, signed and stored. Issuances that
+   * commit while a batch is being stored wait for the next one, so under load one INSERT stores many responses;
+   * a lone issuance is stored at once. No read first: a fresh certificate is good, and the INSERT stores a
+   * response only if the row still says so (presign.ts's race rule), so a revocation in between wins.
+   */
+  presignIssued(caId: number, serial: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#fresh.push({ caId, serial, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        void this.#flushFresh();
+      }
+    });
+  }
+
+  /**
+   * Stores batches until nothing waits. The emptiness check and clearing the flag run with no await between
+   * them, so a certificate queued meanwhile is never left without a flush.
+   */
+  async #flushFresh(): Promise<void> {
+    try {
+      while (this.#fresh.length > 0) {
+        const batch = this.#fresh.splice(0, BATCH);
+        const byCa = new Map<number, FreshCertificate[]>();
+        for (const f of batch) byCa.set(f.caId, [...(byCa.get(f.caId) ?? []), f]);
+        for (const [caId, list] of byCa) {
+          try {
+            const key = await this.keyFor(await this.#directory.byId(caId));
+            await this.signAndStore(key, list.map((f) => ({ serial: f.serial, status: 'good' as const, revocation_reason: null, revoked_at: null })));
+            for (const f of list) f.done();
+          } catch (e) {
+            for (const f of list) f.done(e);
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   /** For the revocation service, right after its commit: the new status shows in OCSP at once. */

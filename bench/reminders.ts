@@ -102,22 +102,37 @@ export async function run(): Promise<void> {
       rows.push({ what: `${fmt(made.value)} certificates generated (${fmt(size / 2)} people)`, ours: millis(made.ms), note: `INSERT … SELECT generate_series, indexes rebuilt; load average ${load()}` });
       dayZero = new Date(Math.floor((Date.now() + 5 * 3_600_000) / DAY) * DAY - 5 * 3_600_000 + 10.5 * 3_600_000);
 
-      // The scan as it was, on its own schema: day 0 cold, then three next days (the steady state: the median).
-      const oldCold = await timed(() => before(store)(day(0)));
+      // The scan as it was, on its own schema: day 0 cold (twice, from an empty outbox: the faster counts — the
+      // machine is shared), then three next days (the steady state: the median).
+      const empty = async (tables: string) => {
+        await sql.raw(`TRUNCATE ${tables}`).execute(store.db);
+        await sql`VACUUM ANALYZE`.execute(store.db);
+      };
+      const oldColds = [];
+      for (let i = 0; i < 2; i++) {
+        await empty('notify_receipts, notify_reminders, notify_messages, notify_scan_cursors');
+        oldColds.push(await timed(() => before(store)(day(0))));
+      }
+      const oldCold = oldColds.reduce((a, b) => (b.ms < a.ms ? b : a));
       const oldDays = await days(before(store), [1, 2, 3]);
       const oc = totals(oldCold.value);
       // Today's scan on the same certificates, from an empty outbox, on today's schema.
-      await sql`TRUNCATE notify_receipts, notify_reminders, notify_messages, notify_scan_cursors`.execute(store.db);
+      await empty('notify_receipts, notify_reminders, notify_messages, notify_scan_cursors');
       await migrateRest();
-      await sql`ANALYZE`.execute(store.db);
-      const cold = await timed(() => ours(store)(day(0)));
+      const colds = [];
+      for (let i = 0; i < 2; i++) {
+        await empty('notify_receipts, notify_messages, notify_scan_cursors, notify_scan_watermarks');
+        colds.push(await timed(() => ours(store)(day(0))));
+      }
+      const cold = colds.reduce((a, b) => (b.ms < a.ms ? b : a));
       const c = totals(cold.value);
       rows.push({
-        what: `${fmt(size)}: cold first scan (whole windows)`,
+        what: `${fmt(size)}: cold first scan (whole windows; the faster of 2)`,
         ours: millis(cold.ms),
         openssl: `${millis(oldCold.ms)} (${ratio(oldCold.ms, cold.ms)})`,
-        note: `${fmt(c.examined)} certificates in the windows, ${fmt(c.created)} reminders in ${fmt(c.messages)} messages, ${c.pages} pages (before: ${fmt(oc.created)} reminders, ${fmt(oc.messages)} messages)`,
+        note: `${fmt(c.examined)} certificates in the windows, ${fmt(c.created)} reminders in ${fmt(c.messages)} messages, ${c.pages} pages (runs: ${colds.map((r) => millis(r.ms)).join(', ')}; before: ${fmt(oc.created)} reminders, ${fmt(oc.messages)} messages; runs: ${oldColds.map((r) => millis(r.ms)).join(', ')})`,
       });
+      await sql`VACUUM ANALYZE notify_messages`.execute(store.db);
       const repeat = await timed(() => ours(store)(new Date(day(0).getTime() + 60_000)));
       rows.push({ what: `${fmt(size)}: repeat scan the same day`, ours: millis(repeat.ms), note: `${totals(repeat.value).messages} new messages` });
       plans.push(`### ${fmt(size)} certificates: a steady-state page (SMS, 10 days, the next day's new arrivals, up to ${PAGE} rows; rolled back)\n\n\`\`\`\n${await explainNextPage(store.db, { ...common, ...CHANNELS[0]!, now: day(1) }, 10)}\n\`\`\``);
@@ -129,6 +144,7 @@ export async function run(): Promise<void> {
         note: `${fmt(steady.examined)} new arrivals into the 4 windows, ${fmt(steady.created)} reminders in ${fmt(steady.messages)} messages (days: ${steady.each}; before: re-reads the whole windows, ${fmt(oldDays.examined)} certificates, for ${fmt(oldDays.created)} reminders; days: ${oldDays.each})`,
       });
       const pile = await timed(() => pileUp(store, size));
+      await sql`VACUUM ANALYZE`.execute(store.db);
       // The day the pile arrives, the catch-up looks at every one of its certificates (new ids, as if all issued
       // that day); the days after, they are history, as years of them are in service.
       const absorbed = await timed(() => ours(store)(day(4)));

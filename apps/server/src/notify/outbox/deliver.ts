@@ -130,13 +130,14 @@ async function sendOne(d: DeliveryDeps, p: Prepared, marks: GroupCommit<SentReco
     }
     const failure = describeFailure(e);
     const details = isQtError(e) ? e.details : undefined;
+    const accepted = Array.isArray(details?.acceptedMessageIds) ? (details.acceptedMessageIds as string[]) : [];
+    if (intended && accepted.length > 0) {
+      // Part of it is at the SMSC for certain (the rest refused or perhaps there): it went out — never twice.
+      d.log.warn({ message: c.id, channel: c.channel, code: failure.code, error: failure.message }, 'notify: only part of a multi-part SMS was accepted; recorded as sent');
+      void marks.add({ id: c.id, attempts: c.attempts, providerIds: accepted }).catch(() => undefined);
+      return 'sent';
+    }
     if (intended && details?.maybeAccepted === true) {
-      const accepted = Array.isArray(details.acceptedMessageIds) ? (details.acceptedMessageIds as string[]) : [];
-      if (accepted.length > 0) {
-        // Part of it is at the SMSC for certain, the rest perhaps: it went out (never twice).
-        void marks.add({ id: c.id, attempts: c.attempts, providerIds: accepted }).catch(() => undefined);
-        return 'sent';
-      }
       const retryAt = new Date(d.clock().getTime() + retryDelayMs(d.retry, c.attempts));
       const result = await markUncertain(d.db, c, { failure, retryAt, uncorrelatedSends: d.uncorrelatedSends, maxAttempts: d.retry.maxAttempts });
       d.log.warn({ message: c.id, channel: c.channel, attempt: c.attempts, code: failure.code, outcome: result, error: failure.message }, 'notify: the next hop may or may not have the reminder');

@@ -90,36 +90,41 @@ export async function scanDueReminders(db: Kysely<Database>, o: ScanOptions): Pr
   const open = windows.filter((w) => w.lo < w.hi);
   if (open.length === 0) return result;
   await catchUp(db, o, open, result);
-  for (const w of open) {
-    for (;;) {
-      const page = await db.transaction().execute(async (trx) => {
-        const cursor = (await lockCursors(trx, o.channel, [w.t])).get(w.t)!;
-        // Resume after the cursor — the same day or days later: what lies at or below it has been looked at.
-        // Never below the window: what lies below belongs to a smaller threshold.
-        const from = cursor.at > w.lo || (cursor.at.getTime() === w.lo.getTime() && Number(cursor.id) >= 0) ? cursor : { at: w.lo, id: '-1' };
-        if (from.at >= w.hi) return undefined;
-        const outcome = await writePage(trx, o, w, rangeCandidates(from, w, o.pageSize));
-        const done = outcome.seen < o.pageSize;
-        // A short page means the window is exhausted: the cursor jumps to its end ((hi, 0) < every row at hi).
-        const to = done ? { at: w.hi, id: '0' } : { at: outcome.lastAt!, id: outcome.lastId! };
-        await trx
-          .updateTable('notify_scan_cursors')
-          .set({ window_end: w.hi, scanned_to: to.at, scanned_to_id: to.id, updated_at: sql`now()` })
-          .where('channel', '=', o.channel)
-          .where('threshold_days', '=', w.t)
-          .execute();
-        if (outcome.messages > 0 && o.wake) await o.wake.boss.send(o.wake.queue, {}, { db: bossDb(trx) });
-        return { ...outcome, done };
-      });
-      if (!page) break;
-      result.pages++;
-      result.examined[w.t]! += page.seen;
-      result.created[w.t]! += page.created;
-      result.messages += page.messages;
-      if (page.done) break;
-    }
-  }
+  // The windows have their own cursors and disjoint messages (the threshold is in the group): on PostgreSQL
+  // they are read side by side; on the embedded database's one connection they take turns.
+  await Promise.all(open.map((w) => scanWindow(db, o, w, result)));
   return result;
+}
+
+/** One window from its cursor to its end, a keyset page per transaction. */
+async function scanWindow(db: Kysely<Database>, o: ScanOptions, w: Window, result: { -readonly [K in keyof ScanResult]: ScanResult[K] }): Promise<void> {
+  for (;;) {
+    const page = await db.transaction().execute(async (trx) => {
+      const cursor = (await lockCursors(trx, o.channel, [w.t])).get(w.t)!;
+      // Resume after the cursor — the same day or days later: what lies at or below it has been looked at.
+      // Never below the window: what lies below belongs to a smaller threshold.
+      const from = cursor.at > w.lo || (cursor.at.getTime() === w.lo.getTime() && Number(cursor.id) >= 0) ? cursor : { at: w.lo, id: '-1' };
+      if (from.at >= w.hi) return undefined;
+      const outcome = await writePage(trx, o, w, rangeCandidates(from, w, o.pageSize));
+      const done = outcome.seen < o.pageSize;
+      // A short page means the window is exhausted: the cursor jumps to its end ((hi, 0) < every row at hi).
+      const to = done ? { at: w.hi, id: '0' } : { at: outcome.lastAt!, id: outcome.lastId! };
+      await trx
+        .updateTable('notify_scan_cursors')
+        .set({ window_end: w.hi, scanned_to: to.at, scanned_to_id: to.id, updated_at: sql`now()` })
+        .where('channel', '=', o.channel)
+        .where('threshold_days', '=', w.t)
+        .execute();
+      if (outcome.messages > 0 && o.wake) await o.wake.boss.send(o.wake.queue, {}, { db: bossDb(trx) });
+      return { ...outcome, done };
+    });
+    if (!page) break;
+    result.pages++;
+    result.examined[w.t]! += page.seen;
+    result.created[w.t]! += page.created;
+    result.messages += page.messages;
+    if (page.done) break;
+  }
 }
 
 /**

@@ -93,6 +93,24 @@ async function client(spec: ClientSpec): Promise<ClientResult> {
   return { issued, failed: latencies.length - issued, failures, elapsedMs, p50: pct(0.5), p99: pct(0.99) };
 }
 
+/** CPU time (ms) the PostgreSQL backends serving this database have used so far (Linux /proc; 0 elsewhere). */
+async function postgresCpuMs(store: { backend: string; pool: { query<R>(text: string): Promise<{ rows: R[] }> } }): Promise<number> {
+  if (store.backend !== 'postgres') return 0;
+  const { rows } = await store.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const { readFileSync } = await import('node:fs');
+  const ticksPerMs = 100 / 1000; // USER_HZ
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // a backend on another machine, or gone
+    }
+  }
+  return ticks / ticksPerMs;
+}
+
 function runClient(spec: ClientSpec): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, CLIENT_FLAG, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -130,8 +148,17 @@ export async function run(): Promise<void> {
 
     // Warm-up: key files decrypted, lint keys made, JIT and connections warm.
     await runClient(spec(4, 'warm', 2));
-    const results: { level: number; r: ClientResult }[] = [];
-    for (const level of levels) results.push({ level, r: await runClient(spec(level, `c${level}`, seconds)) });
+    // Where the time goes: CPU of this process (the server: HTTP, RA, PKI, the signer's threads) and of the
+    // database's backends for this database, per certificate, beside what one RSA-4096 signature costs.
+    const results: { level: number; r: ClientResult; serverCpuMs: number; pgCpuMs: number }[] = [];
+    for (const level of levels) {
+      const cpu0 = process.cpuUsage();
+      const pg0 = await postgresCpuMs(db.store);
+      const r = await runClient(spec(level, `c${level}`, seconds));
+      const cpu = process.cpuUsage(cpu0);
+      const pgMs = (await postgresCpuMs(db.store)) - pg0;
+      results.push({ level, r, serverCpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.issued), pgCpuMs: pgMs / Math.max(1, r.issued) });
+    }
 
     // The same request without the OCSP pre-signing hook: what the status service adds to each issuance.
     const top = Math.max(...levels);
@@ -162,11 +189,11 @@ export async function run(): Promise<void> {
     const speed = opensslRsaSpeed(4096, 3);
     const stored = Number((await db.store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ceiling = `${speed.signPerSec.toFixed(0)} sign/s per core (×${cpus().length} cores: ${(speed.signPerSec * cpus().length).toFixed(0)})`;
-    const rows: BenchRow[] = results.map(({ level, r }) => ({
+    const rows: BenchRow[] = results.map(({ level, r, serverCpuMs, pgCpuMs }) => ({
       what: `POST /api/v1/certificates, ${level} concurrent`,
       ours: `${((r.issued * 1000) / r.elapsedMs).toFixed(1)}/s`,
       openssl: ceiling,
-      note: `p50 ${millis(r.p50)}, p99 ${millis(r.p99)}${r.failed ? `, ${r.failed} failed ${JSON.stringify(r.failures)}` : ''}`,
+      note: `p50 ${millis(r.p50)}, p99 ${millis(r.p99)}; CPU per certificate: server ${serverCpuMs.toFixed(1)} ms, PostgreSQL ${db.backend === 'postgres' ? `${pgCpuMs.toFixed(1)} ms` : 'in the server (PGlite)'}, the RSA-4096 signature in it ${(1000 / speed.signPerSec).toFixed(1)} ms${r.failed ? `; ${r.failed} failed ${JSON.stringify(r.failures)}` : ''}`,
     }));
     rows.push({
       what: `same, ${top} concurrent, without OCSP pre-signing`,

@@ -1,26 +1,35 @@
 /**
- * OCSP responder throughput and p99 latency under load from a second process (autocannon), ours beside
- * `openssl ocsp -index … -port …` serving the same certificates with the same responder key, in one run.
+ * OCSP responder throughput and latency under wrk (a C load generator), ours beside two baselines measured in
+ * the same run on the same certificates:
+ *  - `openssl ocsp -index … -port …` with the same responder key (one serving process, and as many as our
+ *    workers), signing every answer;
+ *  - nginx serving the same pre-signed DER files for the same GET paths: the practical limit of answering from
+ *    memory over HTTP on this machine.
  *
- *   node --import tsx bench/ocsp.ts [--backend postgres|pglite] [--seconds 10] [--connections 16]
+ *   node --import tsx bench/ocsp.ts [--backend postgres|pglite] [--seconds 10] [--connections 16] [--workers 1,2]
  *
- * Ours answers plain requests from pre-signed responses (a lookup, no RSA) and signs nonce requests on
- * demand; openssl signs every response. Requests are built by openssl (`-serial … -reqout`) for a spread
- * of serials, good and revoked, and sent in turn.
+ * Ours runs as `qoltanba up --workers N` does (bench/lib/ocsp-node.ts: node:cluster workers, each with its own
+ * pool, cache and change feed, request logger on), answering plain requests from memory and signing nonce
+ * requests on demand. Requests are built by openssl (`-reqout`) for a spread of serials, good and revoked.
+ * More than one worker needs PostgreSQL (PGlite belongs to one process): with --backend pglite only 1 is run.
+ * Needs `wrk` and `nginx` (Debian packages wrk, nginx-light): installed with apt-get when missing.
  */
-import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseOcspResponse } from '@qoltanba/pki';
 import { createTestDatabase } from '../apps/server/src/store/testing.ts';
+import { setStatusAudited } from '../apps/server/src/audit/testing/certificate-status.ts';
 import { bulkSerial, createTestPki, insertRevokedBulk, TEST_PASSPHRASE_ENV } from '../apps/server/src/status/testing/pki.ts';
 import { tempDir, type TempDir } from '../apps/server/src/status/testing/openssl.ts';
 import { startStatusServer } from '../apps/server/src/status/testing/server.ts';
-import type { LoadResult, LoadSpec } from './lib/load.ts';
+import type { OcspNodeSpec } from './lib/ocsp-node.ts';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
 import { millis, perSecond, printTable, type BenchRow } from './lib/table.ts';
+import { requireTool, runWrk, wrkScript, type WrkResult } from './lib/wrk.ts';
 
 const exec = promisify(execFile);
 const arg = (name: string, fallback: string) => {
@@ -30,88 +39,165 @@ const arg = (name: string, fallback: string) => {
 const backend = arg('backend', 'postgres') as 'postgres' | 'pglite';
 const seconds = Number(arg('seconds', '10'));
 const connections = Number(arg('connections', '16'));
+const workerCounts = backend === 'pglite' ? [1] : arg('workers', `1,${cpus().length}`).split(',').map(Number).filter((n, i, a) => n > 0 && a.indexOf(n) === i);
 const CERTS = 1000;
 const REVOKED_EVERY = 10;
 const DISTINCT_REQUESTS = 200;
+const WARMUP_SECONDS = 2;
 
 /** Progress on stderr; the table goes to stdout. */
 const step = (what: string) => process.stderr.write(`[ocsp bench] ${what}\n`);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 export async function run(): Promise<void> {
+  requireTool('wrk', 'wrk');
+  requireTool('nginx', 'nginx-light');
   step(`opening a fresh ${backend} database`);
   const db = await createTestDatabase(backend);
   const pki = await createTestPki(db.store, { name: 'bench-ca' });
   const tmp = tempDir();
+  chmodSync(tmp.path('.'), 0o755);
   const rows: BenchRow[] = [];
+  const loadBefore = load();
   try {
     await insertRevokedBulk(db.store, pki.ca.id, CERTS, { good: true });
     const serials = Array.from({ length: CERTS }, (_, i) => bulkSerial(i + 1));
     const revoked = serials.filter((_, i) => i % REVOKED_EVERY === 0);
-    await db.store.db
-      .updateTable('certificates')
-      .set({ status: 'revoked', revocation_reason: 1, revoked_at: new Date('2025-06-01T00:00:00Z') })
-      .where('ca_id', '=', pki.ca.id)
-      .where('serial', 'in', revoked)
-      .execute();
+    // Each revocation with its audit entry, as the RA writes them (the certificates_guard trigger refuses one without).
+    const revokedIds = (await db.store.db.selectFrom('certificates').select('id').where('ca_id', '=', pki.ca.id).where('serial', 'in', revoked).execute()).map((r) => r.id);
+    await setStatusAudited(db.store.db, revokedIds, { status: 'revoked', revocation_reason: 1, revoked_at: new Date('2025-06-01T00:00:00Z') });
 
     step(`pre-signing ${CERTS} responses`);
-    // The per-process cap on on-demand signing (ocsp.onDemandConcurrency, default 8) would answer part of the nonce
-    // load with tryLater, which the load generator counts as answered: lifted here so every answer is signed.
-    const server = await startStatusServer(db.store, pki, { config: (c) => void (c.ocsp.onDemandConcurrency = Number.MAX_SAFE_INTEGER) });
+    const presigner = await startStatusServer(db.store, pki, { cache: false });
     const presignStart = performance.now();
-    await server.service.presign(pki.ca.id, serials);
+    await presigner.service.presign(pki.ca.id, serials);
     const presignMs = performance.now() - presignStart;
+    await presigner.close();
     const speed = opensslRsaSpeed(2048, 2);
     rows.push({ what: `pre-sign ${CERTS} responses (RSA-2048)`, ours: perSecond(CERTS, presignMs), openssl: `${speed.signPerSec.toFixed(0)}/s`, note: 'ours: sign + store; openssl: `openssl speed rsa2048` sign only, 1 core' });
 
     // The same certificates for openssl's responder: an index.txt in `openssl ca` format, same responder key.
     const ca = tmp.file('ca.pem', pki.ca.pem);
-    const responderCert = tmp.file('ocsp.pem', pki.ocsp.pem);
+    tmp.file('ocsp.pem', pki.ocsp.pem);
     const index = serials.map((s, i) =>
       revoked.includes(s) ? `R\t340101000000Z\t250601000000Z,keyCompromise\t${s.toUpperCase()}\tunknown\t/CN=BULK ${i + 1}` : `V\t340101000000Z\t\t${s.toUpperCase()}\tunknown\t/CN=BULK ${i + 1}`,
     );
     writeFileSync(tmp.path('index.txt'), `${index.join('\n')}\n`);
 
     step('building requests with openssl');
-    // Requests built by openssl for a spread of serials, with and without a nonce.
     const picked = serials.filter((_, i) => i % Math.floor(CERTS / DISTINCT_REQUESTS) === 0).slice(0, DISTINCT_REQUESTS);
     const build = async (serial: string, nonce: boolean) => {
       const file = tmp.path(`req-${serial}-${nonce}.der`);
       await exec('openssl', ['ocsp', '-issuer', ca, '-serial', `0x${serial}`, '-reqout', file, ...(nonce ? [] : ['-no_nonce'])]);
-      return readFileSync(file).toString('base64');
+      return readFileSync(file);
     };
     const plain = await Promise.all(picked.map((s) => build(s, false)));
     const withNonce = await Promise.all(picked.map((s) => build(s, true)));
-    const getPaths = plain.map((b64) => `/ocsp/${encodeURIComponent(b64)}`);
+    const getPaths = plain.map((der) => `/ocsp/${encodeURIComponent(der.toString('base64'))}`);
+    const scripts = {
+      post: wrkScript(tmp.path('post.lua'), 'POST', plain),
+      nonce: wrkScript(tmp.path('nonce.lua'), 'POST', withNonce),
+      get: wrkScript(tmp.path('get.lua'), 'GET', getPaths),
+    };
+    const wrk = (url: string, script: string, secs = seconds) => runWrk(url, { script, connections, seconds: secs });
+    // PostgreSQL: as `up --workers` runs it, in processes of its own. PGlite admits one process, this one: in-process.
+    const withOurResponder = <T>(workers: number, frontDoor: boolean, fn: (url: string) => Promise<T>): Promise<T> =>
+      backend === 'postgres'
+        ? withOurProcesses(db.store.connectionString, pki.keysDir, workers, frontDoor, fn)
+        : withInProcess(fn);
+    const withInProcess = async <T>(fn: (url: string) => Promise<T>): Promise<T> => {
+      const server = await startStatusServer(db.store, pki, { config: (c) => Object.assign(c.ocsp, { onDemandConcurrency: Number.MAX_SAFE_INTEGER, onDemandPerClient: Number.MAX_SAFE_INTEGER }) });
+      try {
+        return await fn(server.url);
+      } finally {
+        await server.close();
+      }
+    };
 
-    // Sanity: every kind of request is answered successfully before it is measured.
-    for (const [what, body] of [['plain', plain[0]!], ['nonce', withNonce[0]!]] as const) {
-      const res = await fetch(`${server.url}/ocsp`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: Buffer.from(body, 'base64') });
-      const status = parseOcspResponse(new Uint8Array(await res.arrayBuffer())).status;
-      if (status !== 'successful') throw new Error(`our responder answered the ${what} request with ${status}`);
+    const ours = new Map<string, { post: WrkResult; get: WrkResult; nonce: WrkResult }>();
+    let fastify: { post: WrkResult; get: WrkResult } | undefined;
+    for (const workers of workerCounts) {
+      step(`our responder, ${workers} worker(s): warm-up ${WARMUP_SECONDS} s, then ${seconds} s per run`);
+      await withOurResponder(workers, true, async (url) => {
+        await sanityCheck(url, plain[0]!, withNonce[0]!);
+        await wrk(`${url}/ocsp`, scripts.post, WARMUP_SECONDS);
+        await wrk(url, scripts.get, WARMUP_SECONDS);
+        ours.set(String(workers), { post: await wrk(`${url}/ocsp`, scripts.post), get: await wrk(url, scripts.get), nonce: await wrk(`${url}/ocsp`, scripts.nonce) });
+      });
+      if (workers === 1) {
+        // The same process and answers from memory, but on Fastify's routing: what the node:http front door saves.
+        step('our responder, 1 worker, /ocsp through Fastify instead of the front door');
+        await withOurResponder(1, false, async (url) => {
+          await wrk(`${url}/ocsp`, scripts.post, WARMUP_SECONDS);
+          fastify = { post: await wrk(`${url}/ocsp`, scripts.post), get: await wrk(url, scripts.get) };
+        });
+      }
     }
 
-    step(`loading our responder (${seconds} s per run)`);
-    const ours = {
-      presigned: await load({ url: `${server.url}/ocsp`, method: 'POST', bodies: plain, connections, durationSeconds: seconds }),
-      get: await load({ url: `${server.url}/ocsp`, method: 'GET', paths: getPaths, connections, durationSeconds: seconds }),
-      nonce: await load({ url: `${server.url}/ocsp`, method: 'POST', bodies: withNonce, connections, durationSeconds: seconds }),
-    };
-    await server.close();
+    // nginx serving the very bytes our responder answers, at the very GET paths: files under the decoded path.
+    step('collecting the pre-signed answers for nginx');
+    const www = tmp.path('www');
+    await withOurResponder(1, true, async (url) => {
+      for (const path of getPaths) {
+        const der = Buffer.from(await (await fetch(`${url}${path}`)).arrayBuffer());
+        if (parseOcspResponse(new Uint8Array(der)).status !== 'successful') throw new Error(`no pre-signed answer for ${path}`);
+        const file = join(www, decodeURIComponent(path));
+        mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+        writeFileSync(file, der, { mode: 0o644 });
+      }
+    });
+    chmodTree(www);
+    step(`nginx (worker_processes auto = ${cpus().length})`);
+    const nginx = await withNginx(tmp, www, async (url) => {
+      await wrk(url, scripts.get, WARMUP_SECONDS);
+      return wrk(url, scripts.get);
+    });
 
-    step('loading openssl ocsp -index');
-    const theirs = {
-      plain: await withOpensslResponder(tmp, pki.keysDir, (url) => load({ url, method: 'POST', bodies: plain, connections, durationSeconds: seconds })),
-      nonce: await withOpensslResponder(tmp, pki.keysDir, (url) => load({ url, method: 'POST', bodies: withNonce, connections, durationSeconds: seconds })),
+    const multi = Math.max(...workerCounts);
+    // openssl's responder serves one connection at a time per process and has no read timeout: wrk keeps the
+    // connection it opens to check the address idle for the whole run (whichever process takes it serves nothing
+    // else), and connections cut at the end of a run leave the processes holding them stuck for good. So each run
+    // gets a fresh `openssl ocsp -multi k+1`, k of whose processes serve (a lone `openssl ocsp -port` answers wrk
+    // nothing at all). It signs every answer, so it needs no warm-up.
+    const theirsAt = async (serving: number) => {
+      step(`openssl ocsp -index -port -multi ${serving + 1} (${serving} serving), a fresh one per run`);
+      const post = await withOpensslResponder(tmp, pki.keysDir, serving + 1, (url) => wrk(url, scripts.post));
+      const nonce = await withOpensslResponder(tmp, pki.keysDir, serving + 1, (url) => wrk(url, scripts.nonce));
+      return { post, nonce };
     };
-    const fmt = (r: LoadResult) => `${r.rps.toFixed(0)}/s, p99 ${millis(r.p99)}${r.failures ? `, ${r.failures} failed` : ''}`;
-    rows.push(
-      { what: 'POST, no nonce', ours: fmt(ours.presigned), openssl: fmt(theirs.plain), note: 'ours: pre-signed bytes; openssl: signs each' },
-      { what: 'GET /ocsp/{base64}, no nonce', ours: fmt(ours.get), openssl: 'no GET', note: 'ours: pre-signed, with caching headers' },
-      { what: 'POST with nonce', ours: fmt(ours.nonce), openssl: fmt(theirs.nonce), note: 'both sign on demand (our on-demand cap lifted for this run)' },
-    );
+    const theirs1 = await theirsAt(1);
+    const theirsN = multi > 1 ? await theirsAt(multi) : undefined;
+
+    const fmt = (r: WrkResult) => `${r.rps.toFixed(0)}/s, p50 ${millis(r.p50)}, p99 ${millis(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}`;
+    for (const [workers, r] of ours) {
+      const n = Number(workers);
+      const base = n > 1 && theirsN ? theirsN : theirs1;
+      const baseName = `openssl, ${n > 1 && theirsN ? multi : 1} process(es)`;
+      rows.push(
+        { what: `POST, no nonce — ours ${n} worker(s) vs ${baseName}`, ours: fmt(r.post), openssl: fmt(base.post), note: `×${(r.post.rps / base.post.rps).toFixed(1)}; ours from memory, openssl signs each` },
+        { what: `GET /ocsp/{base64} — ours ${n} worker(s) vs nginx (files)`, ours: fmt(r.get), openssl: fmt(nginx), note: `${((100 * r.get.rps) / nginx.rps).toFixed(0)} % of nginx; same bytes, same paths` },
+        { what: `POST with nonce — ours ${n} worker(s) vs ${baseName}`, ours: fmt(r.nonce), openssl: fmt(base.nonce), note: 'both sign each (our on-demand caps lifted)' },
+      );
+    }
+    if (fastify) {
+      const r1 = ours.get('1')!;
+      rows.push({
+        what: 'what Fastify costs on /ocsp (1 worker, from memory)',
+        ours: `POST ${fastify.post.rps.toFixed(0)}/s, GET ${fastify.get.rps.toFixed(0)}/s`,
+        openssl: '',
+        note: `through Fastify's routing and request logger; the front door: POST ${r1.post.rps.toFixed(0)}/s, GET ${r1.get.rps.toFixed(0)}/s`,
+      });
+    }
+    const best = ours.get(String(multi))!;
+    const bestOpenssl = Math.max(theirs1.post.rps, theirsN?.post.rps ?? 0);
+    rows.push({
+      what: `goals (${multi} worker(s), ${connections} connections)`,
+      ours: `×${(best.post.rps / theirs1.post.rps).toFixed(1)} openssl (1 process), ×${(best.post.rps / bestOpenssl).toFixed(1)} its best; ${((100 * best.get.rps) / nginx.rps).toFixed(0)} % nginx; p99 ${millis(Math.max(best.post.p99, best.get.p99))}`,
+      openssl: '',
+      note: 'goals: ≥ ×5 openssl, ≥ 60 % nginx, p99 ≤ 5 ms',
+    });
     printTable(
-      `OCSP responder (${backend}; ${connections} connections, ${seconds} s each, autocannon in its own process; ${CERTS} certificates, ${DISTINCT_REQUESTS} distinct requests; ${opensslVersion()})`,
+      `OCSP responder (${backend}; ${connections} connections, ${seconds} s each, wrk -t2 on the same ${cpus().length} cores; ${CERTS} certificates, ${DISTINCT_REQUESTS} distinct requests; load average ${loadBefore} before, ${load()} after; ${opensslVersion()})`,
       rows,
     );
   } finally {
@@ -121,28 +207,95 @@ export async function run(): Promise<void> {
   }
 }
 
-function load(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'load.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator failed (${code})`))));
-  });
+/** Every kind of request is answered successfully before it is measured. */
+async function sanityCheck(url: string, plain: Buffer, nonce: Buffer): Promise<void> {
+  for (const [what, body] of [['plain', plain], ['nonce', nonce]] as const) {
+    const res = await fetch(`${url}/ocsp`, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: new Uint8Array(body) });
+    const status = parseOcspResponse(new Uint8Array(await res.arrayBuffer())).status;
+    if (status !== 'successful') throw new Error(`our responder answered the ${what} request with ${status}`);
+  }
 }
 
-async function withOpensslResponder<T>(tmp: TempDir, keysDir: string, fn: (url: string) => Promise<T>): Promise<T> {
+async function withOurProcesses<T>(databaseUrl: string, keysDir: string, workers: number, frontDoor: boolean, fn: (url: string) => Promise<T>): Promise<T> {
+  const spec: OcspNodeSpec = { databaseUrl, keysDir, workers, port: await freePort(), frontDoor };
+  // Its request log (info, as in production) goes nowhere: what it costs is the point, not what it says.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'ocsp-node.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{"port"'));
+        if (line) resolve((JSON.parse(line) as { port: number }).port);
+      });
+      child.once('exit', (code) => reject(new Error(`our responder exited (${code}) before serving`)));
+    });
+    child.stdout!.resume();
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    await stopChild(child, 'SIGTERM');
+  }
+}
+
+async function withNginx<T>(tmp: TempDir, root: string, fn: (url: string) => Promise<T>): Promise<T> {
   const port = await freePort();
-  const args = ['ocsp', '-index', tmp.path('index.txt'), '-port', String(port), '-rsigner', tmp.path('ocsp.pem'), '-rkey', join(keysDir, 'bench-ca-ocsp.key.pem'), '-passin', `env:${TEST_PASSPHRASE_ENV}`, '-CA', tmp.path('ca.pem'), '-nmin', '60', '-ignore_err'];
-  const responder = spawn('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const prefix = tmp.path('nginx');
+  mkdirSync(join(prefix, 'logs'), { recursive: true });
+  const conf = tmp.file(
+    'nginx.conf',
+    `worker_processes auto;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  open_file_cache max=1000;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location /ocsp/ { default_type application/ocsp-response; }
+  }
+}
+`,
+  );
+  const child = spawn('nginx', ['-c', conf, '-p', prefix, '-g', 'daemon off;', '-e', `${prefix}/logs/error.log`], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        await res.arrayBuffer();
+        break;
+      } catch {
+        if (i > 100 || child.exitCode !== null) throw new Error(`nginx did not start (${readFileSafe(`${prefix}/logs/error.log`)})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    await stopChild(child, 'SIGQUIT', true);
+  }
+}
+
+async function withOpensslResponder<T>(tmp: TempDir, keysDir: string, processes: number, fn: (url: string) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const args = ['ocsp', '-index', tmp.path('index.txt'), '-port', String(port), '-rsigner', tmp.path('ocsp.pem'), '-rkey', join(keysDir, 'bench-ca-ocsp.key.pem'), '-passin', `env:${TEST_PASSPHRASE_ENV}`, '-CA', tmp.path('ca.pem'), '-nmin', '60', '-ignore_err', ...(processes > 1 ? ['-multi', String(processes)] : [])];
+  // With -multi openssl makes itself a process group leader (setpgid), which a session leader cannot be: not
+  // detached, and its group is still its pid.
+  const responder = spawn('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   try {
     await new Promise<void>((resolve, reject) => {
       let said = '';
       const listen = (d: Buffer) => {
         said += d.toString();
-        if (/waiting for OCSP client connections/i.test(said)) resolve();
+        if (/waiting for OCSP client connections|^ACCEPT /im.test(said)) resolve();
       };
-      responder.stdout.on('data', listen);
-      responder.stderr.on('data', listen);
+      responder.stdout!.on('data', listen);
+      responder.stderr!.on('data', listen);
       responder.once('exit', (code) => reject(new Error(`openssl ocsp exited (${code}): ${said}`)));
       setTimeout(() => reject(new Error(`openssl ocsp did not start: ${said}`)), 10_000).unref();
     });
@@ -151,11 +304,33 @@ async function withOpensslResponder<T>(tmp: TempDir, keysDir: string, fn: (url: 
     if (!/: good/.test(probe.stdout)) throw new Error(`openssl's responder did not answer: ${probe.stdout}${probe.stderr}`);
     return await fn(`http://127.0.0.1:${port}/`);
   } finally {
-    try {
-      process.kill(-responder.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    await stopChild(responder, 'SIGKILL', true);
+  }
+}
+
+/** Stops a child we started (its process group when it was started detached) and waits for it. */
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals, group = false): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    if (group) process.kill(-child.pid!, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+  await exited;
+}
+
+function chmodTree(dir: string): void {
+  // nginx's workers run as another user unless we are root ("user root" above); either way they must read.
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-2000);
+  } catch {
+    return '';
   }
 }
 

@@ -1,33 +1,44 @@
 /**
  * Expiry-reminder benchmark (PostgreSQL on 127.0.0.1:5432, a throwaway database per size):
- *  1. Finding due reminders among 1 M and 10 M certificates: the first scan of a day (every threshold's whole
- *     window: SMS 10 days, e-mail 30/14/7), then a repeat scan the same day (resumes from the cursor), with
- *     the plan PostgreSQL chose for one keyset page (EXPLAIN ANALYZE).
- *  2. Reminder SMS per second end to end through the outbox (claim, registry lookup, destination, submit,
- *     mark sent, receipts) to a real SMPP server in another process, against a plain gateway loop.
- * Sizes: BENCH_REMINDER_SIZES=1000000,10000000 (default); SMS count: BENCH_REMINDER_SMS=5000.
- * Data: people with an AUTH + SIGN pair each, expiries spread over 760 days from 30 days ago, 2 % revoked,
- * 3 % re-issued (a newer pair a year later) — the shapes the scan's filters have to deal with.
+ *  1. Finding due reminders among 1 M and 10 M live certificates — today's scan beside the scan as it was before
+ *     issue 17 (bench/lib/reminders-scan-before.ts, on the schema it was written for), same data, same run:
+ *     the cold first scan (every threshold's whole window: SMS 10 days, e-mail 30/14/7), then the steady state a
+ *     national deployment runs every day — the next day's first scan, when one day's new arrivals enter each
+ *     window (≈ 1/365 of the certificates per threshold) — then the same again after expired and revoked
+ *     certificates have piled up (as they do, year after year), with the plan of a steady-state page.
+ *  2. Reminder SMS per second end to end through the outbox (claim, registry lookup, the "may reach the SMSC"
+ *     record, submit, mark sent, receipts) to a real SMPP server in another process, against a plain gateway loop.
+ * Sizes: BENCH_REMINDER_SIZES=1000000,10000000 (default); SMS count: BENCH_REMINDER_SMS=5000 (0: none); expired and revoked
+ * added before the last scan, as a fraction of the size: BENCH_REMINDER_PILE=0.5.
+ * Data: people with an AUTH + SIGN pair each, expiries spread over the next 365 days (one-year certificates),
+ * 2 % revoked, 3 % re-issued (a newer pair a year later) — the shapes the scan's filters have to deal with.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { migrate, openDatabase, type Store } from '../apps/server/src/store/index.ts';
+import { migrate, MIGRATIONS_DIR, openDatabase, type Store } from '../apps/server/src/store/index.ts';
 import { createSmsGateway } from '../apps/server/src/notify/config.ts';
 import { silentLog } from '../apps/server/src/notify/log.ts';
 import { Notifier } from '../apps/server/src/notify/notifier.ts';
+import { explainNextPage, type ScanResult } from '../apps/server/src/notify/schedule/scan.ts';
 import { resolveNotifySettings } from '../apps/server/src/notify/settings.ts';
 import { ReceiptingSmsc } from '../apps/server/src/notify/testing/receipting-smsc.ts';
+import { scanDueReminders as scanBefore } from './lib/reminders-scan-before.ts';
 import { millis, perSecond, printTable, timed, type BenchRow } from './lib/table.ts';
 
 const SIZES = (process.env.BENCH_REMINDER_SIZES ?? '1000000,10000000').split(',').map(Number);
 const SMS_COUNT = Number(process.env.BENCH_REMINDER_SMS ?? 5000);
+const PILE = Number(process.env.BENCH_REMINDER_PILE ?? 0.5);
+const PAGE = 5000;
+const DAY = 86_400_000;
 const admin = { host: process.env.PGHOST || '127.0.0.1', port: Number(process.env.PGPORT || 5432), user: process.env.PGUSER || 'postgres', database: 'postgres' };
+// The schema the previous scan was written for: the migrations before issue 17's first.
+const FIRST_OF_ISSUE_17 = 'notify_settle_by_evidence';
 
 if (process.argv[2] === '--serve-smsc') {
   const smsc = await ReceiptingSmsc.start({ receiptDelayMs: 50 });
@@ -37,35 +48,116 @@ if (process.argv[2] === '--serve-smsc') {
   });
 }
 
+type Scan = (now: Date) => Promise<ScanResult[]>;
+// Day 0 at 10:30 Almaty (after the send hour) on the day of the run; day n, n days later at the same time.
+let dayZero = new Date();
+const day = (n: number) => new Date(dayZero.getTime() + n * DAY);
+const CHANNELS = [
+  { channel: 'sms' as const, thresholdsDays: [10] },
+  { channel: 'email' as const, thresholdsDays: [30, 14, 7] },
+];
+const common = { timeZone: 'Asia/Almaty', sendFromHour: 10, pageSize: PAGE };
+// Ours as the server runs it (Notifier.scan: both channels side by side); the old scan as it ran (one after the other).
+const ours = (store: Store): Scan => {
+  const settings = resolveNotifySettings({ smsThresholdsDays: CHANNELS[0]!.thresholdsDays, emailThresholdsDays: CHANNELS[1]!.thresholdsDays, scanPageSize: PAGE }, { publicUrl: 'https://qoltanba.kz', env: {} });
+  const notifier = new Notifier({ db: store.db, settings, sms: undefined, mail: undefined, log: silentLog });
+  return async (now) => {
+    const r = await notifier.scan(now);
+    return [r.sms, r.email];
+  };
+};
+const before = (store: Store): Scan => async (now) => {
+  const out: ScanResult[] = [];
+  for (const c of CHANNELS) out.push({ ...(await scanBefore(store.db, { ...common, ...c, now })), caughtUp: 0 });
+  return out;
+};
+
+function totals(results: ScanResult[]): { examined: number; created: number; messages: number; pages: number } {
+  const sum = (r: Record<number, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  return results.reduce((t, r) => ({ examined: t.examined + sum(r.examined), created: t.created + sum(r.created), messages: t.messages + r.messages, pages: t.pages + r.pages }), { examined: 0, created: 0, messages: 0, pages: 0 });
+}
+
+/** The first scans of these days (one after the other), timed: the median, with its counts, and each day's time. */
+async function days(scan: Scan, which: number[]): Promise<{ ms: number; examined: number; created: number; messages: number; each: string }> {
+  const runs: Array<{ ms: number; t: ReturnType<typeof totals> }> = [];
+  for (const d of which) {
+    const r = await timed(() => scan(new Date(dayZero.getTime() + d * DAY)));
+    runs.push({ ms: r.ms, t: totals(r.value) });
+  }
+  const median = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!;
+  return { ms: median.ms, ...median.t, each: runs.map((r) => millis(r.ms)).join(', ') };
+}
+
+function ratio(baseline: number, ms: number): string {
+  return `×${(baseline / ms).toFixed(1)}`;
+}
+
 export async function run(): Promise<void> {
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   for (const size of SIZES) {
     const rows: BenchRow[] = [];
     const plans: string[] = [];
-    await withBenchDatabase(async (store) => {
+    await withBenchDatabase(async (store, migrateRest) => {
       const made = await timed(() => generate(store, size));
-      rows.push({ what: `${fmt(made.value)} certificates generated (${fmt(size / 2)} people)`, ours: millis(made.ms), note: 'INSERT … SELECT generate_series, indexes rebuilt' });
-      const notifier = new Notifier({ db: store.db, settings: resolveNotifySettings({ scanPageSize: 5000 }, { publicUrl: 'https://qoltanba.kz', env: {} }), sms: undefined, mail: undefined, log: silentLog });
-      const first = await timed(() => notifier.scan());
-      const s = first.value;
-      const created = Object.values(s.sms.created).reduce((a, b) => a + b, 0) + Object.values(s.email.created).reduce((a, b) => a + b, 0);
-      const examined = Object.values(s.sms.examined).reduce((a, b) => a + b, 0) + Object.values(s.email.examined).reduce((a, b) => a + b, 0);
+      rows.push({ what: `${fmt(made.value)} certificates generated (${fmt(size / 2)} people)`, ours: millis(made.ms), note: `INSERT … SELECT generate_series, indexes rebuilt; load average ${load()}` });
+      dayZero = new Date(Math.floor((Date.now() + 5 * 3_600_000) / DAY) * DAY - 5 * 3_600_000 + 10.5 * 3_600_000);
+
+      // The scan as it was, on its own schema: day 0 cold (twice, from an empty outbox: the faster counts — the
+      // machine is shared), then three next days (the steady state: the median).
+      const empty = async (tables: string) => {
+        await sql.raw(`TRUNCATE ${tables}`).execute(store.db);
+        await sql`VACUUM ANALYZE`.execute(store.db);
+      };
+      const oldColds = [];
+      for (let i = 0; i < 2; i++) {
+        await empty('notify_receipts, notify_reminders, notify_messages, notify_scan_cursors');
+        oldColds.push(await timed(() => before(store)(day(0))));
+      }
+      const oldCold = oldColds.reduce((a, b) => (b.ms < a.ms ? b : a));
+      const oldDays = await days(before(store), [1, 2, 3]);
+      const oc = totals(oldCold.value);
+      // Today's scan on the same certificates, from an empty outbox, on today's schema.
+      await empty('notify_receipts, notify_reminders, notify_messages, notify_scan_cursors');
+      await migrateRest();
+      const colds = [];
+      for (let i = 0; i < 2; i++) {
+        await empty('notify_receipts, notify_messages, notify_scan_cursors, notify_scan_watermarks');
+        colds.push(await timed(() => ours(store)(day(0))));
+      }
+      const cold = colds.reduce((a, b) => (b.ms < a.ms ? b : a));
+      const c = totals(cold.value);
       rows.push({
-        what: `${fmt(size)}: first scan of the day`,
-        ours: millis(first.ms),
-        note: `${fmt(examined)} certificates in the windows, ${fmt(created)} reminders in ${fmt(s.sms.messages + s.email.messages)} messages, ${s.sms.pages + s.email.pages} pages`,
+        what: `${fmt(size)}: cold first scan (whole windows; the faster of 2)`,
+        ours: millis(cold.ms),
+        openssl: `${millis(oldCold.ms)} (${ratio(oldCold.ms, cold.ms)})`,
+        note: `${fmt(c.examined)} certificates in the windows, ${fmt(c.created)} reminders in ${fmt(c.messages)} messages, ${c.pages} pages (runs: ${colds.map((r) => millis(r.ms)).join(', ')}; before: ${fmt(oc.created)} reminders, ${fmt(oc.messages)} messages; runs: ${oldColds.map((r) => millis(r.ms)).join(', ')})`,
       });
-      const again = await timed(() => notifier.scan());
-      rows.push({ what: `${fmt(size)}: repeat scan the same day`, ours: millis(again.ms), note: `${again.value.sms.messages + again.value.email.messages} new messages` });
-      // A whole-window rescan with every reminder already there (what the next day's first scan costs
-      // before its new day of expiries): the anti-join on notify_reminders does the work.
-      await sql`UPDATE notify_scan_cursors SET window_end = 'epoch'`.execute(store.db);
-      const rescan = await timed(() => notifier.scan());
-      rows.push({ what: `${fmt(size)}: whole windows again, all reminded`, ours: millis(rescan.ms), note: `${rescan.value.sms.messages + rescan.value.email.messages} new messages` });
-      plans.push(`### ${fmt(size)} certificates: one keyset page (SMS, 10 days, 5000 rows)\n\n\`\`\`\n${await pagePlan(store)}\n\`\`\``);
-      if (size === SIZES[0]) rows.push(...(await smsThroughput(store)));
+      await sql`VACUUM ANALYZE notify_messages`.execute(store.db);
+      const repeat = await timed(() => ours(store)(new Date(day(0).getTime() + 60_000)));
+      rows.push({ what: `${fmt(size)}: repeat scan the same day`, ours: millis(repeat.ms), note: `${totals(repeat.value).messages} new messages` });
+      plans.push(`### ${fmt(size)} certificates: a steady-state page (SMS, 10 days, the next day's new arrivals, up to ${PAGE} rows; rolled back)\n\n\`\`\`\n${await explainNextPage(store.db, { ...common, ...CHANNELS[0]!, now: day(1) }, 10)}\n\`\`\``);
+      const steady = await days(ours(store), [1, 2, 3]);
+      rows.push({
+        what: `${fmt(size)}: steady state — a day's first scan (median of 3 days)`,
+        ours: millis(steady.ms),
+        openssl: `${millis(oldDays.ms)} (${ratio(oldDays.ms, steady.ms)})`,
+        note: `${fmt(steady.examined)} new arrivals into the 4 windows, ${fmt(steady.created)} reminders in ${fmt(steady.messages)} messages (days: ${steady.each}; before: re-reads the whole windows, ${fmt(oldDays.examined)} certificates, for ${fmt(oldDays.created)} reminders; days: ${oldDays.each})`,
+      });
+      const pile = await timed(() => pileUp(store, size));
+      await sql`VACUUM ANALYZE`.execute(store.db);
+      // The day the pile arrives, the catch-up looks at every one of its certificates (new ids, as if all issued
+      // that day); the days after, they are history, as years of them are in service.
+      const absorbed = await timed(() => ours(store)(day(4)));
+      const piled = await days(ours(store), [5, 6, 7]);
+      rows.push({
+        what: `${fmt(size)}: steady state after ${fmt(pile.value)} expired and revoked piled up (median of 3 days)`,
+        ours: millis(piled.ms),
+        note: `${fmt(piled.examined)} new arrivals, ${fmt(piled.created)} reminders (days: ${piled.each}; the pile took ${millis(pile.ms)} to add; the day it came, the catch-up looked at all of it: ${millis(absorbed.ms)}); load average ${load()}`,
+      });
+      if (size === SIZES[0] && SMS_COUNT > 0) rows.push(...(await smsThroughput(store)));
     });
     // Printed per size, so a long 10 M run that is stopped still leaves the 1 M figures.
-    printTable(`Expiry reminders, ${fmt(size)} certificates: finding due reminders (PostgreSQL)${size === SIZES[0] ? ' and SMS through the outbox' : ''}`, rows);
+    printTable(`Expiry reminders, ${fmt(size)} certificates: finding due reminders (PostgreSQL)${size === SIZES[0] ? ' and SMS through the outbox' : ''}`, rows, process.stdout, 'before issue 17, same data, same run');
     process.stdout.write('\n' + plans.join('\n\n') + '\n');
   }
 }
@@ -74,17 +166,21 @@ function fmt(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(n % 1e6 ? 1 : 0)} M` : n >= 1e4 ? `${Math.round(n / 1e3)} k` : String(n);
 }
 
-async function withBenchDatabase(fn: (store: Store) => Promise<void>): Promise<void> {
+async function withBenchDatabase(fn: (store: Store, migrateRest: () => Promise<void>) => Promise<void>): Promise<void> {
   const name = `qoltanba_bench_${randomBytes(5).toString('hex')}`;
   const client = new pg.Client(admin);
   await client.connect();
   await client.query(`CREATE DATABASE ${name}`);
   await client.end();
   const dataDir = mkdtempSync(join(tmpdir(), 'qt-bench-rem-'));
+  // The schema as it was before issue 17, for the baseline scan; the rest is applied before ours runs.
+  const early = mkdtempSync(join(tmpdir(), 'qt-bench-migrations-'));
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+  for (const f of files.slice(0, files.findIndex((f) => f.includes(FIRST_OF_ISSUE_17)))) cpSync(join(MIGRATIONS_DIR, f), join(early, f));
   const store = await openDatabase({ databaseUrl: `postgres://${admin.user}@${admin.host}:${admin.port}/${name}`, dataDir });
   try {
-    await migrate(store.db);
-    await fn(store);
+    await migrate(store.db, { directory: early });
+    await fn(store, async () => void (await migrate(store.db)));
   } finally {
     await store.close();
     const c = new pg.Client(admin);
@@ -92,6 +188,7 @@ async function withBenchDatabase(fn: (store: Store) => Promise<void>): Promise<v
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(early, { recursive: true, force: true });
   }
 }
 
@@ -118,14 +215,14 @@ async function generate(store: Store, size: number): Promise<number> {
              CASE WHEN (i / 2) % 50 = 0 THEN 'revoked' ELSE 'good' END,
              CASE WHEN (i / 2) % 50 = 0 THEN 0 END, CASE WHEN (i / 2) % 50 = 0 THEN now() END, 'file'
       FROM generate_series(0, ${people * 2 - 1}) AS i,
-           LATERAL (SELECT date_trunc('second', now()) - interval '30 days' + make_interval(secs => ((i / 2)::bigint * 7919) % (760 * 86400)) AS e) AS x`).execute(conn);
+           LATERAL (SELECT date_trunc('second', now()) + make_interval(secs => 1 + ((i / 2)::bigint * 7919) % (365 * 86400)) AS e) AS x`).execute(conn);
     // The re-issued: a newer pair, a year after the old one.
     await sql.raw(`
       INSERT INTO certificates (ca_id, serial, der, kind, profile, subject_iin, subject_dn, spki_sha256, not_before, not_after, storage)
       SELECT 1, to_hex(${people * 2} + i + 1), '\\x00', CASE WHEN i % 2 = 0 THEN 'AUTH' ELSE 'SIGN' END, 'individual', lpad(((i / 2) * 33)::text, 12, '0'), 'CN=X',
              decode(md5((${people * 2} + i)::text) || md5((-i - 1)::text), 'hex'), e, e + interval '365 days', 'file'
       FROM generate_series(0, ${reissued * 2 - 1}) AS i,
-           LATERAL (SELECT date_trunc('second', now()) - interval '30 days' + make_interval(secs => (((i / 2) * 33)::bigint * 7919) % (760 * 86400)) AS e) AS x`).execute(conn);
+           LATERAL (SELECT date_trunc('second', now()) + make_interval(secs => 1 + (((i / 2) * 33)::bigint * 7919) % (365 * 86400)) AS e) AS x`).execute(conn);
     await sql`SET session_replication_role = DEFAULT`.execute(conn);
     for (const ix of indexes) await sql.raw(ix.def).execute(conn);
     await sql`ANALYZE certificates`.execute(conn);
@@ -133,22 +230,26 @@ async function generate(store: Store, size: number): Promise<number> {
   return people * 2 + reissued * 2;
 }
 
-/** EXPLAIN ANALYZE of the scan's page query with the parameters of a first SMS page. */
-async function pagePlan(store: Store): Promise<string> {
-  const { rows } = await sql<{ 'QUERY PLAN': string }>`
-    EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-    WITH cand AS (
-      SELECT c.id, c.subject_iin, c.subject_bin, c.kind, c.not_after FROM certificates c
-      WHERE c.status = 'good' AND c.not_after >= now() AND c.not_after < now() + interval '10 days'
-        AND (c.not_after, c.id) > (now(), -1)
-      ORDER BY c.not_after, c.id LIMIT 5000)
-    , done AS MATERIALIZED (SELECT r.certificate_id FROM notify_reminders r
-                            WHERE r.certificate_id = ANY(ARRAY(SELECT id FROM cand)) AND r.channel = 'sms' AND r.threshold_days = 10)
-    SELECT cand.* FROM cand
-    WHERE cand.id NOT IN (SELECT certificate_id FROM done)
-      AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.subject_iin = cand.subject_iin AND n.not_after > cand.not_after
-                        AND n.kind = cand.kind AND n.status = 'good' AND n.subject_bin IS NOT DISTINCT FROM cand.subject_bin)`.execute(store.db);
-  return rows.map((r) => r['QUERY PLAN']).join('\n');
+/**
+ * What years of service leave behind: `PILE × size` more certificates that no reminder concerns — half expired
+ * (up to three years ago), half revoked before their expiry — added with every index in place. Returns how many.
+ */
+async function pileUp(store: Store, size: number): Promise<number> {
+  const count = Math.floor(size * PILE / 2) * 2;
+  await store.db.connection().execute(async (conn) => {
+    await sql`SET session_replication_role = replica`.execute(conn);
+    await sql.raw(`
+      INSERT INTO certificates (ca_id, serial, der, kind, profile, subject_iin, subject_dn, spki_sha256, not_before, not_after, status, revocation_reason, revoked_at, storage)
+      SELECT 1, to_hex(${size * 2} + i + 1), '\\x00', CASE WHEN i % 2 = 0 THEN 'AUTH' ELSE 'SIGN' END, 'individual', lpad((${size} + i / 2)::text, 12, '0'), 'CN=X',
+             decode(md5((${size * 2} + i)::text) || md5((-i - ${size})::text), 'hex'), e - interval '365 days', e,
+             CASE WHEN i % 4 < 2 THEN 'good' ELSE 'revoked' END, CASE WHEN i % 4 < 2 THEN NULL ELSE 1 END, CASE WHEN i % 4 < 2 THEN NULL ELSE now() END, 'file'
+      FROM generate_series(0, ${count - 1}) AS i,
+           LATERAL (SELECT CASE WHEN i % 4 < 2 THEN date_trunc('second', now()) - make_interval(secs => 1 + ((i / 4)::bigint * 7919) % (3 * 365 * 86400))
+                                ELSE date_trunc('second', now()) + make_interval(secs => 1 + ((i / 4)::bigint * 7919) % (365 * 86400)) END AS e) AS x`).execute(conn);
+    await sql`SET session_replication_role = DEFAULT`.execute(conn);
+    await sql`ANALYZE certificates`.execute(conn);
+  });
+  return count;
 }
 
 /** SMS/s through the whole outbox path vs. the bare gateway, both to an SMSC in another process. */
@@ -173,6 +274,7 @@ async function smsThroughput(store: Store): Promise<BenchRow[]> {
       const sms = createSmsGateway(settings.sms!, { production: false });
       const notifier = new Notifier({ db, settings, sms, mail: undefined, log: silentLog });
       const t = await timed(() => notifier.pass({ scan: false }));
+      await notifier.receiptsSettled();
       await notifier.stop();
       await sms.close();
       rows.push({
@@ -199,3 +301,5 @@ async function smsThroughput(store: Store): Promise<BenchRow[]> {
     child.kill();
   }
 }
+
+if (process.argv[1] === import.meta.filename && process.argv[2] !== '--serve-smsc') await run();

@@ -26,7 +26,7 @@ const BENCHES: Record<string, BenchInfo> = {
   crl: { summary: 'a full CRL of 1 M revoked certificates: generate + sign, parse + verify vs openssl ca -gencrl / openssl crl', postgres: 'default', options: '--backend postgres|pglite --entries 1000000' },
   gost: { summary: 'GOST 34.10-2015 (512) sign/verify per second and Streebog-512 MB/s vs the OpenSSL GOST engine', options: 'BENCH_GOST_SECONDS=3' },
   'issuance-api': { summary: 'certificates/s through the CA API (RSA-4096 CA) at 1/4/16/32 concurrent vs openssl speed rsa4096', postgres: 'default', options: '--backend postgres|pglite --seconds 8 --levels 1,4,16,32 --people 64' },
-  ocsp: { summary: 'OCSP responses/s and p99 under autocannon vs openssl ocsp -index -port with the same key', postgres: 'default', options: '--backend postgres|pglite --seconds 10 --connections 16' },
+  ocsp: { summary: 'OCSP responses/s and p50/p99 under wrk: ours (1 and N workers) vs openssl ocsp -index -port (same key) and nginx serving the same pre-signed DER', postgres: 'default', options: '--backend postgres|pglite --seconds 10 --connections 16 --workers 1,2' },
   'pki-issuance': { summary: 'certificates/s by @qoltanba/pki (lint included) vs openssl x509 -req over the same CSRs, and openssl speed rsa4096', options: 'BENCH_ISSUE_COUNT=200' },
   reissue: { summary: 'server-side cost of one portal re-issuance and re-issuances/s at 1/4/8 concurrent vs openssl speed rsa4096', postgres: 'always', options: '--people 500 --seconds 5 --levels 1,4,8 --bits 4096' },
   tsa: { summary: 'time-stamps/s and p99 from wrk at 1/8/32 connections vs the TSA key\'s signing ceiling (openssl speed, 2 cores) and openssl ts -reply over the same queries', options: '--seconds 10 --levels 1,8,32 --bits 3072' },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that prepares a fresh machine for the whole test suite and runs it:
 # system packages the tests drive (openssl + its GOST engine, Java keytool, chromium, SoftHSM2, xmlsec1, xmllint,
-# certutil, ip), npm
+# certutil, ip, HAProxy for the multi-node test), npm
 # dependencies, a running PostgreSQL, the type check, then every node:test file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ command -v ip           >/dev/null 2>&1 || need_pkgs+=(iproute2)        # agent 
 openssl engine gost      >/dev/null 2>&1 || need_pkgs+=(libengine-gost-openssl)   # GOST interop (pki/gost)
 command -v curl         >/dev/null 2>&1 || need_pkgs+=(curl)                      # the TSA test's HTTP client
 command -v wrk          >/dev/null 2>&1 || need_pkgs+=(wrk)                       # bench/tsa.ts load generator
+command -v haproxy      >/dev/null 2>&1 || need_pkgs+=(haproxy)          # the multi-node test's load balancer (test/cluster)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "== installing system packages: ${need_pkgs[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

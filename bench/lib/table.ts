@@ -6,8 +6,9 @@ export interface BenchRow {
   note?: string;
 }
 
-export function printTable(title: string, rows: BenchRow[], out: NodeJS.WritableStream = process.stdout): void {
-  const header: BenchRow = { what: 'measure', ours: 'Qoltanba', openssl: 'OpenSSL (same machine, same run)', note: 'note' };
+/** `baseline` names the column beside ours (OpenSSL unless a bench compares against something else). */
+export function printTable(title: string, rows: BenchRow[], out: NodeJS.WritableStream = process.stdout, baseline = 'OpenSSL (same machine, same run)'): void {
+  const header: BenchRow = { what: 'measure', ours: 'Qoltanba', openssl: baseline, note: 'note' };
   const all = [header, ...rows];
   const w = (k: keyof BenchRow) => Math.max(...all.map((r) => (r[k] ?? '').length));
   const widths = { what: w('what'), ours: w('ours'), openssl: w('openssl'), note: w('note') };

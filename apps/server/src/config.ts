@@ -38,13 +38,33 @@ export interface ServerConfig {
     | { mode: 'remote'; url: string; tokenFile: string };
   keys: { softDir: string; passphraseFile: string | undefined; passphraseEnv: string };
   limits: { bodyBytes: number; ocspRequestBytes: number; csrBytes: number };
-  crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number };
+  /**
+   * deltaAfterRevocationSeconds: a revocation (or hold, or release) is published in a delta CRL this long after
+   * it, revocations in between sharing that CRL; should the node that revoked die first, the next minute's tick
+   * publishes it (status/schedule.ts).
+   */
+  crl: { fullEveryMinutes: number; deltaEveryMinutes: number; validityHours: number; deltaValidityHours: number; deltaAfterRevocationSeconds: number };
   /**
    * onDemandConcurrency: OCSP answers signed on request (a nonce, several certIDs, serials we never issued) in
    * progress at once in this process; beyond it the answer is tryLater, so a flood of them cannot starve the
-   * pre-signed answers most clients get.
+   * pre-signed answers most clients get. onDemandPerClient: the same, per client address (IPv6: per /64), so
+   * one client's flood cannot take every slot.
+   * cacheMegabytes: memory for pre-signed answers (status/ocsp/cache.ts). freshnessMs: the bound on how long a
+   * status change this node was not told about can still be answered from memory (status/ocsp/feed.ts).
    */
-  ocsp: { validityHours: number; refreshBeforeHours: number; onDemandConcurrency: number };
+  ocsp: {
+    validityHours: number;
+    refreshBeforeHours: number;
+    onDemandConcurrency: number;
+    onDemandPerClient: number;
+    cacheMegabytes: number;
+    freshnessMs: number;
+  };
+  /**
+   * checkpointEveryMinutes: how often the cluster signs a checkpoint of the audit chain's head (audit/README.md);
+   * a divisor of 60 or whole hours dividing a day. Every node also signs one when it stops.
+   */
+  audit: { checkpointEveryMinutes: number };
   /** Expiry reminders; defaults filled by notify/settings.ts (log-only sinks outside production). */
   notify: NotifySettingsInput;
   /** Remote issuance (limits, retention of captured images, the face verifier); defaults in remote/options.ts. */
@@ -66,12 +86,13 @@ export interface CpsSettings {
   website?: string;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'audit' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
   crl?: Partial<ServerConfig['crl']>;
   ocsp?: Partial<ServerConfig['ocsp']>;
+  audit?: Partial<ServerConfig['audit']>;
   notify?: NotifySettingsInput;
   remote?: RemoteOptions;
   verify?: VerifyOptions;
@@ -94,8 +115,9 @@ export function defaultConfig(home: string): ServerConfig {
     signer: { mode: 'in-process' },
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
-    crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24 },
-    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8 },
+    crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24, deltaAfterRevocationSeconds: 30 },
+    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8, onDemandPerClient: 2, cacheMegabytes: 64, freshnessMs: 1500 },
+    audit: { checkpointEveryMinutes: 5 },
     notify: {},
     remote: {},
     verify: {},
@@ -141,6 +163,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
     limits: { ...base.limits, ...defined(o.limits) },
     crl: { ...base.crl, ...defined(o.crl) },
     ocsp: { ...base.ocsp, ...defined(o.ocsp) },
+    audit: { ...base.audit, ...defined(o.audit) },
     notify: { ...base.notify, ...defined(o.notify) },
     remote: { ...base.remote, ...defined(o.remote) },
     verify: { ...base.verify, ...defined(o.verify) },

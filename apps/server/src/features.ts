@@ -16,6 +16,8 @@ import { caApiFeature } from './api/feature.ts';
 import { statusHooksFor } from './ra/index.ts';
 import { verifyFeature } from './verify/feature.ts';
 import { tsaFeature } from './tsa/feature.ts';
+import { jobsFeature } from './jobs/feature.ts';
+import { auditFeature } from './audit/feature.ts';
 
 export interface Feature {
   name: string;
@@ -24,6 +26,10 @@ export interface Feature {
 }
 
 export const features: Feature[] = [
+  // First: the others register their cluster jobs with it, and it stops last.
+  jobsFeature,
+  // Second: it stops after the rest, so its shutdown checkpoint covers their last audit entries.
+  auditFeature,
   statusFeature,
   caApiFeature({ hooks: (ctx) => statusHooksFor(sharedStatusService(ctx)) }),
   notifyFeature,

@@ -9,8 +9,9 @@ export { loadCeremonyConfig, defaultCeremonyConfig, initialCeremonyConfig, gostI
 export { runCeremony, publishCaCertificates, type CaSummary } from './ca/ceremony.ts';
 export { initializeCa, type CaInitResult } from './ca/init.ts';
 export { normalizePublicUrl, storedPublicUrl } from './system/installation.ts';
+export { parseWorkers, reportReady, requireSharedDatabase, startWorkers, workerIndex, type WorkerPool } from './system/workers.ts';
 export { openDatabase, migrate, type Store } from './store/index.ts';
-export { verifyAudit, type AuditVerification, type AuditProblem } from './audit/index.ts';
+export { verifyAudit, loadCheckpoints, type AuditVerification, type AuditProblem, type LoadedCheckpoints } from './audit/index.ts';
 export { resolvePassphrase } from './secrets.ts';
 export { operatorContext, runningOperatorContext, type OperatorContext } from './operator.ts';
 export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, revocationReasons, normalizeSerial, type RevocationReason, type CertificateRecord } from './ra/index.ts';

@@ -175,6 +175,9 @@ export const errorCatalog = {
   QT_ERR_ADMIN_UNAVAILABLE: 'The running server did not answer on its admin socket',
   QT_ERR_AUDIT_SECRET_REFUSED: 'Secrets must never be written to the audit log',
   QT_ERR_AUDIT_ENTRY_INVALID: 'The audit entry is not valid',
+  QT_ERR_STATUS_AUDIT_MISMATCH: "The certificate's status in the database disagrees with its audit log; no OCSP response vouches for it until that is resolved",
+  QT_ERR_AUDIT_KEY_MISSING: 'There is no audit checkpoint key (made by the CA ceremony): checkpoints cannot be signed or checked',
+  QT_ERR_AUDIT_CHECKPOINTS_UNREADABLE: 'The audit checkpoints cannot be read (file or URL)',
   // Citizen portal (sessions, signed challenges, one-time codes, the re-issuance wizard)
   QT_ERR_SESSION_REQUIRED: 'Sign in to the personal account first',
   QT_ERR_SESSION_EXPIRED: 'The session has ended (inactivity or its maximum length); sign in again',

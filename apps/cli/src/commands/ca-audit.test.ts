@@ -52,3 +52,22 @@ test('audit verify says INTACT, then names a row changed behind its back and exi
   assert.equal(out.ok, false);
   assert.deepEqual(out.problems.map((p: { seq: string | number; kind: string }) => [Number(p.seq), p.kind]), [[2, 'changed']]);
 });
+
+test('audit verify --checkpoints: each line must be signed by the audit key the ceremony made; a file that cannot be read is QT_ERR_AUDIT_CHECKPOINTS_UNREADABLE', async () => {
+  const file = join(home, 'copied-checkpoints.jsonl');
+  const forged = { v: 1, seq: '3', hash: 'ab'.repeat(32), at: '2026-01-01T00:00:00.000Z', key: 'cd'.repeat(32), alg: '1.2.840.113549.1.1.11', sig: 'AAAA' };
+  writeFileSync(file, `${JSON.stringify(forged)}\n`);
+  const bad = await q('--json', 'audit', 'verify', '--checkpoints', file);
+  assert.equal(bad.code, 1);
+  const out = JSON.parse(bad.stdout);
+  assert.equal(out.checkpointsFrom, file);
+  assert.equal(out.checkpointKeyFrom, join(home, 'audit', 'checkpoint-key.pem'), 'the key the ceremony published in the data directory');
+  assert.deepEqual(out.checkpoints, { verified: 0 });
+  const named = out.problems.filter((p: { kind: string }) => p.kind === 'checkpoint');
+  assert.equal(named.length, 1);
+  assert.match(named[0].message, /checkpoint line 1 \(row 3\) is signed by another key/);
+
+  const missing = await q('audit', 'verify', '--checkpoints', join(home, 'no-such-file.jsonl'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /QT_ERR_AUDIT_CHECKPOINTS_UNREADABLE/);
+});

@@ -68,12 +68,12 @@ test('notify run delivers through the configured SMSC and SMTP server; status co
   assert.deepEqual(smtp.received.map((m) => m.to), [['known@mail.kz']]);
 
   const status = JSON.parse((await q('--json', 'notify', 'status')).stdout);
-  assert.deepEqual(status.counts.sms, { pending: 0, sending: 0, sent: 0, delivered: 2, undelivered: 0, failed: 1, skipped: 0 });
-  assert.deepEqual(status.counts.email, { pending: 0, sending: 0, sent: 1, delivered: 0, undelivered: 0, failed: 0, skipped: 2 });
+  assert.deepEqual(status.counts.sms, { pending: 0, sending: 0, unknown: 0, sent: 0, delivered: 2, undelivered: 0, failed: 1, skipped: 0 });
+  assert.deepEqual(status.counts.email, { pending: 0, sending: 0, unknown: 0, sent: 1, delivered: 0, undelivered: 0, failed: 0, skipped: 2 });
   const dead = status.recentFailures[0];
   assert.match(dead.error, /ESME_RINVDSTADR/);
   const human = await q('notify', 'status');
-  assert.match(human.stdout, /SMS:\s+pending 0, sending 0, sent 0, delivered 2, undelivered 0, failed 1, skipped 0/);
+  assert.match(human.stdout, /SMS:\s+pending 0, sending 0, unknown 0, sent 0, delivered 2, undelivered 0, failed 1, skipped 0/);
   assert.match(human.stdout, new RegExp(`failed #${dead.id}:\\s+sms to \\+7\\*+0001 after 1 attempt`));
 
   // A delivered SMS is not sent again by mistake, and an unknown id is named.

@@ -55,8 +55,8 @@ export function registerNotify(program: Command, context: ContextFactory): void 
         const created = (s: notify.ScanResult | undefined) => (s ? Object.values(s.created).reduce((a, b) => a + b, 0) : 0);
         const rows: Row[] = [
           ['Due found', result.scan ? `SMS ${created(result.scan.sms)} reminders in ${result.scan.sms.messages} messages, e-mail ${created(result.scan.email)} in ${result.scan.email.messages}` : 'not scanned (--no-scan)'],
-          ['Delivered', `${result.delivery.sent} sent, ${result.delivery.retried} to retry, ${result.delivery.failed} failed, ${result.delivery.skipped} skipped (of ${result.delivery.claimed})`],
-          ['Interrupted sends', `${result.lapsed.provenByReceipt} proven by receipt, ${result.lapsed.retried} sent again, ${result.lapsed.neverSent} never sent`],
+          ['Delivered', `${result.delivery.sent} sent, ${result.delivery.retried} to retry, ${result.delivery.failed} failed, ${result.delivery.skipped} skipped${result.delivery.unknown ? `, ${result.delivery.unknown} unknown` : ''} (of ${result.delivery.claimed})`],
+          ['Interrupted sends', `${result.lapsed.provenByReceipt} proven by receipt, ${result.lapsed.unknown} unknown (the SMSC has not said), ${result.lapsed.resent} sent again, ${result.lapsed.neverSent} never sent`],
           ['Transports', `SMS ${settings.sms?.type ?? 'none'}, e-mail ${settings.mail?.type ?? 'none'}`],
         ];
         printResult(ctx, result, rows);
@@ -70,7 +70,7 @@ export function registerNotify(program: Command, context: ContextFactory): void 
 
   const status = cmd
     .command('status')
-    .description('reminder messages per channel and state, why some were skipped or failed, and the latest dead letters')
+    .description('reminder messages per channel and state, why some were skipped or failed, the latest dead letters, sends whose outcome is unknown and sends that may have arrived twice')
     .action(async () => {
       const ctx = context();
       const status = await withHomeStore(ctx, (store) => notify.outboxStatus(store.db));
@@ -82,6 +82,9 @@ export function registerNotify(program: Command, context: ContextFactory): void 
         ['Oldest due', status.oldestDuePending?.toISOString()],
         ...status.reasons.map((r): Row => [`${r.channel} ${r.state}`, `${r.count} × ${r.code}`]),
         ...status.recentFailures.map((f): Row => [`failed #${f.id}`, `${f.channel} to ${f.destination ?? '?'} after ${f.attempts} attempt(s): ${f.code} ${f.error ?? ''}`.trim()]),
+        ...status.unknown.map((u): Row => [`unknown #${u.id}`, `${u.channel} to ${u.destination ?? '?'} since ${u.since.toISOString()}${u.reference === null ? '' : ` (reference ${u.reference})`}: may or may not have been sent — notify retry ${u.id} sends it, --as-sent records it as sent`]),
+        ...status.possiblyTwice.map((t): Row => [`maybe twice #${t.id}`, `${t.channel} to ${t.destination ?? '?'}: sent again without evidence (notify.uncorrelatedSends at-least-once), now ${t.state}`]),
+        ...status.resolutions.map((r): Row => [`${r.channel} interrupted`, `${r.count} × ${r.resolution}`]),
       ];
       printResult(ctx, status, rows);
     });
@@ -89,16 +92,29 @@ export function registerNotify(program: Command, context: ContextFactory): void 
 
   const retry = cmd
     .command('retry')
-    .description('send failed (or undelivered) reminders again: name their ids, or --all-failed')
+    .description('send failed, undelivered or unknown reminders again (name their ids, or --all-failed / --all-unknown); with --as-sent, record unknown ones as sent instead')
     .argument('[ids...]', 'message ids, as `notify status` shows them')
     .option('--all-failed', 'every failed message')
+    .option('--all-unknown', 'every message whose outcome is unknown')
+    .option('--as-sent', 'unknown messages only: the SMSC\'s records show they went out; record them as sent and send nothing')
     .addOption(new Option('--channel <channel>', 'only this channel').choices(['sms', 'email']))
-    .action(async (ids: string[], flags: { allFailed?: boolean; channel?: string }) => {
+    .action(async (ids: string[], flags: { allFailed?: boolean; allUnknown?: boolean; asSent?: boolean; channel?: string }) => {
       const ctx = context();
       const retried = await withHomeStore(ctx, (store) =>
-        notify.retryMessages(store.db, { ids, allFailed: Boolean(flags.allFailed), ...(flags.channel && { channel: flags.channel as notify.NotifyChannel }) }, `operator:${userInfo().username}`),
+        notify.retryMessages(
+          store.db,
+          { ids, allFailed: Boolean(flags.allFailed), allUnknown: Boolean(flags.allUnknown), asSent: Boolean(flags.asSent), ...(flags.channel && { channel: flags.channel as notify.NotifyChannel }) },
+          `operator:${userInfo().username}`,
+        ),
       );
-      printResult(ctx, { retried }, [['Queued again', retried.length ? retried.join(', ') : 'nothing']]);
+      const list = retried.length ? retried.join(', ') : 'nothing';
+      if (flags.asSent) printResult(ctx, { recordedAsSent: retried }, [['Recorded as sent', list]]);
+      else printResult(ctx, { retried }, [['Queued again', list]]);
     });
-  withExamples(retry, ['qoltanba notify retry 1042 1043', ['every failed SMS', 'qoltanba notify retry --all-failed --channel sms']]);
+  withExamples(retry, [
+    'qoltanba notify retry 1042 1043',
+    ['every failed SMS', 'qoltanba notify retry --all-failed --channel sms'],
+    ['the SMSC never answered for 1077: send it again', 'qoltanba notify retry 1077'],
+    ['the SMSC\'s records show 1078 went out: close it without sending', 'qoltanba notify retry 1078 --as-sent'],
+  ]);
 }

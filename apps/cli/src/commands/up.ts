@@ -3,7 +3,20 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { dirname, join } from 'node:path';
 import { QtError } from '@qoltanba/pki';
-import { roles, runningOperatorContext, startServer, type DemoFile, type Role, type RunningServer } from '@qoltanba/server';
+import {
+  loadServerConfig,
+  parseWorkers,
+  reportReady,
+  requireSharedDatabase,
+  roles,
+  runningOperatorContext,
+  startServer,
+  startWorkers,
+  workerIndex,
+  type DemoFile,
+  type Role,
+  type RunningServer,
+} from '@qoltanba/server';
 import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withExamples } from '../help.ts';
@@ -19,6 +32,7 @@ interface UpFlags {
   signerTokenFile?: string;
   publicUrl?: string;
   demo?: boolean;
+  workers?: string;
 }
 
 export function registerUp(program: Command, context: ContextFactory): void {
@@ -32,21 +46,45 @@ export function registerUp(program: Command, context: ContextFactory): void {
     .addOption(new Option('--role <role...>', 'serve only these roles (default: all)').choices([...roles]))
     .option('--signer-url <url>', 'use a signer running as its own process (--role signer) at this URL')
     .option('--signer-token-file <file>', "file holding the signer's token (with --signer-url)")
+    .option('--workers <n>', 'processes serving the port: a number, or "auto" for one per core (default 1; more than one needs DATABASE_URL)')
     .action(async (flags: UpFlags) => {
       const ctx = context();
       if (ctx.host) throw new QtError('QT_ERR_INPUT_INVALID', 'A server is already running on this data directory');
+      const workers = parseWorkers(flags.workers);
+      const index = workerIndex();
+      if (workers > 1 && index === undefined) {
+        // The primary: no server of its own; it forks the workers and prints what the first one serves.
+        requireSharedDatabase(workers, loadServerConfig({ home: ctx.home }).databaseUrl);
+        const log = { info: (m: string) => ctx.err.write(`${m}\n`), warn: (m: string) => ctx.err.write(`warning: ${m}\n`), error: (m: string) => ctx.err.write(`error: ${m}\n`) };
+        const pool = await startWorkers<Summary>({ count: workers, log });
+        const { json, rows } = pool.first.summary;
+        rows.splice(rows.length - 1, 0, ['Workers', `${workers} processes on port ${pool.first.port} (pids ${pool.pids().join(', ')}); the schedule runs in worker 1`]);
+        printResult(ctx, { ...json, workers, workerPids: pool.pids() }, rows);
+        await waitForSignal();
+        await pool.stop();
+        return;
+      }
+      // Beyond worker 1, no periodic work (once per node).
+      const secondary = index !== undefined && index > 1;
       const server = await startServer({
         home: ctx.home,
         overrides: {
           port: flags.port !== undefined ? Number(flags.port) : undefined,
           host: flags.host,
           publicUrl: flags.publicUrl,
-          roles: flags.role,
+          roles: secondary ? (flags.role ?? defaultRoles()).filter((r) => r !== 'worker') : flags.role,
           signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
           demo: flags.demo === true,
         },
       });
+      if (index !== undefined) {
+        // A worker: the primary prints, and stops us with SIGTERM.
+        reportReady<Summary>(Number(new URL(server.url).port), summarize(server, undefined));
+        await waitForSignal();
+        await server.close();
+        process.exit(0);
+      }
       let admin: AdminServer | undefined;
       try {
         admin = await openAdminSocket(server);
@@ -54,40 +92,8 @@ export function registerUp(program: Command, context: ContextFactory): void {
         // The citizens' services matter more than the operator's convenience: serve, and say why commands cannot run beside.
         server.ctx.log.error({ err: e }, 'admin socket: not opened; CLI commands need the server stopped');
       }
-      const issuing = server.cas.filter((c) => c.kind === 'issuing');
-      const base = server.config.publicUrl;
-      const rows: Row[] = [
-        ['Qoltanba', `serving on ${server.url}`],
-        ['Public address', server.config.publicUrl === server.url ? undefined : `${server.config.publicUrl} (in every certificate, CRL and OCSP pointer)`],
-        ['Data directory', server.config.home],
-        ['Database', server.ctx.store.backend === 'pglite' ? `embedded (PGlite) in ${server.config.home}/db` : 'PostgreSQL (DATABASE_URL)'],
-        ['Admin socket', admin ? `${admin.path} (qoltanba commands on this data directory run through it)` : undefined],
-        ['Roles', server.config.roles.join(', ')],
-        ...server.cas.map((c): Row => [`${c.kind === 'root' ? 'Root CA' : 'Issuing CA'} ${c.name}`, `${c.subject} (until ${c.notAfter.toISOString().slice(0, 10)})`]),
-        ['CA list', `${base}/api/v1/ca`],
-        ...issuing.map((c): Row => [`CRL ${c.name}`, `${base}/crl/${c.name}.crl`]),
-        ['OCSP', `${base}/ocsp`],
-        ['Time-stamps', server.config.roles.includes('tsa') ? `${base}/tsp (RFC 3161; each CA's own: ${base}/tsp/<ca>, listed in /api/v1/ca)` : undefined],
-        ['Practice statement', `${base}/cps`],
-        ['Verify', server.config.roles.includes('verify') ? `${base}/api/v1/verify (and NCANode's /cms/verify, /xml/verify, /x509/info …)` : undefined],
-        ['Health', `${server.url}/healthz`],
-        ...(server.demo ? demoRows(server.demo, server.config.home) : []),
-        ['Stop', 'Ctrl+C'],
-      ];
-      printResult(
-        ctx,
-        {
-          url: server.url,
-          publicUrl: server.config.publicUrl,
-          home: server.config.home,
-          database: server.ctx.store.backend,
-          adminSocket: admin?.path ?? null,
-          roles: server.config.roles,
-          cas: server.cas,
-          demo: server.demo ? { ...server.demo, file: demoFile(server.config.home), agentCommand: agentCommand(server.demo, server.config.home) } : undefined,
-        },
-        rows,
-      );
+      const { json, rows } = summarize(server, admin);
+      printResult(ctx, json, rows);
       await waitForSignal();
       // Commands in progress finish first: each is one transaction the store must still be open for.
       await admin?.close();
@@ -98,8 +104,53 @@ export function registerUp(program: Command, context: ContextFactory): void {
     ['another port and data directory', 'PORT=9090 QOLTANBA_HOME=/srv/qoltanba qoltanba up'],
     ['on PostgreSQL', 'DATABASE_URL=postgres://qoltanba@db/qoltanba qoltanba up'],
     ['the signer as its own process, and a public node using it', 'qoltanba up --role signer --port 7070'],
+    ['one process per core on one port (OCSP and the API on every core)', 'DATABASE_URL=postgres://qoltanba@db/qoltanba qoltanba up --workers auto'],
     'qoltanba up --role portal api status --signer-url http://10.0.0.5:7070 --signer-token-file signer-token',
   ]);
+}
+
+interface Summary {
+  json: Record<string, unknown>;
+  rows: Row[];
+}
+
+function defaultRoles(): Role[] {
+  return roles.filter((r) => r !== 'signer');
+}
+
+/** What `up` prints once it serves: a table, or the --json object. */
+function summarize(server: RunningServer, admin: AdminServer | undefined): Summary {
+  const issuing = server.cas.filter((c) => c.kind === 'issuing');
+  const base = server.config.publicUrl;
+  const rows: Row[] = [
+    ['Qoltanba', `serving on ${server.url}`],
+    ['Public address', server.config.publicUrl === server.url ? undefined : `${server.config.publicUrl} (in every certificate, CRL and OCSP pointer)`],
+    ['Data directory', server.config.home],
+    ['Database', server.ctx.store.backend === 'pglite' ? `embedded (PGlite) in ${server.config.home}/db` : 'PostgreSQL (DATABASE_URL)'],
+    ['Admin socket', admin ? `${admin.path} (qoltanba commands on this data directory run through it)` : undefined],
+    ['Roles', server.config.roles.join(', ')],
+    ...server.cas.map((c): Row => [`${c.kind === 'root' ? 'Root CA' : 'Issuing CA'} ${c.name}`, `${c.subject} (until ${c.notAfter.toISOString().slice(0, 10)})`]),
+    ['CA list', `${base}/api/v1/ca`],
+    ...issuing.map((c): Row => [`CRL ${c.name}`, `${base}/crl/${c.name}.crl`]),
+    ['OCSP', `${base}/ocsp`],
+    ['Time-stamps', server.config.roles.includes('tsa') ? `${base}/tsp (RFC 3161; each CA's own: ${base}/tsp/<ca>, listed in /api/v1/ca)` : undefined],
+    ['Practice statement', `${base}/cps`],
+    ['Verify', server.config.roles.includes('verify') ? `${base}/api/v1/verify (and NCANode's /cms/verify, /xml/verify, /x509/info …)` : undefined],
+    ['Health', `${server.url}/healthz`],
+    ...(server.demo ? demoRows(server.demo, server.config.home) : []),
+    ['Stop', 'Ctrl+C'],
+  ];
+  const json = {
+    url: server.url,
+    publicUrl: server.config.publicUrl,
+    home: server.config.home,
+    database: server.ctx.store.backend,
+    adminSocket: admin?.path ?? null,
+    roles: server.config.roles,
+    cas: server.cas,
+    demo: server.demo ? { ...server.demo, file: demoFile(server.config.home), agentCommand: agentCommand(server.demo, server.config.home) } : undefined,
+  };
+  return { json, rows };
 }
 
 /**

@@ -16,8 +16,9 @@ export interface RunningUp {
   kill(): Promise<void>;
 }
 
-export async function startUp(args: string[], env: NodeJS.ProcessEnv): Promise<RunningUp> {
-  const child = spawn(process.execPath, [join(repoRoot, 'apps/cli/bin/qoltanba.mjs'), ...args, '--json', 'up', '--port', '0'], {
+/** `args` go before `up` (--home, --passphrase-file), `upArgs` after it (--workers). */
+export async function startUp(args: string[], env: NodeJS.ProcessEnv, upArgs: string[] = []): Promise<RunningUp> {
+  const child = spawn(process.execPath, [join(repoRoot, 'apps/cli/bin/qoltanba.mjs'), ...args, '--json', 'up', '--port', '0', ...upArgs], {
     env: { LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

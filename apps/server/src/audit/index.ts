@@ -4,5 +4,6 @@
  */
 export { appendAudit } from './append.ts';
 export { verifyAudit } from './verify.ts';
-export type { AuditProblem, AuditProblemKind, AuditVerification } from './verify.ts';
+export type { AuditProblem, AuditProblemKind, AuditVerification, VerifyAuditOptions } from './verify.ts';
+export { loadCheckpoints, type LoadedCheckpoints } from './checkpoints/load.ts';
 export type { AuditEntry } from './entry.ts';

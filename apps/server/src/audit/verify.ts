@@ -4,25 +4,33 @@
  *               successor (or the head) no longer links to it;
  *  - deleted:   seqs missing in the middle or at the end (the head remembers a later seq);
  *  - reordered: a row's hash matches its content under another row's seq: the two were swapped;
- *  - inserted:  a row beyond the head, or a last row that does not link to the chain.
+ *  - inserted:  a row beyond the head, or a last row that does not link to the chain;
+ *  - disagrees: a certificate the database describes otherwise than its audit events (reconcile.ts) — an
+ *               edit made with the triggers switched off, which leaves the chain itself intact.
  * Reading happens in one REPEATABLE READ snapshot, so appends running meanwhile cannot look like
- * tampering (on PGlite, whose one connection that transaction holds, everything else waits meanwhile). A keyless chain cannot stop someone with write access from appending rows and moving the
- * head consistently; anchoring the head outside the database (signed checkpoints) would.
+ * tampering (on PGlite, whose one connection that transaction holds, everything else waits meanwhile).
+ *
+ * A keyless chain cannot stop someone with write access from deleting its newest rows and moving the head back
+ * consistently: the signed checkpoints kept outside the database (checkpoints/) are what catch that.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { GENESIS_HASH, rowHash, type ChainedRow } from './canonical.ts';
+import { reconcileCertificates } from './reconcile.ts';
+import { checkCheckpoints, type CheckpointEvidence, type CheckpointSummary } from './checkpoints/verify.ts';
 
-export type AuditProblemKind = 'changed' | 'deleted' | 'reordered' | 'inserted';
+export type AuditProblemKind = 'changed' | 'deleted' | 'reordered' | 'inserted' | 'disagrees' | 'truncated' | 'rewritten' | 'checkpoint';
 
 export interface AuditProblem {
   seq: number;
   kind: AuditProblemKind;
   message: string;
-  /** deleted: the last missing seq of the gap that starts at `seq`. */
+  /** deleted, truncated: the last missing seq of the gap that starts at `seq`. */
   through?: number;
   /** reordered: the seq this row was written with. */
   originalSeq?: number;
+  /** disagrees: the certificate, 'certificate:<CA>/<serial>' (seq is the audit event it disagrees with, 0 if none). */
+  certificate?: string;
 }
 
 export interface AuditVerification {
@@ -32,6 +40,13 @@ export interface AuditVerification {
   /** The last seq the chain's head records. */
   headSeq: number;
   problems: AuditProblem[];
+  /** Present when checkpoints were given: how many verified, and the newest. */
+  checkpoints?: CheckpointSummary;
+}
+
+export interface VerifyAuditOptions {
+  /** Signed checkpoints kept outside the database (a node's file, /audit/checkpoints) and the key they are checked with. */
+  checkpoints?: CheckpointEvidence | undefined;
 }
 
 interface StoredRow extends ChainedRow {
@@ -43,7 +58,7 @@ const BATCH = 5000;
 // Swap detection compares suspects pairwise; beyond this many the rest are simply reported as changed.
 const MAX_SWAP_CANDIDATES = 2000;
 
-export async function verifyAudit(db: Kysely<Database>): Promise<AuditVerification> {
+export async function verifyAudit(db: Kysely<Database>, options: VerifyAuditOptions = {}): Promise<AuditVerification> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -112,8 +127,19 @@ export async function verifyAudit(db: Kysely<Database>): Promise<AuditVerificati
         problems.push({ seq: Number(headSeq), kind: 'changed', message: `row ${headSeq} is not the row the head recorded: it was rewritten and re-hashed` });
       }
 
+      for (const d of await reconcileCertificates(trx)) {
+        problems.push({ seq: d.seq, kind: 'disagrees', certificate: d.certificate, message: `${d.certificate.slice('certificate:'.length)}: ${d.message}` });
+      }
+
+      let checkpoints: CheckpointSummary | undefined;
+      if (options.checkpoints) {
+        const checked = await checkCheckpoints(trx, options.checkpoints);
+        checkpoints = checked.summary;
+        problems.push(...checked.problems);
+      }
+
       problems.sort((a, b) => a.seq - b.seq);
-      return { ok: problems.length === 0, rows, headSeq: Number(headSeq), problems };
+      return { ok: problems.length === 0, rows, headSeq: Number(headSeq), problems, ...(checkpoints ? { checkpoints } : {}) };
     });
 }
 

@@ -51,7 +51,14 @@ export interface CeremonyConfig {
   cpsUri?: string;
   root: AuthorityPlan;
   issuing: IssuingPlan[];
+  /**
+   * The key that signs audit checkpoints (audit/checkpoints): held by the signer like the CA keys, used for
+   * nothing else. Absent in plans written before it existed: DEFAULT_AUDIT_KEY.
+   */
+  auditKey?: KeySpec;
 }
+
+export const DEFAULT_AUDIT_KEY: KeySpec = { uri: 'soft:audit-checkpoints', bits: 3072 };
 
 export function defaultCeremonyConfig(): CeremonyConfig {
   return {
@@ -86,6 +93,7 @@ export function defaultCeremonyConfig(): CeremonyConfig {
         },
       },
     ],
+    auditKey: { ...DEFAULT_AUDIT_KEY },
   };
 }
 
@@ -200,6 +208,12 @@ export function validateCeremonyConfig(value: unknown, where = 'ceremony config'
       if (keyProblem) problems.push(`issuing[${i}].tsa.key ${keyProblem}`);
       if (!(tsa?.validityYears > 0 && tsa.validityYears < (ca.validityYears ?? 0))) problems.push(`issuing[${i}].tsa.validityYears must be at least 1 and end before the CA's`);
     }
+  }
+  if (c?.auditKey !== undefined) {
+    const keyProblem = checkKey(c.auditKey);
+    if (keyProblem) problems.push(`auditKey ${keyProblem}`);
+    const caKeys = [c.root?.key?.uri, ...(c.issuing ?? []).flatMap((i) => [i?.key?.uri, i?.ocsp?.key?.uri])];
+    if (caKeys.includes(c.auditKey.uri)) problems.push('auditKey must be a key of its own, not a CA or OCSP key');
   }
   if (problems.length) throw new QtError('QT_ERR_INPUT_INVALID', `${where}: ${problems.join('; ')}`, { problems });
   return c;

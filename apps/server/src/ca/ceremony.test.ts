@@ -60,7 +60,7 @@ describeEachBackend('CA ceremony', (ctx) => {
     const audit = await verifyAudit(ctx.store.db);
     assert.equal(audit.ok, true);
     const actions = (await ctx.store.db.selectFrom('audit_log').select('action').orderBy('seq').execute()).map((r) => r.action);
-    assert.deepEqual(actions, ['ca.created', 'ca.created', 'ocsp-signer.created']);
+    assert.deepEqual(actions, ['ca.created', 'ca.created', 'ocsp-signer.created', 'audit-key.created']);
   });
 
   test('a TSA added to the plan of an existing CA is created once: critical timeStamping-only EKU, chained to the CA, audited', async () => {

@@ -8,6 +8,7 @@
  * died after generating it) is reused rather than replaced; everything for the database is written in one
  * transaction under an advisory lock, so two processes starting at once produce one set of CAs.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -27,7 +28,7 @@ import { appendAudit } from '../audit/index.ts';
 import { guardSigner } from '../signer/purpose-guard.ts';
 import { caKeyError } from '../signer/in-process.ts';
 import { caUrls } from '../status/routes.ts';
-import type { AuthorityPlan, CeremonyConfig, DnAttribute, KeySpec, TsaPlan } from './ceremony-config.ts';
+import { DEFAULT_AUDIT_KEY, type AuthorityPlan, type CeremonyConfig, type DnAttribute, type KeySpec, type TsaPlan } from './ceremony-config.ts';
 
 /** pg_advisory_xact_lock key for the ceremony ("QTCA"). */
 const CEREMONY_LOCK = 0x51544341;
@@ -135,6 +136,16 @@ export async function runCeremony(input: CeremonyInput): Promise<CaSummary[]> {
         if (plan.tsa) await ensureTsa(trx, { plan: plan.tsa, ca, caKey: async () => caKey, keyFor, base, actor, now });
         out.push(summary(ca, true));
       }
+
+      // The audit checkpoint key (audit/checkpoints): one active key, made once, kept across ceremonies.
+      const auditKey = await trx.selectFrom('audit_keys').select('id').where('status', '=', 'active').executeTakeFirst();
+      if (!auditKey) {
+        const spec = input.config.auditKey ?? DEFAULT_AUDIT_KEY;
+        const signer = await keyFor(spec);
+        const fingerprint = createHash('sha256').update(signer.publicKey).digest('hex');
+        await trx.insertInto('audit_keys').values({ key_uri: spec.uri, public_key: Buffer.from(signer.publicKey), fingerprint }).execute();
+        await appendAudit(trx, { actor, action: 'audit-key.created', target: 'audit-key', details: { keyUri: spec.uri, fingerprint, algorithm: signer.algorithm.oid } });
+      }
       return out;
     });
     await publishCaCertificates(input.db, input.home);
@@ -187,13 +198,26 @@ async function ensureTsa(trx: Transaction<Database>, step: TsaStep): Promise<voi
   });
 }
 
-/** Writes every CA certificate to `$QOLTANBA_HOME/ca/<name>.crt` (PEM): what `verify` trusts by default. */
+/**
+ * Writes every CA certificate to `$QOLTANBA_HOME/ca/<name>.crt` (PEM): what `verify` trusts by default; and the
+ * audit checkpoint key's public half to `audit/checkpoint-key.pem`, what `audit verify` checks checkpoints with.
+ */
 export async function publishCaCertificates(db: Kysely<Database>, home: string): Promise<void> {
   const dir = join(home, 'ca');
   mkdirSync(dir, { recursive: true });
   for (const ca of await db.selectFrom('cas').select(['name', 'certificate']).execute()) {
     writeFileSync(join(dir, `${ca.name}.crt`), toPem('CERTIFICATE', ca.certificate));
   }
+  const auditKey = await db.selectFrom('audit_keys').select('public_key').where('status', '=', 'active').executeTakeFirst();
+  if (auditKey) {
+    mkdirSync(join(home, 'audit'), { recursive: true });
+    writeFileSync(auditKeyFile(home), toPem('PUBLIC KEY', auditKey.public_key));
+  }
+}
+
+/** The audit checkpoint key's public half: `$QOLTANBA_HOME/audit/checkpoint-key.pem`. */
+export function auditKeyFile(home: string): string {
+  return join(home, 'audit', 'checkpoint-key.pem');
 }
 
 async function ensureKey(stores: Map<string, Promise<KeyStore>>, config: KeyStoreConfig, spec: KeySpec): Promise<Signer> {

@@ -41,6 +41,8 @@ describeEachBackend('issuance with the CA keys on a PKCS#11 token (SoftHSM2)', (
     plan.issuing[0]!.key = { uri: token.uri('issuing-rsa'), bits: 2048 };
     plan.issuing[0]!.ocsp.key = { uri: token.uri('ocsp-rsa'), bits: 2048 };
     plan.issuing[0]!.tsa = { ...tsaPlanFor(plan.issuing[0]!), key: { uri: token.uri('tsa-rsa'), bits: 2048 } };
+    // The audit checkpoint key on the token too: held like the CA keys.
+    plan.auditKey = { uri: token.uri('audit-checkpoints'), bits: 2048 };
     await runCeremony({ db: db.store.db, keystore, config: plan, publicUrl: 'http://127.0.0.1:8080', home });
 
     // The registry names the token objects; the PIN itself is only in the pin-source file, never in the database.

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { QtError, isQtError, type QtErrorCode } from '@qoltanba/pki';
 import { httpStatusFor } from './error-status.ts';
+import { attachFrontDoor, FrontDoor, frontDoorServerFactory } from './front-door.ts';
 
 export interface HttpAppOptions {
   bodyLimit: number;
@@ -46,16 +47,26 @@ export function translateFastifyError(e: FastifyError): QtError | undefined {
 }
 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  // Plain node:http routes that answer before Fastify (front-door.ts): OCSP from memory.
+  const door = new FrontDoor();
   const app = Fastify({
     bodyLimit: options.bodyLimit,
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
-    // Errors raised before routing (a URL with broken percent-encoding, say) get a stable code too.
-    frameworkErrors: (error, _request, reply) => {
+    serverFactory: frontDoorServerFactory(door),
+    // Errors raised before routing (a URL with broken percent-encoding, say) get a stable code too — or, on a
+    // path a front route owns (/ocsp/…), that route's own answer.
+    frameworkErrors: (error, request, reply) => {
+      const own = door.unreadableUrl(request.url);
+      if (own) {
+        void (reply as FastifyReply).status(own.status).headers(own.headers).send(own.body);
+        return;
+      }
       const qt = translateFastifyError(error as FastifyError) ?? new QtError('QT_ERR_INPUT_INVALID', `The request cannot be read: ${error.message}`);
       void (reply as FastifyReply).status(httpStatusFor(qt.code)).type('application/json').send(errorBody(qt));
     },
   });
+  attachFrontDoor(app, door);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const qt = isQtError(err) ? err : translateFastifyError(err);
     if (qt) {

@@ -1,10 +1,10 @@
 /**
  * The notifier as a server feature (role 'worker'): transports from `notify` in the server config, the
- * mobile-registry adapter, pg-boss on the store for the schedule. A channel whose transport is not
+ * mobile-registry adapter, the process's cluster jobs (jobs/feature.ts) for the schedule. A channel whose transport is not
  * configured (production without one) keeps its reminders pending and says so in the log once.
  */
 import type { Feature } from '../features.ts';
-import { createBoss } from '../store/boss.ts';
+import { clusterJobs } from '../jobs/feature.ts';
 import { createMailer, createSmsGateway } from './config.ts';
 import type { NotifyLog } from './log.ts';
 import { Notifier } from './notifier.ts';
@@ -26,14 +26,10 @@ export const notifyFeature: Feature = {
     for (const [channel, transport] of [['SMS', sms], ['e-mail', mail]] as const) {
       if (!transport) ctx.log.error(`notify: no ${channel} transport is configured; ${channel} reminders are kept pending (qoltanba notify status) until one is`);
     }
-    const boss = createBoss(ctx.store);
-    boss.on('error', (e) => ctx.log.error({ err: e }, 'notify: pg-boss'));
-    await boss.start();
     const notifier = new Notifier({ db: ctx.store.db, settings, sms, mail, log, clock: () => ctx.now() });
-    await notifier.start(boss);
+    await notifier.start(clusterJobs(ctx));
     return async () => {
       await notifier.stop();
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await sms?.close();
       await mail?.close();
     };

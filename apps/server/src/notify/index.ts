@@ -24,7 +24,7 @@ export {
   type OneTimeCodeRequest,
   type SmsLanguage,
 } from './messages.ts';
-export { hasReceipts, type DeliveryReceipt, type ReceiptSource, type ReceiptState, type SmsGateway, type SmsMessage, type SmsSendResult } from './sms/gateway.ts';
+export { hasReceipts, type DeliveryReceipt, type ReceiptSource, type ReceiptState, type SendCorrelation, type SmsGateway, type SmsMessage, type SmsSendResult } from './sms/gateway.ts';
 export { countSmsParts, isGsm7, planSms, type SmsPlan } from './sms/segments.ts';
 export { SmppSmsGateway, type SmppConfig } from './sms/smpp/smpp-gateway.ts';
 export { HttpSmsGateway, type HttpSmsConfig } from './sms/http-gateway.ts';
@@ -39,7 +39,7 @@ export { Notifier, SCAN_QUEUE, DELIVER_QUEUE, type NotifierOptions, type PassRes
 export { outboxStatus, retryMessages, type OutboxStatus, type RetrySelection } from './outbox/operator.ts';
 export { recordReceipt } from './outbox/receipts.ts';
 export { type DeliveryResult } from './outbox/deliver.ts';
-export { type LapsedResult } from './outbox/lapsed.ts';
-export { resolveNotifySettings, type NotifySettings, type NotifySettingsInput, type RetryPolicy } from './settings.ts';
+export { type SettleResult } from './outbox/settle.ts';
+export { resolveNotifySettings, type NotifySettings, type NotifySettingsInput, type RetryPolicy, type UncorrelatedSends } from './settings.ts';
 export { notifyFeature } from './feature.ts';
 export { DEFAULT_NOTIFY_LANGUAGE, MESSAGE_STATES, NOTIFY_LANGUAGES, type MessageState, type NotifyChannel, type NotifyLanguage } from './tables.ts';

@@ -1,8 +1,9 @@
 /**
  * The notifier: scan → outbox → delivery, and the schedule that drives it.
  *
- * pg-boss (both backends) runs the scan as a cron job every minute on one node at a time (a "stately"
- * queue), and each scan transaction that creates messages also sends a delivery job, so delivery starts
+ * The scan is a cluster job (jobs/cluster-jobs.ts, pg-boss on both backends): every minute, once for the
+ * whole cluster, whichever worker node takes it. Each scan transaction that creates messages also sends a
+ * delivery job, so delivery starts
  * when the messages commit, on whichever worker node takes it. Retries and lapsed leases need no job: a
  * short timer on every worker node claims what is due (claims skip rows another node holds). The outbox
  * table, not pg-boss, is the truth about each reminder — pg-boss only says "look now".
@@ -10,11 +11,12 @@
  */
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
+import type { ClusterJobs } from '../jobs/cluster-jobs.ts';
 import type { Database } from '../store/schema.ts';
 import type { NotifyLog } from './log.ts';
 import type { Mailer } from './mail/mailer.ts';
 import { deliverDue, type DeliveryResult } from './outbox/deliver.ts';
-import { resolveLapsedLeases, type LapsedResult } from './outbox/lapsed.ts';
+import { settleLapsedLeases, type SettleResult } from './outbox/settle.ts';
 import { ReceiptWriter } from './outbox/receipts.ts';
 import { DatabaseMobileRegistry, type MobileRegistry } from './registry/mobile-registry.ts';
 import { scanDueReminders, type ScanResult } from './schedule/scan.ts';
@@ -36,15 +38,13 @@ export interface NotifierOptions {
 
 export interface PassResult {
   readonly scan: { sms: ScanResult; email: ScanResult } | undefined;
-  readonly lapsed: LapsedResult;
+  readonly lapsed: SettleResult;
   readonly delivery: DeliveryResult;
 }
 
 export interface ScheduleOptions {
   /** How often each worker node looks for due retries and lapsed leases (default 5 s). */
   readonly pollSeconds?: number;
-  /** pg-boss polling for the wake-up job (default 2 s). */
-  readonly bossPollingSeconds?: number;
 }
 
 export class Notifier {
@@ -56,31 +56,39 @@ export class Notifier {
   #stopping = false;
   #boss: PgBoss | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #workers: string[] = [];
+  #workers: Array<() => Promise<void>> = [];
   #offReceipts: (() => void) | undefined;
+  #receiptsClosed = false;
 
   constructor(o: NotifierOptions) {
     this.#o = o;
     this.#registry = o.registry ?? new DatabaseMobileRegistry(o.db);
     this.#clock = o.clock ?? (() => new Date());
     this.#receipts = new ReceiptWriter(o.db, (e, count) => o.log.error({ count, error: (e as Error).message }, 'notify: could not record SMS receipts'));
-    if (o.sms && hasReceipts(o.sms)) this.#offReceipts = o.sms.onReceipt((r) => this.#receipts.add(r));
+    // The promise resolves once the receipt is written: only then is it acknowledged to the SMSC. After stop()
+    // receipts are refused (the SMSC keeps them and sends them again), never acknowledged unwritten.
+    if (o.sms && hasReceipts(o.sms)) {
+      this.#offReceipts = o.sms.onReceipt((r) => (this.#receiptsClosed ? Promise.reject(new Error('the notifier is stopping')) : this.#receipts.add(r)));
+    }
   }
 
   /** Finds due reminders for both channels and writes them to the outbox. */
   async scan(now = this.#clock()): Promise<{ sms: ScanResult; email: ScanResult }> {
     const s = this.#o.settings;
     const common = { now, timeZone: s.timeZone, sendFromHour: s.sendFromHour, pageSize: s.scanPageSize, wake: this.#boss ? { boss: this.#boss, queue: DELIVER_QUEUE } : undefined };
-    return {
-      sms: await scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
-      email: await scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
-    };
+    // The channels have their own cursors and watermarks: on PostgreSQL they are scanned side by side (on the
+    // embedded database's one connection they simply take turns).
+    const [sms, email] = await Promise.all([
+      scanDueReminders(this.#o.db, { ...common, channel: 'sms', thresholdsDays: s.smsThresholdsDays }),
+      scanDueReminders(this.#o.db, { ...common, channel: 'email', thresholdsDays: s.emailThresholdsDays }),
+    ]);
+    return { sms, email };
   }
 
-  /** Settles lapsed leases, then delivers everything due. */
-  async deliver(): Promise<{ lapsed: LapsedResult; delivery: DeliveryResult }> {
+  /** Settles lapsed leases by the SMSC's evidence, then delivers everything due. */
+  async deliver(): Promise<{ lapsed: SettleResult; delivery: DeliveryResult }> {
     const s = this.#o.settings;
-    const lapsed = await resolveLapsedLeases(this.#o.db, { now: this.#clock(), graceMs: s.receiptGraceSeconds * 1000 });
+    const lapsed = await settleLapsedLeases(this.#o.db, { now: this.#clock(), uncorrelatedSends: s.uncorrelatedSends });
     const delivery = await deliverDue({
       db: this.#o.db,
       sms: this.#o.sms,
@@ -89,6 +97,7 @@ export class Notifier {
       portalUrl: s.portalUrl,
       retry: s.retry,
       leaseMs: s.leaseSeconds * 1000,
+      uncorrelatedSends: s.uncorrelatedSends,
       batchSize: s.batchSize,
       concurrency: s.concurrency,
       log: this.#o.log,
@@ -106,20 +115,20 @@ export class Notifier {
     });
   }
 
-  /** Starts the schedule: pg-boss cron + wake-up jobs, and the retry timer. */
-  async start(boss: PgBoss | undefined, options: ScheduleOptions = {}): Promise<void> {
-    this.#boss = boss;
-    if (boss) {
-      const polling = { pollingIntervalSeconds: options.bossPollingSeconds ?? 2 };
-      await boss.createQueue(SCAN_QUEUE, { name: SCAN_QUEUE, policy: 'stately' });
-      await boss.createQueue(DELIVER_QUEUE, { name: DELIVER_QUEUE, policy: 'stately' });
-      await boss.schedule(SCAN_QUEUE, '* * * * *');
-      this.#workers.push(await boss.work(SCAN_QUEUE, polling, async () => void (await this.pass())));
-      this.#workers.push(await boss.work(DELIVER_QUEUE, polling, async () => void (await this.pass({ scan: false }))));
+  /**
+   * Starts the schedule: the scan as a periodic cluster job and the wake-up queue (with `jobs`), and the
+   * retry timer. Without `jobs` (tests that choose it) the timer scans too.
+   */
+  async start(jobs: ClusterJobs | undefined, options: ScheduleOptions = {}): Promise<void> {
+    this.#boss = jobs?.boss;
+    if (jobs) {
+      this.#workers.push(await jobs.periodic({ name: SCAN_QUEUE, everyMinutes: 1, run: () => this.pass() }));
+      // "short": one wake-up waiting is enough; passes on several nodes at once are safe (rows are claimed with leases).
+      this.#workers.push(await jobs.onDemand({ name: DELIVER_QUEUE, policy: 'short', handle: () => this.pass({ scan: false }) }));
     }
     const every = (options.pollSeconds ?? 5) * 1000;
     this.#timer = setInterval(() => {
-      this.pass({ scan: !boss }).catch((e: unknown) => this.#o.log.error({ error: (e as Error).message }, 'notify: a delivery pass failed'));
+      this.pass({ scan: !jobs }).catch((e: unknown) => this.#o.log.error({ error: (e as Error).message }, 'notify: a delivery pass failed'));
     }, every).unref();
   }
 
@@ -127,9 +136,9 @@ export class Notifier {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
-    for (const id of this.#workers) await this.#boss?.offWork({ id });
-    this.#workers = [];
+    for (const stop of this.#workers.splice(0)) await stop();
     await this.#chain.catch(() => undefined);
+    this.#receiptsClosed = true;
     this.#offReceipts?.();
     await this.#receipts.flushed();
   }

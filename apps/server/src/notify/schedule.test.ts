@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createBoss } from '../store/boss.ts';
+import { silentLogger } from '../context.ts';
+import { ClusterJobs } from '../jobs/cluster-jobs.ts';
 import { describeEachBackend } from '../store/testing.ts';
 import { createSmsGateway } from './config.ts';
 import { silentLog } from './log.ts';
@@ -29,7 +31,7 @@ describeEachBackend('notifier schedule on pg-boss', (ctx) => {
     const notifier = new Notifier({ db, settings, sms, mail: undefined, log: silentLog });
     try {
       // The retry timer is slowed right down: only the pg-boss job can deliver within this test.
-      await notifier.start(boss, { pollSeconds: 3600, bossPollingSeconds: 0.5 });
+      await notifier.start(new ClusterJobs(boss, { db, log: silentLogger, work: true, pollingIntervalSeconds: 0.5 }), { pollSeconds: 3600 });
       const scan = await notifier.scan();
       assert.equal(scan.sms.messages, 5);
       const jobs = await ctx.store.db.selectFrom('pgboss.job' as never).select('name' as never).where('name' as never, '=', DELIVER_QUEUE as never).execute();

@@ -9,6 +9,7 @@ test('defaults: SMS 10 days, e-mail 30/14/7, Almaty at 10:00, the log sinks outs
   const s = resolveNotifySettings(undefined, { ...at, env: {} });
   assert.deepEqual([s.smsThresholdsDays, s.emailThresholdsDays, s.timeZone, s.sendFromHour, s.portalUrl], [[10], [30, 14, 7], 'Asia/Almaty', 10, 'https://qoltanba.kz']);
   assert.deepEqual([s.sms?.type, s.mail?.type], ['log', 'log']);
+  assert.equal(s.uncorrelatedSends, 'at-least-once');
 });
 
 test('production has no default transport: nothing is "sent" into a log', () => {
@@ -35,6 +36,7 @@ test('thresholds are sorted and de-duplicated; nonsense is refused naming the fi
     [{ sendFromHour: 24 }, 'sendFromHour'],
     [{ timeZone: 'Mars/Olympus' }, 'timeZone'],
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
+    [{ uncorrelatedSends: 'exactly-once' as 'at-most-once' }, 'uncorrelatedSends'],
   ] as Array<[NotifySettingsInput, string]>) {
     assert.throws(() => resolveNotifySettings(input, { ...at, env: {} }), (e) => isQtError(e, 'QT_ERR_NOTIFY_CONFIG') && e.details?.field === field);
   }

@@ -19,6 +19,8 @@ export interface RetryPolicy {
   readonly maxSeconds: number;
 }
 
+export type UncorrelatedSends = 'at-least-once' | 'at-most-once';
+
 export interface NotifySettings {
   readonly enabled: boolean;
   /** Shown in every reminder: where to re-issue. */
@@ -35,8 +37,14 @@ export interface NotifySettings {
   readonly retry: RetryPolicy;
   /** How long a claimed message may stay unconfirmed before another worker looks at it. */
   readonly leaseSeconds: number;
-  /** After a lease lapses, how long to wait for a delivery receipt that would prove the send before retrying. */
-  readonly receiptGraceSeconds: number;
+  /**
+   * What happens to a send whose outcome a crash or a dropped connection hid, when the transport can give no
+   * evidence about it (SMTP; SMPP without receipts, or whose receipts do not carry our reference): send it again
+   * ('at-least-once', the default: a reminder twice is a nuisance, none can cost a citizen their keys) or not
+   * ('at-most-once': it stays 'unknown' for an operator). Either way `notify status` lists it. Sends that the
+   * SMSC can identify (receipts with our reference) never fall under this: they wait for its evidence.
+   */
+  readonly uncorrelatedSends: UncorrelatedSends;
   /** Messages claimed per round trip, and sent concurrently. */
   readonly batchSize: number;
   readonly concurrency: number;
@@ -46,6 +54,8 @@ export interface NotifySettings {
 
 export type NotifySettingsInput = { -readonly [K in keyof NotifySettings]?: NotifySettings[K] | undefined } & {
   retry?: Partial<RetryPolicy>;
+  /** No longer used: sends are settled by the SMSC's evidence, not after a grace period. Accepted and ignored. */
+  receiptGraceSeconds?: number;
 };
 
 export function resolveNotifySettings(
@@ -66,7 +76,7 @@ export function resolveNotifySettings(
     mail: withSecret(i.mail ?? (production ? undefined : { type: 'log' }), env),
     retry: { maxAttempts: 8, baseSeconds: 60, maxSeconds: 6 * 3600, ...definedOnly(i.retry ?? {}) },
     leaseSeconds: i.leaseSeconds ?? 120,
-    receiptGraceSeconds: i.receiptGraceSeconds ?? 60,
+    uncorrelatedSends: i.uncorrelatedSends ?? 'at-least-once',
     batchSize: i.batchSize ?? 100,
     concurrency: i.concurrency ?? 10,
     scanPageSize: i.scanPageSize ?? 2000,
@@ -78,6 +88,9 @@ export function resolveNotifySettings(
   }
   if (!Number.isInteger(settings.sendFromHour) || settings.sendFromHour < 0 || settings.sendFromHour > 23) {
     throw new QtError('QT_ERR_NOTIFY_CONFIG', 'notify.sendFromHour must be an hour 0–23', { field: 'sendFromHour' });
+  }
+  if (settings.uncorrelatedSends !== 'at-least-once' && settings.uncorrelatedSends !== 'at-most-once') {
+    throw new QtError('QT_ERR_NOTIFY_CONFIG', 'notify.uncorrelatedSends must be "at-least-once" or "at-most-once"', { field: 'uncorrelatedSends' });
   }
   for (const f of ['leaseSeconds', 'batchSize', 'concurrency', 'scanPageSize'] as const) positive(settings[f], f);
   for (const f of ['maxAttempts', 'baseSeconds', 'maxSeconds'] as const) positive(settings.retry[f], `retry.${f}`);

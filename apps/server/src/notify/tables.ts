@@ -3,6 +3,7 @@
  * and the reasons). store/schema.ts's Database extends this, so the store stays the one typed view of SQL.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { SendCorrelation } from './sms/gateway.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -14,8 +15,18 @@ export type NotifyChannel = 'sms' | 'email';
 export const NOTIFY_LANGUAGES = ['kk', 'ru', 'kk+ru'] as const;
 export type NotifyLanguage = (typeof NOTIFY_LANGUAGES)[number];
 export const DEFAULT_NOTIFY_LANGUAGE: NotifyLanguage = 'kk+ru';
-export type MessageState = 'pending' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
-export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'];
+export type MessageState = 'pending' | 'sending' | 'unknown' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'skipped';
+export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'sending', 'unknown', 'sent', 'delivered', 'undelivered', 'failed', 'skipped'];
+/**
+ * How a send whose outcome was hidden (crash, dropped connection) was decided, when it was:
+ *  'receipt'          a delivery receipt carrying our reference proved the SMSC accepted it;
+ *  'resent-same-key'  sent again under the same idempotency key (the gateway cannot duplicate it);
+ *  'resent'           no evidence was possible and notify.uncorrelatedSends is at-least-once: sent again,
+ *                     so the person may have it twice;
+ *  'operator-resent' / 'operator-sent'  an operator decided (`notify retry`, `notify retry --as-sent`);
+ *  'retried'          before evidence-based settling (the old receipt grace period).
+ */
+export type UncertainResolution = 'receipt' | 'resent-same-key' | 'resent' | 'operator-resent' | 'operator-sent' | 'retried';
 
 export interface MobileRegistryTable {
   iin: string;
@@ -43,6 +54,17 @@ export interface NotifyScanCursorsTable {
   updated_at: DefaultedTimestamp;
 }
 
+export interface NotifyScanWatermarksTable {
+  channel: NotifyChannel;
+  recent_certificate_id: Int8;
+  recent_change_id: Int8;
+  day_certificate_id: Int8;
+  day_change_id: Int8;
+  /** date: written as 'YYYY-MM-DD'. */
+  day: ColumnType<Date, string, string>;
+  updated_at: DefaultedTimestamp;
+}
+
 export interface NotifyMessagesTable {
   id: GeneratedInt8;
   channel: NotifyChannel;
@@ -60,7 +82,12 @@ export interface NotifyMessagesTable {
   language: NotifyLanguage | null;
   provider_ids: string[] | null;
   sent_at: Timestamp | null;
-  uncertain_resolution: 'receipt' | 'retried' | null;
+  uncertain_resolution: UncertainResolution | null;
+  submit_reference: number | null;
+  parts: number | null;
+  correlation: SendCorrelation | null;
+  /** The certificates this message reminds about (one, or a person's AUTH + SIGN of one day). */
+  certificate_ids: string[] | null;
   last_error_code: string | null;
   last_error: string | null;
   receipt_state: string | null;
@@ -68,15 +95,6 @@ export interface NotifyMessagesTable {
   receipt_at: Timestamp | null;
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
-}
-
-export interface NotifyRemindersTable {
-  certificate_id: Int8;
-  channel: NotifyChannel;
-  threshold_days: number;
-  message_id: Int8;
-  kind: 'AUTH' | 'SIGN';
-  created_at: DefaultedTimestamp;
 }
 
 export interface NotifyReceiptsTable {
@@ -90,13 +108,15 @@ export interface NotifyReceiptsTable {
   submitted_at: Timestamp | null;
   done_at: Timestamp | null;
   received_at: DefaultedTimestamp;
+  reference: number | null;
+  attempt: number | null;
 }
 
 export interface NotifyTables {
   mobile_registry: MobileRegistryTable;
   notify_preferences: NotifyPreferencesTable;
   notify_scan_cursors: NotifyScanCursorsTable;
+  notify_scan_watermarks: NotifyScanWatermarksTable;
   notify_messages: NotifyMessagesTable;
-  notify_reminders: NotifyRemindersTable;
   notify_receipts: NotifyReceiptsTable;
 }

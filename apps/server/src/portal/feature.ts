@@ -18,7 +18,6 @@ import { SignatureVerifier } from './auth/verify-signature.ts';
 import type { PortalDeps } from './deps.ts';
 import { resolvePortalOptions, type PortalOptions } from './options.ts';
 import { portalPlugin, type PortalExtension } from './plugin.ts';
-import { purgePortalState } from './session/sessions.ts';
 
 export interface PortalFeatureOptions extends PortalOptions {
   /** Use this SMS gateway instead of the one `notify.sms` configures. */
@@ -49,16 +48,9 @@ export function portalFeature(options: PortalFeatureOptions = {}): Feature {
       });
       await app.register(portalPlugin, { deps, extensions: options.extensions ?? [] });
       running.set(app, deps);
-      // Ended sessions and used challenges are kept a week (evidence), then deleted. Every portal node may
-      // run this: deleting what has expired is the same work whoever does it first.
-      const purge = setInterval(() => {
-        purgePortalState(ctx.store.db, ctx.now()).catch((err: unknown) => ctx.log.warn({ err }, 'portal: purging old sessions failed'));
-      }, 3_600_000);
-      purge.unref();
-      return async () => {
-        clearInterval(purge);
-        await close();
-      };
+      // Ended sessions and used challenges are kept a week (evidence), then deleted by the hourly cluster
+      // job (jobs/feature.ts, purgePortalState), once for the whole cluster.
+      return close;
     },
   };
 }
@@ -72,7 +64,11 @@ export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeature
   let sms = options.sms;
   if (!sms) {
     const settings = resolveNotifySettings(ctx.config.notify, { publicUrl: ctx.config.publicUrl });
-    if (settings.sms) sms = ownSms = createSmsGateway(settings.sms, { log: ctx.log, demo: ctx.config.demo ? { db: ctx.store.db } : undefined });
+    // One-time codes need no delivery receipts, and an SMPP session that receives them would take (and answer)
+    // receipts meant for the reminder worker, which settles interrupted sends by them: the portal binds as a
+    // transmitter only.
+    const otpSms = settings.sms?.type === 'smpp' ? { ...settings.sms, receipts: false, bindMode: 'transmitter' as const } : settings.sms;
+    if (otpSms) sms = ownSms = createSmsGateway(otpSms, { log: ctx.log, demo: ctx.config.demo ? { db: ctx.store.db } : undefined });
     else {
       ctx.log.warn('portal: no SMS transport is configured (notify.sms); one-time codes cannot be sent');
       sms = { send: async () => Promise.reject(Object.assign(new Error('no SMS transport configured'), { code: 'QT_ERR_SMS_UNAVAILABLE' })), close: async () => undefined };

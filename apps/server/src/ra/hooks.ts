@@ -13,13 +13,14 @@ export interface StatusHooks {
 
 /** The part of the status service (status/service.ts) the hooks need. */
 export interface StatusServiceLike {
+  presignIssued(caId: number, serial: string): Promise<void>;
   presignNow(caId: number, serial: string): Promise<void>;
   crlAfterRevocation(caId: number): Promise<void>;
 }
 
 export function statusHooksFor(status: StatusServiceLike): StatusHooks {
   return {
-    afterIssue: (caId, serial) => status.presignNow(caId, serial),
+    afterIssue: (caId, serial) => status.presignIssued(caId, serial),
     async afterStatusChange(caId, serial) {
       // OCSP first: it is what relying parties ask in the moment; the delta CRL is debounced anyway.
       await status.presignNow(caId, serial);

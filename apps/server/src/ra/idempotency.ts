@@ -42,12 +42,24 @@ export type Claim = { kind: 'new' } | { kind: 'replay'; status: number; response
 
 /** Claims (scope, key) for this request, or returns what the first request with it answered. */
 export async function claimIdempotencyKey(trx: Kysely<Database>, scope: string, key: string, hash: Buffer, hours: number): Promise<Claim> {
-  // An expired key is forgotten, so the same key may start a new request.
-  await trx.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).where('expires_at', '<=', sql<Date>`now()`).execute();
+  // One statement: a new key is inserted, and an expired one is forgotten — taken over as if new, so the same
+  // key may start a new request. A live key is left as it is (no row returned) and read below.
   const claimed = await trx
     .insertInto('idempotency_keys')
     .values({ scope, key, request_hash: hash, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` })
-    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+    .onConflict((oc) =>
+      oc
+        .columns(['scope', 'key'])
+        .doUpdateSet({
+          request_hash: (eb) => eb.ref('excluded.request_hash'),
+          expires_at: (eb) => eb.ref('excluded.expires_at'),
+          created_at: sql<Date>`now()`,
+          response_status: null,
+          response: null,
+          completed_at: null,
+        })
+        .where('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
+    )
     .returning('key')
     .executeTakeFirst();
   if (claimed) return { kind: 'new' };

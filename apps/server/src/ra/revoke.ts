@@ -1,8 +1,9 @@
 /**
  * Revocation, hold (certificateHold) and its release. Each is one transaction that locks the certificate
- * row, decides the transition here (so the caller gets a precise code), writes it — the certificates_guard
- * trigger (migration 0003) enforces the same rules and numbers the change for delta CRLs — and appends
- * the audit entry. After COMMIT the status hooks re-sign the OCSP response at once and ask for a delta CRL.
+ * row, decides the transition here (so the caller gets a precise code), queues the audit entry and writes
+ * the change — the certificates_guard trigger enforces the same rules, refuses a change whose audit entry
+ * (queued first, naming this change: target, from/to, reason, dates) is missing, and numbers the change for
+ * delta CRLs. After COMMIT the status hooks re-sign the OCSP response at once and ask for a delta CRL.
  *
  * Repeating a change that already happened (revoke with the same reason, hold a held certificate) is
  * answered with the current state and `changed: false`, so a retried request is harmless.
@@ -79,7 +80,7 @@ export async function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChan
   if (!(revocationReasons as readonly string[]).includes(reason)) throw reasonInvalid(`"${String(reason)}" is not an RFC 5280 revocation reason; use one of ${revocationReasons.join(', ')}`);
   const code = crlReasonCodes[reason];
   const invalidity = checkInvalidityDate(ra, request.invalidityDate);
-  return changeStatus(ra, request, 'certificate.revoked', { reason, invalidityDate: invalidity?.toISOString() ?? null }, code === KEY_COMPROMISE, (row, now) => {
+  return changeStatus(ra, request, 'certificate.revoked', { reason }, code === KEY_COMPROMISE, (row, now) => {
     if (row.status === 'revoked') {
       if (row.revocation_reason === code) return undefined;
       // The one change a revocation still allows: a compromise found later (RFC 5280 lets the reason rise).
@@ -92,7 +93,7 @@ export async function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChan
 
 export async function hold(ra: Ra, request: HoldRequest): Promise<StatusChangeResult> {
   const invalidity = checkInvalidityDate(ra, request.invalidityDate);
-  return changeStatus(ra, request, 'certificate.held', { invalidityDate: invalidity?.toISOString() ?? null }, false, (row, now) => {
+  return changeStatus(ra, request, 'certificate.held', {}, false, (row, now) => {
     if (row.status === 'on_hold') return undefined;
     if (row.status === 'revoked') throw alreadyRevoked(row);
     return { status: 'on_hold', revocation_reason: HOLD, revoked_at: now, invalidity_date: invalidity ?? null };
@@ -161,8 +162,8 @@ async function changeStatus(
       const change = decide(row, now);
       const changed: { caId: number; serial: string; ca: string }[] = [];
       if (change) {
+        await appendAudit(trx, { actor: request.actor, action, target: certificateTarget(ca.name, serial), details: { ca: ca.name, serial: displaySerial(serial), ...auditDetails, ...changeDetails(row, change) } });
         await apply(trx, row, change);
-        await appendAudit(trx, { actor: request.actor, action, target: `certificate:${ca.name}/${displaySerial(serial)}`, details: { ca: ca.name, serial: displaySerial(serial), ...auditDetails, from: row.status, to: change.status } });
         changed.push({ caId: ca.id, serial, ca: ca.name });
       }
       if (wholeKey) changed.push(...(await revokeSiblings(trx, row, `${ca.name}/${displaySerial(serial)}`, request.actor, now)));
@@ -176,6 +177,24 @@ async function changeStatus(
     certificate: outcome.certificate,
     changed: outcome.changed,
     alsoRevoked: outcome.touched.filter((t) => !(t.ca === request.ca && t.serial === serial)).map((t) => `${t.ca}/${displaySerial(t.serial)}`),
+  };
+}
+
+/** The audit target of a certificate: the spelling certificates_guard checks (SQL certificate_audit_target). */
+export function certificateTarget(caName: string, storedSerial: string): string {
+  return `certificate:${caName}/${displaySerial(storedSerial)}`;
+}
+
+/**
+ * What the audit entry says about the change: the trigger finds the entry by these, and `audit verify`
+ * reconciles the certificate with the last of them. Times are the row's, not the request's.
+ */
+function changeDetails(row: Row, change: Change): Record<string, string | null> {
+  return {
+    from: row.status,
+    to: change.status,
+    revokedAt: change.revoked_at?.toISOString() ?? null,
+    invalidityDate: change.invalidity_date?.toISOString() ?? null,
   };
 }
 
@@ -219,13 +238,13 @@ async function revokeSiblings(trx: Kysely<Database>, origin: Row, originName: st
       s.status === 'revoked'
         ? { status: 'revoked', revocation_reason: KEY_COMPROMISE, revoked_at: s.revoked_at, invalidity_date: s.invalidity_date }
         : { status: 'revoked', revocation_reason: KEY_COMPROMISE, revoked_at: now, invalidity_date: null };
-    await apply(trx, s, change);
     await appendAudit(trx, {
       actor,
       action: 'certificate.revoked',
-      target: `certificate:${s.ca_name}/${displaySerial(s.serial)}`,
-      details: { ca: s.ca_name, serial: displaySerial(s.serial), reason: 'keyCompromise', invalidityDate: null, from: s.status, to: 'revoked', sameKeyAs: originName },
+      target: certificateTarget(s.ca_name, s.serial),
+      details: { ca: s.ca_name, serial: displaySerial(s.serial), reason: 'keyCompromise', ...changeDetails(s, change), sameKeyAs: originName },
     });
+    await apply(trx, s, change);
     out.push({ caId: s.ca_id, serial: s.serial, ca: s.ca_name });
   }
   return out;

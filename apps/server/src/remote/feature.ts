@@ -1,6 +1,7 @@
 /**
  * Remote issuance as a portal extension (features.ts): its routes join the portal's plugin (sessions, CSRF,
- * security headers, error pages, languages), and each node runs the expiry and retention sweep. Settings
+ * security headers, error pages, languages). The expiry and retention sweep (retention.ts) is a cluster job
+ * (jobs/feature.ts), every `sweepEveryMinutes`, once for the whole cluster. Settings
  * come from server.json "remote" (ServerConfig.remote), overridden by the options given here (tests).
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,7 +12,6 @@ import type { RemoteDeps } from './deps.ts';
 import { HttpFaceVerifier } from './face/http-verifier.ts';
 import { OperatorQueueVerifier, type FaceVerifier } from './face/verifier.ts';
 import { resolveRemoteOptions, type FaceVerifierSettings, type RemoteOptions } from './options.ts';
-import { sweepRemote } from './retention.ts';
 import { remoteRoutes } from './routes.ts';
 import './messages.ts';
 
@@ -53,11 +53,6 @@ export function remoteIssuance(options: RemoteFeatureOptions = {}): PortalExtens
       };
       remoteRoutes(app, deps);
       running.set(app, deps);
-      const sweep = setInterval(() => {
-        sweepRemote(portal.ctx.store.db, portal.ctx.now(), { imageRetentionMs: resolved.imageRetentionMs }).catch((err: unknown) => portal.ctx.log.warn({ err }, 'remote: the expiry and retention sweep failed'));
-      }, resolved.sweepEveryMs);
-      sweep.unref();
-      return async () => clearInterval(sweep);
     },
   };
 }

@@ -17,6 +17,7 @@ import { testRequest } from '../../../../packages/pki/src/tsp/tsa.test-support.t
 import { InProcessSignerProvider } from './in-process.ts';
 import { RemoteSignerProvider } from './remote.ts';
 import { signerRoutes } from './routes.ts';
+import { checkpointMessage } from '../audit/checkpoints/format.ts';
 
 const PASSPHRASE_ENV = 'QT_TEST_REMOTE_SIGNER_PASSPHRASE';
 process.env[PASSPHRASE_ENV] = 'remote signer test passphrase';
@@ -95,6 +96,21 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
     await assert.rejects(remote.signerFor(issuingKey, 'timestamp'), refused);
     // And a time-stamp key handed a certificate's TBS refuses it.
     await assert.rejects((await remote.signerFor(tsaKey, 'timestamp')).sign(certTbs()), refused);
+  });
+
+  test('the audit checkpoint key signs checkpoint messages and nothing else; CA keys never sign checkpoints', async () => {
+    const remote = new RemoteSignerProvider({ url, tokenFile });
+    const auditKey = 'soft:audit-checkpoints';
+    const forCheckpoints = await remote.signerFor(auditKey, 'audit-checkpoint');
+    const message = checkpointMessage({ seq: 12n, hash: 'ab'.repeat(32), at: new Date('2026-05-20T10:15:00.000Z') });
+    const signature = await forCheckpoints.sign(message);
+    assert.equal(await verifySignature(forCheckpoints.algorithm.oid, { spki: forCheckpoints.publicKey, data: message, signature }), true);
+    await assert.rejects(forCheckpoints.sign(crlTbs()), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a CRL presented to the audit key');
+    await assert.rejects(forCheckpoints.sign(Buffer.from('qoltanba-audit-checkpoint-v1\nanything at all\n')), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
+    await assert.rejects(remote.signerFor(issuingKey, 'audit-checkpoint'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a CA key opened for checkpoints');
+    await assert.rejects(remote.signerFor(auditKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'the audit key opened for CRLs');
+    const forCrl = await remote.signerFor(issuingKey, 'crl');
+    await assert.rejects(forCrl.sign(message), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a checkpoint presented to a CA key');
   });
 
   test('a signer process started with the wrong CA passphrase says so: QT_ERR_CA_PASSPHRASE_WRONG reaches the caller, not "unavailable"', async () => {

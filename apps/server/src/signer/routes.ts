@@ -14,7 +14,7 @@ import { InProcessSignerProvider } from './in-process.ts';
 import type { SigningPurpose } from './provider.ts';
 import { ensureLocalSecret } from '../secrets.ts';
 
-const PURPOSES: readonly SigningPurpose[] = ['certificate', 'crl', 'ocsp', 'timestamp'];
+const PURPOSES: readonly SigningPurpose[] = ['certificate', 'crl', 'ocsp', 'timestamp', 'audit-checkpoint'];
 /** The largest structure we sign: a TBSCertList of a few million entries. */
 const MAX_TBS_BYTES = 512 * 1024 * 1024;
 
@@ -41,6 +41,12 @@ export async function signerRoutes(app: FastifyInstance, opts: SignerRoutesOptio
     const purpose = q.purpose as SigningPurpose;
     if (!q.uri || !PURPOSES.includes(purpose)) throw new QtError('QT_ERR_INPUT_INVALID', `uri and purpose (${PURPOSES.join(', ')}) are required`);
     const db = opts.ctx.store.db;
+    // The audit checkpoint key signs checkpoints and nothing else; CA and OCSP keys never sign checkpoints.
+    if (purpose === 'audit-checkpoint') {
+      const audit = await db.selectFrom('audit_keys').select('id').where('key_uri', '=', q.uri).where('status', '=', 'active').executeTakeFirst();
+      if (!audit) throw new QtError('QT_ERR_SIGNING_REFUSED', 'This key is not the audit checkpoint key of the registry');
+      return { uri: q.uri, purpose };
+    }
     const tsa = await db.selectFrom('tsa_signers').select('id').where('key_uri', '=', q.uri).executeTakeFirst();
     if ((purpose === 'timestamp') !== (tsa !== undefined)) {
       throw new QtError('QT_ERR_SIGNING_REFUSED', purpose === 'timestamp' ? 'Only a TSA key of the registry signs time-stamps' : 'A TSA key signs time-stamps and nothing else');

@@ -91,6 +91,16 @@ export class CaDirectory {
     return this.#lookup((s) => s.byIssuerHash.get(key));
   }
 
+  /**
+   * The active OCSP signer of a CA as last loaded, without waiting: the in-memory OCSP answers check it on every
+   * hit. A snapshot past its age is still answered from, and a reload starts in the background.
+   */
+  peekSignerId(caId: number): number | undefined {
+    const s = this.#snapshot;
+    if (!s || this.#now() - s.loadedAt >= this.#maxAgeMs) void this.#current().catch(() => undefined);
+    return s?.byId.get(caId)?.ocspSigner?.id;
+  }
+
   /** Reloads now (after creating a CA or rotating an OCSP signer in this process). */
   async reload(): Promise<void> {
     this.#snapshot = undefined;

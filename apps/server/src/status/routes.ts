@@ -15,6 +15,8 @@ import type { StatusService } from './service.ts';
 
 export interface StatusRoutesOptions {
   service: StatusService;
+  /** false: /ocsp through Fastify only, never the node:http front door (bench/ocsp.ts measures the difference). */
+  ocspFrontDoor?: boolean;
 }
 
 export interface CaUrls {
@@ -78,7 +80,7 @@ export async function statusRoutes(app: FastifyInstance, options: StatusRoutesOp
   const { config } = service.ctx;
   const now = () => service.ctx.now();
 
-  await app.register(ocspRoutes, { responder: service.responder, maxRequestBytes: config.limits.ocspRequestBytes, now });
+  await app.register(ocspRoutes, { responder: service.responder, maxRequestBytes: config.limits.ocspRequestBytes, now, frontDoor: options.ocspFrontDoor ?? true });
 
   app.get('/api/v1/ca', { schema: caListSchema }, async () => {
     const all = await service.directory.all();

@@ -5,19 +5,28 @@
  * it against one database: CRL numbers and due-checks are decided under the CA's crl_state lock, and a
  * pre-signed response is stored only if it still says what the certificate row says.
  */
-import type PgBoss from 'pg-boss';
 import type { ServerContext } from '../context.ts';
+import type { ClusterJobs } from '../jobs/cluster-jobs.ts';
 import { CaDirectory, type CaDirectoryOptions } from './directory.ts';
 import { generateCrl, type CrlKind, type GenerateCrlOptions, type GeneratedCrl } from './crl/generate.ts';
 import { LatestCrls, type PublishedCrl } from './crl/latest.ts';
+import { OcspCache } from './ocsp/cache.ts';
+import { StatusFeed } from './ocsp/feed.ts';
 import { OcspPresigner } from './ocsp/presign.ts';
 import { refreshOcsp, type RefreshOptions, type RefreshResult } from './ocsp/refresh.ts';
 import { OcspResponder } from './ocsp/responder.ts';
-import { startBossSchedule, startTimerSchedule, type Schedule, type ScheduleOptions } from './schedule.ts';
+import { sendDeltaSoon, startClusterSchedule, startTimerSchedule, type Schedule, type ScheduleOptions } from './schedule.ts';
 
 export interface StatusServiceOptions {
   directory?: CaDirectoryOptions;
   refresh?: RefreshOptions;
+  /** PostgreSQL: where the OCSP cache's change feed connects (default: the store's database). */
+  feedConnectionString?: string;
+  /**
+   * The process's cluster jobs, when it has them (jobs/feature.ts): a node that does not work the schedule
+   * itself still sends the delta-CRL job its revocations ask for.
+   */
+  jobs?: () => ClusterJobs | undefined;
 }
 
 export interface TickResult {
@@ -31,16 +40,23 @@ export class StatusService {
   readonly presigner: OcspPresigner;
   readonly responder: OcspResponder;
   readonly crls: LatestCrls;
+  /** Pre-signed OCSP answers in memory; served only while `feed` keeps it fresh (startOcspCache). */
+  readonly ocspCache: OcspCache;
+  readonly feed: StatusFeed;
   readonly #refresh: RefreshOptions;
+  readonly #jobs: () => ClusterJobs | undefined;
   #schedule: Schedule | undefined;
 
   constructor(ctx: ServerContext, options: StatusServiceOptions = {}) {
     this.ctx = ctx;
     this.directory = new CaDirectory(ctx.store.db, { now: () => ctx.now().getTime(), ...options.directory });
     this.presigner = new OcspPresigner(ctx, this.directory);
-    this.responder = new OcspResponder(ctx, this.directory, this.presigner);
+    this.ocspCache = new OcspCache({ maxBytes: ctx.config.ocsp.cacheMegabytes * 1024 * 1024 });
+    this.feed = new StatusFeed({ store: ctx.store, cache: this.ocspCache, freshnessMs: ctx.config.ocsp.freshnessMs, log: ctx.log, connectionString: options.feedConnectionString });
+    this.responder = new OcspResponder(ctx, this.directory, this.presigner, this.ocspCache);
     this.crls = new LatestCrls(ctx.store.db);
     this.#refresh = options.refresh ?? {};
+    this.#jobs = options.jobs ?? (() => undefined);
   }
 
   /** Signs and stores the current response of each certificate (issuance calls this after its commit). */
@@ -48,9 +64,24 @@ export class StatusService {
     return this.presigner.presign(caId, serials);
   }
 
+  /** Issuance calls this after its commit: the new certificate's response, batched with others' (presign.ts). */
+  presignIssued(caId: number, serial: string): Promise<void> {
+    return this.presigner.presignIssued(caId, serial);
+  }
+
   /** The revocation service calls this after its commit: OCSP says "revoked" from then on. */
   presignNow(caId: number, serial: string): Promise<void> {
+    // At once in this process; other nodes (and this one, again) hear it from the change feed.
+    this.ocspCache.invalidate(caId, serial);
     return this.presigner.presignNow(caId, serial);
+  }
+
+  /**
+   * Starts answering OCSP from memory: the change feed LISTENs and polls (ocsp/feed.ts). Until it has polled
+   * once, and whenever it has not for `ocsp.freshnessMs`, answers come from the database.
+   */
+  startOcspCache(): Promise<void> {
+    return this.feed.start();
   }
 
   refreshOcsp(options: RefreshOptions = this.#refresh): Promise<RefreshResult> {
@@ -61,7 +92,10 @@ export class StatusService {
     return generateCrl(this.ctx, this.directory, caId, kind, options);
   }
 
-  /** Full and delta CRLs whose interval has passed, for every CA whose key is online. */
+  /**
+   * For every CA whose key is online: full and delta CRLs whose interval has passed, and a delta CRL when
+   * status changes are in no CRL yet (the durable marker every revocation leaves: see schedule.ts).
+   */
   async generateDueCrls(): Promise<GeneratedCrl[]> {
     const { fullEveryMinutes, deltaEveryMinutes } = this.ctx.config.crl;
     const out: GeneratedCrl[] = [];
@@ -70,7 +104,9 @@ export class StatusService {
       const now = this.ctx.now().getTime();
       const full = await this.generateCrl(ca.id, 'full', { ifOlderThan: new Date(now - fullEveryMinutes * 60_000) });
       if (full) out.push(full);
-      const delta = await this.generateCrl(ca.id, 'delta', { ifOlderThan: new Date(now - deltaEveryMinutes * 60_000) });
+      const delta =
+        (await this.generateCrl(ca.id, 'delta', { ifOlderThan: new Date(now - deltaEveryMinutes * 60_000) })) ??
+        (await this.generateCrl(ca.id, 'delta', { ifUncoveredChanges: true }));
       if (delta) out.push(delta);
     }
     return out;
@@ -103,24 +139,31 @@ export class StatusService {
   }
 
   /**
-   * Starts the schedule: pg-boss jobs when `boss` (started) is given, timers in this process otherwise.
-   * Until then, crlAfterRevocation still works, on a timer.
+   * Starts the schedule: cluster jobs (pg-boss) when `jobs` is given — production, on worker nodes — and
+   * timers in this process otherwise, for tests that choose them.
    */
-  async start(options: ScheduleOptions & { boss?: PgBoss | undefined } = {}): Promise<void> {
+  async start(options: ScheduleOptions & { jobs?: ClusterJobs | undefined } = {}): Promise<void> {
     await this.#schedule?.stop();
-    this.#schedule = options.boss ? await startBossSchedule(this, options.boss, options) : startTimerSchedule(this, options);
+    this.#schedule = options.jobs ? await startClusterSchedule(this, options.jobs, options) : startTimerSchedule(this, options);
   }
 
+  /** Stops the schedule and the OCSP cache's change feed. */
   async stop(): Promise<void> {
     const s = this.#schedule;
     this.#schedule = undefined;
     await s?.stop();
+    await this.feed.stop();
   }
 
-  /** A delta CRL soon (revocations in a burst share one); call after a revocation commits. */
-  crlAfterRevocation(caId: number): Promise<void> {
-    this.#schedule ??= startTimerSchedule(this, { tick: false });
-    return this.#schedule.deltaSoon(caId);
+  /**
+   * A delta CRL soon (revocations in a burst share one); call after a revocation commits. With neither a
+   * schedule nor cluster jobs in this process (a CLI command beside the server), nothing is sent: the
+   * server's next tick publishes the change, which the revoking transaction itself recorded.
+   */
+  async crlAfterRevocation(caId: number): Promise<void> {
+    if (this.#schedule) return this.#schedule.deltaSoon(caId);
+    const jobs = this.#jobs();
+    if (jobs) await sendDeltaSoon(jobs, caId, this.ctx.config.crl.deltaAfterRevocationSeconds);
   }
 
   latestCrl(caName: string, kind: CrlKind): Promise<PublishedCrl> {

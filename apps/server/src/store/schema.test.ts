@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import { describeEachBackend } from './testing.ts';
+import { setStatusAudited } from '../audit/testing/certificate-status.ts';
 
 const DAY = 86_400_000;
 
@@ -80,21 +81,29 @@ describeEachBackend('CA schema', (ctx) => {
 
   test('revocation fields must agree with the status', async () => {
     const { db } = ctx.store;
-    const { id } = await addCertificate(db, caA, 'aa01');
-    await assert.rejects(db.updateTable('certificates').set({ status: 'revoked' }).where('id', '=', id).execute(), /certificates_revocation_consistent/);
-    await assert.rejects(
-      db.updateTable('certificates').set({ status: 'on_hold', revocation_reason: 1, revoked_at: new Date() }).where('id', '=', id).execute(),
-      /certificates_revocation_consistent/,
-    );
+    // Checked on insert (a status change is refused earlier still without its audit entry: audit/README.md).
+    const insert = (serial: string, status: 'revoked' | 'on_hold', reason: number | null) =>
+      db
+        .insertInto('certificates')
+        .values({
+          ca_id: caA, serial, der: randomBytes(32), kind: 'SIGN', profile: 'individual-sign', subject_iin: '880101300123', subject_dn: 'CN=ASANOV ASAN',
+          spki_sha256: randomBytes(32), not_before: new Date(), not_after: new Date(Date.now() + 365 * DAY), storage: 'file',
+          status, revocation_reason: reason, revoked_at: reason === null ? null : new Date(),
+        })
+        .execute();
+    await assert.rejects(insert('aa01', 'revoked', null), /certificates_revocation_consistent/);
+    await assert.rejects(insert('aa02', 'on_hold', 1), /certificates_revocation_consistent/);
+    const { id } = await addCertificate(db, caA, 'aa03');
+    await assert.rejects(db.updateTable('certificates').set({ status: 'revoked' }).where('id', '=', id).execute(), /needs its audit entry/);
   });
 
   test('every status change is recorded for delta CRLs, including a hold being lifted', async () => {
     const { db } = ctx.store;
     const { id } = await addCertificate(db, caA, 'bb02');
     const at = new Date();
-    await db.updateTable('certificates').set({ status: 'on_hold', revocation_reason: 6, revoked_at: at }).where('id', '=', id).execute();
-    await db.updateTable('certificates').set({ status: 'good', revocation_reason: null, revoked_at: null }).where('id', '=', id).execute();
-    await db.updateTable('certificates').set({ status: 'revoked', revocation_reason: 1, revoked_at: at }).where('id', '=', id).execute();
+    await setStatusAudited(db, [id], { status: 'on_hold', revocation_reason: 6, revoked_at: at });
+    await setStatusAudited(db, [id], { status: 'good', revocation_reason: null, revoked_at: null });
+    await setStatusAudited(db, [id], { status: 'revoked', revocation_reason: 1, revoked_at: at });
     const changes = await db
       .selectFrom('certificate_status_changes')
       .select(['serial', 'status', 'revocation_reason'])
@@ -111,14 +120,11 @@ describeEachBackend('CA schema', (ctx) => {
   test('a revoked certificate stays revoked, and a certificate never changes except its status', async () => {
     const { db } = ctx.store;
     const { id } = await addCertificate(db, caA, 'cc03');
-    await db.updateTable('certificates').set({ status: 'revoked', revocation_reason: 4, revoked_at: new Date() }).where('id', '=', id).execute();
-    await assert.rejects(
-      db.updateTable('certificates').set({ status: 'good', revocation_reason: null, revoked_at: null }).where('id', '=', id).execute(),
-      /status cannot go from revoked/,
-    );
+    await setStatusAudited(db, [id], { status: 'revoked', revocation_reason: 4, revoked_at: new Date() });
+    await assert.rejects(setStatusAudited(db, [id], { status: 'good', revocation_reason: null, revoked_at: null }), /status cannot go from revoked/);
     await assert.rejects(db.updateTable('certificates').set({ der: randomBytes(32) }).where('id', '=', id).execute(), /only its revocation status may change/);
     // Raising the reason to keyCompromise is the one change allowed after revocation.
-    await db.updateTable('certificates').set({ revocation_reason: 1 }).where('id', '=', id).execute();
+    await setStatusAudited(db, [id], { revocation_reason: 1 });
   });
 
   test('applications follow their state machine and a person has one open issuance at a time', async () => {

@@ -86,6 +86,8 @@ export interface CrlStateTable {
   last_delta_at: Timestamp | null;
   delta_base_number: Int8 | null;
   base_change_id: ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
+  /** The last status change the newest CRL (full or delta) covers; changes above it are in no CRL yet. */
+  covered_change_id: ColumnType<string, string | number | bigint | undefined, string | number | bigint>;
   updated_at: DefaultedTimestamp;
 }
 
@@ -165,6 +167,8 @@ export interface CertificateStatusChangesTable {
   revoked_at: Timestamp | null;
   invalidity_date: Timestamp | null;
   changed_at: DefaultedTimestamp;
+  /** xid8 of the writing transaction, as text (the OCSP cache's change feed polls by it). */
+  txid: ColumnType<string, never, never>;
 }
 
 export interface OcspResponsesTable {
@@ -217,6 +221,35 @@ export interface AuditHeadTable {
   hash: Bytes;
 }
 
+/** The audit checkpoint key (audit/checkpoints). */
+export interface AuditKeysTable {
+  id: Generated<number>;
+  key_uri: string;
+  public_key: Bytes;
+  fingerprint: string;
+  status: ColumnType<'active' | 'retired', 'active' | 'retired' | undefined, 'active' | 'retired'>;
+  created_at: DefaultedTimestamp;
+}
+
+/** Signed checkpoints, each as the line the files hold. */
+export interface AuditCheckpointsTable {
+  id: GeneratedInt8;
+  seq: Int8;
+  at: Timestamp;
+  line: string;
+}
+
+/** One run of a periodic cluster job for one period (jobs/ledger.ts). */
+export interface JobRunsTable {
+  job: string;
+  period: Timestamp;
+  node: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  started_at: DefaultedTimestamp;
+  lease_until: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface Database extends NotifyTables {
   schema_migrations: SchemaMigrationsTable;
   cas: CasTable;
@@ -233,4 +266,7 @@ export interface Database extends NotifyTables {
   audit_log: AuditLogTable;
   audit_pending: AuditPendingTable;
   audit_head: AuditHeadTable;
+  job_runs: JobRunsTable;
+  audit_keys: AuditKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }

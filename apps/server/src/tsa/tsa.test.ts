@@ -86,6 +86,7 @@ describeEachBackend('time-stamping authority (POST /tsp)', (db) => {
     execFileSync('openssl', ['ts', '-query', '-data', data, '-sha256', '-cert', '-out', file('q.tsq')]);
     assert.equal((await curlPost(`${h.url}/tsp/rsa`, file('q.tsq'), file('r.tsr'))).status, 200);
     assert.match(openssl(['ts', '-verify', '-in', file('r.tsr'), '-queryfile', file('q.tsq'), '-CAfile', h.files.root]).out, /Verification: OK/);
+    serials.push(parseTimeStampToken(readFileSync(file('r.tsr'))).serialNumber);
   });
 
   test('the GOST TSA stamps a Streebog-512 imprint; our verifier and the relying-party check (chain and CRLs as of genTime) accept the token', async () => {

@@ -8,7 +8,7 @@ import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { QtError } from '@qoltanba/errors';
 import { oid, oidNames } from '../oids.ts';
-import { concatBytes, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { concatBytes, toArrayBuffer, toBase64, type Bytes } from '../encoding.ts';
 import { childrenOf, readOid, readTlv, readWhole, TAG } from '../der/read.ts';
 import { readSpki, type SpkiParts } from './spki.ts';
 import { getCrypto, hashNameFromOid, type HashName } from './provider.ts';
@@ -126,11 +126,34 @@ function rsaPkcs1(algOid: string, hash: HashName): SignatureAlgorithm {
     oid: algOid,
     name: `RSA/${hash}`,
     async verify({ spki, data, signature }) {
-      const subtle = getCrypto().subtle;
-      const key = await subtle.importKey('spki', toArrayBuffer(spki), { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
-      return subtle.verify('RSASSA-PKCS1-v1_5', key, toArrayBuffer(signature), toArrayBuffer(data));
+      const key = await rsaVerifyKey(spki, hash);
+      return getCrypto().subtle.verify('RSASSA-PKCS1-v1_5', key, toArrayBuffer(signature), toArrayBuffer(data));
     },
   };
+}
+
+/**
+ * Imported RSA verification keys, most recently used last. The same few keys verify most signatures (the CA's
+ * own key after every issuance, issuing and root CAs in every chain, the OCSP signer), and importing one costs
+ * about three times the verification itself (RSA-4096: 0.25 ms against 0.09 ms). One-off keys (a CSR's) pass
+ * through and age out; the cache is keyed by the exact SPKI bytes, so it can only ever return the same key.
+ */
+const RSA_KEY_CACHE_SIZE = 256;
+const rsaKeys = new Map<string, Promise<CryptoKey>>();
+
+function rsaVerifyKey(spki: Uint8Array, hash: HashName): Promise<CryptoKey> {
+  const id = `${hash} ${toBase64(spki)}`;
+  let key = rsaKeys.get(id);
+  if (key) {
+    rsaKeys.delete(id);
+  } else {
+    key = getCrypto().subtle.importKey('spki', toArrayBuffer(spki), { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
+    // A key WebCrypto refuses is refused again next time, not remembered.
+    key.catch(() => rsaKeys.delete(id));
+    if (rsaKeys.size >= RSA_KEY_CACHE_SIZE) rsaKeys.delete(rsaKeys.keys().next().value as string);
+  }
+  rsaKeys.set(id, key);
+  return key;
 }
 
 registerSignatureAlgorithm(rsaPkcs1(oid.sha1WithRsa, 'SHA-1'));

@@ -10,8 +10,15 @@ import { checkPublicKeyPolicy } from './key-policy.ts';
 import { parseCsr, type CsrInfo } from './parse.ts';
 import type { DerInput } from '../certificate/der-input.ts';
 
+/**
+ * CSRs this process has already verified, as the objects verifyCsr returned: the RA checks a request before its
+ * transaction and issueCertificate checks it again inside; the second check of the same object is free.
+ */
+const verified = new WeakSet<CsrInfo>();
+
 /** Parses (unless given parsed) and checks a CSR; returns it when it may be certified. */
 export async function verifyCsr(input: DerInput | CsrInfo): Promise<CsrInfo> {
+  if (isCsrInfo(input) && verified.has(input)) return input;
   const csr = isCsrInfo(input) ? input : parseCsr(input);
   const key = checkPublicKeyPolicy(csr.publicKey.spki);
   if (csr.requestsCa) {
@@ -33,6 +40,7 @@ export async function verifyCsr(input: DerInput | CsrInfo): Promise<CsrInfo> {
     signature: csr.signature,
   });
   if (!valid) throw new QtError('QT_ERR_CSR_SIGNATURE_INVALID', 'The certificate request signature does not verify with its own public key');
+  verified.add(csr);
   return csr;
 }
 

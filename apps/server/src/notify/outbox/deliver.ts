@@ -1,8 +1,11 @@
 /**
  * One delivery pass: claim due messages in batches, find where each goes (the mobile registry for SMS, the
- * person's address for e-mail) and in which language, record that, hand each to its transport (`concurrency`
- * at a time), and record the outcome. Every step is its own short statement or transaction, so the embedded
- * database's one connection is never held across a network call.
+ * person's address for e-mail) and in which language, hand each to its transport (`concurrency` at a time),
+ * and record the outcome. Right before a send's first byte goes out, the transport calls back and the
+ * "may reach the next hop" record is written (group-committed with the other sends starting then): a crash
+ * before it leaves a send known to be unsent, after it only the SMSC's evidence decides (settle.ts).
+ * Every step is its own short statement or transaction, so the embedded database's one connection is never
+ * held across a network call.
  */
 import type { Kysely } from 'kysely';
 import { isQtError } from '@qoltanba/pki';
@@ -14,12 +17,13 @@ import { maskEmail } from '../mail/mailer.ts';
 import { expiryReminderEmail, expiryReminderSms, type KeyKind } from '../messages.ts';
 import { maskPhone } from '../phone.ts';
 import type { MobileRegistry } from '../registry/mobile-registry.ts';
-import type { RetryPolicy } from '../settings.ts';
-import type { SmsGateway } from '../sms/gateway.ts';
+import type { RetryPolicy, UncorrelatedSends } from '../settings.ts';
+import type { SendCorrelation, SmsGateway } from '../sms/gateway.ts';
 import { DEFAULT_NOTIFY_LANGUAGE, type NotifyChannel, type NotifyLanguage } from '../tables.ts';
 import { retryDelayMs } from './backoff.ts';
 import { destinationHash } from './destination.ts';
-import { claimDue, liveCertificates, markFailed, markSent, markSkipped, recordDestinations, type Claimed, type Destination, type FailureRecord, type SentRecord } from './rows.ts';
+import { markUncertain } from './settle.ts';
+import { claimDue, liveCertificates, markFailed, markSent, markSkipped, recordIntents, type Claimed, type Destination, type FailureRecord, type Intent, type SentRecord } from './rows.ts';
 
 export interface DeliveryDeps {
   readonly db: Kysely<Database>;
@@ -30,6 +34,7 @@ export interface DeliveryDeps {
   readonly portalUrl: string;
   readonly retry: RetryPolicy;
   readonly leaseMs: number;
+  readonly uncorrelatedSends: UncorrelatedSends;
   readonly batchSize: number;
   readonly concurrency: number;
   readonly log: NotifyLog;
@@ -44,6 +49,8 @@ export interface DeliveryResult {
   retried: number;
   failed: number;
   skipped: number;
+  /** Sent, but the answer never came (connection dropped): left for the SMSC's evidence, 'unknown' meanwhile. */
+  unknown: number;
 }
 
 interface Prepared {
@@ -53,15 +60,16 @@ interface Prepared {
   readonly kind: KeyKind;
   readonly expiresAt: Date;
   readonly name: string | undefined;
+  readonly destination: Destination;
 }
 
 export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {}): Promise<DeliveryResult> {
   const channels: NotifyChannel[] = [...(d.sms ? ['sms' as const] : []), ...(d.mail ? ['email' as const] : [])];
-  const total: DeliveryResult = { claimed: 0, sent: 0, retried: 0, failed: 0, skipped: 0 };
+  const total: DeliveryResult = { claimed: 0, sent: 0, retried: 0, failed: 0, skipped: 0, unknown: 0 };
   const maxBatches = o.maxBatches ?? Infinity;
   // The next batch is claimed and prepared while this one is being sent, so the transport never idles on
   // the database between batches.
-  const nextBatch = async (): Promise<Array<{ prepared: Prepared; destination: Destination }> | undefined> => {
+  const nextBatch = async (): Promise<Prepared[] | undefined> => {
     const claimed = await claimDue(d.db, { now: d.clock(), leaseMs: d.leaseMs, limit: d.batchSize, channels });
     if (claimed.length === 0) return undefined;
     total.claimed += claimed.length;
@@ -72,17 +80,20 @@ export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {
   };
   let upcoming = d.stopping?.() || maxBatches < 1 ? undefined : nextBatch();
   for (let batch = 1; upcoming; batch++) {
-    const ready = await upcoming;
-    if (!ready) break;
-    // Destinations are recorded only now, right before this batch's sends: a prefetched batch cut short by a
-    // crash has none, and is known to be unsent.
-    const ours = await recordDestinations(d.db, ready.map((p) => p.destination));
-    const queue = ready.filter((p) => ours.has(p.prepared.claimed.id)).map((p) => p.prepared);
+    const queue = await upcoming;
+    if (!queue) break;
     upcoming = batch < maxBatches && !d.stopping?.() ? nextBatch() : undefined;
-    const marks = new SentMarks(d);
+    const marks = new GroupCommit<SentRecord, boolean>(async (group) => {
+      const recorded = await markSent(d.db, group, d.clock());
+      return group.map((g) => recorded.has(g.id));
+    });
+    const intents = new GroupCommit<Intent, number | undefined>(async (group) => {
+      const references = await recordIntents(d.db, group);
+      return group.map((g) => references.get(g.id));
+    });
     await runPool(queue, d.concurrency, async (p) => {
-      const outcome = await sendOne(d, p, marks);
-      total[outcome]++;
+      const outcome = await sendOne(d, p, marks, intents);
+      if (outcome !== 'lost') total[outcome]++;
     });
     // Sends do not wait for their record (the next send goes out meanwhile); the batch does.
     await marks.settled();
@@ -90,28 +101,59 @@ export async function deliverDue(d: DeliveryDeps, o: { maxBatches?: number } = {
   return total;
 }
 
-async function sendOne(d: DeliveryDeps, p: Prepared, marks: SentMarks): Promise<'sent' | 'retried' | 'failed'> {
+/** Thrown by beforeSubmit when the message is no longer ours (its lapsed lease was settled): nothing is sent. */
+class NotOurs extends Error {}
+
+async function sendOne(d: DeliveryDeps, p: Prepared, marks: GroupCommit<SentRecord, boolean>, intents: GroupCommit<Intent, number | undefined>): Promise<'sent' | 'retried' | 'failed' | 'unknown' | 'lost'> {
   const c = p.claimed;
+  const correlation: SendCorrelation = c.channel === 'sms' ? (d.sms!.correlation ?? 'none') : 'none';
+  let intended = false;
+  const beforeSubmit = async ({ parts }: { parts: number }) => {
+    const reference = await intents.add({ ...p.destination, parts, correlation });
+    if (reference === undefined) throw new NotOurs();
+    intended = true;
+    return { userMessageReference: reference };
+  };
   let ids: readonly string[];
   try {
     const reminder = { kind: p.kind, expiresAt: p.expiresAt, portalUrl: d.portalUrl };
-    ids =
-      c.channel === 'sms'
-        ? (await d.sms!.send({ to: p.to, text: expiryReminderSms(p.language, reminder), reference: `notify-${c.id}` })).messageIds
-        : [(await d.mail!.send({ to: p.to, ...expiryReminderEmail(p.language, { ...reminder, ...(p.name && { name: p.name }) }, d.clock()), reference: `notify-${c.id}` })).messageId];
+    if (c.channel === 'sms') {
+      ids = (await d.sms!.send({ to: p.to, text: expiryReminderSms(p.language, reminder), reference: `notify-${c.id}`, beforeSubmit })).messageIds;
+    } else {
+      await beforeSubmit({ parts: 1 });
+      ids = [(await d.mail!.send({ to: p.to, ...expiryReminderEmail(p.language, { ...reminder, ...(p.name && { name: p.name }) }, d.clock()), reference: `notify-${c.id}` })).messageId];
+    }
   } catch (e) {
+    if (e instanceof NotOurs) {
+      d.log.warn({ message: c.id, channel: c.channel }, 'notify: the lease had lapsed and the message was settled meanwhile; not sent');
+      return 'lost';
+    }
     const failure = describeFailure(e);
+    const details = isQtError(e) ? e.details : undefined;
+    const accepted = Array.isArray(details?.acceptedMessageIds) ? (details.acceptedMessageIds as string[]) : [];
+    if (intended && accepted.length > 0) {
+      // Part of it is at the SMSC for certain (the rest refused or perhaps there): it went out — never twice.
+      d.log.warn({ message: c.id, channel: c.channel, code: failure.code, error: failure.message }, 'notify: only part of a multi-part SMS was accepted; recorded as sent');
+      void marks.add({ id: c.id, attempts: c.attempts, providerIds: accepted }).catch(() => undefined);
+      return 'sent';
+    }
+    if (intended && details?.maybeAccepted === true) {
+      const retryAt = new Date(d.clock().getTime() + retryDelayMs(d.retry, c.attempts));
+      const result = await markUncertain(d.db, c, { failure, retryAt, uncorrelatedSends: d.uncorrelatedSends, maxAttempts: d.retry.maxAttempts });
+      d.log.warn({ message: c.id, channel: c.channel, attempt: c.attempts, code: failure.code, outcome: result, error: failure.message }, 'notify: the next hop may or may not have the reminder');
+      return result === 'sent' ? 'sent' : result === 'unknown' ? 'unknown' : result === 'lost' ? 'lost' : result === 'failed' ? 'failed' : 'retried';
+    }
     const dead = failure.permanent || c.attempts >= d.retry.maxAttempts;
     const retryAt = dead ? undefined : new Date(d.clock().getTime() + retryDelayMs(d.retry, c.attempts));
     const result = await markFailed(d.db, c, failure, retryAt);
     d.log[dead ? 'error' : 'warn']({ message: c.id, channel: c.channel, attempt: c.attempts, code: failure.code, error: failure.message }, dead ? 'notify: reminder dead-lettered' : 'notify: reminder will be retried');
-    return result === 'retry' ? 'retried' : 'failed';
+    return result === 'retry' ? 'retried' : result === 'lost' ? 'lost' : 'failed';
   }
   // Sent. If recording that fails (database gone), it must not count as a failed send — that would send it
-  // again at once; the message stays 'sending' and its lapsed lease is settled by lapsed.ts.
-  marks.sent({ id: c.id, attempts: c.attempts, providerIds: ids }).then(
-    (ok) => ok || d.log.warn({ message: c.id, channel: c.channel }, 'notify: sent, but the lease had lapsed and another worker took the message over'),
-    (e: unknown) => d.log.error({ message: c.id, channel: c.channel, error: (e as Error).message }, 'notify: sent, but could not record it; the lapsed lease will settle it'),
+  // again at once; the message stays 'sending' and its lapsed lease is settled by settle.ts (by the receipt).
+  marks.add({ id: c.id, attempts: c.attempts, providerIds: ids }).then(
+    (ok) => ok || d.log.warn({ message: c.id, channel: c.channel }, 'notify: sent, but another worker had taken the message over'),
+    (e: unknown) => d.log.error({ message: c.id, channel: c.channel, error: (e as Error).message }, 'notify: sent, but could not record it; the lapsed lease will be settled by the SMSC\'s receipt'),
   );
   return 'sent';
 }
@@ -128,7 +170,7 @@ function describeFailure(e: unknown): FailureRecord {
 }
 
 /** Destination, language and text inputs for each claimed message, or why it is skipped. */
-async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ ready: Array<{ prepared: Prepared; destination: Destination }>; skipped: Array<{ id: string; attempts: number; reason: string }> }> {
+async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ ready: Prepared[]; skipped: Array<{ id: string; attempts: number; reason: string }> }> {
   const now = d.clock();
   const iins = [...new Set(claimed.map((c) => c.iin))];
   const [live, people, languages, phones] = await Promise.all([
@@ -139,7 +181,7 @@ async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ 
   ]);
   const person = new Map(people.map((p) => [p.iin, p]));
   const language = new Map(languages.map((l) => [l.iin, l.language]));
-  const ready: Array<{ prepared: Prepared; destination: Destination }> = [];
+  const ready: Prepared[] = [];
   const skipped: Array<{ id: string; attempts: number; reason: string }> = [];
   for (const c of claimed) {
     const certs = live.get(c.id)!;
@@ -173,7 +215,12 @@ async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ 
     const lang = language.get(c.iin) ?? DEFAULT_NOTIFY_LANGUAGE;
     const p = person.get(c.iin);
     ready.push({
-      prepared: { claimed: c, to, language: lang, kind: certs.kind, expiresAt: certs.expiresAt!, name: p ? displayName(p.given_name, p.patronymic) : undefined },
+      claimed: c,
+      to,
+      language: lang,
+      kind: certs.kind,
+      expiresAt: certs.expiresAt!,
+      name: p ? displayName(p.given_name, p.patronymic) : undefined,
       destination: { id: c.id, attempts: c.attempts, masked, hash: destinationHash(to), language: lang },
     });
   }
@@ -187,19 +234,20 @@ function displayName(given: string, patronymic: string | null): string {
 }
 
 /**
- * Group commit of "sent" records: every record that arrives while a group is being committed goes into the
- * next one, and sending goes on meanwhile. A crash leaves at most the records of one commit and what queued
- * behind it unwritten (lapsed.ts settles those), at a fraction of the commits one per message would cost.
+ * Group commit: every item that arrives while a group is being committed goes into the next one, and the
+ * callers go on meanwhile. Used for the "may reach the next hop" records (a send waits for its own) and the
+ * "sent" records (a send does not wait; the batch does, at the end). A crash leaves at most the items of one
+ * commit and what queued behind it unwritten, at a fraction of the commits one per message would cost.
  */
-class SentMarks {
-  #queue: Array<{ record: SentRecord; done: (ok: boolean) => void; fail: (e: unknown) => void }> = [];
+class GroupCommit<T, R> {
+  #queue: Array<{ item: T; done: (r: R) => void; fail: (e: unknown) => void }> = [];
   #running: Promise<void> | undefined;
 
-  constructor(private readonly d: DeliveryDeps) {}
+  constructor(private readonly commit: (group: T[]) => Promise<R[]>) {}
 
-  sent(record: SentRecord): Promise<boolean> {
+  add(item: T): Promise<R> {
     return new Promise((done, fail) => {
-      this.#queue.push({ record, done, fail });
+      this.#queue.push({ item, done, fail });
       this.#running ??= this.#drain();
     });
   }
@@ -212,10 +260,9 @@ class SentMarks {
     while (this.#queue.length > 0) {
       const group = this.#queue.splice(0);
       try {
-        const recorded = await markSent(this.d.db, group.map((g) => g.record), this.d.clock());
-        for (const g of group) g.done(recorded.has(g.record.id));
+        const results = await this.commit(group.map((g) => g.item));
+        group.forEach((g, i) => g.done(results[i]!));
       } catch (e) {
-        // The messages stay 'sending'; their lease lapses and lapsed.ts settles them (receipt or resend).
         for (const g of group) g.fail(e);
       }
     }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { describeEachBackend } from '../../store/testing.ts';
+import { setStatusAudited } from '../../audit/testing/certificate-status.ts';
 import { DAY_MS, insertCa, insertCertificate, insertPair, testIins } from '../testing/fixtures.ts';
 import { scanDueReminders, type ScanOptions } from './scan.ts';
 
@@ -14,7 +16,11 @@ describeEachBackend('finding due reminders', (ctx) => {
   const scan = (o: Partial<ScanOptions> & Pick<ScanOptions, 'now'>) =>
     scanDueReminders(ctx.store.db, { channel: 'sms', thresholdsDays: [10], timeZone: 'Asia/Almaty', sendFromHour: 10, pageSize: 100, ...o });
   const reminded = async (channel: 'sms' | 'email') =>
-    (await ctx.store.db.selectFrom('notify_reminders').innerJoin('certificates', 'certificates.id', 'notify_reminders.certificate_id').select(['subject_iin', 'threshold_days', 'message_id']).where('channel', '=', channel).orderBy('subject_iin').execute()).map((r) => `${r.subject_iin}:${r.threshold_days}`);
+    (
+      await sql<{ subject_iin: string; threshold_days: number }>`
+        SELECT c.subject_iin, m.threshold_days FROM notify_messages m CROSS JOIN LATERAL unnest(m.certificate_ids) AS r(id) JOIN certificates c ON c.id = r.id
+        WHERE m.channel = ${channel} ORDER BY c.subject_iin`.execute(ctx.store.db)
+    ).rows.map((r) => `${r.subject_iin}:${r.threshold_days}`);
 
   test('a day’s expiries become due together at the local send hour, T days before; a pair split across pages shares one message', async () => {
     const db = ctx.store.db;
@@ -42,13 +48,17 @@ describeEachBackend('finding due reminders', (ctx) => {
     assert.deepEqual([again.examined[10], again.created[10]], [0, 0]);
   });
 
-  test('a certificate released from hold behind today’s cursor gets its reminder with the next day’s scan', async () => {
+  test('a certificate released from hold behind the cursor is caught up by the next scan (not read again a day later)', async () => {
     const db = ctx.store.db;
-    await db.updateTable('certificates').set({ status: 'good', revocation_reason: null, revoked_at: null }).where('subject_iin', '=', held).execute();
-    assert.equal((await scan({ now: new Date(late.getTime() + 120_000) })).created[10], 0);
-    const nextDay = await scan({ now: new Date(late.getTime() + DAY_MS) });
-    assert.equal(nextDay.created[10], 1);
+    const heldIds = (await db.selectFrom('certificates').select('id').where('subject_iin', '=', held).execute()).map((r) => r.id);
+    await setStatusAudited(db, heldIds, { status: 'good', revocation_reason: null, revoked_at: null, invalidity_date: null });
+    const next = await scan({ now: new Date(late.getTime() + 120_000) });
+    assert.deepEqual([next.created[10], next.caughtUp], [1, 1]);
     assert.ok((await reminded('sms')).includes(`${held}:10`));
+    // Nor twice: the next day's first scan looks at a whole day of changes again, and finds it done.
+    const nextDay = await scan({ now: new Date(late.getTime() + DAY_MS) });
+    assert.equal(nextDay.created[10], 0);
+    assert.ok(nextDay.caughtUp >= 1, 'the day’s changes were looked at again');
   });
 
   test('e-mail thresholds are exclusive: a certificate first seen 5 days ahead gets the 7-day reminder only', async () => {
@@ -70,5 +80,32 @@ describeEachBackend('finding due reminders', (ctx) => {
     const result = await scan({ now: new Date(late.getTime() + DAY_MS + 60_000), thresholdsDays: [11] });
     assert.ok(!(await reminded('sms')).some((r) => r.startsWith(renewed)), 'the superseded pair was reminded');
     assert.ok(result.examined[11]! >= 2);
+  });
+
+  test('the next day reads only the day’s new arrivals; behind the cursors, a newer certificate revoked or one issued close to expiry is caught up', async () => {
+    const db = ctx.store.db;
+    const ca = await insertCa(db);
+    const [tomorrow, older, shortLived] = testIins(3, 63) as [string, string, string];
+    const day3 = new Date(late.getTime() + 3 * DAY_MS);
+    // Read everything due on day 3 first: the cursor is at the end of the window.
+    await scan({ now: day3 });
+    await insertCertificate(db, ca, { iin: tomorrow, kind: 'SIGN', notAfter: local('2030-03-24T12:00:00') }); // enters the window on day 4
+    const before = await scan({ now: day3 });
+    assert.deepEqual([before.created[10], before.examined[10]], [0, 0], 'above the cursor, not due yet');
+    const day4 = await scan({ now: new Date(late.getTime() + 4 * DAY_MS) });
+    assert.deepEqual([day4.created[10], day4.examined[10]! - day4.caughtUp], [1, 1], 'one new expiry day read: one certificate');
+
+    // A person re-issued (older superseded, not reminded), then the newer certificate is revoked: the older is due again.
+    await insertCertificate(db, ca, { iin: older, kind: 'AUTH', notAfter: local('2030-03-23T12:00:00') });
+    const newer = await insertCertificate(db, ca, { iin: older, kind: 'AUTH', notAfter: local('2031-03-23T12:00:00') });
+    // Issued today and expiring within the window (a CA near its own end caps validity): behind the cursor too.
+    await insertCertificate(db, ca, { iin: shortLived, kind: 'SIGN', notAfter: local('2030-03-16T12:00:00') });
+    const sameDay = await scan({ now: new Date(late.getTime() + 4 * DAY_MS + 60_000) });
+    assert.equal(sameDay.created[10], 1, 'the short-lived one; the older one is superseded');
+    await setStatusAudited(db, [newer], { status: 'revoked', revocation_reason: 4, revoked_at: new Date() });
+    const afterRevocation = await scan({ now: new Date(late.getTime() + 4 * DAY_MS + 120_000) });
+    assert.equal(afterRevocation.created[10], 1);
+    assert.ok((await reminded('sms')).includes(`${older}:10`));
+    assert.ok((await reminded('sms')).includes(`${shortLived}:10`));
   });
 });

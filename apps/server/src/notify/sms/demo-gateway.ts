@@ -55,6 +55,7 @@ export class DemoSmsGateway implements SmsGateway {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const to = normalizeKzPhone(message.to);
     const parts = planSms(message.text, this.#maxParts).parts.length;
+    await message.beforeSubmit?.({ parts, to });
     const row = await demoSmsDb(this.#db).insertInto('demo_sms').values({ phone: to, text: message.text }).returning('id').executeTakeFirstOrThrow();
     this.#print(`\n  SMS (demo, not sent) to ${to}:\n    ${message.text.replace(/\n/g, '\n    ')}\n\n`);
     return { messageIds: [`demo-${row.id}`], parts, to };

@@ -14,6 +14,13 @@ export interface SmsMessage {
   readonly secrets?: readonly string[];
   /** Give up delivery after this long (one-time codes are useless an hour late). SMPP validity_period; default: the SMSC's. */
   readonly validForMinutes?: number;
+  /**
+   * Called once per send, as late as possible: right before the first byte of the message goes to the next hop
+   * (for SMPP after the window slot is held and the session is bound). The outbox records there that the send
+   * may now reach the SMSC, and returns the reference the SMSC will echo in delivery receipts. If it rejects,
+   * nothing is sent and send() rejects with that error.
+   */
+  readonly beforeSubmit?: (plan: { readonly parts: number; readonly to: E164 }) => Promise<{ readonly userMessageReference?: number }>;
 }
 
 export interface SmsSendResult {
@@ -23,7 +30,19 @@ export interface SmsSendResult {
   readonly to: E164;
 }
 
+/**
+ * What evidence a gateway gives about a send whose outcome a crash or a dropped connection hid:
+ *  - 'receipt-reference': delivery receipts carry back the reference we chose (SMPP user_message_reference),
+ *    so a receipt alone proves that the SMSC accepted that very send;
+ *  - 'idempotency-key': the next hop recognises a repeated send by its key (HTTP Idempotency-Key), so sending
+ *    again cannot duplicate;
+ *  - 'none': nothing; what happens then is notify.uncorrelatedSends.
+ */
+export type SendCorrelation = 'receipt-reference' | 'idempotency-key' | 'none';
+
 export interface SmsGateway {
+  /** Default 'none'. */
+  readonly correlation?: SendCorrelation;
   /** Resolves once every part is accepted by the next hop; rejects with a QtError whose details.permanent says whether to retry. */
   send(message: SmsMessage): Promise<SmsSendResult>;
   close(): Promise<void>;
@@ -44,12 +63,18 @@ export interface DeliveryReceipt {
   readonly submittedAt?: Date;
   /** The recipient as the SMSC reported it (digits, no "+"). */
   readonly recipient?: string;
+  /** The user_message_reference of the submit this receipt is about, when the SMSC echoes it (SMPP 3.4 §4.6.1). */
+  readonly reference?: number;
 }
 
 /** Optional ability (smallstep style): gateways that can report delivery implement it as well. */
 export interface ReceiptSource {
-  /** Registers a listener; returns a function that removes it. */
-  onReceipt(listener: (receipt: DeliveryReceipt) => void): () => void;
+  /**
+   * Registers a listener; returns a function that removes it. The receipt is acknowledged to the SMSC only once
+   * every listener's promise has resolved (written down), so a process killed before that gets it again on the
+   * next bind; a rejected promise asks the SMSC to send it again later.
+   */
+  onReceipt(listener: (receipt: DeliveryReceipt) => void | Promise<unknown>): () => void;
 }
 
 export function hasReceipts(gateway: SmsGateway): gateway is SmsGateway & ReceiptSource {

@@ -1,7 +1,8 @@
 /**
  * SMS through an HTTP gateway (an aggregator's REST API, or our own relay in front of an SMSC):
  * POST {url} with JSON { to, text, reference, validForMinutes? } and "Authorization: Bearer <token>".
- * The reference doubles as Idempotency-Key, so a retry after a timeout can be recognised by the gateway.
+ * The reference doubles as Idempotency-Key, so a retry after a timeout can be recognised by the gateway: the
+ * outbox sends a send whose answer it never saw again under the same key (correlation 'idempotency-key').
  *
  * Answers: 2xx → accepted, ids read from the body ({ messageIds: [...] } | { messageId } | { id }).
  * 4xx → permanent (the gateway refuses this message), except 408/425/429, which mean "later", and 401/403,
@@ -37,6 +38,7 @@ function idsFrom(body: unknown): string[] {
 }
 
 export class HttpSmsGateway implements SmsGateway {
+  readonly correlation = 'idempotency-key' as const;
   readonly #config: HttpSmsConfig;
   readonly #log: NotifyLog;
   readonly #inFlight = new Set<AbortController>();
@@ -49,6 +51,7 @@ export class HttpSmsGateway implements SmsGateway {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const to = normalizeKzPhone(message.to);
     const parts = planSms(message.text, this.#config.maxParts ?? 10).parts.length;
+    await message.beforeSubmit?.({ parts, to });
     const timeoutMs = this.#config.timeoutMs ?? 10_000;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);

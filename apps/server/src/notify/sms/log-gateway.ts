@@ -46,6 +46,7 @@ export class SmsSink implements SmsGateway {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const to = normalizeKzPhone(message.to);
     const parts = planSms(message.text, this.#config.maxParts ?? 10).parts.length;
+    await message.beforeSubmit?.({ parts, to });
     const stored: SinkMessage = {
       id: randomUUID(),
       to,

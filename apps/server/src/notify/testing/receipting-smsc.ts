@@ -1,15 +1,26 @@
 /**
  * A real SMPP server (node-smpp's) for the notifier's tests, behaving as an operator's SMSC does toward the
  * outbox: it accepts or rejects each submit_sm, counts what it received per destination (the test's
- * ground truth for "exactly once"), and sends a delivery receipt for every accepted message a little later.
- * A receipt not acknowledged with deliver_sm_resp — because the client died — is kept and sent again to the
- * next session that binds, as SMSCs do with their store-and-forward of receipts.
- * It can be stopped and started again on the same port (an SMSC outage).
+ * ground truth for "exactly once"), and sends a delivery receipt for every accepted message a little later,
+ * echoing the submit's user_message_reference as SMPP 3.4 §4.6.1 says (unless told not to).
+ * A receipt not acknowledged with a successful deliver_sm_resp — the client died, or answered "not now" — is
+ * kept and sent again: at once on the next session that binds, or after a moment on the same one, as SMSCs do
+ * with their store-and-forward of receipts.
+ * It can be stopped and started again on the same port (an SMSC outage); what it had accepted survives.
+ * It can also be slow (answers and receipts seconds late), answer a receipt before the submit_sm_resp, never
+ * answer a submit it accepted (the answer lost in a crash), or lose one altogether.
  */
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import smpp from 'smpp';
 import { concatInfo, receivedText } from '../sms/smpp/test-smsc.ts';
+
+/**
+ * What becomes of one submit_sm: 'answer' (accepted and answered, the default), 'silent' (accepted — counted,
+ * receipted later — but never answered: the answer lost when the SMSC went down), 'lost' (never accepted: no
+ * count, no receipt, no answer).
+ */
+export type SubmitFate = 'answer' | 'silent' | 'lost';
 
 export interface ReceivedSms {
   readonly destination: string;
@@ -20,6 +31,8 @@ export interface ReceivedSms {
   readonly parts: number;
   readonly reference: number | undefined;
   readonly messageId: string | undefined;
+  /** The user_message_reference the client put on the submit. */
+  readonly userMessageReference: number | undefined;
 }
 
 export interface ReceiptingSmscOptions {
@@ -33,6 +46,18 @@ export interface ReceiptingSmscOptions {
   readonly receiptStateFor?: (destination: string) => { stat: string; state: number; err: string } | undefined;
   /** Called after each submit_sm is recorded, with how many have arrived (the crash test kills a client here). */
   readonly onReceived?: (count: number) => void;
+  /** Called as the n-th receipt goes out on a session (1-based, re-sends counted) — a crash test kills here too. */
+  readonly onReceiptSent?: (count: number) => void;
+  /** The fate of the n-th submit_sm (1-based, every part counted); default 'answer'. */
+  readonly submitFate?: (n: number, destination: string) => SubmitFate | undefined;
+  /** Answer each accepted submit_sm this much later (a throttled SMSC); default at once. */
+  readonly responseDelayMs?: number;
+  /** Send the receipt first and the submit_sm_resp `responseDelayMs` after it (a fast handset, a slow SMSC). */
+  readonly receiptBeforeResponse?: boolean;
+  /** false: never send a receipt for this destination (the SMSC lost it, or the network never reports). */
+  readonly receiptFor?: (destination: string) => boolean;
+  /** Echo user_message_reference in receipts (default true); false is an SMSC that does not. */
+  readonly echoReference?: boolean;
 }
 
 interface QueuedReceipt {
@@ -40,6 +65,9 @@ interface QueuedReceipt {
   sentOn: smpp.Session | undefined;
   sequence: number | undefined;
 }
+
+/** How long a receipt answered with an error status waits before it is sent again on the same session. */
+const RESEND_AFTER_MS = 200;
 
 /** SMPP time in the SMSC's local zone, UTC+5 like Kazakhstan's: YYMMDDhhmm. */
 function smscTime(d: Date): string {
@@ -57,6 +85,10 @@ export class ReceiptingSmsc {
   #server: smpp.Server | undefined;
   #next = 1;
   #port = 0;
+  #submits = 0;
+  #receiptsSent = 0;
+  /** Receipts decided but not yet queued (their delay is running). */
+  #receiptsScheduled = 0;
 
   private constructor(readonly options: ReceiptingSmscOptions) {}
 
@@ -70,8 +102,18 @@ export class ReceiptingSmsc {
     return this.#port;
   }
 
+  /** Receipts not yet acknowledged by the client, including those whose delay is still running. */
   get receiptsWaiting(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#receiptsScheduled;
+  }
+
+  /** Resolves once every receipt owed so far has been acknowledged (written down by the client). */
+  async receiptsAcknowledged(timeoutMs = 120_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (this.receiptsWaiting > 0) {
+      if (Date.now() > end) throw new Error(`${this.receiptsWaiting} receipts still unacknowledged after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Complete messages received per destination (a multi-part SMS counts once, by its first part). */
@@ -112,8 +154,9 @@ export class ReceiptingSmsc {
     session.on('error', () => undefined);
     session.on('close', () => {
       this.#sessions.delete(session);
-      // Receipts sent on a dead session and never acknowledged go out again on the next bind.
+      // Receipts sent on a dead session and never acknowledged go out again, on another bound session or the next bind.
       for (const q of this.#queue) if (q.sentOn === session) q.sentOn = undefined;
+      setTimeout(() => this.#flush(), 10).unref();
     });
     const onBind = (pdu: smpp.PDU) => {
       const ok = pdu.system_id === (this.options.systemId ?? 'qoltanba') && pdu.password === (this.options.password ?? 'secret');
@@ -132,16 +175,27 @@ export class ReceiptingSmsc {
     });
     session.on('deliver_sm_resp', (pdu: smpp.PDU) => {
       const i = this.#queue.findIndex((q) => q.sentOn === session && q.sequence === pdu.sequence_number);
-      if (i >= 0) this.#queue.splice(i, 1);
+      if (i < 0) return;
+      if (pdu.command_status === 0) {
+        this.#queue.splice(i, 1);
+        return;
+      }
+      // "Not now" (e.g. ESME_RX_T_APPN): keep it and try again shortly.
+      const q = this.#queue[i]!;
+      q.sentOn = undefined;
+      setTimeout(() => this.#flush(), RESEND_AFTER_MS).unref();
     });
     session.on('submit_sm', (pdu: smpp.PDU) => this.#onSubmit(session, pdu));
   }
 
   #onSubmit(session: smpp.Session, pdu: smpp.PDU): void {
     const destination = String(pdu.destination_addr);
+    const fate = this.options.submitFate?.(++this.#submits, destination) ?? 'answer';
+    if (fate === 'lost') return;
     const concat = concatInfo(pdu);
     const status = this.options.statusFor?.(destination) ?? 0;
     const messageId = status === 0 ? `${this.#prefix}-${this.#next++}` : undefined;
+    const userMessageReference = typeof pdu.user_message_reference === 'number' ? pdu.user_message_reference : undefined;
     this.received.push({
       destination,
       source: String(pdu.source_addr),
@@ -151,16 +205,27 @@ export class ReceiptingSmsc {
       parts: concat?.total ?? 1,
       reference: concat?.reference,
       messageId,
+      userMessageReference,
     });
     this.options.onReceived?.(this.received.length);
+    const answer = (fields: Record<string, unknown>) => {
+      if (fate === 'silent') return;
+      const delay = this.options.responseDelayMs ?? 0;
+      if (delay > 0) setTimeout(() => session.send(pdu.response(fields)), delay).unref();
+      else session.send(pdu.response(fields));
+    };
     if (status !== 0) {
-      session.send(pdu.response({ command_status: status }));
+      answer({ command_status: status });
       return;
     }
     const submitted = new Date();
-    session.send(pdu.response({ message_id: messageId }));
+    if (!this.options.receiptBeforeResponse) answer({ message_id: messageId });
+    if (this.options.receiptFor?.(destination) === false) {
+      if (this.options.receiptBeforeResponse) answer({ message_id: messageId });
+      return;
+    }
     const final = this.options.receiptStateFor?.(destination) ?? { stat: 'DELIVRD', state: 2, err: '000' };
-    setTimeout(() => {
+    const queue = () => {
       this.#queue.push({
         fields: {
           source_addr: destination,
@@ -168,12 +233,23 @@ export class ReceiptingSmsc {
           esm_class: 0x04,
           receipted_message_id: messageId,
           message_state: final.state,
+          ...(userMessageReference !== undefined && (this.options.echoReference ?? true) && { user_message_reference: userMessageReference }),
           short_message: `id:${messageId} sub:001 dlvrd:${final.stat === 'DELIVRD' ? '001' : '000'} submit date:${smscTime(submitted)} done date:${smscTime(new Date())} stat:${final.stat} err:${final.err} text:`,
         },
         sentOn: undefined,
         sequence: undefined,
       });
       this.#flush();
+    };
+    if (this.options.receiptBeforeResponse) {
+      queue();
+      answer({ message_id: messageId });
+      return;
+    }
+    this.#receiptsScheduled++;
+    setTimeout(() => {
+      this.#receiptsScheduled--;
+      queue();
     }, this.options.receiptDelayMs ?? 100).unref();
   }
 
@@ -186,6 +262,7 @@ export class ReceiptingSmsc {
       if (!session.send(pdu)) return;
       q.sentOn = session;
       q.sequence = pdu.sequence_number;
+      this.options.onReceiptSent?.(++this.#receiptsSent);
     }
   }
 

@@ -263,8 +263,17 @@ export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSu
     actor: `citizen:${me.iin}`,
   };
   await portalDb(ctx.store.db).updateTable('portal_reissues').set({ agent_request_id: requestId, updated_at: ctx.now() }).where('application_id', '=', r.id).execute();
-  const auth = await issue(deps.ra, { ...common, csr: csrs.AUTHENTICATION, profile: old.auth.profile, idempotencyKey: `portal-${r.id}-AUTH-${requestId}` });
-  const sign = await issue(deps.ra, { ...common, csr: csrs.SIGNATURE, profile: old.sign.profile, idempotencyKey: `portal-${r.id}-SIGN-${requestId}` });
+  // Both at once: two transactions (and two CA signatures) that share nothing but the person's row, which the
+  // second takes after the first commits. Each is idempotent on its own key, so a retry after one of them failed
+  // gets the one that was issued and issues the other.
+  const [authOutcome, signOutcome] = await Promise.allSettled([
+    issue(deps.ra, { ...common, csr: csrs.AUTHENTICATION, profile: old.auth.profile, idempotencyKey: `portal-${r.id}-AUTH-${requestId}` }),
+    issue(deps.ra, { ...common, csr: csrs.SIGNATURE, profile: old.sign.profile, idempotencyKey: `portal-${r.id}-SIGN-${requestId}` }),
+  ]);
+  if (authOutcome.status === 'rejected') throw authOutcome.reason;
+  if (signOutcome.status === 'rejected') throw signOutcome.reason;
+  const auth = authOutcome.value;
+  const sign = signOutcome.value;
   const now = ctx.now();
   await ctx.store.db.transaction().execute(async (trx) => {
     const locked = await loadReissue(trx, id, me.iin, { forUpdate: true });

@@ -6,7 +6,7 @@
  * as root (initdb refuses root) the cluster belongs to the `postgres` user and runs through runuser.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,15 @@ export interface DedicatedPostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   adminUrl: string;
   port: number;
+  /** The server's log file. */
+  logFile: string;
   /** URL of a database on this cluster. */
   urlOf(database: string): string;
-  /** pg_ctl restart -m fast: sessions are terminated (57P01), the server is down for a moment, then back. */
-  restart(): Promise<void>;
+  /**
+   * pg_ctl restart, by default -m fast: sessions are terminated (57P01), the server is down for a moment, then back.
+   * -m immediate stops it the way a crash would (recovery from the WAL at start).
+   */
+  restart(mode?: 'fast' | 'immediate'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,7 +50,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
+export interface DedicatedPostgresOptions {
+  /** Addresses to listen on besides 127.0.0.1 (e.g. the host side of test network namespaces). */
+  listen?: readonly string[];
+  /** Client networks (CIDR) trusted besides 127.0.0.1/32. */
+  trust?: readonly string[];
+  maxConnections?: number;
+}
+
+export async function startDedicatedPostgres(opts: DedicatedPostgresOptions = {}): Promise<DedicatedPostgres> {
   const bin = binDir();
   const root = mkdtempSync(join(tmpdir(), 'qt-pg-'));
   const data = join(root, 'data');
@@ -61,18 +74,21 @@ export async function startDedicatedPostgres(): Promise<DedicatedPostgres> {
     if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
   };
   const port = await freePort();
-  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const listen = ['127.0.0.1', ...(opts.listen ?? [])].join(',');
+  const options = `-p ${port} -k ${root} -c listen_addresses=${listen} -c fsync=off -c max_connections=${opts.maxConnections ?? 50}`;
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+  if (opts.trust?.length) appendFileSync(join(data, 'pg_hba.conf'), opts.trust.map((net) => `host all all ${net} trust\n`).join(''));
   run('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'log'), '-w', '-t', '60', 'start']);
   const urlOf = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let stopped = false;
   return {
     adminUrl: urlOf('postgres'),
     port,
+    logFile: join(root, 'log'),
     urlOf,
-    async restart() {
+    async restart(mode = 'fast') {
       // Asynchronous: the requests under test run in this process and must keep flowing meanwhile.
-      const args = ['-D', data, '-o', options, '-l', join(root, 'log'), '-m', 'fast', '-w', '-t', '60', 'restart'];
+      const args = ['-D', data, '-o', options, '-l', join(root, 'log'), '-m', mode, '-w', '-t', '60', 'restart'];
       const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]] : [join(bin, 'pg_ctl'), args];
       await new Promise<void>((resolve, reject) => {
         execFile(cmd as string, argv as string[], { encoding: 'utf8' }, (err, _stdout, stderr) => (err ? reject(new Error(`pg_ctl restart failed: ${stderr}`)) : resolve()));

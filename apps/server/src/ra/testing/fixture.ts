@@ -39,6 +39,7 @@ export interface CaFixture {
 export function ceremonyPlan(bits: 2048 | 4096): CeremonyConfig {
   const plan = defaultCeremonyConfig();
   plan.root.key.bits = bits;
+  plan.auditKey = { uri: 'soft:audit-checkpoints', bits: 2048 };
   for (const i of plan.issuing) {
     i.key.bits = bits;
     i.ocsp.key.bits = 2048;

@@ -28,6 +28,11 @@ export interface GenerateCrlOptions {
    * older than this; checked under the lock, so schedulers on several nodes produce one CRL, not one each.
    */
   ifOlderThan?: Date | undefined;
+  /**
+   * Generate only if some status change is in no CRL yet (above crl_state.covered_change_id); checked under
+   * the lock, so a delta asked for after revocations that a tick has meanwhile published is not made twice.
+   */
+  ifUncoveredChanges?: boolean | undefined;
   /** Called after each batch of entries (progress for big CRLs); awaited. */
   onProgress?: ((entries: number) => void | Promise<void>) | undefined;
 }
@@ -59,8 +64,16 @@ export async function generateCrl(ctx: ServerContext, directory: CaDirectory, ca
   const signer = await ctx.signers.signerFor(ca.keyUri, 'crl');
 
   return ctx.store.db.transaction().execute(async (trx) => {
-    const state = await sql<{ next_crl_number: string; last_full_number: string | null; last_full_at: Date | null; last_delta_at: Date | null; delta_base_number: string | null; base_change_id: string }>`
-      SELECT next_crl_number, last_full_number, last_full_at, last_delta_at, delta_base_number, base_change_id
+    const state = await sql<{
+      next_crl_number: string;
+      last_full_number: string | null;
+      last_full_at: Date | null;
+      last_delta_at: Date | null;
+      delta_base_number: string | null;
+      base_change_id: string;
+      covered_change_id: string;
+    }>`
+      SELECT next_crl_number, last_full_number, last_full_at, last_delta_at, delta_base_number, base_change_id, covered_change_id
       FROM crl_state WHERE ca_id = ${ca.id} FOR UPDATE`.execute(trx);
     const s = state.rows[0];
     if (!s) throw new QtError('QT_ERR_INTERNAL', `The CA "${ca.name}" has no crl_state row`);
@@ -81,6 +94,7 @@ export async function generateCrl(ctx: ServerContext, directory: CaDirectory, ca
     const watermark = await sql<{ id: string }>`
       SELECT coalesce(max(id), 0)::text AS id FROM certificate_status_changes WHERE ca_id = ${ca.id}`.execute(trx);
     const changeId = watermark.rows[0]!.id;
+    if (options.ifUncoveredChanges && BigInt(changeId) <= BigInt(s.covered_change_id)) return undefined;
 
     if (actual === 'full') await streamFull(trx, ca.id, builder, options.onProgress);
     else await streamDelta(trx, ca.id, s.base_change_id, changeId, builder, options.onProgress);
@@ -103,8 +117,8 @@ export async function generateCrl(ctx: ServerContext, directory: CaDirectory, ca
       .updateTable('crl_state')
       .set(
         actual === 'full'
-          ? { next_crl_number: crlNumber + 1n, last_full_number: crlNumber, last_full_at: thisUpdate, delta_base_number: crlNumber, base_change_id: changeId, updated_at: sql`now()` }
-          : { next_crl_number: crlNumber + 1n, last_delta_number: crlNumber, last_delta_at: thisUpdate, updated_at: sql`now()` },
+          ? { next_crl_number: crlNumber + 1n, last_full_number: crlNumber, last_full_at: thisUpdate, delta_base_number: crlNumber, base_change_id: changeId, covered_change_id: changeId, updated_at: sql`now()` }
+          : { next_crl_number: crlNumber + 1n, last_delta_number: crlNumber, last_delta_at: thisUpdate, covered_change_id: changeId, updated_at: sql`now()` },
       )
       .where('ca_id', '=', ca.id)
       .execute();

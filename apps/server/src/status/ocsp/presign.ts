@@ -8,21 +8,34 @@
  * status and reason it asserts, checked in the same statement. A response that loses that race is simply
  * not stored; the caller that changed the status re-signs (presignNow), and the responder never serves a
  * stored response that disagrees with the certificate row.
+ *
+ * A "good" row whose audit history says revoked or on hold (an edit made with the triggers off) is not signed
+ * at all (audit-guard.ts).
  */
 import { makeCertId, QtError } from '@qoltanba/pki';
 import { sql } from 'kysely';
 import type { ServerContext } from '../../context.ts';
 import type { CaDirectory, CaEntry } from '../directory.ts';
 import { certStatusOf, signOcsp, type CertificateStatusRow, type ResponderKey, type SignedOcsp } from './sign.ts';
+import { goodAgainstAudit } from './audit-guard.ts';
 
 /** Rows read and written per statement. */
 const BATCH = 500;
 /** Signatures in flight at once: WebCrypto and PKCS#11 sign off the event loop, so a few overlap well. */
 const SIGN_CONCURRENCY = 8;
 
+interface FreshCertificate {
+  caId: number;
+  serial: string;
+  done: (error?: unknown) => void;
+}
+
 export class OcspPresigner {
   readonly #ctx: ServerContext;
   readonly #directory: CaDirectory;
+  /** Certificates just issued, waiting for the next batch (presignIssued). */
+  #fresh: FreshCertificate[] = [];
+  #flushing = false;
 
   constructor(ctx: ServerContext, directory: CaDirectory) {
     this.#ctx = ctx;
@@ -59,6 +72,47 @@ export class OcspPresigner {
     return stored;
   }
 
+  /**
+   * For issuance, right after its commit: the new certificate's "good" response, signed and stored. Issuances that
+   * commit while a batch is being stored wait for the next one, so under load one INSERT stores many responses;
+   * a lone issuance is stored at once. No read first: a fresh certificate is good, and the INSERT stores a
+   * response only if the row still says so (presign.ts's race rule), so a revocation in between wins.
+   */
+  presignIssued(caId: number, serial: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#fresh.push({ caId, serial, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        void this.#flushFresh();
+      }
+    });
+  }
+
+  /**
+   * Stores batches until nothing waits. The emptiness check and clearing the flag run with no await between
+   * them, so a certificate queued meanwhile is never left without a flush.
+   */
+  async #flushFresh(): Promise<void> {
+    try {
+      while (this.#fresh.length > 0) {
+        const batch = this.#fresh.splice(0, BATCH);
+        const byCa = new Map<number, FreshCertificate[]>();
+        for (const f of batch) byCa.set(f.caId, [...(byCa.get(f.caId) ?? []), f]);
+        for (const [caId, list] of byCa) {
+          try {
+            const key = await this.keyFor(await this.#directory.byId(caId));
+            await this.signAndStore(key, list.map((f) => ({ serial: f.serial, status: 'good' as const, revocation_reason: null, revoked_at: null })));
+            for (const f of list) f.done();
+          } catch (e) {
+            for (const f of list) f.done(e);
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
   /** For the revocation service, right after its commit: the new status shows in OCSP at once. */
   async presignNow(caId: number, serial: string): Promise<void> {
     await this.presign(caId, [serial]);
@@ -66,10 +120,14 @@ export class OcspPresigner {
 
   /**
    * Signs one response per row and stores those whose row is still unchanged. Returns every signed response
-   * by serial (each was true when its row was read) and how many were stored.
+   * by serial (each was true when its row was read) and how many were stored. A row refused by the audit
+   * guard gets no response.
    */
-  async signAndStore(key: ResponderKey, rows: readonly CertificateStatusRow[]): Promise<{ responses: Map<string, SignedOcsp>; stored: number }> {
+  async signAndStore(key: ResponderKey, candidates: readonly CertificateStatusRow[]): Promise<{ responses: Map<string, SignedOcsp>; stored: number }> {
     const signed = new Map<string, SignedOcsp>();
+    if (candidates.length === 0) return { responses: signed, stored: 0 };
+    const refused = await goodAgainstAudit(this.#ctx, key.ca.name, candidates);
+    const rows = refused.size ? candidates.filter((r) => !refused.has(r.serial)) : candidates;
     if (rows.length === 0) return { responses: signed, stored: 0 };
     const at = this.#ctx.now();
     const certIdOf = (serial: string) => makeCertId(key.ca.hashes, serial, 'SHA-1');

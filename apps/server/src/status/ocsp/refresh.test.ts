@@ -35,6 +35,22 @@ describeEachBackend('OCSP pre-signing and the refresher', (ctx) => {
     assert.equal(await stored('abcdef0123'), undefined);
   });
 
+  test('presignIssued: certificates issued together are all pre-signed "good"; one revoked before its batch is stored keeps no "good" response', async () => {
+    const leaves = await Promise.all(Array.from({ length: 24 }, () => pki.issueLeaf()));
+    const [revokedFirst, ...rest] = leaves;
+    // Revoked between the issuance's commit and its pre-signing: the INSERT's check on the row must refuse it.
+    await setCertificateStatus(ctx.store, pki.ca.id, revokedFirst!.serial, { status: 'revoked', reason: 1, at: new Date('2025-01-01T00:00:00Z') });
+    await Promise.all(leaves.map((l) => server.service.presignIssued(pki.ca.id, l.serial)));
+    assert.equal(await stored(revokedFirst!.serial), undefined);
+    for (const leaf of rest) {
+      const row = await stored(leaf.serial);
+      assert.equal(row?.cert_status, 'good', leaf.serial);
+      const verdict = await verifyOcspResponse(row!.der, { issuer: pki.ca.der, at: new Date() });
+      assert.equal(verdict.responses[0]?.status, 'good');
+      assert.equal(verdict.responses[0]?.certId.serial, normalizeSerial(leaf.serial));
+    }
+  });
+
   test('presignNow after a revocation makes the stored response say so at once', async () => {
     const leaf = await pki.issueLeaf();
     await server.service.presign(pki.ca.id, [leaf.serial]);

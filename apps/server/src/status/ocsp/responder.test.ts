@@ -4,7 +4,7 @@ import { generateRsaKeyPair, parseOcspResponse, webCryptoSigner } from '@qoltanb
 import { describeEachBackend } from '../../store/testing.ts';
 import { createTestPki, makeCertificate, setCertificateStatus, type TestCertificate, type TestPki } from '../testing/pki.ts';
 import { openssl, tempDir, type TempDir } from '../testing/openssl.ts';
-import { startStatusServer, type StatusHarness } from '../testing/server.ts';
+import { gatedSigners, rawGet, startStatusServer, type StatusHarness } from '../testing/server.ts';
 
 describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
   let pki: TestPki;
@@ -83,6 +83,10 @@ describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
     const onHold = await ask(['held.pem'], ['-no_nonce']);
     assert.match(onHold.output, /held\.pem: revoked\n[\s\S]*Reason: certificateHold/);
     await setCertificateStatus(ctx.store, pki.ca.id, held.serial, { status: 'good' });
+    // The answer above is now in this node's memory. On PGlite the change reached it before the write returned;
+    // on PostgreSQL the notification takes milliseconds: wait for the change feed rather than race it
+    // (cache.test.ts proves the notification, and the bound when it is lost).
+    await server.service.feed.sync();
     const released = await ask(['held.pem'], ['-no_nonce']);
     assert.match(released.output, /held\.pem: good/);
   });
@@ -170,14 +174,28 @@ describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
       assert.equal(res.status, 200, path);
       assert.equal(parseOcspResponse(new Uint8Array(await res.arrayBuffer())).status, 'malformedRequest', path);
     }
-    // Broken percent-encoding fails in the router, before any OCSP code: a plain 400 from the HTTP app.
-    assert.equal((await fetch(`${server.url}/ocsp/%E0%A4%A`)).status, 400);
     // No content type at all is fine: the body is what counts.
     const bare = await fetch(`${server.url}/ocsp`, { method: 'POST', body: full });
     assert.equal(parseOcspResponse(new Uint8Array(await bare.arrayBuffer())).status, 'successful');
     const next = await ask(['leaf.pem']);
     assert.equal(next.status, 0, next.output);
     assert.match(next.output, /leaf\.pem: good/);
+  });
+
+  test('GET with broken percent-encoding (/ocsp/abc%, /ocsp/%zz, a cut UTF-8 escape) is an OCSP malformedRequest that openssl reads, on the front door and in Fastify', async () => {
+    for (const path of ['/ocsp/abc%', '/ocsp/%zz', '/ocsp/%E0%A4%A', '/ocsp/MFIwUDBO%']) {
+      // node:http sends the path exactly as given (fetch would re-encode it).
+      const res = await rawGet(`${server.url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.type, 'application/ocsp-response', path);
+      const check = await openssl(['ocsp', '-respin', tmp.file('broken.der', res.body), '-resp_text', '-noverify']);
+      assert.match(check.output, /Responder Error: malformedrequest \(1\)/, `${path}: ${check.output}`);
+      // The same through Fastify's own routing (app.inject never reaches the front door).
+      const injected = await server.app.inject({ method: 'GET', url: path });
+      assert.equal(injected.statusCode, 200, path);
+      assert.equal(injected.headers['content-type'], 'application/ocsp-response', path);
+      assert.equal(parseOcspResponse(new Uint8Array(injected.rawPayload)).status, 'malformedRequest', path);
+    }
   });
 
   test('a flood of on-demand requests (nonces) past the limit gets tryLater at once, while pre-signed answers keep coming', async () => {
@@ -202,6 +220,40 @@ describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
       verified((await ask(['leaf.pem'])).output, /leaf\.pem: good/);
     } finally {
       server.ctx.config.ocsp.onDemandConcurrency = limit;
+    }
+  });
+
+  test('on-demand signing is capped per client address too: one client flooding nonces gets tryLater past its share, another is still signed', async () => {
+    // The signer holds every signature until the gate opens, so what is in flight can be counted exactly.
+    const gated = gatedSigners(pki.signers);
+    const node = await startStatusServer(ctx.store, pki, { signers: gated.provider, config: (c) => Object.assign(c.ocsp, { onDemandConcurrency: 8, onDemandPerClient: 2 }) });
+    try {
+      await openssl(['ocsp', '-issuer', tmp.path('ca.pem'), '-cert', tmp.path('leaf.pem'), '-reqout', tmp.path('nonce-flood.der')]);
+      const body = tmp.read('nonce-flood.der');
+      // GET carries the nonce request too (RFC 5019 allows it); node:http lets the test choose the source address.
+      const path = `/ocsp/${encodeURIComponent(body.toString('base64'))}`;
+      const from = (address: string) => rawGet(`${node.url}${path}`, {}, address).then((r) => parseOcspResponse(new Uint8Array(r.body)).status);
+      const flooder = Array.from({ length: 10 }, () => from('127.0.0.2'));
+      // Ten requests, two slots for this client: eight are refused at once, while the gate is still shut.
+      const settled: string[] = [];
+      for (const p of flooder) void p.then((s) => settled.push(s));
+      // A failure timeout, not a grace period: a broken cap fails here instead of hanging.
+      const until = async (what: string, ok: () => boolean) => {
+        for (const deadline = performance.now() + 30_000; !ok(); await new Promise((r) => setTimeout(r, 10))) {
+          if (performance.now() > deadline) assert.fail(`${what} (answers so far: ${settled.join(' ')})`);
+        }
+      };
+      await until('eight of the flood are answered at once', () => settled.length >= 8);
+      assert.deepEqual(settled, Array(8).fill('tryLater'));
+      // The process-wide cap (8) is not reached: another client's request is taken, not refused.
+      const other = from('127.0.0.3');
+      await until("the other client's request reaches the signer", () => gated.waiting >= 3);
+      gated.open();
+      assert.equal(await other, 'successful');
+      assert.deepEqual((await Promise.all(flooder)).sort(), [...Array(2).fill('successful'), ...Array(8).fill('tryLater')].sort());
+    } finally {
+      gated.open();
+      await node.close();
     }
   });
 

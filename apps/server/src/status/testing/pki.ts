@@ -18,6 +18,7 @@ import { SoftKeyStore } from '@qoltanba/keystore';
 import { sql } from 'kysely';
 import type { Store } from '../../store/index.ts';
 import { InProcessSignerProvider } from '../../signer/in-process.ts';
+import { setStatusAudited } from '../../audit/testing/certificate-status.ts';
 
 export const TEST_PASSPHRASE_ENV = 'QT_TEST_STATUS_PASSPHRASE';
 process.env[TEST_PASSPHRASE_ENV] ??= 'status service test passphrase';
@@ -201,7 +202,7 @@ export async function createTestPki(store: Store, options: { name?: string } = {
   };
 }
 
-/** Changes a certificate's status the way the revocation service will (the trigger records the change). */
+/** Changes a certificate's status the way the revocation service does: with its audit entry (the trigger records the change). */
 export async function setCertificateStatus(
   store: Store,
   caId: number,
@@ -212,8 +213,9 @@ export async function setCertificateStatus(
     change.status === 'good'
       ? { status: 'good' as const, revocation_reason: null, revoked_at: null, invalidity_date: null }
       : { status: change.status, revocation_reason: change.reason, revoked_at: change.at, invalidity_date: change.invalidityDate ?? null };
-  const r = await store.db.updateTable('certificates').set(values).where('ca_id', '=', caId).where('serial', '=', serial).executeTakeFirst();
-  if (r.numUpdatedRows !== 1n) throw new Error(`no certificate ${serial} in CA ${caId}`);
+  const row = await store.db.selectFrom('certificates').select('id').where('ca_id', '=', caId).where('serial', '=', serial).executeTakeFirst();
+  if (!row) throw new Error(`no certificate ${serial} in CA ${caId}`);
+  await setStatusAudited(store.db, [row.id], values);
 }
 
 /**

@@ -54,7 +54,8 @@ function unavailable(message: string, extra: Record<string, unknown> = {}): QtEr
 export interface SmppConnectionEvents {
   bound: [];
   down: [reason: string];
-  deliver_sm: [pdu: smpp.PDU];
+  /** Answer with `ack()` (written down) or `ack(status)` (not now: the SMSC sends it again later). */
+  deliver_sm: [pdu: smpp.PDU, ack: (commandStatus?: number) => void];
 }
 
 export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
@@ -247,11 +248,20 @@ export class SmppConnection extends EventEmitter<SmppConnectionEvents> {
         session.send(pdu.response());
         session.close();
         return;
-      case 'deliver_sm':
-        // Acknowledge first: an unacknowledged receipt is resent by the SMSC, whatever our listeners do with it.
-        session.send(pdu.response());
-        this.emit('deliver_sm', pdu);
+      case 'deliver_sm': {
+        // Acknowledged only when the listener says it has the receipt written down: a receipt acknowledged and
+        // then lost with the process would be lost for good, and a receipt can be the only proof that a send
+        // got through. Unacknowledged, the SMSC sends it again (on this session later, or on the next bind).
+        let answered = false;
+        const ack = (commandStatus = 0) => {
+          if (answered) return;
+          answered = true;
+          if (this.#session === session) session.send(pdu.response(commandStatus ? { command_status: commandStatus } : {}));
+        };
+        if (this.listenerCount('deliver_sm') === 0) ack();
+        else this.emit('deliver_sm', pdu, ack);
         return;
+      }
       default:
         // 'unknown' gets generic_nack from pdu.response(); other requests (alert_notification, data_sm…)
         // are answered so the SMSC does not wait on us.

@@ -33,6 +33,13 @@ test('receipted_message_id and message_state TLVs win over the text; network_err
   assert.equal(r?.messageId, 'abc');
   assert.equal(r?.state, 'REJECTD');
   assert.equal(r?.errorCode, '34');
+  assert.equal(r?.reference, undefined);
+});
+
+test('the user_message_reference an SMSC echoes in a receipt names the send it is about', () => {
+  const r = parseDeliveryReceipt({ esm_class: 0x04, receipted_message_id: 'abc', message_state: 2, user_message_reference: 0, short_message: '' });
+  assert.equal(r?.reference, 0);
+  assert.equal(parseDeliveryReceipt({ esm_class: 0x04, receipted_message_id: 'abc', user_message_reference: 65535, short_message: '' })?.reference, 65535);
 });
 
 test('intermediate states are not final; unknown words become UNKNOWN; non-receipts are not receipts', () => {

@@ -23,6 +23,7 @@ export interface DeliverSmLike {
   receipted_message_id?: unknown;
   message_state?: unknown;
   network_error_code?: unknown;
+  user_message_reference?: unknown;
   [field: string]: unknown;
 }
 
@@ -83,6 +84,8 @@ export function parseDeliveryReceipt(pdu: DeliverSmLike, options: ReceiptParseOp
     final: !notFinal.has(state),
     ...(errorCode !== undefined && { errorCode }),
     ...(typeof pdu.source_addr === 'string' && pdu.source_addr && { recipient: pdu.source_addr }),
+    // SMPP 3.4 §4.6.1: in a receipt, user_message_reference is "set to the message reference of the original message".
+    ...(typeof pdu.user_message_reference === 'number' && { reference: pdu.user_message_reference }),
   };
   const doneAt = receiptDate(/done date:(\d+)/i.exec(text)?.[1], offset);
   const submittedAt = receiptDate(/submit date:(\d+)/i.exec(text)?.[1], offset);

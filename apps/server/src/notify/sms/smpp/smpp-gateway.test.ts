@@ -190,7 +190,7 @@ describe('SMPP adapter against a real SMPP server', () => {
   test('delivery receipts (text form and TLV form) reach onReceipt; other deliver_sm are acknowledged and ignored', async () => {
     const { smsc, gateway } = await setup();
     const receipts: DeliveryReceipt[] = [];
-    gateway.onReceipt((r) => receipts.push(r));
+    gateway.onReceipt((r) => void receipts.push(r));
     const { messageIds } = await gateway.send({ to: '+77011234567', text: 'Тест' });
     const id = messageIds[0]!;
     const resp = await smsc.deliver({
@@ -214,6 +214,50 @@ describe('SMPP adapter against a real SMPP server', () => {
     });
     assert.equal(receipts[1]?.messageId, 'M999');
     assert.equal(receipts[1]?.state, 'UNDELIV');
+  });
+
+  test('beforeSubmit runs once per send, on a bound session, and its reference rides on every part as user_message_reference', async () => {
+    const { smsc, gateway } = await setup();
+    const calls: Array<{ parts: number; to: string; bound: number }> = [];
+    const long = 'Сіздің ЭЦҚ кілттеріңіздің мерзімі аяқталады. '.repeat(3);
+    const r = await gateway.send({
+      to: '+77011234567',
+      text: long,
+      beforeSubmit: async ({ parts, to }) => {
+        calls.push({ parts, to, bound: smsc.binds.length });
+        return { userMessageReference: 4242 };
+      },
+    });
+    assert.deepEqual(calls, [{ parts: r.parts, to: '+77011234567', bound: 1 }]);
+    assert.ok(r.parts >= 2);
+    assert.deepEqual(smsc.submits.map((p) => p.user_message_reference), Array.from({ length: r.parts }, () => 4242));
+    assert.equal(gateway.correlation, 'receipt-reference');
+    assert.equal((await setup({}, { receiptReference: false })).gateway.correlation, 'none');
+    assert.equal((await setup({}, { receipts: false })).gateway.correlation, 'none');
+  });
+
+  test('when beforeSubmit fails, nothing goes on the wire and send fails with its error', async () => {
+    const { smsc, gateway } = await setup();
+    const refused = new Error('the lease was taken over');
+    await assert.rejects(gateway.send({ to: '+77011234567', text: 'Сіздің ЭЦҚ кілттеріңіздің мерзімі аяқталады. '.repeat(3), beforeSubmit: () => Promise.reject(refused) }), (e) => e === refused);
+    assert.equal(smsc.submits.length, 0);
+  });
+
+  test('a receipt is acknowledged only once its listener has it written; one it could not write is answered ESME_RX_T_APPN', async () => {
+    const { smsc, gateway } = await setup();
+    let write!: () => void;
+    let fail = false;
+    gateway.onReceipt(() => (fail ? Promise.reject(new Error('database gone')) : new Promise<void>((resolve) => (write = resolve))));
+    await gateway.ready();
+    const receipt = { source_addr: '77011234567', esm_class: 0x04, receipted_message_id: 'M1', message_state: 2, short_message: '' };
+    let acknowledged = false;
+    const resp = smsc.deliver(receipt).then((p) => ((acknowledged = true), p));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(acknowledged, false, 'not acknowledged before it is written');
+    write();
+    assert.equal((await resp).command_status, 0);
+    fail = true;
+    assert.equal((await smsc.deliver(receipt)).command_status, 0x64);
   });
 
   test('the window is respected: the SMSC never sees more than N unacknowledged submit_sm', async () => {

@@ -7,13 +7,18 @@
  *
  * Text: GSM-7 (data_coding 0) when every character allows it, else UCS-2 (data_coding 8) — always for kk/ru.
  * Long texts go as concatenated parts, each with an 8-bit-reference UDH and esm_class 0x40 (UDHI).
+ *
+ * Correlation: every part of a send carries the user_message_reference the caller's beforeSubmit chose, and an
+ * SMSC that follows SMPP 3.4 §4.6.1 echoes it in the delivery receipt — so a receipt identifies the send even
+ * when its submit_sm_resp (and with it the SMSC's message_id) was never seen. Receipts are acknowledged only
+ * after the listeners have written them down (see connection.ts).
  */
 import smpp from 'smpp';
 import { QtError } from '@qoltanba/pki';
 import { deliveryFailure, isPermanentFailure } from '../../failure.ts';
 import { silentLog, type NotifyLog } from '../../log.ts';
 import { maskPhone, normalizeKzPhone } from '../../phone.ts';
-import type { DeliveryReceipt, ReceiptSource, SmsGateway, SmsMessage, SmsSendResult } from '../gateway.ts';
+import type { DeliveryReceipt, ReceiptSource, SendCorrelation, SmsGateway, SmsMessage, SmsSendResult } from '../gateway.ts';
 import { concatenationUdh, planSms } from '../segments.ts';
 import { isSlowDownStatus, needsRebind, submitFailure } from './command-status.ts';
 import { SmppConnection, type BindMode } from './connection.ts';
@@ -37,6 +42,12 @@ export interface SmppConfig {
   readonly serviceType?: string;
   /** Ask for delivery receipts (registered_delivery 1) and bind as transceiver to receive them. Default true. */
   readonly receipts?: boolean;
+  /**
+   * The SMSC returns our user_message_reference in delivery receipts (SMPP 3.4 §4.6.1). Default: true when
+   * receipts are on. Set false for an SMSC that does not: sends whose outcome a crash hid then fall under
+   * notify.uncorrelatedSends instead of waiting for a receipt that cannot name them.
+   */
+  readonly receiptReference?: boolean;
   /** Override the bind mode chosen from `receipts`. */
   readonly bindMode?: BindMode;
   /** Max unacknowledged submit_sm on the session. Default 10. */
@@ -76,13 +87,16 @@ function relativeValidity(minutes: number): string {
   return `0000${two(days)}${two(hours)}${two(mins)}00000R`;
 }
 
+const ESME_RX_T_APPN = 0x64;
+
 export class SmppSmsGateway implements SmsGateway, ReceiptSource {
   readonly connection: SmppConnection;
+  readonly correlation: SendCorrelation;
   readonly window: SubmitWindow;
   readonly #pacer: Pacer;
   readonly #config: SmppConfig;
   readonly #source: { ton: number; npi: number; addr: string };
-  readonly #receiptListeners = new Set<(r: DeliveryReceipt) => void>();
+  readonly #receiptListeners = new Set<(r: DeliveryReceipt) => void | Promise<unknown>>();
   readonly #log: NotifyLog;
   // Handsets group parts by (sender, reference): start anywhere so two server nodes rarely collide.
   #reference = Math.floor(Math.random() * 256);
@@ -93,6 +107,7 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
     const s = sourceAddressing(config.source);
     this.#source = { ton: config.sourceTon ?? s.ton, npi: config.sourceNpi ?? s.npi, addr: s.addr };
     const receipts = config.receipts ?? true;
+    this.correlation = receipts && (config.receiptReference ?? true) ? 'receipt-reference' : 'none';
     this.window = new SubmitWindow(config.window ?? 10);
     this.#pacer = new Pacer(config.maxPerSecond);
     this.connection = new SmppConnection({
@@ -108,7 +123,7 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
       ...(config.responseTimeoutMs !== undefined && { responseTimeoutMs: config.responseTimeoutMs }),
       ...(config.reconnect !== undefined && { reconnect: config.reconnect }),
     });
-    this.connection.on('deliver_sm', (pdu) => this.#onDeliverSm(pdu));
+    this.connection.on('deliver_sm', (pdu, ack) => this.#onDeliverSm(pdu, ack));
     this.connection.start();
   }
 
@@ -117,7 +132,7 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
     return this.connection.whenBound(timeoutMs);
   }
 
-  onReceipt(listener: (receipt: DeliveryReceipt) => void): () => void {
+  onReceipt(listener: (receipt: DeliveryReceipt) => void | Promise<unknown>): () => void {
     this.#receiptListeners.add(listener);
     return () => this.#receiptListeners.delete(listener);
   }
@@ -140,6 +155,10 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
       data_coding: plan.dataCoding,
       ...(message.validForMinutes !== undefined && { validity_period: relativeValidity(message.validForMinutes) }),
     };
+    // The caller's beforeSubmit runs once, when the first part holds a window slot on a bound session: from
+    // then on the send may reach the SMSC. Every part waits for it, so none goes out if it fails.
+    let before: Promise<{ readonly userMessageReference?: number }> | undefined;
+    const beforeSubmit = () => (before ??= message.beforeSubmit ? message.beforeSubmit({ parts: total, to }) : Promise.resolve({}));
     // All parts are started at once; the window hands out slots in order, so parts go out in order, pipelined.
     const outcomes = await Promise.allSettled(
       plan.parts.map((part, i) =>
@@ -148,9 +167,15 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
             ? { ...common, esm_class: 0x00, short_message: part }
             : { ...common, esm_class: 0x40, short_message: Buffer.concat([concatenationUdh(reference, total, i + 1), part]) },
           deadline,
+          beforeSubmit,
         ),
       ),
     );
+    if (before && outcomes.every((o) => o.status === 'rejected')) {
+      // beforeSubmit itself failed: nothing was sent; its error is the one to report, as it is.
+      const own = await before.then(() => undefined, (e: unknown) => e);
+      if (own !== undefined) throw own;
+    }
     const messageIds = outcomes.map((o) => (o.status === 'fulfilled' ? o.value : undefined));
     const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ part: i + 1, error: o.reason as unknown }] : []));
     const logFields = { to: maskPhone(to), reference: message.reference, parts: total };
@@ -172,17 +197,20 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
         failedParts: failures.map((f) => f.part),
         // Parts already accepted will be delivered; a retry sends the whole text again under a new reference.
         acceptedMessageIds: messageIds.filter((id): id is string => id !== undefined),
+        // Any part that was on the wire unanswered makes the whole send's outcome unknown.
+        maybeAccepted: failures.some((f) => f.error instanceof QtError && f.error.details?.maybeAccepted === true),
       },
       worst.error,
     );
   }
 
-  async #submit(fields: Record<string, unknown>, deadline: number): Promise<string> {
+  async #submit(fields: Record<string, unknown>, deadline: number, beforeSubmit: () => Promise<{ readonly userMessageReference?: number }>): Promise<string> {
     const release = await this.window.acquire();
     try {
       await this.connection.whenBound(deadline - Date.now());
       await this.#pacer.take();
-      const resp = await this.connection.request('submit_sm', fields);
+      const { userMessageReference } = await beforeSubmit();
+      const resp = await this.connection.request('submit_sm', userMessageReference === undefined ? fields : { ...fields, user_message_reference: userMessageReference });
       const status = resp.command_status;
       if (status === 0) return String(resp.message_id ?? '');
       if (isSlowDownStatus(status)) this.#pacer.pause(this.#config.slowDownMs ?? 1000);
@@ -193,20 +221,23 @@ export class SmppSmsGateway implements SmsGateway, ReceiptSource {
     }
   }
 
-  #onDeliverSm(pdu: smpp.PDU): void {
+  #onDeliverSm(pdu: smpp.PDU, ack: (commandStatus?: number) => void): void {
     const receipt = parseDeliveryReceipt(pdu, { smscUtcOffsetMinutes: this.#config.smscUtcOffsetMinutes ?? 300 });
     if (!receipt) {
       // Mobile-originated SMS to our sender: the service takes no SMS input, so it is acknowledged and dropped.
       this.#log.info({ from: maskPhone(String(pdu.source_addr ?? '')) }, 'smpp: ignored a deliver_sm that is not a receipt');
+      ack();
       return;
     }
-    for (const listener of this.#receiptListeners) {
-      try {
-        listener(receipt);
-      } catch (e) {
-        this.#log.error({ messageId: receipt.messageId, error: (e as Error).message }, 'sms receipt listener failed');
-      }
-    }
+    const written = [...this.#receiptListeners].map(async (listener) => listener(receipt));
+    Promise.all(written).then(
+      () => ack(),
+      (e: unknown) => {
+        // ESME_RX_T_APPN: "temporary application error" — the SMSC keeps the receipt and sends it again later.
+        this.#log.error({ messageId: receipt.messageId, error: (e as Error).message }, 'sms receipt not recorded; the SMSC will send it again');
+        ack(ESME_RX_T_APPN);
+      },
+    );
   }
 
   close(): Promise<void> {

@@ -7,7 +7,8 @@
  *     window (≈ 1/365 of the certificates per threshold) — then the same again after expired and revoked
  *     certificates have piled up (as they do, year after year), with the plan of a steady-state page.
  *  2. Reminder SMS per second end to end through the outbox (claim, registry lookup, the "may reach the SMSC"
- *     record, submit, mark sent, receipts) to a real SMPP server in another process, against a plain gateway loop.
+ *     record, submit, mark sent, receipts) to a real SMPP server in another process, against a plain gateway loop at
+ *     SMPP windows BENCH_REMINDER_SMS_WINDOWS=1,10,50 (the adapter's ceiling).
  * Sizes: BENCH_REMINDER_SIZES=1000000,10000000 (default); SMS count: BENCH_REMINDER_SMS=5000 (0: none); expired and revoked
  * added before the last scan, as a fraction of the size: BENCH_REMINDER_PILE=0.5.
  * Data: people with an AUTH + SIGN pair each, expiries spread over the next 365 days (one-year certificates),
@@ -33,6 +34,7 @@ import { millis, perSecond, printTable, timed, type BenchRow } from './lib/table
 
 const SIZES = (process.env.BENCH_REMINDER_SIZES ?? '1000000,10000000').split(',').map(Number);
 const SMS_COUNT = Number(process.env.BENCH_REMINDER_SMS ?? 5000);
+const SMS_WINDOWS = (process.env.BENCH_REMINDER_SMS_WINDOWS ?? '1,10,50').split(',').map(Number);
 const PILE = Number(process.env.BENCH_REMINDER_PILE ?? 0.5);
 const PAGE = 5000;
 const DAY = 86_400_000;
@@ -283,19 +285,23 @@ async function smsThroughput(store: Store): Promise<BenchRow[]> {
         note: `${t.value.delivery.sent} two-part UCS-2 SMS (${t.value.delivery.sent * 2} submit_sm) in ${millis(t.ms)}; receipts recorded meanwhile`,
       });
     }
-    const sms = createSmsGateway({ type: 'smpp', host: '127.0.0.1', port, systemId: 'qoltanba', password: 'secret', source: 'Qoltanba', window: 10 }, { production: false });
-    let next = 0;
-    const bare = await timed(async () => {
-      const worker = async () => {
-        while (next < SMS_COUNT) {
-          next++;
-          await sms.send({ to: '+77011234567', text: 'Сіздің ЭЦҚ кілттеріңіздің мерзімі аяқталады / истекает срок ключей ЭЦП: qoltanba.kz — проверка пропускной способности' });
-        }
-      };
-      await Promise.all(Array.from({ length: 20 }, worker));
-    });
-    await sms.close();
-    rows.push({ what: 'same two-part SMS, bare gateway (no database)', ours: perSecond(SMS_COUNT, bare.ms), note: 'window 10: the transport ceiling for comparison' });
+    // The bare gateway at each SMPP window (formerly notify/sms/smpp/throughput.ts): the adapter's ceiling, the SMSC
+    // answering every submit_sm at once, with a bounded number of sends open as the outbox worker keeps them.
+    for (const window of SMS_WINDOWS) {
+      const sms = createSmsGateway({ type: 'smpp', host: '127.0.0.1', port, systemId: 'qoltanba', password: 'secret', source: 'Qoltanba', window }, { production: false });
+      let next = 0;
+      const bare = await timed(async () => {
+        const worker = async () => {
+          while (next < SMS_COUNT) {
+            next++;
+            await sms.send({ to: '+77011234567', text: 'Сіздің ЭЦҚ кілттеріңіздің мерзімі аяқталады / истекает срок ключей ЭЦП: qoltanba.kz — проверка пропускной способности' });
+          }
+        };
+        await Promise.all(Array.from({ length: window * 2 }, worker));
+      });
+      await sms.close();
+      rows.push({ what: `same two-part SMS, bare gateway (no database), window ${window}`, ours: perSecond(SMS_COUNT, bare.ms), note: 'the transport ceiling for comparison' });
+    }
     return rows;
   } finally {
     child.kill();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, CertificateList } from '@peculiar/asn1-x509';
-import { derFrom, isQtError, parseTimeStampToken, prepareTimeStamping, readTsaRequest, toArrayBuffer, verifyCms, verifySignature, oid } from '@qoltanba/pki';
+import { derFrom, isQtError, parseTimeStampToken, prepareTimeStamping, readTimeStampRequest, toArrayBuffer, verifyCms, verifySignature, oid } from '@qoltanba/pki';
 import { readFixture, nca } from '../../../../test/support/fixtures.ts';
 import { createHttpApp } from '../http/app.ts';
 import { defaultConfig } from '../config.ts';
@@ -84,7 +84,7 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
     const remote = new RemoteSignerProvider({ url, tokenFile });
     const row = await db.store.db.selectFrom('tsa_signers').select('certificate').where('key_uri', '=', tsaKey).executeTakeFirstOrThrow();
     const stamper = prepareTimeStamping({ certificate: new Uint8Array(row.certificate), signer: await remote.signerFor(tsaKey, 'timestamp') });
-    const request = readTsaRequest(testRequest(), { acceptedHashes: new Set([oid.sha256]) });
+    const request = readTimeStampRequest(testRequest(), { acceptedHashes: new Set([oid.sha256]) });
     const { token } = await stamper.stamp({ messageImprintDer: request.messageImprintDer, policy: oid.policyQoltanbaTsa, serial: Uint8Array.of(7), genTime: new Date(), certReq: true });
     assert.equal((await verifyCms(token)).signers[0]?.signingCertificateV2Matches, true);
     assert.equal(parseTimeStampToken(token).serialNumber, '07');

@@ -15,7 +15,7 @@ import { loadCeremonyConfig } from './ca/ceremony-config.ts';
 import { runCeremony, type CaSummary } from './ca/ceremony.ts';
 import { InProcessSignerProvider } from './signer/in-process.ts';
 import type { SignerProvider } from './signer/provider.ts';
-import { RemoteSignerProvider } from './signer/remote.ts';
+import { NetworkSignerProvider } from './signer/network.ts';
 import { signerRoutes } from './signer/routes.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { healthRoutes } from './system/health.ts';
@@ -93,7 +93,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const cas = holdsKeys
       ? await runCeremony({ db: store.db, keystore, config: ceremony, publicUrl: config.publicUrl, home: config.home })
       : [];
-    signers = config.signer.mode === 'remote' ? new RemoteSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
+    signers = config.signer.mode === 'network' ? new NetworkSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
     const ctx: ServerContext = { config, store, signers, log, now: () => new Date() };
     // The ceremony's last step: a new CA's first full and delta CRL, before anything can point at them.
     if (holdsKeys) await sharedStatusService(ctx).publishMissingCrls();

@@ -73,7 +73,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
           host: flags.host,
           publicUrl: flags.publicUrl,
           roles: secondary ? (flags.role ?? defaultRoles()).filter((r) => r !== 'worker') : flags.role,
-          signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
+          signer: flags.signerUrl ? { mode: 'network', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
           demo: flags.demo === true,
         },

@@ -7,18 +7,18 @@ import { readFileSync } from 'node:fs';
 import { QtError, errorCatalog, fromBase64, type QtErrorCode, type Signer } from '@qoltanba/pki';
 import type { SignerProvider, SigningPurpose } from './provider.ts';
 
-export interface RemoteSignerOptions {
+export interface NetworkSignerOptions {
   url: string;
   tokenFile: string;
   timeoutMs?: number;
 }
 
-export class RemoteSignerProvider implements SignerProvider {
+export class NetworkSignerProvider implements SignerProvider {
   private readonly base: string;
   private readonly token: string;
   private readonly timeoutMs: number;
 
-  constructor(options: RemoteSignerOptions) {
+  constructor(options: NetworkSignerOptions) {
     this.base = options.url.replace(/\/+$/, '');
     try {
       this.token = readFileSync(options.tokenFile, 'utf8').trim();

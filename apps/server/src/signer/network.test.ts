@@ -15,12 +15,12 @@ import { runCeremony } from '../ca/ceremony.ts';
 import { defaultCeremonyConfig, tsaPlanFor } from '../ca/ceremony-config.ts';
 import { testRequest } from '../../../../packages/pki/src/tsp/tsa.test-support.ts';
 import { InProcessSignerProvider } from './in-process.ts';
-import { RemoteSignerProvider } from './remote.ts';
+import { NetworkSignerProvider } from './network.ts';
 import { signerRoutes } from './routes.ts';
 import { checkpointMessage } from '../audit/checkpoints/format.ts';
 
 const PASSPHRASE_ENV = 'QT_TEST_REMOTE_SIGNER_PASSPHRASE';
-process.env[PASSPHRASE_ENV] = 'remote signer test passphrase';
+process.env[PASSPHRASE_ENV] = 'network signer test passphrase';
 
 const crlTbs = () => new Uint8Array(AsnConvert.serialize(AsnConvert.parse(toArrayBuffer(readFixture(...nca.rsaCrl)), CertificateList).tbsCertList));
 const certTbs = () => new Uint8Array(AsnConvert.serialize(AsnConvert.parse(toArrayBuffer(derFrom(readFixture(...nca.signCert))), Certificate).tbsCertificate));
@@ -35,7 +35,7 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
 
   // The harness opens its database in its own first test, so setup that needs the database is a test too.
   test('the signer process starts over the CA keys a ceremony created', async () => {
-    home = mkdtempSync(join(tmpdir(), 'qt-remote-signer-'));
+    home = mkdtempSync(join(tmpdir(), 'qt-network-signer-'));
     const keystore = { soft: { dir: join(home, 'keys'), passphraseEnv: PASSPHRASE_ENV } };
     const ceremony = defaultCeremonyConfig();
     ceremony.root.key.bits = 2048;
@@ -63,27 +63,27 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
   });
 
   test('signs a CRL for a registered CA key; the signature verifies with the public key it reports', async () => {
-    const remote = new RemoteSignerProvider({ url, tokenFile });
-    const signer = await remote.signerFor(issuingKey, 'crl');
+    const network = new NetworkSignerProvider({ url, tokenFile });
+    const signer = await network.signerFor(issuingKey, 'crl');
     const tbs = crlTbs();
     const signature = await signer.sign(tbs);
     assert.equal(await verifySignature(signer.algorithm.oid, { spki: signer.publicKey, data: tbs, signature }), true);
   });
 
   test('refuses a structure of another purpose, an unregistered key and a wrong token', async () => {
-    const remote = new RemoteSignerProvider({ url, tokenFile });
-    const forCrl = await remote.signerFor(issuingKey, 'crl');
+    const network = new NetworkSignerProvider({ url, tokenFile });
+    const forCrl = await network.signerFor(issuingKey, 'crl');
     await assert.rejects(forCrl.sign(certTbs()), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
-    await assert.rejects(remote.signerFor('soft:not-a-ca-key', 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
+    await assert.rejects(network.signerFor('soft:not-a-ca-key', 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
     const wrongTokenFile = join(home, 'wrong');
     writeFileSync(wrongTokenFile, 'guess');
-    await assert.rejects(new RemoteSignerProvider({ url, tokenFile: wrongTokenFile }).signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAUTHORIZED'));
+    await assert.rejects(new NetworkSignerProvider({ url, tokenFile: wrongTokenFile }).signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAUTHORIZED'));
   });
 
   test('the TSA key signs time-stamps through the signer process, and only time-stamps; no other key signs them', async () => {
-    const remote = new RemoteSignerProvider({ url, tokenFile });
+    const network = new NetworkSignerProvider({ url, tokenFile });
     const row = await db.store.db.selectFrom('tsa_signers').select('certificate').where('key_uri', '=', tsaKey).executeTakeFirstOrThrow();
-    const stamper = prepareTimeStamping({ certificate: new Uint8Array(row.certificate), signer: await remote.signerFor(tsaKey, 'timestamp') });
+    const stamper = prepareTimeStamping({ certificate: new Uint8Array(row.certificate), signer: await network.signerFor(tsaKey, 'timestamp') });
     const request = readTimeStampRequest(testRequest(), { acceptedHashes: new Set([oid.sha256]) });
     const { token } = await stamper.stamp({ messageImprintDer: request.messageImprintDer, policy: oid.policyQoltanbaTsa, serial: Uint8Array.of(7), genTime: new Date(), certReq: true });
     assert.equal((await verifyCms(token)).signers[0]?.signingCertificateV2Matches, true);
@@ -91,25 +91,25 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
 
     const refused = (e: unknown) => isQtError(e, 'QT_ERR_SIGNING_REFUSED');
     // The TSA key opened for another purpose, a CA key opened for time-stamps: refused before any signature.
-    await assert.rejects(remote.signerFor(tsaKey, 'certificate'), refused);
-    await assert.rejects(remote.signerFor(tsaKey, 'crl'), refused);
-    await assert.rejects(remote.signerFor(issuingKey, 'timestamp'), refused);
+    await assert.rejects(network.signerFor(tsaKey, 'certificate'), refused);
+    await assert.rejects(network.signerFor(tsaKey, 'crl'), refused);
+    await assert.rejects(network.signerFor(issuingKey, 'timestamp'), refused);
     // And a time-stamp key handed a certificate's TBS refuses it.
-    await assert.rejects((await remote.signerFor(tsaKey, 'timestamp')).sign(certTbs()), refused);
+    await assert.rejects((await network.signerFor(tsaKey, 'timestamp')).sign(certTbs()), refused);
   });
 
   test('the audit checkpoint key signs checkpoint messages and nothing else; CA keys never sign checkpoints', async () => {
-    const remote = new RemoteSignerProvider({ url, tokenFile });
+    const network = new NetworkSignerProvider({ url, tokenFile });
     const auditKey = 'soft:audit-checkpoints';
-    const forCheckpoints = await remote.signerFor(auditKey, 'audit-checkpoint');
+    const forCheckpoints = await network.signerFor(auditKey, 'audit-checkpoint');
     const message = checkpointMessage({ seq: 12n, hash: 'ab'.repeat(32), at: new Date('2026-05-20T10:15:00.000Z') });
     const signature = await forCheckpoints.sign(message);
     assert.equal(await verifySignature(forCheckpoints.algorithm.oid, { spki: forCheckpoints.publicKey, data: message, signature }), true);
     await assert.rejects(forCheckpoints.sign(crlTbs()), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a CRL presented to the audit key');
     await assert.rejects(forCheckpoints.sign(Buffer.from('qoltanba-audit-checkpoint-v1\nanything at all\n')), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'));
-    await assert.rejects(remote.signerFor(issuingKey, 'audit-checkpoint'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a CA key opened for checkpoints');
-    await assert.rejects(remote.signerFor(auditKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'the audit key opened for CRLs');
-    const forCrl = await remote.signerFor(issuingKey, 'crl');
+    await assert.rejects(network.signerFor(issuingKey, 'audit-checkpoint'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a CA key opened for checkpoints');
+    await assert.rejects(network.signerFor(auditKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'the audit key opened for CRLs');
+    const forCrl = await network.signerFor(issuingKey, 'crl');
     await assert.rejects(forCrl.sign(message), (e) => isQtError(e, 'QT_ERR_SIGNING_REFUSED'), 'a checkpoint presented to a CA key');
   });
 
@@ -122,7 +122,7 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
     const wrongUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       await assert.rejects(
-        new RemoteSignerProvider({ url: wrongUrl, tokenFile }).signerFor(issuingKey, 'crl'),
+        new NetworkSignerProvider({ url: wrongUrl, tokenFile }).signerFor(issuingKey, 'crl'),
         (e) => isQtError(e, 'QT_ERR_CA_PASSPHRASE_WRONG') && /^The CA key passphrase is wrong/.test(e.message),
       );
     } finally {
@@ -132,7 +132,7 @@ describeEachBackend('signer as its own process (internal API)', (db) => {
   });
 
   test('an unreachable signer is a clear 503-class error', async () => {
-    const remote = new RemoteSignerProvider({ url: 'http://127.0.0.1:9', tokenFile, timeoutMs: 2000 });
-    await assert.rejects(remote.signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAVAILABLE'));
+    const network = new NetworkSignerProvider({ url: 'http://127.0.0.1:9', tokenFile, timeoutMs: 2000 });
+    await assert.rejects(network.signerFor(issuingKey, 'crl'), (e) => isQtError(e, 'QT_ERR_SIGNER_UNAVAILABLE'));
   });
 });

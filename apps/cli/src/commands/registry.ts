@@ -43,7 +43,7 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
       let started = false;
       try {
         const report = await withHomeStore(ctx, (store) =>
-          notify.importRegistryCsv(store.db, ctx.path(file), {
+          notify.importMobileCitizensCsv(store.db, ctx.path(file), {
             ...(flags.source && { source: flags.source }),
             skipInvalid: Boolean(flags.skipInvalid),
             allowUnknownIin: Boolean(flags.allowUnknownIin),
@@ -77,7 +77,7 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
       } catch (e) {
         bar?.stop();
         if (!ctx.json && isQtError(e, 'QT_ERR_REGISTRY_IMPORT_REJECTED')) {
-          const problems = (e.details?.problems ?? []) as notify.RowProblem[];
+          const problems = (e.details?.problems ?? []) as notify.MobileCitizensRowProblem[];
           for (const [label, value] of problemRows(problems)) ctx.err.write(`${label}: ${value}\n`);
         }
         throw e;
@@ -103,7 +103,7 @@ A file with any bad row imports nothing unless --skip-invalid; every bad row is 
   ]);
 }
 
-function problemRows(problems: readonly notify.RowProblem[]): Row[] {
+function problemRows(problems: readonly notify.MobileCitizensRowProblem[]): Row[] {
   const rows = problems.slice(0, SHOWN_PROBLEMS).map((p): Row => [`line ${p.line}`, `${p.code}${p.field ? ` (${p.field})` : ''}: ${p.message}`]);
   if (problems.length > SHOWN_PROBLEMS) rows.push(['…', `${problems.length - SHOWN_PROBLEMS} more (--json lists them all)`]);
   return rows;

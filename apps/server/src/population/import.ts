@@ -16,7 +16,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { isQtError, parseIin, QtError, type QtErrorCode } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
-import { readCsv } from '../notify/registry/csv.ts';
+import { readCsv } from '../notify/mobile-citizens/csv.ts';
 import type { Database } from '../store/schema.ts';
 import { sniffImage } from './photo.ts';
 import { populationDb, type DocumentType, type PersonStatus, type PhotoType } from './tables.ts';

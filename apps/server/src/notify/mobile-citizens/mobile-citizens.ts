@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import type { E164 } from '../phone.ts';
 
-export interface MobileRegistryEntry {
+export interface MobileCitizenEntry {
   readonly iin: string;
   readonly phone: E164;
   /** The registry confirmed the number is the person's. Only verified numbers get reminders. */
@@ -16,17 +16,17 @@ export interface MobileRegistryEntry {
   readonly verifiedOn: string | undefined;
 }
 
-export interface MobileRegistry {
+export interface MobileCitizens {
   /** The entries of those IINs the registry has; IINs it does not know are simply absent from the map. */
-  lookup(iins: readonly string[]): Promise<ReadonlyMap<string, MobileRegistryEntry>>;
+  lookup(iins: readonly string[]): Promise<ReadonlyMap<string, MobileCitizenEntry>>;
 }
 
 /** The default adapter: the mobile_registry table (migration 0007). */
-export class DatabaseMobileRegistry implements MobileRegistry {
+export class DatabaseMobileCitizens implements MobileCitizens {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async lookup(iins: readonly string[]): Promise<ReadonlyMap<string, MobileRegistryEntry>> {
-    const found = new Map<string, MobileRegistryEntry>();
+  async lookup(iins: readonly string[]): Promise<ReadonlyMap<string, MobileCitizenEntry>> {
+    const found = new Map<string, MobileCitizenEntry>();
     if (iins.length === 0) return found;
     const rows = await this.db
       .selectFrom('mobile_registry')

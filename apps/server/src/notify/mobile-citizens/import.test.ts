@@ -9,11 +9,11 @@ import { isQtError, type QtError } from '@qoltanba/pki';
 import { describeEachBackend } from '../../store/testing.ts';
 import { insertPerson, testIins } from '../testing/fixtures.ts';
 import { readCsv } from './csv.ts';
-import { importRegistryCsv } from './import.ts';
-import { DatabaseMobileRegistry } from './mobile-registry.ts';
+import { importMobileCitizensCsv } from './import.ts';
+import { DatabaseMobileCitizens } from './mobile-citizens.ts';
 import { populationDb } from '../../population/tables.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'qt-registry-'));
+const dir = mkdtempSync(join(tmpdir(), 'qt-mobile-citizens-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let fileNo = 0;
 const csvFile = (text: string) => {
@@ -46,15 +46,15 @@ describe('CSV reader', () => {
   });
 });
 
-describeEachBackend('registry import', (ctx) => {
+describeEachBackend('mobile-citizens registry import', (ctx) => {
   const [a, b, c, unknown] = testIins(4, 1) as [string, string, string, string];
 
   test('a clean file is imported: numbers normalised to E.164, verified flags and dates kept, audited without numbers', async () => {
     for (const iin of [a, b, c]) await insertPerson(ctx.store.db, iin);
     const file = csvFile(`iin,phone,verified,verified_on\n${a},8 (701) 123-45-67,1,2024-05-01\n${b},+77771234567,нет,\n${c},7051112233,true,01.02.2023\n`);
-    const report = await importRegistryCsv(ctx.store.db, file, { source: 'bmg-test' });
+    const report = await importMobileCitizensCsv(ctx.store.db, file, { source: 'bmg-test' });
     assert.deepEqual([report.rows, report.valid, report.invalid, report.written, report.problems.length], [3, 3, 0, 3, 0]);
-    const found = await new DatabaseMobileRegistry(ctx.store.db).lookup([a, b, c, unknown]);
+    const found = await new DatabaseMobileCitizens(ctx.store.db).lookup([a, b, c, unknown]);
     assert.deepEqual(found.get(a), { iin: a, phone: '+77011234567', verified: true, verifiedOn: '2024-05-01' });
     assert.deepEqual(found.get(b), { iin: b, phone: '+77771234567', verified: false, verifiedOn: undefined });
     assert.equal(found.get(c)?.verifiedOn, '2023-02-01');
@@ -81,7 +81,7 @@ describeEachBackend('registry import', (ctx) => {
         'abc,+77010000008,1,',
       ].join('\n') + '\n',
     );
-    const failure = await importRegistryCsv(ctx.store.db, file).then(
+    const failure = await importMobileCitizensCsv(ctx.store.db, file).then(
       () => assert.fail('imported a file with bad rows'),
       (e: QtError) => e,
     );
@@ -102,28 +102,28 @@ describeEachBackend('registry import', (ctx) => {
       ],
     );
     assert.match(failure.message, /9 of 10 rows are invalid; nothing was imported/);
-    const still = await new DatabaseMobileRegistry(ctx.store.db).lookup([a]);
+    const still = await new DatabaseMobileCitizens(ctx.store.db).lookup([a]);
     assert.equal(still.get(a)?.phone, '+77011234567');
 
     // The operator may take the good rows; the report still lists the skipped ones.
-    const partial = await importRegistryCsv(ctx.store.db, file, { skipInvalid: true });
+    const partial = await importMobileCitizensCsv(ctx.store.db, file, { skipInvalid: true });
     assert.deepEqual([partial.written, partial.invalid, partial.problems.length], [1, 9, 9]);
-    assert.equal((await new DatabaseMobileRegistry(ctx.store.db).lookup([a])).get(a)?.phone, '+77010000000');
+    assert.equal((await new DatabaseMobileCitizens(ctx.store.db).lookup([a])).get(a)?.phone, '+77010000000');
   });
 
   test('a missing column in the header is refused before any row is read', async () => {
     const file = csvFile(`iin;telephone;verified\n${a};+77011234567;1\n`);
-    await assert.rejects(importRegistryCsv(ctx.store.db, file), (e) => isQtError(e, 'QT_ERR_REGISTRY_ROW_INVALID') && /missing: phone/.test(e.message));
+    await assert.rejects(importMobileCitizensCsv(ctx.store.db, file), (e) => isQtError(e, 'QT_ERR_REGISTRY_ROW_INVALID') && /missing: phone/.test(e.message));
   });
 
   test('unknown IINs are accepted when asked; --replace deletes the entries the new file lacks, only after writing it', async () => {
     const file = csvFile(`iin;phone;verified\n${unknown};+77021234567;1\n${c};+77051112233;1\n`);
-    const dry = await importRegistryCsv(ctx.store.db, file, { allowUnknownIin: true, dryRun: true, replace: true });
+    const dry = await importMobileCitizensCsv(ctx.store.db, file, { allowUnknownIin: true, dryRun: true, replace: true });
     assert.deepEqual([dry.written, dry.deleted, dry.valid], [0, 0, 2]);
-    assert.equal((await new DatabaseMobileRegistry(ctx.store.db).lookup([a])).size, 1);
-    const report = await importRegistryCsv(ctx.store.db, file, { allowUnknownIin: true, replace: true });
+    assert.equal((await new DatabaseMobileCitizens(ctx.store.db).lookup([a])).size, 1);
+    const report = await importMobileCitizensCsv(ctx.store.db, file, { allowUnknownIin: true, replace: true });
     assert.deepEqual([report.written, report.deleted], [2, 2]);
-    const left = await new DatabaseMobileRegistry(ctx.store.db).lookup([a, b, c, unknown]);
+    const left = await new DatabaseMobileCitizens(ctx.store.db).lookup([a, b, c, unknown]);
     assert.deepEqual([...left.keys()].sort(), [c, unknown].sort());
   });
 
@@ -138,11 +138,11 @@ describeEachBackend('registry import', (ctx) => {
       })
       .execute();
     assert.equal(await ctx.store.db.selectFrom('subjects').select('iin').where('iin', '=', applicant).executeTakeFirst(), undefined, 'no certificate, no subject');
-    const refused = await importRegistryCsv(ctx.store.db, csvFile(`iin,phone,verified\n${applicant},+77015550001,1\n${stranger},+77015550002,1\n`)).catch((e: QtError) => e);
+    const refused = await importMobileCitizensCsv(ctx.store.db, csvFile(`iin,phone,verified\n${applicant},+77015550001,1\n${stranger},+77015550002,1\n`)).catch((e: QtError) => e);
     assert.ok(isQtError(refused, 'QT_ERR_REGISTRY_IMPORT_REJECTED'));
     assert.deepEqual((refused.details?.problems as { line: number; code: string }[]).map((p) => [p.line, p.code]), [[3, 'QT_ERR_REGISTRY_IIN_UNKNOWN']], 'only the stranger');
-    const report = await importRegistryCsv(ctx.store.db, csvFile(`iin,phone,verified\n${applicant},+77015550001,1\n`));
+    const report = await importMobileCitizensCsv(ctx.store.db, csvFile(`iin,phone,verified\n${applicant},+77015550001,1\n`));
     assert.equal(report.written, 1);
-    assert.equal((await new DatabaseMobileRegistry(ctx.store.db).lookup([applicant])).get(applicant)?.phone, '+77015550001');
+    assert.equal((await new DatabaseMobileCitizens(ctx.store.db).lookup([applicant])).get(applicant)?.phone, '+77015550001');
   });
 });

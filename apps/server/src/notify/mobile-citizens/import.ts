@@ -20,7 +20,7 @@ import { normalizeKzPhone } from '../phone.ts';
 import { readCsv } from './csv.ts';
 import { populationDb } from '../../population/tables.ts';
 
-export interface RegistryImportOptions {
+export interface MobileCitizensImportOptions {
   /** A label stored with each entry and in the audit log (default: the file name). */
   readonly source?: string;
   /** Import the good rows of a file that has bad ones (each bad row is still reported). */
@@ -39,14 +39,14 @@ export interface RegistryImportOptions {
   readonly onProgress?: (p: { phase: 'check' | 'write'; rows: number; bytes: number; totalBytes: number }) => void;
 }
 
-export interface RowProblem {
+export interface MobileCitizensRowProblem {
   readonly line: number;
   readonly code: QtErrorCode;
   readonly field?: string;
   readonly message: string;
 }
 
-export interface RegistryImportReport {
+export interface MobileCitizensImportReport {
   readonly file: string;
   readonly sha256: string;
   readonly importId: string | undefined;
@@ -55,7 +55,7 @@ export interface RegistryImportReport {
   readonly invalid: number;
   readonly written: number;
   readonly deleted: number;
-  readonly problems: readonly RowProblem[];
+  readonly problems: readonly MobileCitizensRowProblem[];
   readonly dryRun: boolean;
 }
 
@@ -76,7 +76,7 @@ const HEADER_NAMES: Record<string, 'iin' | 'phone' | 'verified' | 'verified_on'>
 const TRUE = new Set(['1', 'true', 'yes', 'y', 'да', 'иә']);
 const FALSE = new Set(['0', 'false', 'no', 'n', 'нет', 'жоқ', '']);
 
-export async function importRegistryCsv(db: Kysely<Database>, file: string, options: RegistryImportOptions = {}): Promise<RegistryImportReport> {
+export async function importMobileCitizensCsv(db: Kysely<Database>, file: string, options: MobileCitizensImportOptions = {}): Promise<MobileCitizensImportReport> {
   const batchSize = options.batchSize ?? 2000;
   const checked = await checkFile(db, file, options, batchSize);
   const problems = checked.problems;
@@ -130,11 +130,11 @@ interface Checked {
   totalBytes: number;
   rows: number;
   valid: number;
-  problems: RowProblem[];
+  problems: MobileCitizensRowProblem[];
   invalidLines: Set<number>;
 }
 
-async function checkFile(db: Kysely<Database>, file: string, options: RegistryImportOptions, batchSize: number): Promise<Checked> {
+async function checkFile(db: Kysely<Database>, file: string, options: MobileCitizensImportOptions, batchSize: number): Promise<Checked> {
   let totalBytes: number;
   try {
     totalBytes = (await stat(file)).size;
@@ -142,7 +142,7 @@ async function checkFile(db: Kysely<Database>, file: string, options: RegistryIm
     throw new QtError('QT_ERR_INPUT_INVALID', `The registry file ${file} cannot be read: ${(e as Error).message}`, { file });
   }
   const hash = createHash('sha256');
-  const problems: RowProblem[] = [];
+  const problems: MobileCitizensRowProblem[] = [];
   const invalidLines = new Set<number>();
   const firstLineOf = new Map<string, number>();
   let rows = 0;
@@ -193,10 +193,10 @@ async function checkFile(db: Kysely<Database>, file: string, options: RegistryIm
   return { sha256: hash.digest('hex'), totalBytes, rows, valid: rows - invalidLines.size, problems, invalidLines };
 }
 
-type Item = { entry: Entry; problem?: undefined } | { entry?: undefined; problem: RowProblem };
+type Item = { entry: Entry; problem?: undefined } | { entry?: undefined; problem: MobileCitizensRowProblem };
 
 /** The file's data rows as checked entries or problems; feeds every byte to `hash`. */
-async function* entries(file: string, totalBytes: number, hash: ReturnType<typeof createHash>, options: RegistryImportOptions, phase: 'check' | 'write'): AsyncGenerator<Item> {
+async function* entries(file: string, totalBytes: number, hash: ReturnType<typeof createHash>, options: MobileCitizensImportOptions, phase: 'check' | 'write'): AsyncGenerator<Item> {
   const stream = createReadStream(file);
   let bytes = 0;
   stream.on('data', (chunk) => {
@@ -231,7 +231,7 @@ async function* entries(file: string, totalBytes: number, hash: ReturnType<typeo
   options.onProgress?.({ phase, rows: n, bytes: totalBytes, totalBytes });
 }
 
-function checkRow(line: number, f: string[], c: Partial<Record<'iin' | 'phone' | 'verified' | 'verified_on', number>>, width: number, options: RegistryImportOptions): Item {
+function checkRow(line: number, f: string[], c: Partial<Record<'iin' | 'phone' | 'verified' | 'verified_on', number>>, width: number, options: MobileCitizensImportOptions): Item {
   const bad = (code: QtErrorCode, field: string | undefined, message: string): Item => ({ problem: { line, code, ...(field && { field }), message } });
   if (f.length !== width) return bad('QT_ERR_REGISTRY_ROW_INVALID', undefined, `expected ${width} fields as in the header, found ${f.length}`);
   const iin = f[c.iin!]!;

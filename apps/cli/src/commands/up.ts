@@ -9,7 +9,7 @@ import {
   reportReady,
   requireSharedDatabase,
   roles,
-  runningOperatorContext,
+  runningLocalAdminContext,
   startServer,
   startWorkers,
   workerIndex,
@@ -164,7 +164,7 @@ async function openAdminSocket(server: RunningServer): Promise<AdminServer | und
     home: server.config.home,
     config: server.config,
     store: server.ctx.store,
-    operator: (options) => runningOperatorContext(server.ctx, options),
+    localAdmin: (options) => runningLocalAdminContext(server.ctx, options),
   };
   const env = { ...process.env, QOLTANBA_HOME: server.config.home };
   return serveAdmin({

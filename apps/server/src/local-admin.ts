@@ -1,6 +1,7 @@
 /**
- * A ServerContext for an operator command on this machine (`qoltanba issue`, `revoke`, `crl`, …): the same
- * store, signer and services the server uses, without HTTP. The CA keys are opened in-process, so this runs
+ * The CLI's local administration context (not the RA operators' console, which is ./operator/): a ServerContext
+ * for an administration command on this machine (`qoltanba issue`, `revoke`, `crl`, `operator issue`, …) — the
+ * same store, signer and services the server uses, without HTTP. The CA keys are opened in-process, so this runs
  * where the signer runs (with the passphrase), like the server's one-process start.
  */
 import type { Store } from './store/index.ts';
@@ -14,7 +15,7 @@ import { createRa, statusHooksFor, type Ra } from './ra/index.ts';
 import { sharedStatusService } from './status-feature.ts';
 import { settlePublicUrl } from './system/installation.ts';
 
-export interface OperatorContext {
+export interface LocalAdminContext {
   ctx: ServerContext;
   status: StatusService;
   ra: Ra;
@@ -26,11 +27,11 @@ export interface OperatorContext {
  * machine's defaults (PORT unset, so :8080) still issues certificates that point where the server publishes.
  * `warn` hears when this process's own settings would have said otherwise.
  */
-export async function operatorContext(options: { home: string; store: Store; overrides?: ServerConfigOverrides; testMode?: boolean; warn?: (message: string) => void }): Promise<OperatorContext> {
+export async function localAdminContext(options: { home: string; store: Store; overrides?: ServerConfigOverrides; testMode?: boolean; warn?: (message: string) => void }): Promise<LocalAdminContext> {
   const config = loadServerConfig({ home: options.home, overrides: options.overrides });
   // Stored only by a start or a ceremony: a command run on an empty directory must not fix the address.
   const address = await settlePublicUrl(options.store.db, config, 'operator:cli', { record: false });
-  // Only a disagreement the operator asked for is worth a line: the CLI derives :8080 whenever PORT is unset.
+  // Only a disagreement the administrator asked for is worth a line: the CLI derives :8080 whenever PORT is unset.
   const asked = config.publicUrlSource !== 'derived' || process.env.PORT !== undefined || process.env.HOST !== undefined;
   if (address.warning && asked) options.warn?.(address.warning);
   config.publicUrl = address.url;
@@ -51,11 +52,11 @@ export async function operatorContext(options: { home: string; store: Store; ove
 }
 
 /**
- * The operator services of a running server, for a CLI command it runs on an operator's behalf (the admin
+ * The administration services of a running server, for a CLI command it runs on an administrator's behalf (the admin
  * socket): its own store, signer and status service — so a revocation is re-signed in OCSP by the service
  * that answers OCSP, and no second copy of a CA key is opened. Closing it closes nothing of the server's.
  */
-export function runningOperatorContext(ctx: ServerContext, options: { testMode?: boolean } = {}): OperatorContext {
+export function runningLocalAdminContext(ctx: ServerContext, options: { testMode?: boolean } = {}): LocalAdminContext {
   const status = sharedStatusService(ctx);
   const ra = createRa(ctx, { hooks: statusHooksFor(status), testMode: options.testMode });
   return { ctx, status, ra, close: async () => undefined };

@@ -122,7 +122,7 @@ function runClient(spec: ClientSpec): Promise<ClientResult> {
 
 export async function run(): Promise<void> {
   // Imported here, not at the top: the client process needs none of the server.
-  const { createTestDatabase } = await import('../apps/server/src/store/testing.ts');
+  const { createTestDatabase } = await import('../apps/server/src/store/testing/backends.ts');
   const { apiHarness } = await import('../apps/server/src/api/testing/harness.ts');
   const { uniqueIin } = await import('../apps/server/src/ra/testing/fixture.ts');
   const { opensslCsr } = await import('../apps/server/src/ra/testing/openssl.ts');

@@ -21,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseOcspResponse } from '@qoltanba/pki';
-import { createTestDatabase } from '../apps/server/src/store/testing.ts';
+import { createTestDatabase } from '../apps/server/src/store/testing/backends.ts';
 import { setStatusAudited } from '../apps/server/src/audit/testing/certificate-status.ts';
 import { bulkSerial, createTestPki, insertRevokedBulk, TEST_PASSPHRASE_ENV } from '../apps/server/src/status/testing/pki.ts';
 import { tempDir, type TempDir } from '../apps/server/src/status/testing/openssl.ts';

@@ -35,7 +35,7 @@ const pct = (xs: number[], q: number) => {
 };
 
 export async function run(): Promise<void> {
-  const { createTestDatabase } = await import('../apps/server/src/store/testing.ts');
+  const { createTestDatabase } = await import('../apps/server/src/store/testing/backends.ts');
   const { caFixture, uniqueIin } = await import('../apps/server/src/ra/testing/fixture.ts');
   const { opensslCsr } = await import('../apps/server/src/ra/testing/openssl.ts');
   const { SmsSink, silentLog } = await import('../apps/server/src/notify/index.ts');

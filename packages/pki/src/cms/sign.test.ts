@@ -7,7 +7,7 @@ import { derFrom, fromBase64, utf8 } from '../encoding.ts';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
 import { addCmsSigner, signCms, toCmsPem } from './sign.ts';
 import { verifyCms } from './verify.ts';
-import { ecdsaSigner, loadFixtureSigner, run, scratchDir, SIGN_KEY_EPOCH, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
+import { ecdsaSigner, loadFixtureSigner, run, scratchDir, SIGN_KEY_EPOCH, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './testing/helpers.ts';
 
 const caFile = fixturePath(...nca.rsaCa);
 const data = utf8('Қолтаңба: the document to sign\n');

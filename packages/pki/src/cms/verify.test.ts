@@ -13,7 +13,7 @@ import { signCms, toCmsPem } from './sign.ts';
 import { parseCms } from './inspect.ts';
 import { verifyCms } from './verify.ts';
 import { parseTimeStampToken } from '../tsp/index.ts';
-import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
+import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './testing/helpers.ts';
 
 const data = utf8('Заявление: the content under signature\n');
 let key: FixtureSigner;

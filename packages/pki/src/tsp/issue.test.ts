@@ -13,19 +13,19 @@ import { TAG, childrenOf, contentOf, contextTag, elementOf, readWhole } from '..
 import { objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import type { Signer } from '../crypto/index.ts';
 import { issueCaCertificate, issueCertificate, issueTimeStampingCertificate } from '../issue/index.ts';
-import { buildChain, newSigner, subscriberCsr, testUrls, type TestChain } from '../issue/issue.test-support.ts';
+import { buildChain, newSigner, subscriberCsr, testUrls, type TestChain } from '../issue/testing/issue.ts';
 import { parseTimeStampToken } from './token.ts';
 import { signCms } from '../cms/sign.ts';
 import { verifyCms } from '../cms/verify.ts';
 import { generateGostKeyPair, gostSigner } from '../gost/signer.ts';
 import { KZ_GOST_2015_512 } from '../gost/kz-algorithms.ts';
 import { streebog512 } from '../gost/streebog.ts';
-import { engineAvailable, engineDigest, engineVerifies, russianPublicKeyPem } from '../gost/openssl-gost.test-support.ts';
-import { mustRun, scratch, tool, type Scratch } from '../pkcs12/openssl.test-support.ts';
+import { engineAvailable, engineDigest, engineVerifies, russianPublicKeyPem } from '../gost/testing/openssl-gost.ts';
+import { mustRun, scratch, tool, type Scratch } from '../pkcs12/testing/openssl.ts';
 import { checkTimeStampSignedAttributes, prepareTimeStamping, type TimeStamper } from './issue.ts';
 import { readTimeStampRequest } from './request.ts';
 import { tsaRefusalReply } from './tsa-reply.ts';
-import { testRequest, withTrailingElement } from './tsa.test-support.ts';
+import { testRequest, withTrailingElement } from './testing/requests.ts';
 
 const ALL_HASHES = new Set([oid.sha1, oid.sha256, oid.sha384, oid.sha512, oid.kzStreebog256, oid.kzStreebog512]);
 const POLICY = oid.policyQoltanbaTsa;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../../../test/support/fixtures.ts';
 import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
-import { ecdsaSigner, loadFixtureSigner, run, scratchDir, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
+import { ecdsaSigner, loadFixtureSigner, run, scratchDir, type FixtureSigner, type ScratchDir } from '../cms/testing/helpers.ts';
 import { signXml } from './sign.ts';
 import { verifyXml } from './verify.ts';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fixturePath, nca, readFixture } from '../../../../test/support/fixtures.ts';
 import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
-import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
+import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from '../cms/testing/helpers.ts';
 import { C14N, C14N_WITH_COMMENTS, ENVELOPED_SIGNATURE, EXC_C14N } from './algorithms.ts';
 import { signXml } from './sign.ts';
 import { verifyXml } from './verify.ts';

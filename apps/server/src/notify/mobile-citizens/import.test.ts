@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { isQtError, type QtError } from '@qoltanba/pki';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { insertPerson, testIins } from '../testing/fixtures.ts';
 import { readCsv } from './csv.ts';
 import { importMobileCitizensCsv } from './import.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createSmsGateway } from '../config.ts';
 import { silentLog } from '../log.ts';
 import { Notifier } from '../notifier.ts';

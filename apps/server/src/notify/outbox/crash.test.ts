@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../../store/index.ts';
-import { describeEachBackend, type BackendContext } from '../../store/testing.ts';
+import { describeEachBackend, type BackendContext } from '../../store/testing/backends.ts';
 import { silentLog } from '../log.ts';
 import { Notifier } from '../notifier.ts';
 import { resolveNotifySettings, type UncorrelatedSends } from '../settings.ts';

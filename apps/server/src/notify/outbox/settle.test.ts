@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQtError } from '@qoltanba/pki';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtures.ts';
 import { scanDueReminders } from '../schedule/scan.ts';
 import type { SendCorrelation } from '../sms/gateway.ts';

@@ -9,13 +9,13 @@
  * little-endian in the SPKI, d little-endian in an OCTET STRING in PKCS#8.
  */
 import assert from 'node:assert/strict';
-import { TAG, childrenOf, contentOf, readOid, readWhole } from '../der/read.ts';
-import { integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
-import { toPem, type Bytes } from '../encoding.ts';
-import { mustRun, tool, type Scratch } from '../pkcs12/openssl.test-support.ts';
-import { encodePublicPoint, kzGostPkcs8, readKzGostPkcs8, readKzGostSpki, toLittleEndian } from './kz-encoding.ts';
-import { KZ_GOST_2004, KZ_GOST_2015_256, KZ_GOST_2015_512, type KzGostAlgorithm } from './kz-algorithms.ts';
-import { curveOf } from './curves.ts';
+import { TAG, childrenOf, contentOf, readOid, readWhole } from '../../der/read.ts';
+import { integer, objectIdentifier, octetString, sequence, tlv } from '../../der/write.ts';
+import { toPem, type Bytes } from '../../encoding.ts';
+import { mustRun, tool, type Scratch } from '../../pkcs12/testing/openssl.ts';
+import { encodePublicPoint, kzGostPkcs8, readKzGostPkcs8, readKzGostSpki, toLittleEndian } from '../kz-encoding.ts';
+import { KZ_GOST_2004, KZ_GOST_2015_256, KZ_GOST_2015_512, type KzGostAlgorithm } from '../kz-algorithms.ts';
+import { curveOf } from '../curves.ts';
 
 /** The Russian OIDs of the same algorithms (RFC 9215 / RFC 4491 / RFC 4357). */
 export const russian = {

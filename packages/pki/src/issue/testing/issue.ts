@@ -1,8 +1,8 @@
 /** Test support: a real root + issuing CA made by our own issuance code, and a Signer that counts calls. */
-import { generateRsaKeyPair, webCryptoSigner, type Signer } from '../crypto/index.ts';
-import { createCsr } from '../csr/index.ts';
-import type { Bytes } from '../encoding.ts';
-import { issueCaCertificate, type IssuedCertificate } from './issue.ts';
+import { generateRsaKeyPair, webCryptoSigner, type Signer } from '../../crypto/index.ts';
+import { createCsr } from '../../csr/index.ts';
+import type { Bytes } from '../../encoding.ts';
+import { issueCaCertificate, type IssuedCertificate } from '../issue.ts';
 
 export const testUrls = {
   crl: 'http://127.0.0.1:8080/crl/qoltanba-rsa.crl',

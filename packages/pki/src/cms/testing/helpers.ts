@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { fixturePath, nca, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
-import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
-import { webCryptoSigner, type Signer } from '../crypto/index.ts';
+import { fixturePath, nca, TEST_KEY_PASSWORD } from '../../../../../test/support/fixtures.ts';
+import { derFrom, toArrayBuffer, type Bytes } from '../../encoding.ts';
+import { webCryptoSigner, type Signer } from '../../crypto/index.ts';
 
 export interface FixtureSigner {
   signer: Signer;

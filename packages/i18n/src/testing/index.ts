@@ -1,6 +1,6 @@
 /** Test helper: a catalog is complete when every key exists in kk, ru and en with the same placeholders. */
 import assert from 'node:assert/strict';
-import type { Catalogs, Message } from './translate.ts';
+import type { Catalogs, Message } from '../translate.ts';
 
 function placeholders(m: Message): string[] {
   const texts = typeof m === 'string' ? [m] : Object.values(m);

@@ -1,6 +1,6 @@
 /** Test support: the raw issuer and subject DER of a certificate, sliced with asn1js (independent of our parser). */
 import * as asn1js from 'asn1js';
-import type { Bytes } from '../encoding.ts';
+import type { Bytes } from '../../encoding.ts';
 
 export function rawNames(certDer: Uint8Array): { issuer: Bytes; subject: Bytes } {
   const cert = asn1js.fromBER(certDer).result as asn1js.Sequence;

@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { migrate } from './migrate.ts';
-import { openDatabase, type Backend, type OpenDatabaseOptions, type Store } from './open-database.ts';
+import { migrate } from '../migrate.ts';
+import { openDatabase, type Backend, type OpenDatabaseOptions, type Store } from '../open-database.ts';
 
 export const BACKENDS: readonly Backend[] = ['pglite', 'postgres'];
 

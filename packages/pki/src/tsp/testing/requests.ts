@@ -3,10 +3,10 @@
  * send exactly the malformation it is about (openssl ts -query builds the well-formed ones). Not the
  * client's request builder: this one also writes what no client should.
  */
-import { oid } from '../oids.ts';
-import { concatBytes, type Bytes } from '../encoding.ts';
-import { TAG, contextTag } from '../der/read.ts';
-import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
+import { oid } from '../../oids.ts';
+import { concatBytes, type Bytes } from '../../encoding.ts';
+import { TAG, contextTag } from '../../der/read.ts';
+import { boolean, extension, integer, objectIdentifier, octetString, sequence, tlv } from '../../der/write.ts';
 
 export interface TestRequestFields {
   version?: number;

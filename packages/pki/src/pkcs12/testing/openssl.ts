@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { derFrom, toBytes, type Bytes } from '../encoding.ts';
+import { derFrom, toBytes, type Bytes } from '../../encoding.ts';
 
 export interface Scratch {
   dir: string;

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, OCSPResponse } from '@peculiar/asn1-ocsp';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
-import { fixturePath, nca, prod2018, readFixture, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
-import { derFrom, parsePemBlocks, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { fixturePath, nca, prod2018, readFixture, TEST_KEY_PASSWORD } from '../../../../../test/support/fixtures.ts';
+import { derFrom, parsePemBlocks, toArrayBuffer, type Bytes } from '../../encoding.ts';
 
 export interface FixtureCertificate {
   label: string;

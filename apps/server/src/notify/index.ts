@@ -32,11 +32,11 @@ export { SmsSink, type LogSmsConfig, type SinkMessage } from './sms/log-gateway.
 export { checkEmailAddress, maskEmail, type MailMessage, type MailSendResult, type Mailer } from './mail/mailer.ts';
 export { SmtpMailer, type SmtpConfig } from './mail/smtp-mailer.ts';
 export { MailSink, type LogMailConfig, type SinkMail } from './mail/log-mailer.ts';
-// Expiry reminders: the mobile-citizens registry, the scan, the outbox and its worker, operator views.
+// Expiry reminders: the mobile-citizens registry, the scan, the outbox and its worker, the administrator's views.
 export { DatabaseMobileCitizens, importMobileCitizensCsv, type MobileCitizens, type MobileCitizenEntry, type MobileCitizensImportOptions, type MobileCitizensImportReport, type MobileCitizensRowProblem } from './mobile-citizens/index.ts';
 export { scanDueReminders, type ScanOptions, type ScanResult } from './schedule/scan.ts';
 export { Notifier, SCAN_QUEUE, DELIVER_QUEUE, type NotifierOptions, type PassResult, type ScheduleOptions } from './notifier.ts';
-export { outboxStatus, retryMessages, type OutboxStatus, type RetrySelection } from './outbox/operator.ts';
+export { outboxStatus, retryMessages, type OutboxStatus, type RetrySelection } from './outbox/admin.ts';
 export { recordReceipt } from './outbox/receipts.ts';
 export { type DeliveryResult } from './outbox/deliver.ts';
 export { type SettleResult } from './outbox/settle.ts';

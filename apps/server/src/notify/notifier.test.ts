@@ -6,7 +6,7 @@ import { silentLog } from './log.ts';
 import { bodyOf, parseMime } from './testing/mime.ts';
 import { expiryReminderEmail, expiryReminderSms } from './messages.ts';
 import { Notifier } from './notifier.ts';
-import { outboxStatus, retryMessages } from './outbox/operator.ts';
+import { outboxStatus, retryMessages } from './outbox/admin.ts';
 import { resolveNotifySettings, type NotifySettingsInput } from './settings.ts';
 import type { SmppSmsGateway } from './sms/smpp/smpp-gateway.ts';
 import { describeEachBackend } from '../store/testing/backends.ts';

@@ -13,7 +13,7 @@ import { resolveNotifySettings } from '../settings.ts';
 import type { SmppSmsGateway } from '../sms/smpp/smpp-gateway.ts';
 import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtures.ts';
 import { ReceiptingSmsc, type ReceiptingSmscOptions } from '../testing/receipting-smsc.ts';
-import { outboxStatus, retryMessages } from './operator.ts';
+import { outboxStatus, retryMessages } from './admin.ts';
 
 const phone = (i: number) => `+7705${String(i).padStart(7, '0')}`;
 

@@ -21,7 +21,7 @@ import { Notifier } from '../notifier.ts';
 import { resolveNotifySettings, type UncorrelatedSends } from '../settings.ts';
 import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtures.ts';
 import { ReceiptingSmsc, type ReceiptingSmscOptions } from '../testing/receipting-smsc.ts';
-import { retryMessages } from './operator.ts';
+import { retryMessages } from './admin.ts';
 
 const child = fileURLToPath(new URL('../testing/worker-child.ts', import.meta.url));
 const COUNT = 100;

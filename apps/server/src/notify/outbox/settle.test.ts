@@ -6,7 +6,7 @@ import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtu
 import { scanDueReminders } from '../schedule/scan.ts';
 import type { SendCorrelation } from '../sms/gateway.ts';
 import { destinationHash } from './destination.ts';
-import { outboxStatus, retryMessages } from './operator.ts';
+import { outboxStatus, retryMessages } from './admin.ts';
 import { recordReceipts } from './receipts.ts';
 import { claimDue, recordIntents, type Claimed } from './rows.ts';
 import { settleLapsedLeases } from './settle.ts';

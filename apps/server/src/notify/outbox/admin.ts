@@ -1,7 +1,8 @@
 /**
- * What an operator sees and may do: counts per channel and state, the dead letters, the sends whose outcome is
- * unknown (the person may have none) and those sent again without evidence (the person may have two), and a
- * retry — which is also how an operator decides an unknown one: send it again, or record it as sent.
+ * What the CA's administrator sees and may do (`qoltanba notify status|retry`): counts per channel and state, the
+ * dead letters, the sends whose outcome is unknown (the person may have none) and those sent again without
+ * evidence (the person may have two), and a retry — which is also how the administrator decides an unknown one:
+ * send it again, or record it as sent.
  */
 import { sql, type Kysely } from 'kysely';
 import { QtError } from '@qoltanba/pki';

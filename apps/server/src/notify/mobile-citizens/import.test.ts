@@ -3,12 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { after, describe, test } from 'node:test';
+import { after, test } from 'node:test';
 import { isQtError, type QtError } from '@qoltanba/pki';
 import { describeEachBackend } from '../../store/testing/backends.ts';
 import { insertPerson, testIins } from '../testing/fixtures.ts';
-import { readCsv } from './csv.ts';
 import { importMobileCitizensCsv } from './import.ts';
 import { DatabaseMobileCitizens } from './mobile-citizens.ts';
 import { populationDb } from '../../population/tables.ts';
@@ -21,30 +19,6 @@ const csvFile = (text: string) => {
   writeFileSync(f, text);
   return f;
 };
-
-describe('CSV reader', () => {
-  test('quoted fields with delimiters, doubled quotes and line breaks; CRLF; BOM; ";" exports from Excel', async () => {
-    const records = [];
-    for await (const r of readCsv(Readable.from(['\uFEFFa;b;c\r\n', '1;"x;y";"say ""hi"""\r\n', '2;"two\nlines";z\r\n', '\r\n']))) records.push(r);
-    assert.deepEqual(records, [
-      { line: 1, fields: ['a', 'b', 'c'] },
-      { line: 2, fields: ['1', 'x;y', 'say "hi"'] },
-      { line: 3, fields: ['2', 'two\nlines', 'z'] },
-    ]);
-  });
-
-  test('a broken row is reported on its own line and the rows after it still come out', async () => {
-    const records = [];
-    for await (const r of readCsv(Readable.from(['a,b\n1,"x"y\n2,ok\n3,bad"quote\n4,"never closed\n5,last\n']))) records.push(r);
-    assert.deepEqual(records, [
-      { line: 1, fields: ['a', 'b'] },
-      { line: 2, error: 'unexpected text after a closing quote in field 2' },
-      { line: 3, fields: ['2', 'ok'] },
-      { line: 4, error: 'a quote inside the unquoted field 2' },
-      { line: 5, error: 'a quoted field opened on line 5 is never closed' },
-    ]);
-  });
-});
 
 describeEachBackend('mobile-citizens registry import', (ctx) => {
   const [a, b, c, unknown] = testIins(4, 1) as [string, string, string, string];

@@ -17,7 +17,7 @@ import { isValidIin, QtError, type QtErrorCode } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
 import type { Database } from '../../store/schema.ts';
 import { normalizeKzPhone } from '../phone.ts';
-import { readCsv } from './csv.ts';
+import { readCsvTable } from '../../csv/read.ts';
 import { populationDb } from '../../population/tables.ts';
 
 export interface MobileCitizensImportOptions {
@@ -203,37 +203,20 @@ async function* entries(file: string, totalBytes: number, hash: ReturnType<typeo
     hash.update(chunk as Buffer);
     bytes += chunk.length;
   });
-  let columns: Partial<Record<'iin' | 'phone' | 'verified' | 'verified_on', number>> | undefined;
-  let width = 0;
   let n = 0;
-  for await (const record of readCsv(stream)) {
-    if (!columns) {
-      if (record.error !== undefined) throw new QtError('QT_ERR_REGISTRY_ROW_INVALID', `${file} line ${record.line}: the header row is malformed: ${record.error}`, { line: record.line });
-      columns = {};
-      width = record.fields.length;
-      record.fields.forEach((name, i) => {
-        const key = HEADER_NAMES[name.trim().toLowerCase()];
-        if (key) columns![key] = i;
-      });
-      const missing = (['iin', 'phone', 'verified'] as const).filter((k) => columns![k] === undefined);
-      if (missing.length) {
-        throw new QtError('QT_ERR_REGISTRY_ROW_INVALID', `${file}: the header row must name the columns iin, phone and verified (and optionally verified_on); missing: ${missing.join(', ')}`, { line: record.line, missing });
-      }
-      continue;
-    }
+  for await (const row of readCsvTable(stream, { file, header: HEADER_NAMES, required: ['iin', 'phone', 'verified'], optional: ['verified_on'] })) {
     if (++n % 5000 === 0) options.onProgress?.({ phase, rows: n, bytes, totalBytes });
-    if (record.error !== undefined) {
-      yield { problem: { line: record.line, code: 'QT_ERR_REGISTRY_ROW_INVALID', message: record.error } };
+    if (row.problem !== undefined) {
+      yield { problem: { line: row.line, code: 'QT_ERR_REGISTRY_ROW_INVALID', message: row.problem } };
       continue;
     }
-    yield checkRow(record.line, record.fields, columns, width, options);
+    yield checkRow(row.line, row.fields, row.columns, options);
   }
   options.onProgress?.({ phase, rows: n, bytes: totalBytes, totalBytes });
 }
 
-function checkRow(line: number, f: string[], c: Partial<Record<'iin' | 'phone' | 'verified' | 'verified_on', number>>, width: number, options: MobileCitizensImportOptions): Item {
+function checkRow(line: number, f: string[], c: Partial<Record<'iin' | 'phone' | 'verified' | 'verified_on', number>>, options: MobileCitizensImportOptions): Item {
   const bad = (code: QtErrorCode, field: string | undefined, message: string): Item => ({ problem: { line, code, ...(field && { field }), message } });
-  if (f.length !== width) return bad('QT_ERR_REGISTRY_ROW_INVALID', undefined, `expected ${width} fields as in the header, found ${f.length}`);
   const iin = f[c.iin!]!;
   if (!/^\d{12}$/.test(iin)) return bad('QT_ERR_IIN_INVALID', 'iin', `"${iin.slice(0, 20)}" is not 12 digits`);
   if (!isValidIin(iin, { testMode: Boolean(options.testIins) })) return bad('QT_ERR_IIN_INVALID', 'iin', `${iin} fails the IIN check digit`);

@@ -1,6 +1,6 @@
 /**
- * Registry CSV files (the mobile-citizens registry here, the population registry in population/import.ts)
- * as records, each with the line it starts on, or as an error naming that line — never giving up on the
+ * Registry CSV files (the mobile-citizens registry, ../notify/mobile-citizens/import.ts; the population registry,
+ * ../population/import.ts) as records, each with the line it starts on, or as an error naming that line — never giving up on the
  * whole file because of one bad row, so an operator sees every bad row at once.
  *
  * The grammar — quoted fields, doubled quotes, line breaks inside quotes, trimming — is csv-parse's. What
@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { CsvError, parse, type Options, type Parser } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+import { QtError } from '@qoltanba/pki';
 
 export type CsvRecord =
   | { readonly line: number; readonly fields: string[]; readonly error?: undefined }
@@ -190,4 +191,50 @@ function describe(err: Error | undefined): string {
   if (err.code === 'CSV_INVALID_CLOSING_QUOTE') return `unexpected text after a closing quote in field ${field}`;
   if (err.code === 'INVALID_OPENING_QUOTE') return `a quote inside the unquoted field ${field}`;
   return err.message;
+}
+
+export type CsvTableRow<K extends string> =
+  | { readonly line: number; readonly fields: string[]; readonly columns: Readonly<Partial<Record<K, number>>>; readonly problem?: undefined }
+  | { readonly line: number; readonly fields?: undefined; readonly columns?: undefined; readonly problem: string };
+
+export interface CsvTableSpec<K extends string> {
+  /** The file's name, for the messages. */
+  file: string;
+  /** Header names (lower case) to columns; a column the header does not name is ignored. */
+  header: Readonly<Record<string, K>>;
+  required: readonly K[];
+  /** Named in the message only. */
+  optional: readonly K[];
+}
+
+/**
+ * The data rows of a registry export whose first row names the columns (case-insensitive, in any order). A
+ * malformed header or a required column missing refuses the whole file (QT_ERR_REGISTRY_ROW_INVALID, thrown);
+ * a broken row, or one with another number of fields than the header, is a problem on its line and reading
+ * goes on, so the caller can name every bad row at once.
+ */
+export async function* readCsvTable<K extends string>(input: Readable, spec: CsvTableSpec<K>): AsyncGenerator<CsvTableRow<K>> {
+  let columns: Partial<Record<K, number>> | undefined;
+  let width = 0;
+  for await (const record of readCsv(input)) {
+    if (!columns) {
+      if (record.error !== undefined) throw new QtError('QT_ERR_REGISTRY_ROW_INVALID', `${spec.file} line ${record.line}: the header row is malformed: ${record.error}`, { line: record.line });
+      const named: Partial<Record<K, number>> = {};
+      width = record.fields.length;
+      record.fields.forEach((name, i) => {
+        const key = spec.header[name.trim().toLowerCase()];
+        if (key) named[key] = i;
+      });
+      const missing = spec.required.filter((k) => named[k] === undefined);
+      if (missing.length) {
+        const optional = spec.optional.length ? ` (and optionally ${spec.optional.join(', ')})` : '';
+        throw new QtError('QT_ERR_REGISTRY_ROW_INVALID', `${spec.file}: the header row must name the columns ${spec.required.join(', ')}${optional}; missing: ${missing.join(', ')}`, { line: record.line, missing });
+      }
+      columns = named;
+      continue;
+    }
+    if (record.error !== undefined) yield { line: record.line, problem: record.error };
+    else if (record.fields.length !== width) yield { line: record.line, problem: `expected ${width} fields as in the header, found ${record.fields.length}` };
+    else yield { line: record.line, fields: record.fields, columns };
+  }
 }

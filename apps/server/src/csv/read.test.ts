@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { readCsv, type CsvRecord } from './csv.ts';
+import { isQtError } from '@qoltanba/pki';
+import { readCsv, readCsvTable, type CsvRecord, type CsvTableRow } from './read.ts';
 
 async function read(text: string | string[], options?: { maxRecordChars?: number }): Promise<CsvRecord[]> {
   const out: CsvRecord[] = [];
@@ -95,5 +96,51 @@ describe('CSV reader (csv-parse underneath)', () => {
       { line: 1, fields: ['iin', 'phone'] },
       { line: 2, fields: ['1', 'a\nb'] },
     ]);
+  });
+});
+
+describe('CSV reader: the shapes registry exports take', () => {
+  test('quoted fields with delimiters, doubled quotes and line breaks; CRLF; BOM; ";" exports from Excel', async () => {
+    const records = [];
+    for await (const r of readCsv(Readable.from(['\uFEFFa;b;c\r\n', '1;"x;y";"say ""hi"""\r\n', '2;"two\nlines";z\r\n', '\r\n']))) records.push(r);
+    assert.deepEqual(records, [
+      { line: 1, fields: ['a', 'b', 'c'] },
+      { line: 2, fields: ['1', 'x;y', 'say "hi"'] },
+      { line: 3, fields: ['2', 'two\nlines', 'z'] },
+    ]);
+  });
+
+  test('a broken row is reported on its own line and the rows after it still come out', async () => {
+    const records = [];
+    for await (const r of readCsv(Readable.from(['a,b\n1,"x"y\n2,ok\n3,bad"quote\n4,"never closed\n5,last\n']))) records.push(r);
+    assert.deepEqual(records, [
+      { line: 1, fields: ['a', 'b'] },
+      { line: 2, error: 'unexpected text after a closing quote in field 2' },
+      { line: 3, fields: ['2', 'ok'] },
+      { line: 4, error: 'a quote inside the unquoted field 2' },
+      { line: 5, error: 'a quoted field opened on line 5 is never closed' },
+    ]);
+  });
+});
+
+describe('CSV table: a registry export whose header names the columns', () => {
+  const spec = { file: 'export.csv', header: { iin: 'iin', 'иин': 'iin', phone: 'phone' } as const, required: ['iin', 'phone'] as const, optional: [] };
+  async function rows(text: string): Promise<CsvTableRow<'iin' | 'phone'>[]> {
+    const out: CsvTableRow<'iin' | 'phone'>[] = [];
+    for await (const r of readCsvTable(Readable.from([text]), spec)) out.push(r);
+    return out;
+  }
+
+  test('columns are found by name in any order and case; a broken row or one of another width is a problem on its line', async () => {
+    assert.deepEqual(await rows('note;PHONE;ИИН\nx;+77011234567;900101300001\ny;1\nz;"a"b;1\n'), [
+      { line: 2, fields: ['x', '+77011234567', '900101300001'], columns: { phone: 1, iin: 2 } },
+      { line: 3, problem: 'expected 3 fields as in the header, found 2' },
+      { line: 4, problem: 'unexpected text after a closing quote in field 2' },
+    ]);
+  });
+
+  test('a required column missing, or a broken header, refuses the whole file', async () => {
+    await assert.rejects(rows('iin,tel\n1,2\n'), (e) => isQtError(e, 'QT_ERR_REGISTRY_ROW_INVALID') && /export\.csv: .*missing: phone/.test(e.message));
+    await assert.rejects(rows('iin,"phone\n'), (e) => isQtError(e, 'QT_ERR_REGISTRY_ROW_INVALID') && /line 1/.test(e.message));
   });
 });

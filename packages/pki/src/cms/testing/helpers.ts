@@ -4,6 +4,7 @@
  * pkcs12/ reader lands; swap `loadFixtureSigner` over to it then.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,23 @@ export function scratchDir(): ScratchDir {
     },
     done: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The fixture signer and a scratch directory holding its certificate (`signer.pem`), key (`signer.key`) and
+ * `data` (`data.bin`) for the outside tools, set up before the file's tests and removed after them.
+ */
+export function useFixtureSigner(ready: (key: FixtureSigner, tmp: ScratchDir) => void, data?: Uint8Array): void {
+  let tmp: ScratchDir | undefined;
+  before(async () => {
+    const key = await loadFixtureSigner();
+    tmp = scratchDir();
+    if (data) tmp.write('data.bin', data);
+    tmp.write('signer.pem', key.certificatePem);
+    tmp.write('signer.key', key.keyPem);
+    ready(key, tmp);
+  });
+  after(() => tmp?.done());
 }
 
 /** Runs a tool; returns {status, stdout, stderr} instead of throwing, so tests can assert on failures too. */

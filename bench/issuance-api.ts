@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
+import { runDirectly } from './lib/direct.ts';
 import { millis, printTable, type BenchRow } from './lib/table.ts';
 
 const CLIENT_FLAG = '--issuance-api-client';
@@ -214,5 +215,5 @@ export async function run(): Promise<void> {
   }
 }
 
-// Run directly (not through bench/run.ts).
-if (import.meta.filename === process.argv[1]) await run();
+// Run directly (`--help` prints the comment above) or through bench/run.ts.
+await runDirectly(import.meta.filename, run);

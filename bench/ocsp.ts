@@ -28,6 +28,7 @@ import { tempDir, type TempDir } from '../apps/server/src/status/testing/openssl
 import { startStatusServer } from '../apps/server/src/status/testing/server.ts';
 import type { OcspNodeSpec } from './lib/ocsp-node.ts';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
+import { runDirectly } from './lib/direct.ts';
 import { millis, perSecond, printTable, type BenchRow } from './lib/table.ts';
 import { requireTool, runWrk, wrkScript, type WrkResult } from './lib/wrk.ts';
 
@@ -343,5 +344,5 @@ function freePort(): Promise<number> {
   });
 }
 
-// Run directly (`node --import tsx bench/ocsp.ts --backend pglite`) or through bench/run.ts.
-if (process.argv[1] === import.meta.filename) await run();
+// Run directly (`--help` prints the comment above) or through bench/run.ts.
+await runDirectly(import.meta.filename, run);

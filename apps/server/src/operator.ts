@@ -11,7 +11,6 @@ import { InProcessSignerProvider } from './signer/in-process.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { createStatusService, type StatusService } from './status/index.ts';
 import { createRa, statusHooksFor, type Ra } from './ra/index.ts';
-import { sharedStatusService } from './status-feature.ts';
 import { settlePublicUrl } from './system/installation.ts';
 
 export interface OperatorContext {
@@ -55,8 +54,7 @@ export async function operatorContext(options: { home: string; store: Store; ove
  * socket): its own store, signer and status service — so a revocation is re-signed in OCSP by the service
  * that answers OCSP, and no second copy of a CA key is opened. Closing it closes nothing of the server's.
  */
-export function runningOperatorContext(ctx: ServerContext, options: { testMode?: boolean } = {}): OperatorContext {
-  const status = sharedStatusService(ctx);
+export function runningOperatorContext(ctx: ServerContext, status: StatusService, options: { testMode?: boolean } = {}): OperatorContext {
   const ra = createRa(ctx, { hooks: statusHooksFor(status), testMode: options.testMode });
   return { ctx, status, ra, close: async () => undefined };
 }

@@ -23,6 +23,23 @@ export interface StoreHost {
   localAdmin(options: { testMode?: boolean }): LocalAdminContext;
 }
 
+/** How a command line is run: its output streams, environment and directory, and the server it runs inside. */
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+  /** The directory relative paths are relative to (default: process.cwd()). */
+  cwd?: string;
+  /** Set by the admin socket: the command runs inside this running server. */
+  host?: StoreHost;
+}
+
+/** Runs a whole command line in this process (program.ts's runCli); `up` hands it to its admin socket. */
+export type RunCli = (argv: string[], io: Io) => Promise<number>;
+
+/** A command's way to its context, made on first use (program.ts); the commands are given it when registered. */
+export type ContextFactory = () => CliContext;
+
 export interface CliContext {
   home: string;
   json: boolean;

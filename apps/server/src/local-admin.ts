@@ -12,7 +12,6 @@ import { InProcessSignerProvider } from './signer/in-process.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { createStatusService, type StatusService } from './status/index.ts';
 import { createRa, statusHooksFor, type Ra } from './ra/index.ts';
-import { sharedStatusService } from './status-feature.ts';
 import { settlePublicUrl } from './system/installation.ts';
 
 export interface LocalAdminContext {
@@ -56,8 +55,7 @@ export async function localAdminContext(options: { home: string; store: Store; o
  * socket): its own store, signer and status service — so a revocation is re-signed in OCSP by the service
  * that answers OCSP, and no second copy of a CA key is opened. Closing it closes nothing of the server's.
  */
-export function runningLocalAdminContext(ctx: ServerContext, options: { testMode?: boolean } = {}): LocalAdminContext {
-  const status = sharedStatusService(ctx);
+export function runningLocalAdminContext(ctx: ServerContext, status: StatusService, options: { testMode?: boolean } = {}): LocalAdminContext {
   const ra = createRa(ctx, { hooks: statusHooksFor(status), testMode: options.testMode });
   return { ctx, status, ra, close: async () => undefined };
 }

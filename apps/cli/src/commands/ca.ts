@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { inspectCertificate } from '@qoltanba/pki';
 import { initializeCa } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore, withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { getProfile, QtError, profileNames } from '@qoltanba/pki';
 import { certificateStatus, hold, issue, normalizeSerial, releaseHold, revoke, revocationReasons, type CertificateRecord, type LocalAdminContext, type RevocationReason } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
 import { withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { QtError } from '@qoltanba/pki';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult } from '../output.ts';
 import { withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { population } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printImportReport, printRejectedRows } from './import-report.ts';
 import { withHomeStore } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { inspectCertificate, keyFileName, QtError } from '@qoltanba/pki';
 import { issueRaOperator, listRaOperators, revokeRaOperator, revocationReasons, type CertificateRecord, type RevocationReason } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
 import { withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -41,5 +41,4 @@ export { recordReceipt } from './outbox/receipts.ts';
 export { type DeliveryResult } from './outbox/deliver.ts';
 export { type SettleResult } from './outbox/settle.ts';
 export { resolveNotifySettings, type NotifySettings, type NotifySettingsInput, type RetryPolicy, type UncorrelatedSends } from './settings.ts';
-export { notifyFeature } from './feature.ts';
 export { DEFAULT_NOTIFY_LANGUAGE, MESSAGE_STATES, NOTIFY_LANGUAGES, type MessageState, type NotifyChannel, type NotifyLanguage } from './tables.ts';

@@ -17,7 +17,7 @@ describeEachBackend('verify feature', (ctx) => {
     const app = createHttpApp({ bodyLimit: fx.ctx.config.limits.bodyBytes });
     const feature = verifyFeature();
     assert.deepEqual([feature.name, feature.roles], ['verify', ['verify']]);
-    const stops = [await caApiFeature().start(app, fx.ctx), await feature.start(app, fx.ctx)];
+    const stops = [await caApiFeature({ status: fx.status }).start(app, fx.ctx), await feature.start(app, fx.ctx)];
     await app.ready();
     try {
       const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();

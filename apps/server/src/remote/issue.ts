@@ -8,7 +8,7 @@ import { parseCsr, QtError, toPem } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
 import { issue } from '../ra/index.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
-import { accessOf, expectStep, expireIfDue, loadRemote, OPEN_STATES, setState, type RemoteApplication } from './store.ts';
+import { accessOf, expectStep, expireIfDue, loadRemote, OPEN_STATES, moveRemote, type RemoteApplication } from './store.ts';
 import { remoteDb } from './tables.ts';
 import type { InstalledKeyFile } from '../portal/tables.ts';
 
@@ -59,7 +59,7 @@ export async function issueRemote(deps: RemoteDeps, visitor: Visitor, id: string
       .set({ auth_certificate_id: auth.certificate.id, sign_certificate_id: sign.certificate.id, agent_request_id: requestId, updated_at: now })
       .where('application_id', '=', r.id)
       .execute();
-    await setState(trx, locked, 'approved', 'completed', now, {
+    await moveRemote(trx, locked, 'approved', 'completed', now, {
       actor: `citizen:${r.iin}`,
       details: { issued: [`${auth.certificate.ca}/${auth.certificate.serial}`, `${sign.certificate.ca}/${sign.certificate.serial}`], agentRequestId: requestId },
     });
@@ -114,7 +114,7 @@ export async function cancelRemote(deps: RemoteDeps, visitor: Visitor, id: strin
   if (!OPEN_STATES.includes(r.state)) throw new QtError('QT_ERR_APPLICATION_STATE', 'The application is closed already');
   await ctx.store.db.transaction().execute(async (trx) => {
     const locked = await loadRemote(trx, id, { forUpdate: true });
-    if (OPEN_STATES.includes(locked.state)) await setState(trx, locked, locked.state, 'cancelled', ctx.now(), { actor: `citizen:${r.iin}`, reason: 'cancelled by the applicant' });
+    if (OPEN_STATES.includes(locked.state)) await moveRemote(trx, locked, locked.state, 'cancelled', ctx.now(), { actor: `citizen:${r.iin}`, reason: 'cancelled by the applicant' });
   });
 }
 

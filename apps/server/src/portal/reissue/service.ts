@@ -4,12 +4,11 @@
  *   two certificates issued by the RA (same profiles and subject as the current ones) → installed by the agent.
  * Each step checks the application is at that step, for this person, and leaves the state in the database.
  */
-import { randomUUID } from 'node:crypto';
 import { formatDateTime, type Locale, type Translator } from '@qoltanba/i18n';
 import { getProfile, inspectCertificate, isProfileName, isQtError, parseCsr, QtError, toPem } from '@qoltanba/pki';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { appendAudit } from '../../audit/index.ts';
-import { issue, listBySubject, type CertificateRecord } from '../../ra/index.ts';
+import { countApplications, createApplication, issue, listBySubject, moveApplication, openIssuance, type CertificateRecord } from '../../ra/index.ts';
 import { checkEmailAddress } from '../../notify/mail/mailer.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
@@ -17,7 +16,7 @@ import { isUsable, storageLabel } from '../keys/describe.ts';
 import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
 import { portalDb, type InstalledKeyFile } from '../tables.ts';
 import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
-import { expectStep, expireIfDue, loadReissue, setState, type Reissue } from './store.ts';
+import { expectStep, expireIfDue, loadReissue, type Reissue } from './store.ts';
 
 export interface Me {
   iin: string;
@@ -84,41 +83,29 @@ export async function createReissue(deps: PortalDeps, iin: string, input: Create
   const now = ctx.now();
   try {
     return await ctx.store.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ n: string }>`
-        SELECT count(*) AS n FROM applications WHERE iin = ${iin} AND kind = 'reissue' AND created_at > ${new Date(now.getTime() - 86_400_000)}`.execute(trx);
-      if (Number(rows[0]?.n ?? 0) >= options.applicationsPerDay) throw new QtError('QT_ERR_APPLICATION_LIMIT');
-      const id = randomUUID();
-      await trx
-        .insertInto('applications')
-        .values({
-          id,
-          kind: 'reissue',
-          iin,
-          storage: input.storage,
-          identification: 'remote',
-          target_certificate_id: pair.auth.id,
-          request: JSON.stringify({ via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld }),
-          created_at: now,
-          updated_at: now,
-          expires_at: new Date(now.getTime() + options.applicationMs),
-        })
-        .execute();
+      if ((await countApplications(trx, { iin, kind: 'reissue', since: new Date(now.getTime() - 86_400_000) })) >= options.applicationsPerDay) throw new QtError('QT_ERR_APPLICATION_LIMIT');
+      const id = await createApplication(trx, {
+        kind: 'reissue',
+        iin,
+        storage: input.storage,
+        identification: 'remote',
+        targetCertificateId: pair.auth.id,
+        request: { via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld },
+        now,
+        expiresAt: new Date(now.getTime() + options.applicationMs),
+        actor: `citizen:${iin}`,
+        details: { storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
+      });
       await portalDb(trx)
         .insertInto('portal_reissues')
         .values({ application_id: id, iin, email: email ?? null, storage: input.storage, revoke_old: input.revokeOld, old_certificate_ids: [pair.auth.id, pair.sign.id], created_at: now, updated_at: now })
         .execute();
-      await appendAudit(trx, {
-        actor: `citizen:${iin}`,
-        action: 'application.submitted',
-        target: `application:${id}`,
-        details: { applicationId: id, kind: 'reissue', iin, storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
-      });
       return id;
     });
   } catch (e) {
     // The unique index on open issuances: an application is already open — continue that one.
     if ((e as { code?: string }).code === '23505') {
-      const open = await ctx.store.db.selectFrom('applications').select('id').where('iin', '=', iin).where('kind', 'in', ['issue', 'reissue']).where('state', 'in', ['submitted', 'verified', 'approved']).executeTakeFirst();
+      const open = await openIssuance(ctx.store.db, iin);
       if (open) return open.id;
     }
     throw e;
@@ -206,18 +193,18 @@ export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: s
     const actor = `citizen:${me.iin}`;
     if (!checked.ok) {
       if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
-        await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts } });
+        await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts } });
       } else {
         await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
       }
       return checked.error;
     }
-    await setState(trx, r, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] } });
+    await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] } });
     if (!pair) {
-      await setState(trx, r, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid' });
+      await moveApplication(trx, r.id, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid' });
       return new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
     }
-    await setState(trx, r, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] } });
+    await moveApplication(trx, r.id, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] } });
     return undefined;
   });
   if (failure) throw failure;
@@ -283,7 +270,7 @@ export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSu
       .set({ auth_certificate_id: auth.certificate.id, sign_certificate_id: sign.certificate.id, agent_request_id: requestId, updated_at: now })
       .where('application_id', '=', r.id)
       .execute();
-    await setState(trx, locked, 'approved', 'completed', now, {
+    await moveApplication(trx, locked.id, 'approved', 'completed', now, {
       actor: `citizen:${me.iin}`,
       details: { issued: [`${auth.certificate.ca}/${auth.certificate.serial}`, `${sign.certificate.ca}/${sign.certificate.serial}`], agentRequestId: requestId },
     });
@@ -334,7 +321,7 @@ export async function cancelReissue(deps: PortalDeps, me: Me, id: string): Promi
   await deps.ctx.store.db.transaction().execute(async (trx) => {
     const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
     expectStep(r, 'sign', 'code', 'keys');
-    await setState(trx, r, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant' });
+    await moveApplication(trx, r.id, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant' });
   });
 }
 

@@ -8,20 +8,10 @@ import assert from 'node:assert/strict';
 import { isQtError } from '@qoltanba/pki';
 import type { ApplicationState } from '../store/schema.ts';
 import { describeEachBackend } from '../store/testing.ts';
-import { APPLICATION_MOVES, createApplication, moveApplication } from './applications.ts';
-import { uniqueIin } from './testing/fixture.ts';
+import { APPLICATION_MOVES, moveApplication } from './applications.ts';
+import { fileApplication } from './testing/applications.ts';
 
 const STATES = Object.keys(APPLICATION_MOVES) as ApplicationState[];
-/** How to reach each state from 'submitted' through allowed moves. */
-const PATH: Record<ApplicationState, ApplicationState[]> = {
-  submitted: [],
-  verified: ['verified'],
-  approved: ['verified', 'approved'],
-  completed: ['verified', 'approved', 'completed'],
-  rejected: ['rejected'],
-  cancelled: ['cancelled'],
-  expired: ['expired'],
-};
 
 const refused = (code: string) => (e: unknown) => {
   assert.ok(isQtError(e), `expected a QtError ${code}, got ${String(e)}`);
@@ -31,30 +21,7 @@ const refused = (code: string) => (e: unknown) => {
 
 describeEachBackend('RA applications', (ctx) => {
   const now = new Date();
-
-  async function filed(reachState: ApplicationState = 'submitted'): Promise<string> {
-    const iin = uniqueIin();
-    const id = await ctx.store.db.transaction().execute((trx) =>
-      createApplication(trx, {
-        kind: 'issue',
-        iin,
-        person: { surname: 'Ахметова', givenName: 'Әйгерім', patronymic: undefined },
-        storage: 'file',
-        identification: 'remote',
-        request: { via: 'test' },
-        now,
-        expiresAt: new Date(now.getTime() + 3_600_000),
-        actor: `citizen:${iin}`,
-        details: {},
-      }),
-    );
-    let at: ApplicationState = 'submitted';
-    for (const next of PATH[reachState]) {
-      await ctx.store.db.transaction().execute((trx) => moveApplication(trx, id, at, next, now, { actor: 'system:test' }));
-      at = next;
-    }
-    return id;
-  }
+  const filed = async (reach: ApplicationState) => (await fileApplication(ctx.store.db, reach)).id;
 
   test('the moves the RA allows are exactly the moves the database trigger allows', async () => {
     for (const from of STATES) {

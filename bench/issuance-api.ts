@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
 import { runDirectly } from './lib/direct.ts';
+import { postgresCpuMs } from './lib/postgres-cpu.ts';
 import { millis, printTable, type BenchRow } from './lib/table.ts';
 
 const CLIENT_FLAG = '--issuance-api-client';
@@ -92,24 +93,6 @@ async function client(spec: ClientSpec): Promise<ClientResult> {
   latencies.sort((a, b) => a - b);
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { issued, failed: latencies.length - issued, failures, elapsedMs, p50: pct(0.5), p99: pct(0.99) };
-}
-
-/** CPU time (ms) the PostgreSQL backends serving this database have used so far (Linux /proc; 0 elsewhere). */
-async function postgresCpuMs(store: { backend: string; pool: { query<R>(text: string): Promise<{ rows: R[] }> } }): Promise<number> {
-  if (store.backend !== 'postgres') return 0;
-  const { rows } = await store.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-  const { readFileSync } = await import('node:fs');
-  const ticksPerMs = 100 / 1000; // USER_HZ
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // a backend on another machine, or gone
-    }
-  }
-  return ticks / ticksPerMs;
 }
 
 function runClient(spec: ClientSpec): Promise<ClientResult> {

@@ -2,7 +2,8 @@
  * Plain node:http handlers in front of Fastify, for the few paths where Fastify's per-request work (routing,
  * hooks, the request logger, reply serialisation) is most of the cost: OCSP answered from memory. Measured on the
  * 2-core build host with wrk, 16 connections, a 1.5 KB body from memory: node:http 47 k responses/s; Fastify
- * 41 k/s without its logger and 24 k/s with the request logger at `info` as `qoltanba up` runs it (bench/README.md).
+ * 41 k/s without its logger and 24 k/s with the request logger at `info` as `qoltanba up` runs it. bench/ocsp.ts
+ * measures it in every run (our responder with and without the front door; bench/README.md has the last figures).
  *
  * A front route sees every request first and either serves it completely or returns false, and the request goes
  * to Fastify as usual. It may also say what to answer for URLs of its own that Fastify cannot even route (broken

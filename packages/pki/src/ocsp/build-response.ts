@@ -10,7 +10,7 @@ import { QtError } from '@qoltanba/errors';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmIdentifierDer, digest, type Signer } from '../crypto/index.ts';
-import { readCertificate, type CertificateInput } from '../path/certificate.ts';
+import { readCertificateMemo, type CertificateInput } from '../path/certificate.ts';
 import { contextTag, TAG } from '../der/read.ts';
 import { checkDate, enumerated, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { crlReasonCode } from '../crl/reasons.ts';
@@ -39,7 +39,9 @@ export interface BuildOcspResponseOptions {
 /** A successful OCSPResponse (DER) wrapping a signed BasicOCSPResponse. */
 export async function buildOcspResponse(options: BuildOcspResponseOptions): Promise<Bytes> {
   const { responder } = options;
-  const responderCert = readCertificate(responder.certificate);
+  // The same responder certificate signs every response a process makes (pre-signing batches, on-demand nonce
+  // answers): read once, remembered by content, rather than parsed twice per response.
+  const responderCert = readCertificateMemo(responder.certificate);
   if (!bytesEqual(responder.signer.publicKey, responderCert.spki)) {
     throw new QtError('QT_ERR_KEY_MISMATCH', 'The OCSP signer key is not the key of the responder certificate');
   }
@@ -56,7 +58,7 @@ export async function buildOcspResponse(options: BuildOcspResponseOptions): Prom
 
   const tbs = new Uint8Array(AsnConvert.serialize(data));
   const signature = await responder.signer.sign(tbs);
-  const certs = (options.certs ?? [responder.certificate]).map((c) => readCertificate(c).der);
+  const certs = (options.certs ?? [responder.certificate]).map((c) => readCertificateMemo(c).der);
   const basic = sequence(
     tbs,
     algorithmIdentifierDer(responder.signer.algorithm),

@@ -100,15 +100,28 @@ async function backendCpu(store: Store): Promise<Map<number, number>> {
   return out;
 }
 
-/** `fn` timed, with the CPU it took: PostgreSQL's backends and this process (the scan's own work in Node). */
+/**
+ * `fn` timed, with the CPU it took: PostgreSQL's backends and this process (the scan's own work in Node). The
+ * backends are sampled every 200 ms meanwhile: the pool closes a connection idle for 10 s, and a long scan's
+ * finished window would otherwise take its backend's CPU time with it.
+ */
 async function measured<T>(store: Store, fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
   const pg0 = await backendCpu(store);
+  const last = new Map(pg0);
+  const sample = async () => {
+    for (const [pid, ms] of await backendCpu(store)) last.set(pid, ms);
+  };
+  let sampling = Promise.resolve();
+  const timer = setInterval(() => void (sampling = sampling.then(sample, () => undefined)), 200);
   const node0 = process.cpuUsage();
   const r = await timed(fn);
+  clearInterval(timer);
+  await sampling;
+  await sample();
+  // The sampler's own queries count too; they are a few milliseconds a second.
   const node = process.cpuUsage(node0);
-  const pg1 = await backendCpu(store);
   let pgMs = 0;
-  for (const [pid, ms] of pg1) pgMs += ms - (pg0.get(pid) ?? 0);
+  for (const [pid, ms] of last) pgMs += ms - (pg0.get(pid) ?? 0);
   return { ...r, cpuMs: pgMs + (node.user + node.system) / 1000 };
 }
 

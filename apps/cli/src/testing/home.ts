@@ -1,12 +1,12 @@
 /**
- * A data directory for a CLI test: a passphrase file, a ceremony plan with 2048-bit keys (the default 4096-bit
- * keys cost the ceremony minutes on a busy machine, and no CLI test is about key size), and `work/`, the caller's
- * own directory where relative file names live.
+ * A data directory for a CLI test: a passphrase file, the server tests' ceremony plan with 2048-bit keys (the
+ * default 4096-bit keys cost the ceremony minutes on a busy machine, and no CLI test is about key size), and
+ * `work/`, the caller's own directory where relative file names live.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultCeremonyConfig } from '@qoltanba/server';
+import { ceremonyPlan } from '@qoltanba/server/testing';
 
 export interface TestHome {
   home: string;
@@ -26,9 +26,5 @@ export function makeTestHome(prefix: string): TestHome {
 
 /** The ceremony plan alone, into a directory the test made itself. */
 export function writeTestCeremony(home: string): void {
-  const plan = defaultCeremonyConfig();
-  plan.root.key.bits = 2048;
-  plan.issuing[0]!.key.bits = 2048;
-  plan.issuing[0]!.ocsp.key.bits = 2048;
-  writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
+  writeFileSync(join(home, 'ceremony.json'), JSON.stringify(ceremonyPlan(2048), null, 2));
 }

@@ -8,9 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
@@ -18,26 +17,12 @@ import { inspectCertificate } from '@qoltanba/pki';
 import { defaultCeremonyConfig, gostIssuingPlan, openDatabase } from '@qoltanba/server';
 import { birthDateOf, createTestDatabase, drawFace, encodePng, PEOPLE, uniqueIin } from '@qoltanba/server/testing';
 import { runQoltanba, type CliRun } from '../testing/run.ts';
+import { makeTestHome } from '../testing/home.ts';
 import { runCli } from '../program.ts';
 import { listeningTcpPorts, startUp, type RunningUp } from '../testing/up.ts';
 import { adminSocketPath } from './socket-path.ts';
 
 const BUFFER_IN_JSON = /"type":\s*"Buffer"/;
-
-function newHome(prefix: string): { home: string; passphraseFile: string; cwd: string } {
-  const home = mkdtempSync(join(tmpdir(), prefix));
-  const passphraseFile = join(home, 'passphrase.txt');
-  writeFileSync(passphraseFile, 'a passphrase for the admin socket test\n');
-  const plan = defaultCeremonyConfig();
-  plan.root.key.bits = 2048;
-  plan.issuing[0]!.key.bits = 2048;
-  plan.issuing[0]!.ocsp.key.bits = 2048;
-  writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
-  // The caller's own directory, where relative file names live.
-  const cwd = join(home, 'work');
-  mkdirSync(cwd);
-  return { home, passphraseFile, cwd };
-}
 
 function csr(dir: string, name: string): string {
   execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, `${name}.key`), '-subj', '/CN=ignored', '-out', join(dir, `${name}.csr`)], { stdio: 'ignore' });
@@ -52,7 +37,7 @@ function opensslOcsp(home: string, certFile: string, url: string): string {
 }
 
 describe('on the embedded database, with `qoltanba up` holding it', () => {
-  const { home, passphraseFile, cwd } = newHome('qt-admin-');
+  const { home, passphraseFile, cwd } = makeTestHome('qt-admin-');
   const env = { ...process.env, DATABASE_URL: '' };
   const q = async (...args: string[]): Promise<CliRun> => {
     const r = await runQoltanba(['--home', home, '--passphrase-file', passphraseFile, ...args], env, { cwd });
@@ -289,7 +274,7 @@ describe('on the embedded database, with `qoltanba up` holding it', () => {
 });
 
 describe('on PostgreSQL, commands open the database themselves beside the running server', () => {
-  const { home, passphraseFile, cwd } = newHome('qt-admin-pg-');
+  const { home, passphraseFile, cwd } = makeTestHome('qt-admin-pg-');
   let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   let server: RunningUp | undefined;
   let env: NodeJS.ProcessEnv;

@@ -1,22 +1,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { defaultCeremonyConfig, openDatabase } from '@qoltanba/server';
+import { openDatabase } from '@qoltanba/server';
 import { runQoltanba } from '../testing/run.ts';
+import { makeTestHome } from '../testing/home.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'qt-cli-ca-'));
+const { home, passphraseFile } = makeTestHome('qt-cli-ca-');
 after(() => rmSync(home, { recursive: true, force: true }));
-const passphraseFile = join(home, 'passphrase.txt');
-writeFileSync(passphraseFile, 'a passphrase for the cli test\n');
-const plan = defaultCeremonyConfig();
-plan.root.key.bits = 2048;
-plan.issuing[0]!.key.bits = 2048;
-plan.issuing[0]!.ocsp.key.bits = 2048;
-writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
 const q = (...args: string[]) => runQoltanba(['--home', home, '--passphrase-file', passphraseFile, ...args]);
 
 test('ca init runs the ceremony without prompts; the CA certificates verify with openssl; repeating changes nothing', async () => {

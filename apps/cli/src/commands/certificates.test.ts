@@ -1,22 +1,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildIin, inspectCertificate } from '@qoltanba/pki';
-import { defaultCeremonyConfig } from '@qoltanba/server';
 import { runQoltanba } from '../testing/run.ts';
+import { makeTestHome } from '../testing/home.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'qt-cli-cert-'));
+const { home, passphraseFile } = makeTestHome('qt-cli-cert-');
 after(() => rmSync(home, { recursive: true, force: true }));
-const passphraseFile = join(home, 'passphrase.txt');
-writeFileSync(passphraseFile, 'a passphrase for the cli test\n');
-const plan = defaultCeremonyConfig();
-plan.root.key.bits = 2048;
-plan.issuing[0]!.key.bits = 2048;
-plan.issuing[0]!.ocsp.key.bits = 2048;
-writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
 const q = (...args: string[]) => runQoltanba(['--home', home, '--passphrase-file', passphraseFile, ...args]);
 const iin = buildIin({ birthDate: '1988-03-14', sex: 'female', number: 2001 });
 

@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { buildIin } from '@qoltanba/pki';
-import { defaultCeremonyConfig, openDatabase, startServer, type RunningServer } from '@qoltanba/server';
+import { openDatabase, startServer, type RunningServer } from '@qoltanba/server';
 import { createTestDatabase, type TestDatabase } from '@qoltanba/server/testing';
 import { runQoltanba } from '../testing/run.ts';
+import { makeTestHome } from '../testing/home.ts';
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -31,17 +32,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function makeHome(prefix: string): { home: string; passphraseFile: string } {
-  const home = mkdtempSync(join(tmpdir(), prefix));
-  const plan = defaultCeremonyConfig();
-  plan.root.key.bits = 2048;
-  plan.issuing[0]!.key.bits = 2048;
-  plan.issuing[0]!.ocsp.key.bits = 2048;
-  writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
-  const passphraseFile = join(home, 'passphrase.txt');
-  writeFileSync(passphraseFile, 'a passphrase for the public address test\n');
-  return { home, passphraseFile };
-}
 
 /** The log lines a server writes (pino JSON), to read its warnings. */
 function logSink(): { stream: Writable; lines: () => { level: number; msg: string }[] } {
@@ -89,7 +79,7 @@ function chainFiles(home: string, work: string): void {
 }
 
 describe('one public address (PostgreSQL: the CLI issues while the server runs on another port)', () => {
-  const { home, passphraseFile } = makeHome('qt-public-url-pg-');
+  const { home, passphraseFile } = makeTestHome('qt-public-url-pg-');
   const work = mkdtempSync(join(tmpdir(), 'qt-public-url-work-'));
   let database: TestDatabase;
   let server: RunningServer | undefined;
@@ -174,7 +164,7 @@ describe('one public address (PostgreSQL: the CLI issues while the server runs o
 });
 
 describe('one public address (embedded database: ca init --public-url, the CLI between starts)', () => {
-  const { home, passphraseFile } = makeHome('qt-public-url-pglite-');
+  const { home, passphraseFile } = makeTestHome('qt-public-url-pglite-');
   const work = mkdtempSync(join(tmpdir(), 'qt-public-url-work-'));
   let server: RunningServer | undefined;
   const saved = process.env.DATABASE_URL;

@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIin, inspectCertificate, oid, pairKeyWithCertificate, readPkcs12 } from '@qoltanba/pki';
-import { defaultCeremonyConfig, openDatabase } from '@qoltanba/server';
+import { openDatabase } from '@qoltanba/server';
 import { runQoltanba } from '../testing/run.ts';
+import { writeTestCeremony } from '../testing/home.ts';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '@qoltanba/server/testing';
 
 for (const backend of BACKENDS) {
@@ -38,11 +39,7 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       writeFileSync(passphraseFile, 'a passphrase for the operator test\n');
-      const plan = defaultCeremonyConfig();
-      plan.root.key.bits = 2048;
-      plan.issuing[0]!.key.bits = 2048;
-      plan.issuing[0]!.ocsp.key.bits = 2048;
-      writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
+      writeTestCeremony(home);
       if (backend === 'postgres') {
         database = await createTestDatabase('postgres', { migrated: false });
         process.env.DATABASE_URL = database.openOptions.databaseUrl;

@@ -7,31 +7,16 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectCertificate } from '@qoltanba/pki';
-import { defaultCeremonyConfig } from '@qoltanba/server';
 import { createTestDatabase, uniqueIin, type TestDatabase } from '@qoltanba/server/testing';
 import { runQoltanba } from '../testing/run.ts';
 import { startUp, type RunningUp } from '../testing/up.ts';
+import { makeTestHome } from '../testing/home.ts';
 
 const DEADLINE_MS = 60_000;
-
-function newHome(): { home: string; passphraseFile: string; cwd: string } {
-  const home = mkdtempSync(join(tmpdir(), 'qt-workers-'));
-  const passphraseFile = join(home, 'passphrase.txt');
-  writeFileSync(passphraseFile, 'a passphrase for the workers test\n');
-  const plan = defaultCeremonyConfig();
-  plan.root.key.bits = 2048;
-  plan.issuing[0]!.key.bits = 2048;
-  plan.issuing[0]!.ocsp.key.bits = 2048;
-  writeFileSync(join(home, 'ceremony.json'), JSON.stringify(plan, null, 2));
-  const cwd = join(home, 'work');
-  mkdirSync(cwd);
-  return { home, passphraseFile, cwd };
-}
 
 /** GET /healthz on a connection of its own (no keep-alive), so each call is a new connection for the primary to hand out. */
 function health(url: string): Promise<{ worker?: number; status: string }> {
@@ -63,7 +48,7 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean)
 }
 
 describe('qoltanba up --workers', () => {
-  const { home, passphraseFile, cwd } = newHome();
+  const { home, passphraseFile, cwd } = makeTestHome('qt-workers-');
   let database: TestDatabase | undefined;
   let server: RunningUp | undefined;
   after(async () => {

@@ -5,7 +5,7 @@
 export { DAY_MS, insertCa, insertPair, insertPerson, testIins } from '../notify/testing/fixtures.ts';
 export { ReceiptingSmsc } from '../notify/testing/receipting-smsc.ts';
 export { startTestSmtp } from '../notify/testing/smtp.ts';
-export { uniqueIin } from '../ra/testing/fixture.ts';
+export { ceremonyPlan, uniqueIin } from '../ra/testing/fixture.ts';
 export { drawFace, encodePng, PEOPLE } from '../remote/testing/faces.ts';
 export { birthDateOf } from '../remote/testing/people.ts';
 export { describeEachBackend, type BackendContext } from '../store/testing/backends.ts';

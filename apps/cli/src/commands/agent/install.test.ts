@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { autostartProgram, desktopEntry, startAgent, systemdUnit, type DoctorReport } from '@qoltanba/agent';
 import { runQoltanba } from '../../testing/run.ts';
-import { startTestTsa } from '../../../../agent/src/testing/tsa.ts';
+import { startTestTsa } from '@qoltanba/agent/testing';
 
 const run = promisify(execFile);
 

@@ -1,62 +1,23 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { isQtError, type QtError } from '@qoltanba/pki';
 import { expiryReminderEmail } from '../messages.ts';
 import { SmtpMailer, type SmtpConfig } from './smtp-mailer.ts';
 import { bodyOf, parseMime } from '../testing/mime.ts';
+import { startTestSmtp, type ReceivedMail, type TestSmtp } from '../testing/smtp.ts';
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-  secure: boolean;
-  user: string | undefined;
-}
-
-let received: Received[] = [];
-/** RCPT TO replies by address: a real server's 550 "no such user" or 451 "try later". */
-const rcptReplies = new Map<string, number>();
-let server: SMTPServer;
-let port: number;
+let smtp: TestSmtp;
+let received: ReceivedMail[];
+let rcptReplies: Map<string, number>;
 
 before(async () => {
-  server = new SMTPServer({
-    // The built-in self-signed certificate serves STARTTLS; the client is told not to verify it.
-    authOptional: false,
-    allowInsecureAuth: false,
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === 'notify' && auth.password === 'mail-secret') cb(null, { user: auth.username });
-      else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
-    },
-    onRcptTo(address, _session, cb) {
-      const code = rcptReplies.get(address.address);
-      if (code) cb(Object.assign(new Error(code >= 500 ? 'No such user here' : 'Try again later'), { responseCode: code }));
-      else cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('latin1'),
-          secure: session.secure,
-          user: session.user as string | undefined,
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as AddressInfo).port;
+  smtp = await startTestSmtp({ auth: { user: 'notify', password: 'mail-secret' } });
+  ({ rcptReplies } = smtp);
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => smtp.close());
 beforeEach(() => {
-  received = [];
+  smtp.received.length = 0;
+  received = smtp.received;
   rcptReplies.clear();
 });
 
@@ -64,7 +25,7 @@ function mailer(overrides: Partial<SmtpConfig> = {}) {
   return new SmtpMailer({
     type: 'smtp',
     host: '127.0.0.1',
-    port,
+    port: smtp.port,
     security: 'starttls',
     rejectUnauthorized: false,
     auth: { user: 'notify', pass: 'mail-secret' },

@@ -6,6 +6,19 @@ export interface ReceivedMail {
   readonly from: string;
   readonly to: string[];
   readonly raw: string;
+  /** Whether the session had turned TLS on (STARTTLS) before the mail. */
+  readonly secure: boolean;
+  /** Who logged in, when `auth` was asked for. */
+  readonly user: string | undefined;
+}
+
+export interface TestSmtpOptions {
+  /**
+   * Require AUTH with these credentials (a wrong pair is a real server's 535) and offer STARTTLS, served with
+   * smtp-server's built-in self-signed certificate (the client is told not to verify it). Without it: plain,
+   * no AUTH, as the notifier's tests use it.
+   */
+  auth?: { user: string; password: string };
 }
 
 export interface TestSmtp {
@@ -16,12 +29,21 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startTestSmtp(): Promise<TestSmtp> {
+export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   const rcptReplies = new Map<string, number>();
+  const auth = options.auth;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    ...(auth
+      ? {
+          authOptional: false,
+          allowInsecureAuth: false,
+          onAuth(login, _session, cb) {
+            if (login.username === auth.user && login.password === auth.password) cb(null, { user: login.username });
+            else cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+          },
+        }
+      : { authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] }),
     logger: false,
     onRcptTo(address, _session, cb) {
       const code = rcptReplies.get(address.address);
@@ -36,6 +58,8 @@ export async function startTestSmtp(): Promise<TestSmtp> {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('latin1'),
+          secure: session.secure,
+          user: session.user as string | undefined,
         });
         cb();
       });

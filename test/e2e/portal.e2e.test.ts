@@ -23,7 +23,7 @@ import type { SmsSink } from '../../apps/server/src/notify/index.ts';
 import { revoke } from '../../apps/server/src/ra/index.ts';
 import { uniqueIin } from '../../apps/server/src/ra/testing/fixture.ts';
 import { startServer, type RunningServer } from '../../apps/server/src/start.ts';
-import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing/backends.ts';
 import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
 import { createCitizen, registerPhones, writeKeyFiles, type Citizen } from '../../apps/server/src/portal/testing/citizens.ts';

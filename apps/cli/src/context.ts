@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QtError } from '@qoltanba/pki';
-import type { OperatorContext, ServerConfig, Store } from '@qoltanba/server';
+import type { LocalAdminContext, ServerConfig, Store } from '@qoltanba/server';
 
 export interface GlobalOptions {
   home?: string;
@@ -20,7 +20,7 @@ export interface StoreHost {
   readonly config: ServerConfig;
   readonly store: Store;
   /** The server's RA and status service over its own signer (testMode: an RA that accepts NCA's test IINs). */
-  operator(options: { testMode?: boolean }): OperatorContext;
+  localAdmin(options: { testMode?: boolean }): LocalAdminContext;
 }
 
 /** How a command line is run: its output streams, environment and directory, and the server it runs inside. */

@@ -15,7 +15,7 @@ import { loadCeremonyConfig } from './ca/ceremony-config.ts';
 import { runCeremony, type CaSummary } from './ca/ceremony.ts';
 import { InProcessSignerProvider } from './signer/in-process.ts';
 import type { SignerProvider } from './signer/provider.ts';
-import { RemoteSignerProvider } from './signer/remote.ts';
+import { NetworkSignerProvider } from './signer/network.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { serverFeatures } from './features.ts';
 import { clusterJobs } from './jobs/running.ts';
@@ -94,7 +94,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const cas = holdsKeys
       ? await runCeremony({ db: store.db, keystore, config: ceremony, publicUrl: config.publicUrl, home: config.home })
       : [];
-    signers = config.signer.mode === 'remote' ? new RemoteSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
+    signers = config.signer.mode === 'network' ? new NetworkSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
     const ctx: ServerContext = { config, store, signers, log, now: () => new Date() };
     // One per process, shared by the features (features.ts); it sends its jobs through the jobs feature's
     // pg-boss once that has started. The status feature stops it.

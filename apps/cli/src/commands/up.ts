@@ -9,7 +9,7 @@ import {
   reportReady,
   requireSharedDatabase,
   roles,
-  runningOperatorContext,
+  runningLocalAdminContext,
   startServer,
   startWorkers,
   workerIndex,
@@ -71,7 +71,7 @@ export function registerUp(program: Command, context: ContextFactory, run: RunCl
           host: flags.host,
           publicUrl: flags.publicUrl,
           roles: secondary ? (flags.role ?? defaultRoles()).filter((r) => r !== 'worker') : flags.role,
-          signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
+          signer: flags.signerUrl ? { mode: 'network', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
           demo: flags.demo === true,
         },
@@ -162,7 +162,7 @@ async function openAdminSocket(server: RunningServer, runCli: RunCli): Promise<A
     home: server.config.home,
     config: server.config,
     store: server.ctx.store,
-    operator: (options) => runningOperatorContext(server.ctx, server.status, options),
+    localAdmin: (options) => runningLocalAdminContext(server.ctx, server.status, options),
   };
   const env = { ...process.env, QOLTANBA_HOME: server.config.home };
   return serveAdmin({

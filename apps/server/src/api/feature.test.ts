@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpApp } from '../http/app.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, type CaFixture } from '../ra/testing/fixture.ts';
 import { opensslCsr } from '../ra/testing/openssl.ts';
 import { uniqueIin } from '../ra/testing/fixture.ts';

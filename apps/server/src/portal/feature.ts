@@ -11,7 +11,7 @@ import type { Feature, ServerContext } from '../context.ts';
 import { createRa, statusHooksFor } from '../ra/index.ts';
 import type { StatusService } from '../status/index.ts';
 import { createSmsGateway, type SmsGateway } from '../notify/index.ts';
-import { DatabaseMobileRegistry, type MobileRegistry } from '../notify/registry/index.ts';
+import { DatabaseMobileCitizens as DatabaseMobileRegistry, type MobileCitizens as MobileRegistry } from '../notify/mobile-citizens/index.ts';
 import { resolveNotifySettings } from '../notify/settings.ts';
 import { SignatureVerifier } from './auth/verify-signature.ts';
 import type { PortalDeps } from './deps.ts';

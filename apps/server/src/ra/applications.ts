@@ -1,9 +1,172 @@
-/** An issuance may name the application it fulfils; the application must be approved for this person. */
+/**
+ * Applications (table `applications`, migration 0002) are the RA's: the portal's re-issuance, its revocation
+ * form and remote issuance ask for them here and never write the table themselves — as Boulder keeps the WFE
+ * from writing what the RA decides. Every write appends its audit entry in the caller's transaction
+ * (`application.submitted`, then `application.<state>` for each move), so an application's history is in
+ * the log whoever moved it.
+ *
+ * An issuance may also name the application it fulfils: it must be approved and for this person.
+ */
 import type { Kysely } from 'kysely';
 import { QtError } from '@qoltanba/pki';
-import type { Database } from '../store/schema.ts';
+import { appendAudit } from '../audit/index.ts';
+import { upsertSubject } from './subjects.ts';
+import type { ApplicationKind, ApplicationState, Database, JsonObject, KeyStorage } from '../store/schema.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The states an application is still open in (the unique index "one open issuance per person" counts these). */
+export const OPEN_STATES: readonly ApplicationState[] = ['submitted', 'verified', 'approved'];
+
+/**
+ * submitted → verified (identity proven) → approved (policy passed) → completed; any open state may end as
+ * rejected, cancelled or expired; terminal states never change. The applications_guard trigger of migration
+ * 0002 refuses the same moves in the database (applications.test.ts proves the two agree): this copy turns a
+ * wrong move into the catalogue's error before any SQL runs.
+ */
+export const APPLICATION_MOVES: Readonly<Record<ApplicationState, readonly ApplicationState[]>> = {
+  submitted: ['verified', 'rejected', 'cancelled', 'expired'],
+  verified: ['approved', 'rejected', 'cancelled', 'expired'],
+  approved: ['completed', 'rejected', 'cancelled', 'expired'],
+  completed: [],
+  rejected: [],
+  cancelled: [],
+  expired: [],
+};
+
+export interface NewApplication {
+  /** Chosen by the caller when it must name the application before the row exists; default: the database's. */
+  id?: string | undefined;
+  kind: ApplicationKind;
+  iin: string;
+  /** The person's name, for a person the RA does not know yet (applications.iin refers to subjects). */
+  person?: { surname: string; givenName: string; patronymic: string | undefined } | undefined;
+  storage?: KeyStorage | undefined;
+  identification: 'in_person' | 'remote';
+  /** For reissue and revoke: the certificate concerned. */
+  targetCertificateId?: string | undefined;
+  /** What was asked (stored as the row's `request`); never secrets. */
+  request: JsonObject;
+  now: Date;
+  expiresAt: Date;
+  /** Who submitted it, for the audit entry. */
+  actor: string;
+  /** What the `application.submitted` entry says besides the application, its kind and the person. */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Files an application (state `submitted`) and its `application.submitted` entry in the caller's transaction,
+ * so that whatever the caller stores beside it commits with it. A second open issue or re-issue for the same
+ * person fails on the unique index (PostgreSQL code 23505): the caller decides whether to join the open one.
+ */
+export async function createApplication(trx: Kysely<Database>, a: NewApplication): Promise<string> {
+  if (a.person) {
+    // Only a first-time applicant: a known person's name stays as their certificates state it.
+    const known = await trx.selectFrom('subjects').select('iin').where('iin', '=', a.iin).executeTakeFirst();
+    if (!known) await upsertSubject(trx, { iin: a.iin, ...a.person, email: undefined });
+  }
+  const row = await trx
+    .insertInto('applications')
+    .values({
+      ...(a.id ? { id: a.id } : {}),
+      kind: a.kind,
+      iin: a.iin,
+      ...(a.storage ? { storage: a.storage } : {}),
+      identification: a.identification,
+      ...(a.targetCertificateId ? { target_certificate_id: a.targetCertificateId } : {}),
+      request: JSON.stringify(a.request),
+      created_at: a.now,
+      updated_at: a.now,
+      expires_at: a.expiresAt,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await appendAudit(trx, {
+    actor: a.actor,
+    action: 'application.submitted',
+    target: `application:${row.id}`,
+    details: { applicationId: row.id, kind: a.kind, identification: a.identification, iin: a.iin, ...a.details },
+  });
+  return row.id;
+}
+
+export interface ApplicationMove {
+  /** Who moved it: 'citizen:<IIN>', 'operator:<login>', 'system:<component>'. */
+  actor: string;
+  /** Why it ended (kept as the row's decision_reason, and in the audit entry). */
+  reason?: string | undefined;
+  /** What else the audit entry says (e.g. how the identity was proven). */
+  details?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Moves an application from `from` to `to` with its `application.<to>` audit entry, in the caller's
+ * transaction. Only from the state the caller saw: when another request moved it first, nothing changes and
+ * QT_ERR_APPLICATION_STATE says so. The entry names the application as its row does (kind, identification,
+ * person), whoever asks for the move.
+ */
+export async function moveApplication(
+  trx: Kysely<Database>,
+  id: string,
+  from: ApplicationState,
+  to: ApplicationState,
+  now: Date,
+  move: ApplicationMove,
+): Promise<{ kind: ApplicationKind; iin: string; identification: 'in_person' | 'remote' | null }> {
+  if (!APPLICATION_MOVES[from].includes(to)) throw new QtError('QT_ERR_APPLICATION_STATE', `An application cannot go from ${from} to ${to}`, { from, to });
+  const moved = await trx
+    .updateTable('applications')
+    .set({ state: to, updated_at: now, ...(move.reason ? { decision_reason: move.reason } : {}) })
+    .where('id', '=', id)
+    .where('state', '=', from)
+    .returning(['kind', 'iin', 'identification'])
+    .executeTakeFirst();
+  if (!moved) throw new QtError('QT_ERR_APPLICATION_STATE', `The application is no longer ${from}`);
+  await appendAudit(trx, {
+    actor: move.actor,
+    action: `application.${to}`,
+    target: `application:${id}`,
+    details: {
+      applicationId: id,
+      kind: moved.kind,
+      ...(moved.identification ? { identification: moved.identification } : {}),
+      iin: moved.iin,
+      from,
+      to,
+      ...(move.reason ? { reason: move.reason } : {}),
+      ...move.details,
+    },
+  });
+  return moved;
+}
+
+/** How many applications of this kind the person filed since `since` (the surfaces' per-day limits). */
+export async function countApplications(
+  db: Kysely<Database>,
+  q: { iin: string; kind: ApplicationKind; identification?: 'in_person' | 'remote' | undefined; since: Date },
+): Promise<number> {
+  let query = db
+    .selectFrom('applications')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('iin', '=', q.iin)
+    .where('kind', '=', q.kind)
+    .where('created_at', '>', q.since);
+  if (q.identification) query = query.where('identification', '=', q.identification);
+  const row = await query.executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** The person's open issue or re-issue, if any (there is at most one: the unique index). */
+export async function openIssuance(db: Kysely<Database>, iin: string): Promise<{ id: string; kind: ApplicationKind } | undefined> {
+  return db
+    .selectFrom('applications')
+    .select(['id', 'kind'])
+    .where('iin', '=', iin)
+    .where('kind', 'in', ['issue', 'reissue'])
+    .where('state', 'in', [...OPEN_STATES])
+    .executeTakeFirst();
+}
 
 export function checkApplicationId(id: string | undefined): string | undefined {
   if (id === undefined) return undefined;

@@ -84,7 +84,7 @@ const SERIAL_ATTEMPTS = 4;
 const STORAGES: readonly KeyStorage[] = ['file', 'token'];
 const IDENTIFICATIONS: readonly IdentificationMethod[] = ['in-person', 'remote'];
 
-interface CheckedRequest {
+export interface CheckedRequest {
   request: IssueRequest;
   key: string;
   kind: 'AUTH' | 'SIGN';
@@ -98,14 +98,19 @@ interface CheckedRequest {
 export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult> {
   const checked = await checkRequest(ra, request);
   const outcome = await withStore('the issuance', () => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked)));
-  if (!outcome.replayed) {
-    const { caId, certificate } = outcome;
-    await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, normalizeSerial(certificate.serial)));
-  }
+  await announceIssued(ra, outcome);
   return { certificate: outcome.certificate, replayed: outcome.replayed };
 }
 
-async function checkRequest(ra: Ra, request: IssueRequest): Promise<CheckedRequest> {
+/** After COMMIT: the status service pre-signs OCSP for a new certificate (a replay's was announced the first time). */
+export async function announceIssued(ra: Ra, outcome: Outcome): Promise<void> {
+  if (outcome.replayed) return;
+  const { caId, certificate } = outcome;
+  await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, normalizeSerial(certificate.serial)));
+}
+
+/** Everything refused on the request alone, before any transaction (issue-for-application.ts uses it too). */
+export async function checkRequest(ra: Ra, request: IssueRequest): Promise<CheckedRequest> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const profile = getProfile(request.profile);
   if (profile.kind !== 'AUTH' && profile.kind !== 'SIGN') {
@@ -163,9 +168,10 @@ function tooLarge(maxBytes: number): QtError {
   return new QtError('QT_ERR_TOO_LARGE', `The certificate request is larger than ${maxBytes} bytes`, { maxBytes });
 }
 
-type Outcome = { replayed: true; certificate: CertificateRecord } | { replayed: false; caId: number; certificate: CertificateRecord };
+export type Outcome = { replayed: true; certificate: CertificateRecord } | { replayed: false; caId: number; certificate: CertificateRecord };
 
-async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promise<Outcome> {
+/** One certificate inside the caller's transaction (issue() opens one per certificate; issue-for-application.ts one for a pair). */
+export async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promise<Outcome> {
   const { ctx } = ra;
   const { request } = c;
   const claim = await claimIdempotencyKey(trx, c.scope, c.key, c.hash, ra.idempotencyHours);

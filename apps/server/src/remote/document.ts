@@ -8,7 +8,7 @@ import { appendAudit } from '../audit/index.ts';
 import { normalizeDocumentNumber } from '../population/index.ts';
 import { parseDay } from '../population/import.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
-import { accessOf, expectStep, loadRemote, setState } from './store.ts';
+import { accessOf, expectStep, loadRemote, moveRemote } from './store.ts';
 import { remoteDb } from './tables.ts';
 
 /** Today's date in Kazakhstan (documents expire at the end of a local day). */
@@ -32,7 +32,7 @@ export async function checkDocument(deps: RemoteDeps, visitor: Visitor, id: stri
     if ((await accessOf(trx, r, visitor.sessionSha256)) !== 'owner') throw new QtError('QT_ERR_APPLICATION_NOT_FOUND');
     expectStep(r, 'document');
     if (!person || person.status !== 'alive') {
-      await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'person-not-eligible' });
+      await moveRemote(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'person-not-eligible' });
       return new QtError('QT_ERR_PERSON_NOT_ELIGIBLE');
     }
     const rdb = remoteDb(trx);
@@ -41,13 +41,13 @@ export async function checkDocument(deps: RemoteDeps, visitor: Visitor, id: stri
       await rdb.updateTable('remote_applications').set({ document_attempts: attempts, updated_at: now }).where('application_id', '=', r.id).execute();
       await appendAudit(trx, { actor: `citizen:${r.iin}`, action: 'remote.document-mismatch', target: `application:${r.id}`, details: { applicationId: r.id, attempts } });
       if (attempts >= deps.options.maxDocumentAttempts) {
-        await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'document-attempts', details: { attempts } });
+        await moveRemote(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'document-attempts', details: { attempts } });
         return new QtError('QT_ERR_DOCUMENT_ATTEMPTS', undefined, { attempts });
       }
       return new QtError('QT_ERR_DOCUMENT_MISMATCH', undefined, { attemptsLeft: deps.options.maxDocumentAttempts - attempts });
     }
     if (person.document.expiresOn < almatyDay(now)) {
-      await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'document-expired', details: { documentType: person.document.type } });
+      await moveRemote(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'document-expired', details: { documentType: person.document.type } });
       return new QtError('QT_ERR_DOCUMENT_EXPIRED', undefined, { expiresOn: person.document.expiresOn });
     }
     await rdb.updateTable('remote_applications').set({ document_checked_at: now, updated_at: now }).where('application_id', '=', r.id).execute();

@@ -10,7 +10,7 @@
 import { sql, type Kysely } from 'kysely';
 import { appendAudit } from '../audit/index.ts';
 import type { Database } from '../store/schema.ts';
-import { loadRemote, OPEN_STATES, setState } from './store.ts';
+import { loadRemote, OPEN_STATES, moveRemote } from './store.ts';
 import { remoteDb } from './tables.ts';
 
 export interface SweepReport {
@@ -37,7 +37,7 @@ export async function sweepRemote(db: Kysely<Database>, now: Date, o: { imageRet
     await db.transaction().execute(async (trx) => {
       const r = await loadRemote(trx, id, { forUpdate: true });
       if (!OPEN_STATES.includes(r.state) || r.expiresAt > now) return;
-      await setState(trx, r, r.state, 'expired', now, { actor: 'system:remote', reason: 'not completed in time' });
+      await moveRemote(trx, r, r.state, 'expired', now, { actor: 'system:remote', reason: 'not completed in time' });
       expired++;
     });
   }

@@ -18,7 +18,8 @@ import { renderPage } from '../portal/views/render.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
 import { checkDocument } from './document.ts';
 import { startCapture, submitCapture } from './face/submit.ts';
-import { cancelRemote, issuedFor, issueRemote, markInstalled } from './issue.ts';
+import { cancelRemote, issueRemote, markInstalled } from './issue.ts';
+import { issuedForAgent } from '../ra/index.ts';
 import { phoneExplanation, remoteTranslator } from './messages.ts';
 import { confirmRemoteCode, startRemote } from './start.ts';
 import { accessOf, expireIfDue, loadRemote, notFound, stepFor, type RemoteApplication } from './store.ts';
@@ -241,7 +242,7 @@ async function showApplication(
           storage: r.storage,
           iin: r.iin,
           texts: { ...agentTexts(t), issuing: t.t('app.keys.issuing'), unknownRequest: t.t('app.install.unknownRequest') },
-          issued: step === 'install' ? await issuedFor(deps, r) : undefined,
+          issued: step === 'install' ? await issuedForAgent(deps.portal.ctx.store.db, r) : undefined,
         }
       : undefined;
   const faceData =

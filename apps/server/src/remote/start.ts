@@ -17,9 +17,9 @@ import { maskPhone } from '../notify/index.ts';
 import { checkEmailAddress } from '../notify/mail/mailer.ts';
 import { checkCodeIn, sendCode } from '../portal/reissue/otp.ts';
 import { keepAnonymousSessionUntil } from '../portal/session/sessions.ts';
-import { upsertSubject } from '../ra/subjects.ts';
+import { countApplications, createApplication } from '../ra/index.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
-import { accessOf, expireIfDue, loadRemote, OPEN_STATES, setState, stepOf, type RemoteApplication } from './store.ts';
+import { accessOf, expireIfDue, loadRemote, OPEN_STATES, moveRemote, stepOf, type RemoteApplication } from './store.ts';
 import { remoteDb } from './tables.ts';
 
 export interface StartInput {
@@ -97,11 +97,10 @@ export async function startRemote(deps: RemoteDeps, visitor: Visitor, input: Sta
     if ((await accessOf(ctx.store.db, open, visitor.sessionSha256)) === 'owner') return { id: open.id, code: 'already-sent' };
     id = open.id;
   } else {
-    const perIin = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM applications WHERE iin = ${iin} AND kind = 'issue' AND identification = 'remote' AND created_at > ${since}`.execute(db);
+    const perIin = await countApplications(ctx.store.db, { iin, kind: 'issue', identification: 'remote', since });
     const perPhone = await sql<{ n: string }>`
       SELECT count(*) AS n FROM remote_applications WHERE phone_sha256 = ${phoneSha256} AND created_at > ${since}`.execute(db);
-    if (Number(perIin.rows[0]?.n ?? 0) >= o.applicationsPerIinPerDay || Number(perPhone.rows[0]?.n ?? 0) >= o.applicationsPerPhonePerDay) {
+    if (perIin >= o.applicationsPerIinPerDay || Number(perPhone.rows[0]?.n ?? 0) >= o.applicationsPerPhonePerDay) {
       await record(iin, 'limit');
       throw new QtError('QT_ERR_APPLICATION_LIMIT', undefined, { per: Number(perPhone.rows[0]?.n ?? 0) >= o.applicationsPerPhonePerDay ? 'phone' : 'iin' });
     }
@@ -158,34 +157,25 @@ async function create(
   const id = randomUUID();
   await ctx.store.db.transaction().execute(async (trx) => {
     const rdb = remoteDb(trx);
-    // applications.iin refers to subjects: a first-time applicant becomes known under the registry's name.
-    const known = await trx.selectFrom('subjects').select('iin').where('iin', '=', a.iin).executeTakeFirst();
-    if (!known) await upsertSubject(trx, { iin: a.iin, surname: a.person.surname, givenName: a.person.name, patronymic: a.person.patronymic, email: undefined });
-    await trx
-      .insertInto('applications')
-      .values({
-        id,
-        kind: 'issue',
-        iin: a.iin,
-        storage: a.storage,
-        identification: 'remote',
-        request: JSON.stringify({ via: 'portal-remote', storage: a.storage, email: a.email ?? null }),
-        created_at: a.now,
-        updated_at: a.now,
-        expires_at: new Date(a.now.getTime() + deps.options.applicationMs),
-      })
-      .execute();
+    await createApplication(trx, {
+      id,
+      kind: 'issue',
+      iin: a.iin,
+      // A first-time applicant becomes known under the registry's name.
+      person: { surname: a.person.surname, givenName: a.person.name, patronymic: a.person.patronymic },
+      storage: a.storage,
+      identification: 'remote',
+      request: { via: 'portal-remote', storage: a.storage, email: a.email ?? null },
+      now: a.now,
+      expiresAt: new Date(a.now.getTime() + deps.options.applicationMs),
+      actor: `citizen:${a.iin}`,
+      details: { storage: a.storage, phone: a.masked, email: a.email ? a.email.replace(/^(.).*@/, '$1***@') : null },
+    });
     await rdb
       .insertInto('remote_applications')
       .values({ application_id: id, iin: a.iin, phone_sha256: a.phoneSha256, client_ip: visitor.ip, email: a.email ?? null, storage: a.storage, created_at: a.now, updated_at: a.now })
       .execute();
     await rdb.insertInto('remote_claims').values({ application_id: id, session_sha256: visitor.sessionSha256, created_at: a.now }).execute();
-    await appendAudit(trx, {
-      actor: `citizen:${a.iin}`,
-      action: 'application.submitted',
-      target: `application:${id}`,
-      details: { applicationId: id, kind: 'issue', identification: 'remote', iin: a.iin, storage: a.storage, phone: a.masked, email: a.email ? a.email.replace(/^(.).*@/, '$1***@') : null },
-    });
   });
   return id;
 }
@@ -210,7 +200,7 @@ export async function confirmRemoteCode(deps: RemoteDeps, visitor: Visitor, id: 
         await remoteDb(trx).deleteFrom('remote_claims').where('application_id', '=', r.id).execute();
         await appendAudit(trx, { actor: 'system:remote', action: 'remote.takeover-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
       } else if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS' && OPEN_STATES.includes(r.state)) {
-        await setState(trx, r, r.state, 'rejected', now, { actor: 'system:remote', reason: 'otp-attempts', details: { attempts: deps.portal.options.otp.maxAttempts } });
+        await moveRemote(trx, r, r.state, 'rejected', now, { actor: 'system:remote', reason: 'otp-attempts', details: { attempts: deps.portal.options.otp.maxAttempts } });
       } else {
         await appendAudit(trx, { actor: `citizen:${r.iin}`, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
       }

@@ -1,7 +1,7 @@
 /**
  * A remote application's state, all in the database (any portal node, any reload): the RA application
- * (kind 'issue', identification 'remote'; submitted → verified → approved → completed) and its
- * remote_applications row. The step shown is derived from both and from a waiting face check.
+ * (kind 'issue', identification 'remote'; submitted → verified → approved → completed, moved only through
+ * ../ra/applications.ts) and its remote_applications row. The step shown is derived from both and from a waiting face check.
  *
  * Who may see it: the owner — the browser session that entered the SMS code — at its step; a session that
  * started or resumed it (remote_claims) only at the code step, to take it over by entering the current code.
@@ -10,11 +10,11 @@
 import type { Kysely } from 'kysely';
 import { QtError } from '@qoltanba/pki';
 import type { ApplicationState, Database } from '../store/schema.ts';
-import { appendAudit } from '../audit/index.ts';
+import { moveApplication, OPEN_STATES, type ApplicationMove } from '../ra/index.ts';
 import type { InstalledKeyFile } from '../portal/tables.ts';
 import { remoteDb, type LivenessAction } from './tables.ts';
 
-export const OPEN_STATES: readonly ApplicationState[] = ['submitted', 'verified', 'approved'];
+export { OPEN_STATES };
 
 export interface RemoteApplication {
   id: string;
@@ -120,30 +120,14 @@ export function stepFor(r: RemoteApplication, access: Access): RemoteStep {
   return access === 'claimant' && step !== 'closed' ? 'code' : step;
 }
 
-/** Moves the application's RA state (the applications_guard trigger refuses anything out of order). */
-export async function setState(
-  trx: Kysely<Database>,
-  r: Pick<RemoteApplication, 'id' | 'iin'>,
-  from: ApplicationState,
-  to: ApplicationState,
-  now: Date,
-  audit: { actor: string; details?: Record<string, unknown>; reason?: string },
-): Promise<void> {
-  const updated = await trx
-    .updateTable('applications')
-    .set({ state: to, updated_at: now, ...(audit.reason ? { decision_reason: audit.reason } : {}) })
-    .where('id', '=', r.id)
-    .where('state', '=', from)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw new QtError('QT_ERR_APPLICATION_STATE', `The application is no longer ${from}`);
-  await appendAudit(trx, {
-    actor: audit.actor,
-    action: `application.${to}`,
-    target: `application:${r.id}`,
-    details: { applicationId: r.id, kind: 'issue', identification: 'remote', iin: r.iin, from, to, ...(audit.reason ? { reason: audit.reason } : {}), ...audit.details },
-  });
+/**
+ * Moves the application at the RA (../ra/applications.ts: the move and its audit entry). What closing
+ * means here is remote issuance's own: a waiting face check will never be decided (its frames go with the
+ * retention sweep), and nobody may take the application over any more.
+ */
+export async function moveRemote(trx: Kysely<Database>, r: Pick<RemoteApplication, 'id'>, from: ApplicationState, to: ApplicationState, now: Date, move: ApplicationMove): Promise<void> {
+  await moveApplication(trx, r.id, from, to, now, move);
   if (to === 'rejected' || to === 'cancelled' || to === 'expired') {
-    // A closed application's waiting face check will never be decided; its frames go with the retention sweep.
     await remoteDb(trx).updateTable('remote_face_checks').set({ state: 'withdrawn' }).where('application_id', '=', r.id).where('state', '=', 'pending').execute();
     await remoteDb(trx).deleteFrom('remote_claims').where('application_id', '=', r.id).execute();
   }
@@ -154,7 +138,7 @@ export async function expireIfDue(db: Kysely<Database>, r: RemoteApplication, no
   if (!OPEN_STATES.includes(r.state) || now < r.expiresAt) return r;
   await db.transaction().execute(async (trx) => {
     const locked = await loadRemote(trx, r.id, { forUpdate: true });
-    if (OPEN_STATES.includes(locked.state)) await setState(trx, locked, locked.state, 'expired', now, { actor: 'system:remote', reason: 'not completed in time' });
+    if (OPEN_STATES.includes(locked.state)) await moveRemote(trx, locked, locked.state, 'expired', now, { actor: 'system:remote', reason: 'not completed in time' });
   });
   return { ...r, state: 'expired', pendingCheckId: null };
 }

@@ -7,7 +7,7 @@ import { defaultCeremonyConfig } from '../ca/ceremony-config.ts';
 import { startServer } from '../start.ts';
 import { createHttpApp } from '../http/app.ts';
 import { caApiFeature } from '../api/feature.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture } from '../ra/testing/fixture.ts';
 import { verifyFeature } from './feature.ts';
 

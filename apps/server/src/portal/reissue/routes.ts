@@ -18,7 +18,6 @@ import {
   createReissue,
   currentPair,
   issueFor,
-  issuedFor,
   loadOwn,
   markInstalled,
   oldCertificates,
@@ -30,6 +29,7 @@ import {
 import { agentTexts } from '../views/login.ts';
 import { applicationBody, notAllowed, reissueForm } from '../views/reissue.ts';
 import { renderPage } from '../views/render.ts';
+import { issuedForAgent } from '../../ra/index.ts';
 import { openReissue } from './store.ts';
 
 export function reissueRoutes(app: FastifyInstance, deps: PortalDeps): void {
@@ -188,7 +188,7 @@ async function showApplication(
           storage: r.storage,
           iin: r.iin,
           texts: { ...agentTexts(t), issuing: t.t('app.keys.issuing'), unknownRequest: t.t('app.install.unknownRequest') },
-          issued: step === 'install' ? await issuedFor(deps, r) : undefined,
+          issued: step === 'install' ? await issuedForAgent(deps.ctx.store.db, r) : undefined,
         }
       : undefined;
   return renderPage(request, reply, {

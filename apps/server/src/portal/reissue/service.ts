@@ -4,20 +4,20 @@
  *   two certificates issued by the RA (same profiles and subject as the current ones) → installed by the agent.
  * Each step checks the application is at that step, for this person, and leaves the state in the database.
  */
-import { randomUUID } from 'node:crypto';
 import { formatDateTime, type Locale, type Translator } from '@qoltanba/i18n';
-import { getProfile, inspectCertificate, isProfileName, isQtError, parseCsr, QtError, toPem } from '@qoltanba/pki';
-import { sql, type Kysely } from 'kysely';
+import { getProfile, inspectCertificate, isProfileName, isQtError, QtError } from '@qoltanba/pki';
+import type { Kysely } from 'kysely';
 import { appendAudit } from '../../audit/index.ts';
-import { issue, listBySubject, type CertificateRecord } from '../../ra/index.ts';
+import { countApplications, createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent } from '../../ra/index.ts';
 import { checkEmailAddress } from '../../notify/mail/mailer.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
 import { isUsable, storageLabel } from '../keys/describe.ts';
 import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
-import { portalDb, type InstalledKeyFile } from '../tables.ts';
+import { portalDb } from '../tables.ts';
+import { answerKeys, readInstalled } from './agent.ts';
 import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
-import { expectStep, expireIfDue, loadReissue, setState, type Reissue } from './store.ts';
+import { expectStep, expireIfDue, loadReissue, type Reissue } from './store.ts';
 
 export interface Me {
   iin: string;
@@ -84,41 +84,29 @@ export async function createReissue(deps: PortalDeps, iin: string, input: Create
   const now = ctx.now();
   try {
     return await ctx.store.db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ n: string }>`
-        SELECT count(*) AS n FROM applications WHERE iin = ${iin} AND kind = 'reissue' AND created_at > ${new Date(now.getTime() - 86_400_000)}`.execute(trx);
-      if (Number(rows[0]?.n ?? 0) >= options.applicationsPerDay) throw new QtError('QT_ERR_APPLICATION_LIMIT');
-      const id = randomUUID();
-      await trx
-        .insertInto('applications')
-        .values({
-          id,
-          kind: 'reissue',
-          iin,
-          storage: input.storage,
-          identification: 'remote',
-          target_certificate_id: pair.auth.id,
-          request: JSON.stringify({ via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld }),
-          created_at: now,
-          updated_at: now,
-          expires_at: new Date(now.getTime() + options.applicationMs),
-        })
-        .execute();
+      if ((await countApplications(trx, { iin, kind: 'reissue', since: new Date(now.getTime() - 86_400_000) })) >= options.applicationsPerDay) throw new QtError('QT_ERR_APPLICATION_LIMIT');
+      const id = await createApplication(trx, {
+        kind: 'reissue',
+        iin,
+        storage: input.storage,
+        identification: 'remote',
+        targetCertificateId: pair.auth.id,
+        request: { via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld },
+        now,
+        expiresAt: new Date(now.getTime() + options.applicationMs),
+        actor: `citizen:${iin}`,
+        details: { storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
+      });
       await portalDb(trx)
         .insertInto('portal_reissues')
         .values({ application_id: id, iin, email: email ?? null, storage: input.storage, revoke_old: input.revokeOld, old_certificate_ids: [pair.auth.id, pair.sign.id], created_at: now, updated_at: now })
         .execute();
-      await appendAudit(trx, {
-        actor: `citizen:${iin}`,
-        action: 'application.submitted',
-        target: `application:${id}`,
-        details: { applicationId: id, kind: 'reissue', iin, storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
-      });
       return id;
     });
   } catch (e) {
     // The unique index on open issuances: an application is already open — continue that one.
     if ((e as { code?: string }).code === '23505') {
-      const open = await ctx.store.db.selectFrom('applications').select('id').where('iin', '=', iin).where('kind', 'in', ['issue', 'reissue']).where('state', 'in', ['submitted', 'verified', 'approved']).executeTakeFirst();
+      const open = await openIssuance(ctx.store.db, iin);
       if (open) return open.id;
     }
     throw e;
@@ -206,18 +194,18 @@ export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: s
     const actor = `citizen:${me.iin}`;
     if (!checked.ok) {
       if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
-        await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts } });
+        await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts } });
       } else {
         await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
       }
       return checked.error;
     }
-    await setState(trx, r, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] } });
+    await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] } });
     if (!pair) {
-      await setState(trx, r, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid' });
+      await moveApplication(trx, r.id, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid' });
       return new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
     }
-    await setState(trx, r, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] } });
+    await moveApplication(trx, r.id, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] } });
     return undefined;
   });
   if (failure) throw failure;
@@ -228,88 +216,41 @@ export interface CsrSubmission {
   keys: unknown;
 }
 
-export interface IssuedForAgent {
-  requestId: string;
-  certificates: string[];
-  chain: string[];
-}
-
-const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
 /**
  * The agent's two CSRs → two certificates, by the RA, for this approved application, with the current
- * certificates' profiles and subject. Idempotent per (application, agent request): a retry after a lost
- * answer gets the same certificates.
+ * certificates' profiles and subject; the RA completes the application and this row names them in the
+ * same transaction (ra/issue-for-application.ts). Idempotent per (application, agent request): a retry
+ * after a lost answer gets the same certificates.
  */
 export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSubmission): Promise<IssuedForAgent> {
-  const { ctx } = deps;
-  const r = await loadOwn(deps, id, me.iin);
-  if (typeof body.requestId !== 'string' || !REQUEST_ID.test(body.requestId)) throw new QtError('QT_ERR_INPUT_INVALID', 'requestId is missing or malformed');
-  const requestId = body.requestId;
-  if (r.authCertificateId && r.signCertificateId) {
-    if (r.agentRequestId !== requestId) throw new QtError('QT_ERR_APPLICATION_STATE', 'Certificates were already issued for other keys');
-    return issuedFor(deps, r);
-  }
-  expectStep(r, 'keys');
-  const csrs = readCsrs(body.keys);
-  const old = await oldCertificates(deps, r);
-  const subject = subjectOf(old.auth);
-  const common = {
-    subject: { surname: subject.surname, name: subject.name, patronymic: subject.patronymic, iin: subject.iin, organization: subject.organization, bin: subject.bin },
-    email: r.email ?? undefined,
-    storage: r.storage,
-    identification: 'remote' as const,
-    applicationId: r.id,
-    actor: `citizen:${me.iin}`,
-  };
-  await portalDb(ctx.store.db).updateTable('portal_reissues').set({ agent_request_id: requestId, updated_at: ctx.now() }).where('application_id', '=', r.id).execute();
-  // Both at once: two transactions (and two CA signatures) that share nothing but the person's row, which the
-  // second takes after the first commits. Each is idempotent on its own key, so a retry after one of them failed
-  // gets the one that was issued and issues the other.
-  const [authOutcome, signOutcome] = await Promise.allSettled([
-    issue(deps.ra, { ...common, csr: csrs.AUTHENTICATION, profile: old.auth.profile, idempotencyKey: `portal-${r.id}-AUTH-${requestId}` }),
-    issue(deps.ra, { ...common, csr: csrs.SIGNATURE, profile: old.sign.profile, idempotencyKey: `portal-${r.id}-SIGN-${requestId}` }),
-  ]);
-  if (authOutcome.status === 'rejected') throw authOutcome.reason;
-  if (signOutcome.status === 'rejected') throw signOutcome.reason;
-  const auth = authOutcome.value;
-  const sign = signOutcome.value;
-  const now = ctx.now();
-  await ctx.store.db.transaction().execute(async (trx) => {
-    const locked = await loadReissue(trx, id, me.iin, { forUpdate: true });
-    if (locked.authCertificateId) return; // a concurrent retry finished first
-    await portalDb(trx)
-      .updateTable('portal_reissues')
-      .set({ auth_certificate_id: auth.certificate.id, sign_certificate_id: sign.certificate.id, agent_request_id: requestId, updated_at: now })
-      .where('application_id', '=', r.id)
-      .execute();
-    await setState(trx, locked, 'approved', 'completed', now, {
-      actor: `citizen:${me.iin}`,
-      details: { issued: [`${auth.certificate.ca}/${auth.certificate.serial}`, `${sign.certificate.ca}/${sign.certificate.serial}`], agentRequestId: requestId },
-    });
+  const db = deps.ctx.store.db;
+  return answerKeys(db, await loadOwn(deps, id, me.iin), body, {
+    expectKeys: (r) => expectStep(r, 'keys'),
+    issue: async (r, requestId, csrs) => {
+      const old = await oldCertificates(deps, r);
+      const subject = subjectOf(old.auth);
+      await issueForApplication(deps.ra, {
+        applicationId: r.id,
+        via: 'portal',
+        requestId,
+        subject: { surname: subject.surname, name: subject.name, patronymic: subject.patronymic, iin: subject.iin, organization: subject.organization, bin: subject.bin },
+        email: r.email ?? undefined,
+        storage: r.storage,
+        identification: 'remote',
+        auth: { csr: csrs.AUTHENTICATION, profile: old.auth.profile },
+        sign: { csr: csrs.SIGNATURE, profile: old.sign.profile },
+        actor: `citizen:${me.iin}`,
+        record: async (trx, issued) => {
+          await portalDb(trx)
+            .updateTable('portal_reissues')
+            .set({ auth_certificate_id: issued.auth.id, sign_certificate_id: issued.sign.id, agent_request_id: requestId, updated_at: deps.ctx.now() })
+            .where('application_id', '=', r.id)
+            .execute();
+        },
+      });
+    },
+    reload: () => loadReissue(db, id, me.iin),
   });
-  return issuedFor(deps, await loadReissue(ctx.store.db, id, me.iin));
-}
-
-/** What the agent installs: the two certificates and the chain to our root. */
-export async function issuedFor(deps: PortalDeps, r: Reissue): Promise<IssuedForAgent> {
-  if (!r.authCertificateId || !r.signCertificateId || !r.agentRequestId) throw new QtError('QT_ERR_APPLICATION_STATE', 'No certificates are issued yet');
-  const rows = await deps.ctx.store.db
-    .selectFrom('certificates as c')
-    .innerJoin('cas as ca', 'ca.id', 'c.ca_id')
-    .select(['c.id', 'c.der', 'c.subject_iin', 'ca.certificate as ca_certificate', 'ca.parent_id'])
-    .where('c.id', 'in', [r.authCertificateId, r.signCertificateId])
-    .execute();
-  const byId = new Map(rows.map((x) => [x.id, x]));
-  const auth = byId.get(r.authCertificateId);
-  const sign = byId.get(r.signCertificateId);
-  if (!auth || !sign || auth.subject_iin !== r.iin || sign.subject_iin !== r.iin) throw new QtError('QT_ERR_INTERNAL', 'The issued certificates are not where the application says');
-  const chain = [toPem('CERTIFICATE', auth.ca_certificate)];
-  if (auth.parent_id !== null) {
-    const root = await deps.ctx.store.db.selectFrom('cas').select('certificate').where('id', '=', auth.parent_id).executeTakeFirst();
-    if (root) chain.push(toPem('CERTIFICATE', root.certificate));
-  }
-  return { requestId: r.agentRequestId, certificates: [toPem('CERTIFICATE', auth.der), toPem('CERTIFICATE', sign.der)], chain };
 }
 
 export async function markInstalled(deps: PortalDeps, me: Me, id: string, installed: unknown): Promise<void> {
@@ -334,7 +275,7 @@ export async function cancelReissue(deps: PortalDeps, me: Me, id: string): Promi
   await deps.ctx.store.db.transaction().execute(async (trx) => {
     const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
     expectStep(r, 'sign', 'code', 'keys');
-    await setState(trx, r, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant' });
+    await moveApplication(trx, r.id, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant' });
   });
 }
 
@@ -344,31 +285,6 @@ export async function oldCertificates(deps: PortalDeps, r: Reissue): Promise<{ a
   const sign = all.find((c) => c.id === r.oldCertificateIds[1]);
   if (!auth || !sign) throw new QtError('QT_ERR_INTERNAL', 'The application names certificates the person does not have');
   return { auth, sign };
-}
-
-function readCsrs(keys: unknown): { AUTHENTICATION: string; SIGNATURE: string } {
-  if (!Array.isArray(keys) || keys.length !== 2) throw new QtError('QT_ERR_INPUT_INVALID', 'Two keys (AUTHENTICATION and SIGNATURE) are expected');
-  const out: Partial<Record<'AUTHENTICATION' | 'SIGNATURE', string>> = {};
-  for (const k of keys as Record<string, unknown>[]) {
-    const type = k?.keyType;
-    if ((type !== 'AUTHENTICATION' && type !== 'SIGNATURE') || typeof k.csr !== 'string' || out[type]) {
-      throw new QtError('QT_ERR_INPUT_INVALID', 'Each key needs keyType AUTHENTICATION or SIGNATURE, once, and a csr');
-    }
-    parseCsr(k.csr);
-    out[type] = k.csr;
-  }
-  return out as { AUTHENTICATION: string; SIGNATURE: string };
-}
-
-function readInstalled(value: unknown): InstalledKeyFile[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 4) throw new QtError('QT_ERR_INPUT_INVALID', 'installed must list the installed keys');
-  return value.map((v: Record<string, unknown>) => {
-    const keyType = v?.keyType;
-    if (keyType !== 'AUTHENTICATION' && keyType !== 'SIGNATURE') throw new QtError('QT_ERR_INPUT_INVALID', 'keyType');
-    const fileName = typeof v.fileName === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(v.fileName) ? v.fileName : undefined;
-    const subjectKeyId = typeof v.subjectKeyId === 'string' && /^[0-9a-f]{2,128}$/.test(v.subjectKeyId) ? v.subjectKeyId : undefined;
-    return { keyType, ...(fileName ? { fileName } : {}), ...(subjectKeyId ? { subjectKeyId } : {}) };
-  });
 }
 
 function cmsDer(text: string): Uint8Array {

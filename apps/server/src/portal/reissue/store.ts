@@ -1,17 +1,15 @@
 /**
  * The re-issuance wizard's state, all in the database so that any step survives a reload, a lost
  * connection or another portal node: the application (RA states submitted → verified → approved →
- * completed) and its portal_reissues row (what the wizard did in between). The step shown is derived from
- * both, never stored twice.
+ * completed, moved only through ../../ra/applications.ts) and its portal_reissues row (what the wizard did in
+ * between). The step shown is derived from both, never stored twice. This file only reads applications.
  */
 import type { Kysely } from 'kysely';
 import { QtError } from '@qoltanba/pki';
 import type { ApplicationState, Database } from '../../store/schema.ts';
-import { appendAudit } from '../../audit/index.ts';
+import { moveApplication, OPEN_STATES } from '../../ra/index.ts';
 import { portalDb, type InstalledKeyFile } from '../tables.ts';
 import type { WizardStep } from '../views/common.ts';
-
-export const OPEN_STATES: readonly ApplicationState[] = ['submitted', 'verified', 'approved'];
 
 export interface Reissue {
   id: string;
@@ -107,34 +105,10 @@ export async function openReissue(db: Kysely<Database>, iin: string, options: { 
   return row ? { id: row.id, createdAt: row.created_at } : undefined;
 }
 
-/** Moves the application's RA state (the applications_guard trigger refuses anything out of order). */
-export async function setState(
-  trx: Kysely<Database>,
-  r: Pick<Reissue, 'id' | 'iin'>,
-  from: ApplicationState,
-  to: ApplicationState,
-  now: Date,
-  audit: { actor: string; details?: Record<string, unknown>; reason?: string },
-): Promise<void> {
-  const updated = await trx
-    .updateTable('applications')
-    .set({ state: to, updated_at: now, ...(audit.reason ? { decision_reason: audit.reason } : {}) })
-    .where('id', '=', r.id)
-    .where('state', '=', from)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw new QtError('QT_ERR_APPLICATION_STATE', `The application is no longer ${from}`);
-  await appendAudit(trx, {
-    actor: audit.actor,
-    action: `application.${to}`,
-    target: `application:${r.id}`,
-    details: { applicationId: r.id, kind: 'reissue', iin: r.iin, from, to, ...(audit.reason ? { reason: audit.reason } : {}), ...audit.details },
-  });
-}
-
 /** An open application past its expiry is closed when it is next looked at (and by the RA's sweep, if any). */
 export async function expireIfDue(db: Kysely<Database>, r: Reissue, now: Date): Promise<Reissue> {
   if (!OPEN_STATES.includes(r.state) || now < r.expiresAt) return r;
-  await db.transaction().execute((trx) => setState(trx, r, r.state, 'expired', now, { actor: 'system:portal', reason: 'not completed in time' }));
+  await db.transaction().execute((trx) => moveApplication(trx, r.id, r.state, 'expired', now, { actor: 'system:portal', reason: 'not completed in time' }));
   return { ...r, state: 'expired' };
 }
 

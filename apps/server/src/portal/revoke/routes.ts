@@ -8,8 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatDateTime } from '@qoltanba/i18n';
 import { QtError } from '@qoltanba/pki';
-import { appendAudit } from '../../audit/index.ts';
-import { listBySubject, revoke, type CertificateRecord } from '../../ra/index.ts';
+import { createApplication, listBySubject, moveApplication, revoke, type CertificateRecord } from '../../ra/index.ts';
 import type { PortalDeps } from '../deps.ts';
 import { signedIn, stateOf } from '../http/request-state.ts';
 import { isUsable, kindLabel, serialLabel } from '../keys/describe.ts';
@@ -102,27 +101,22 @@ export function revokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
     const applications = await ctx.store.db.transaction().execute(async (trx) => {
       const out: { id: string; cert: CertificateRecord }[] = [];
       for (const cert of targets) {
-        const row = await trx
-          .insertInto('applications')
-          .values({
-            kind: 'revoke',
-            iin: me.iin,
-            target_certificate_id: cert.id,
-            identification: 'remote',
-            request: JSON.stringify({ via: 'portal', reason, signer }),
-            created_at: now,
-            updated_at: now,
-            expires_at: new Date(now.getTime() + options.applicationMs),
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const target = `application:${row.id}`;
-        await appendAudit(trx, { actor, action: 'application.submitted', target, details: { applicationId: row.id, kind: 'revoke', iin: me.iin, certificate: `${cert.ca}/${cert.serial}`, reason } });
-        for (const [from, to] of [['submitted', 'verified'], ['verified', 'approved']] as const) {
-          await trx.updateTable('applications').set({ state: to, updated_at: now }).where('id', '=', row.id).where('state', '=', from).execute();
-          await appendAudit(trx, { actor: to === 'verified' ? actor : 'system:portal', action: `application.${to}`, target, details: { applicationId: row.id, kind: 'revoke', iin: me.iin, from, to, ...(to === 'verified' ? { by: ['signature'], signer, challengeId: challenge.id } : {}) } });
-        }
-        out.push({ id: row.id, cert });
+        const id = await createApplication(trx, {
+          kind: 'revoke',
+          iin: me.iin,
+          targetCertificateId: cert.id,
+          identification: 'remote',
+          request: { via: 'portal', reason, signer },
+          now,
+          expiresAt: new Date(now.getTime() + options.applicationMs),
+          actor,
+          details: { certificate: `${cert.ca}/${cert.serial}`, reason },
+        });
+        // The signature over this very challenge proved who asks (verified); revoking one's own certificate
+        // needs no other policy (approved).
+        await moveApplication(trx, id, 'submitted', 'verified', now, { actor, details: { by: ['signature'], signer, challengeId: challenge.id } });
+        await moveApplication(trx, id, 'verified', 'approved', now, { actor: 'system:portal' });
+        out.push({ id, cert });
       }
       return out;
     });
@@ -131,10 +125,9 @@ export function revokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
     for (const { id, cert } of applications) {
       const result = await revoke(deps.ra, { ca: cert.ca, serial: cert.serial, reason, actor });
       if (result.changed) revoked++;
-      await ctx.store.db.transaction().execute(async (trx) => {
-        await trx.updateTable('applications').set({ state: 'completed', updated_at: ctx.now() }).where('id', '=', id).where('state', '=', 'approved').execute();
-        await appendAudit(trx, { actor: 'system:portal', action: 'application.completed', target: `application:${id}`, details: { applicationId: id, kind: 'revoke', iin: me.iin, from: 'approved', to: 'completed', certificate: `${cert.ca}/${cert.serial}` } });
-      });
+      await ctx.store.db.transaction().execute((trx) =>
+        moveApplication(trx, id, 'approved', 'completed', ctx.now(), { actor: 'system:portal', details: { certificate: `${cert.ca}/${cert.serial}` } }),
+      );
     }
 
     const fromWizard = typeof body.applicationId === 'string' ? body.applicationId : undefined;

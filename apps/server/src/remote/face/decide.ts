@@ -10,7 +10,7 @@ import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
 import type { PopulationRegistry } from '../../population/index.ts';
 import type { Database } from '../../store/schema.ts';
-import { loadRemote, setState } from '../store.ts';
+import { loadRemote, moveRemote } from '../store.ts';
 import { remoteDb } from '../tables.ts';
 import type { FaceDecision } from './verifier.ts';
 
@@ -51,18 +51,18 @@ export async function recordDecision(
     const base = { checkId: check.id, applicationId: r.id, attempt: check.attempt, verifier: check.verifier, reason: d.reason, ...(d.score !== undefined ? { score: d.score } : {}) };
     await appendAudit(trx, { actor: d.by, action: d.approved ? 'face-check.approved' : 'face-check.rejected', target: `application:${r.id}`, details: base });
     if (d.approved) {
-      await setState(trx, r, 'submitted', 'verified', now, { actor: d.by, details: { by: ['sms', 'document', 'face'], faceCheckId: check.id } });
+      await moveRemote(trx, r, 'submitted', 'verified', now, { actor: d.by, details: { by: ['sms', 'document', 'face'], faceCheckId: check.id } });
       if (!person || person.status !== 'alive') {
-        await setState(trx, r, 'verified', 'rejected', now, { actor: 'system:remote', reason: 'person-not-eligible' });
+        await moveRemote(trx, r, 'verified', 'rejected', now, { actor: 'system:remote', reason: 'person-not-eligible' });
         return 'refused';
       }
-      await setState(trx, r, 'verified', 'approved', now, { actor: 'system:remote', details: { policy: 'remote-first-issuance' } });
+      await moveRemote(trx, r, 'verified', 'approved', now, { actor: 'system:remote', details: { policy: 'remote-first-issuance' } });
       return 'approved';
     }
     const rejections = r.faceRejections + 1;
     await rdb.updateTable('remote_applications').set({ face_rejections: rejections, updated_at: now }).where('application_id', '=', r.id).execute();
     if (rejections >= env.maxFaceRejections) {
-      await setState(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'face-attempts', details: { rejections } });
+      await moveRemote(trx, r, 'submitted', 'rejected', now, { actor: 'system:remote', reason: 'face-attempts', details: { rejections } });
       return 'refused';
     }
     return 'retry';

@@ -1,0 +1,110 @@
+/**
+ * The end of a re-issuance or a remote issuance: the agent's two new keys become an AUTH and a SIGN
+ * certificate for an approved application, and the application is completed — all in ONE transaction
+ * (the application row locked first, then per certificate what issue() does in its own: idempotency claim,
+ * checks, lint and signature, the certificate, the subject, the audit entry), with the surface's own record
+ * of the two certificates. A crash at any point leaves the application approved with neither certificate,
+ * or completed with both and recorded; never one certificate, never a completed application that does not
+ * say which.
+ *
+ * Idempotent per (surface, application, agent request): the keys are `<via>-<application>-AUTH|SIGN-<request>`,
+ * so a retry after a lost answer gets the same certificates, and a second request for the same application
+ * waits on its row for the first one's COMMIT instead of signing a second pair.
+ */
+import type { Kysely } from 'kysely';
+import { QtError, toPem, type IdentificationMethod } from '@qoltanba/pki';
+import type { Database, KeyStorage } from '../store/schema.ts';
+import { moveApplication } from './applications.ts';
+import { withStore } from './db-errors.ts';
+import { announceIssued, checkRequest, issueIn, type IssueSubject } from './issue.ts';
+import type { Ra } from './ra.ts';
+import type { CertificateRecord } from './records.ts';
+
+export interface ApplicationIssuance {
+  applicationId: string;
+  /** The surface that asks ('portal', 'remote'): part of the idempotency keys. */
+  via: string;
+  /** The agent's id for this pair of keys. */
+  requestId: string;
+  subject: IssueSubject;
+  email?: string | undefined;
+  storage: KeyStorage;
+  identification: IdentificationMethod;
+  /** PKCS#10 of each new key and the profile it is issued under. */
+  auth: { csr: string; profile: string };
+  sign: { csr: string; profile: string };
+  /** Who asks ('citizen:<IIN>'). */
+  actor: string;
+  /**
+   * The surface's own record of the two certificates (e.g. its row's certificate ids), written in the
+   * transaction that completes the application, with the application row locked.
+   */
+  record(trx: Kysely<Database>, issued: IssuedPair): Promise<void>;
+}
+
+export interface IssuedPair {
+  auth: CertificateRecord;
+  sign: CertificateRecord;
+}
+
+export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promise<IssuedPair> {
+  const common = { subject: a.subject, email: a.email, storage: a.storage, identification: a.identification, applicationId: a.applicationId, actor: a.actor };
+  const key = (kind: 'AUTH' | 'SIGN') => `${a.via}-${a.applicationId}-${kind}-${a.requestId}`;
+  // Bad input (CSR, profile, subject) is refused before the transaction, as issue() refuses it.
+  const auth = await checkRequest(ra, { ...common, ...a.auth, idempotencyKey: key('AUTH') });
+  const sign = await checkRequest(ra, { ...common, ...a.sign, idempotencyKey: key('SIGN') });
+  const id = auth.applicationId as string;
+  const outcomes = await withStore('the issuance', () =>
+    ra.ctx.store.db.transaction().execute(async (trx) => {
+      const app = await trx.selectFrom('applications').select('state').where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!app) throw new QtError('QT_ERR_APPLICATION_NOT_FOUND', `There is no application ${id}`, { applicationId: id });
+      // A completed application answers only a replay (the same keys): anything new is refused by the
+      // application check inside issueIn.
+      const authOutcome = await issueIn(ra, trx, auth);
+      const signOutcome = await issueIn(ra, trx, sign);
+      if (app.state === 'approved') {
+        const issued = { auth: authOutcome.certificate, sign: signOutcome.certificate };
+        await moveApplication(trx, id, 'approved', 'completed', ra.ctx.now(), {
+          actor: a.actor,
+          details: { issued: [`${issued.auth.ca}/${issued.auth.serial}`, `${issued.sign.ca}/${issued.sign.serial}`], agentRequestId: a.requestId },
+        });
+        await a.record(trx, issued);
+      }
+      return [authOutcome, signOutcome] as const;
+    }),
+  );
+  for (const outcome of outcomes) await announceIssued(ra, outcome);
+  return { auth: outcomes[0].certificate, sign: outcomes[1].certificate };
+}
+
+export interface IssuedForAgent {
+  requestId: string;
+  /** AUTH then SIGN, PEM. */
+  certificates: string[];
+  /** The issuing CA, then its root. */
+  chain: string[];
+}
+
+/** What the agent installs for an application: its two certificates (they must be the person's) and the chain to our root. */
+export async function issuedForAgent(
+  db: Kysely<Database>,
+  r: { iin: string; authCertificateId: string | null; signCertificateId: string | null; agentRequestId: string | null },
+): Promise<IssuedForAgent> {
+  if (!r.authCertificateId || !r.signCertificateId || !r.agentRequestId) throw new QtError('QT_ERR_APPLICATION_STATE', 'No certificates are issued yet');
+  const rows = await db
+    .selectFrom('certificates as c')
+    .innerJoin('cas as ca', 'ca.id', 'c.ca_id')
+    .select(['c.id', 'c.der', 'c.subject_iin', 'ca.certificate as ca_certificate', 'ca.parent_id'])
+    .where('c.id', 'in', [r.authCertificateId, r.signCertificateId])
+    .execute();
+  const byId = new Map(rows.map((x) => [x.id, x]));
+  const auth = byId.get(r.authCertificateId);
+  const sign = byId.get(r.signCertificateId);
+  if (!auth || !sign || auth.subject_iin !== r.iin || sign.subject_iin !== r.iin) throw new QtError('QT_ERR_INTERNAL', 'The issued certificates are not where the application says');
+  const chain = [toPem('CERTIFICATE', auth.ca_certificate)];
+  if (auth.parent_id !== null) {
+    const root = await db.selectFrom('cas').select('certificate').where('id', '=', auth.parent_id).executeTakeFirst();
+    if (root) chain.push(toPem('CERTIFICATE', root.certificate));
+  }
+  return { requestId: r.agentRequestId, certificates: [toPem('CERTIFICATE', auth.der), toPem('CERTIFICATE', sign.der)], chain };
+}

@@ -18,7 +18,7 @@ import type { SignerProvider } from './signer/provider.ts';
 import { NetworkSignerProvider } from './signer/network.ts';
 import { resolvePassphrase } from './secrets.ts';
 import { serverFeatures } from './features.ts';
-import { clusterJobs } from './jobs/feature.ts';
+import { clusterJobs } from './jobs/running.ts';
 import { createStatusService, type StatusService } from './status/index.ts';
 import { settlePublicUrl } from './system/installation.ts';
 import { checkDemoDirectory, prepareDemo } from './demo/startup.ts';

@@ -1,6 +1,6 @@
 /**
  * Cluster jobs as a server feature. It comes first in features.ts, so its pg-boss is running before any
- * other feature registers work with it (clusterJobs(ctx)) and is stopped last, after they stopped working.
+ * other feature registers work with it (clusterJobs(ctx), running.ts) and is stopped last, after they stopped working.
  *
  * Every node that changes state gets a pg-boss to send with (a revocation on an API node asks for a delta
  * CRL); only 'worker' nodes work queues, keep the cron schedule and run pg-boss's maintenance. The periodic
@@ -15,13 +15,7 @@ import { remoteSettings, resolveRemoteOptions } from '../remote/options.ts';
 import { sweepRemote } from '../remote/retention.ts';
 import { ClusterJobs } from './cluster-jobs.ts';
 import { purgeRuns } from './ledger.ts';
-
-const running = new WeakMap<ServerContext, ClusterJobs>();
-
-/** This process's cluster jobs, when the jobs feature runs here (absent in tests that start features alone). */
-export function clusterJobs(ctx: ServerContext): ClusterJobs | undefined {
-  return running.get(ctx);
-}
+import { cronableMinutes, setClusterJobs } from './running.ts';
 
 /** Periodic housekeeping: names of the pg-boss queues (also the `job` of their job_runs rows). */
 export const PORTAL_PURGE_JOB = 'qoltanba-portal-purge';
@@ -48,10 +42,10 @@ export const jobsFeature: Feature = {
     boss.on('error', (err) => ctx.log.warn({ err }, 'jobs: pg-boss'));
     await boss.start();
     const jobs = new ClusterJobs(boss, { db: ctx.store.db, log: ctx.log, work });
-    running.set(ctx, jobs);
+    setClusterJobs(ctx, jobs);
     const stop = async () => {
       await jobs.stop();
-      running.delete(ctx);
+      setClusterJobs(ctx, undefined);
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     };
     try {
@@ -77,13 +71,4 @@ async function housekeeping(ctx: ServerContext, jobs: ClusterJobs, work: boolean
     run: () => sweepRemote(ctx.store.db, ctx.now(), { imageRetentionMs: remote.imageRetentionMs }),
   });
   await jobs.periodic({ name: LEDGER_PURGE_JOB, everyMinutes: 24 * 60, run: () => purgeRuns(ctx.store.db, new Date(ctx.now().getTime() - LEDGER_KEEP_MS)) });
-}
-
-/** The nearest schedule a cron line can keep at or below `minutes`: a divisor of an hour, or whole hours dividing a day. */
-export function cronableMinutes(minutes: number): number {
-  if (minutes >= 60) {
-    const hours = [24, 12, 8, 6, 4, 3, 2, 1].find((h) => h * 60 <= minutes) ?? 1;
-    return hours * 60;
-  }
-  return [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find((m) => m <= minutes) ?? 1;
 }

@@ -4,7 +4,7 @@
  * configured (production without one) keeps its reminders pending and says so in the log once.
  */
 import type { Feature } from '../context.ts';
-import { clusterJobs } from '../jobs/feature.ts';
+import { clusterJobs } from '../jobs/running.ts';
 import { createMailer, createSmsGateway } from './config.ts';
 import type { NotifyLog } from './log.ts';
 import { Notifier } from './notifier.ts';

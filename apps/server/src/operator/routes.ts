@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isQtError, oid, QtError } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
-import { describeSharedKey } from '../portal/auth/routes.ts';
+import { describeSharedKey } from '../portal/auth/shared-key.ts';
 import type { PortalDeps } from '../portal/deps.ts';
 import { sessionTimes } from '../portal/deps.ts';
 import { explain } from '../portal/http/errors.ts';

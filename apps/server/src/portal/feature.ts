@@ -1,8 +1,8 @@
 /**
  * The citizen portal as a server feature (features.ts, role `portal`). It is given the process's status
  * service (made once by start.ts) for the RA's hooks (OCSP pre-signed right after issuance, re-signed at
- * once on revocation) and for answering its own OCSP questions about the keys people sign with; its SMS gateway comes from the notifier's
- * configuration (`notify.sms`), the same interface the expiry reminders use.
+ * once on revocation) and for answering its own OCSP questions about the keys people sign with; its SMS
+ * gateway comes from the notifier's configuration (`notify.sms`), the same interface the expiry reminders use.
  *
  * QOLTANBA_AGENT_URL overrides where pages look for the local agent (default NCALayer's ws://127.0.0.1:13579).
  */

@@ -5,7 +5,7 @@
  * here is pre-signed and its delta CRL asked for by the same object.
  */
 import type { Feature } from '../context.ts';
-import { clusterJobs } from '../jobs/feature.ts';
+import { clusterJobs } from '../jobs/running.ts';
 import { statusRoutes } from './routes.ts';
 import { deltaQueue } from './schedule.ts';
 import type { StatusService } from './service.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { sql } from 'kysely';
 import { parseCrl, verifyCrl } from '@qoltanba/pki';
-import { createTestDatabase } from '../apps/server/src/store/testing.ts';
+import { createTestDatabase } from '../apps/server/src/store/testing/backends.ts';
 import { createTestPki, insertRevokedBulk, TEST_PASSPHRASE_ENV } from '../apps/server/src/status/testing/pki.ts';
 import { tempDir } from '../apps/server/src/status/testing/openssl.ts';
 import { opensslVersion } from './lib/openssl.ts';

@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
+import { runDirectly } from './lib/direct.ts';
 import { millis, printTable, type BenchRow } from './lib/table.ts';
 
 const CLIENT_FLAG = '--issuance-api-client';
@@ -122,7 +123,7 @@ function runClient(spec: ClientSpec): Promise<ClientResult> {
 
 export async function run(): Promise<void> {
   // Imported here, not at the top: the client process needs none of the server.
-  const { createTestDatabase } = await import('../apps/server/src/store/testing.ts');
+  const { createTestDatabase } = await import('../apps/server/src/store/testing/backends.ts');
   const { apiHarness } = await import('../apps/server/src/api/testing/harness.ts');
   const { uniqueIin } = await import('../apps/server/src/ra/testing/fixture.ts');
   const { opensslCsr } = await import('../apps/server/src/ra/testing/openssl.ts');
@@ -202,7 +203,16 @@ export async function run(): Promise<void> {
     });
     rows.push({ what: 'issueCertificate alone (no HTTP, no DB), 1 / ' + top + ' concurrent', ours: `${pkiOne.toFixed(1)}/s / ${pkiMany.toFixed(1)}/s`, note: 'same CA key and CSRs: the PKI share of the cost' });
     const best = Math.max(...results.map(({ r }) => (r.issued * 1000) / r.elapsedMs));
-    rows.push({ what: 'best API rate / openssl signing ceiling (all cores)', ours: `${((100 * best) / (speed.signPerSec * cpus().length)).toFixed(0)}%`, note: `${stored} certificates stored in the run` });
+    rows.push({ what: 'best API rate / openssl signing ceiling (all cores)', ours: `${((100 * best) / (speed.signPerSec * cpus().length)).toFixed(0)}%`, note: `${stored} certificates stored in the run; wall-clock, so on a shared machine the neighbours' share of the cores counts against us` });
+    // The same ratio per CPU-second, which the neighbours cannot move: certificates per second of CPU the server and
+    // its PostgreSQL backends spent, against signatures per CPU-second of the key (`openssl speed` counts CPU time).
+    const atTop = results.find((r) => r.level === top)!;
+    const perCpuSecond = 1000 / (atTop.serverCpuMs + atTop.pgCpuMs);
+    rows.push({
+      what: `per CPU-second, ${top} concurrent: certificates / the key's signatures`,
+      ours: `${perCpuSecond.toFixed(0)} / ${speed.signPerSec.toFixed(0)} = ${((100 * perCpuSecond) / speed.signPerSec).toFixed(0)}%`,
+      note: `server ${atTop.serverCpuMs.toFixed(1)} ms + PostgreSQL ${atTop.pgCpuMs.toFixed(1)} ms of CPU per certificate, of which the RSA-4096 signature ${(1000 / speed.signPerSec).toFixed(1)} ms; the load client's CPU not counted`,
+    });
     printTable(
       `CA API issuance (${backend}; RSA-4096 issuing CA, RSA-2048 leaves from openssl req CSRs; each request: token check, CSR verify, lint pre-certificate, CA signature, one transaction, OCSP pre-sign; ${seconds} s per level; ${cpus().length} cores; ${opensslVersion()})`,
       rows,
@@ -214,5 +224,5 @@ export async function run(): Promise<void> {
   }
 }
 
-// Run directly (not through bench/run.ts).
-if (import.meta.filename === process.argv[1]) await run();
+// Run directly (`--help` prints the comment above) or through bench/run.ts.
+await runDirectly(import.meta.filename, run);

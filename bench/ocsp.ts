@@ -21,13 +21,14 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseOcspResponse } from '@qoltanba/pki';
-import { createTestDatabase } from '../apps/server/src/store/testing.ts';
+import { createTestDatabase } from '../apps/server/src/store/testing/backends.ts';
 import { setStatusAudited } from '../apps/server/src/audit/testing/certificate-status.ts';
 import { bulkSerial, createTestPki, insertRevokedBulk, TEST_PASSPHRASE_ENV } from '../apps/server/src/status/testing/pki.ts';
 import { tempDir, type TempDir } from '../apps/server/src/status/testing/openssl.ts';
 import { startStatusServer } from '../apps/server/src/status/testing/server.ts';
 import type { OcspNodeSpec } from './lib/ocsp-node.ts';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
+import { runDirectly } from './lib/direct.ts';
 import { millis, perSecond, printTable, type BenchRow } from './lib/table.ts';
 import { requireTool, runWrk, wrkScript, type WrkResult } from './lib/wrk.ts';
 
@@ -343,5 +344,5 @@ function freePort(): Promise<number> {
   });
 }
 
-// Run directly (`node --import tsx bench/ocsp.ts --backend pglite`) or through bench/run.ts.
-if (process.argv[1] === import.meta.filename) await run();
+// Run directly (`--help` prints the comment above) or through bench/run.ts.
+await runDirectly(import.meta.filename, run);

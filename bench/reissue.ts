@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
+import { runDirectly } from './lib/direct.ts';
 import { millis, printTable, type BenchRow } from './lib/table.ts';
 
 const arg = (name: string, fallback: string) => {
@@ -35,7 +36,7 @@ const pct = (xs: number[], q: number) => {
 };
 
 export async function run(): Promise<void> {
-  const { createTestDatabase } = await import('../apps/server/src/store/testing.ts');
+  const { createTestDatabase } = await import('../apps/server/src/store/testing/backends.ts');
   const { caFixture, uniqueIin } = await import('../apps/server/src/ra/testing/fixture.ts');
   const { opensslCsr } = await import('../apps/server/src/ra/testing/openssl.ts');
   const { SmsSink, silentLog } = await import('../apps/server/src/notify/index.ts');
@@ -159,5 +160,5 @@ export async function run(): Promise<void> {
   }
 }
 
-// Run directly (not through bench/run.ts).
-if (import.meta.filename === process.argv[1]) await run();
+// Run directly (`--help` prints the comment above) or through bench/run.ts.
+await runDirectly(import.meta.filename, run);

@@ -30,7 +30,8 @@ const BENCHES: Record<string, BenchInfo> = {
   'pki-issuance': { summary: 'certificates/s by @qoltanba/pki (lint included) vs openssl x509 -req over the same CSRs, and openssl speed rsa4096', options: 'BENCH_ISSUE_COUNT=200' },
   reissue: { summary: 'server-side cost of one portal re-issuance and re-issuances/s at 1/4/8 concurrent vs openssl speed rsa4096', postgres: 'always', options: '--people 500 --seconds 5 --levels 1,4,8 --bits 4096' },
   tsa: { summary: 'time-stamps/s and p99 from wrk at 1/8/32 connections vs the TSA key\'s signing ceiling (openssl speed, 2 cores) and openssl ts -reply over the same queries', options: '--seconds 10 --levels 1,8,32 --bits 3072' },
-  reminders: { summary: 'due-reminder scans over 1 M / 10 M certificates with the query plan; reminder SMS/s through the outbox vs a bare gateway', postgres: 'always', options: 'BENCH_REMINDER_SIZES=1000000,10000000 BENCH_REMINDER_SMS=5000' },
+  verify: { summary: 'CMS signatures verified/s with chain and revocation (OCSP + CRL), RSA-2048 and GOST-2015-512 signers, vs OpenSSL CMS_verify in C, openssl cms -verify and the raw verify ceilings', options: 'BENCH_VERIFY_SECONDS=3' },
+  reminders: { summary: 'due-reminder scans over 1 M / 10 M certificates with the query plan; reminder SMS/s through the outbox vs a bare gateway at SMPP windows 1/10/50', postgres: 'always', options: 'BENCH_REMINDER_SIZES=1000000,10000000 BENCH_REMINDER_SMS=5000 BENCH_REMINDER_SMS_WINDOWS=1,10,50' },
 };
 
 const dir = import.meta.dirname;

@@ -35,5 +35,9 @@ bash scripts/ensure-postgres.sh
 echo "== type check"
 npx tsc -p tsconfig.json
 
+# No import circles, type imports included (package.json "circles": dpdm over apps/*/src and packages/*/src).
+echo "== import circles"
+npm run --silent circles
+
 echo "== tests"
 node scripts/run-tests.mjs "$@"

@@ -23,8 +23,7 @@ import type { SmsSink } from '../../apps/server/src/notify/index.ts';
 import { revoke } from '../../apps/server/src/ra/index.ts';
 import { uniqueIin } from '../../apps/server/src/ra/testing/fixture.ts';
 import { startServer, type RunningServer } from '../../apps/server/src/start.ts';
-import { sharedStatusService } from '../../apps/server/src/status-feature.ts';
-import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing/backends.ts';
 import { portalOf } from '../../apps/server/src/portal/feature.ts';
 import type { PortalDeps } from '../../apps/server/src/portal/deps.ts';
 import { createCitizen, registerPhones, writeKeyFiles, type Citizen } from '../../apps/server/src/portal/testing/citizens.ts';
@@ -268,7 +267,7 @@ describe('citizen portal in a real browser (PostgreSQL, real agent, headless Chr
     await consent.sign(sign, newSign, NEW_PASSWORD);
     await page.getByText('Старые ключи отозваны.').waitFor();
     for (const c of [aigerim.auth.record, aigerim.sign.record]) assert.match(await opensslOcsp(c.pem), /: revoked/);
-    const status = sharedStatusService(server.ctx);
+    const status = server.status;
     const ca = await server.ctx.store.db.selectFrom('cas').select(['id', 'name']).where('kind', '=', 'issuing').executeTakeFirstOrThrow();
     await status.generateCrl(ca.id, 'full');
     const crl = Buffer.from(await (await fetch(`${url}/crl/${ca.name}.crl`)).arrayBuffer());

@@ -33,7 +33,7 @@ import { uniqueIin } from '../../apps/server/src/ra/testing/fixture.ts';
 import { faceVideoY4m, PEOPLE } from '../../apps/server/src/remote/testing/faces.ts';
 import { importPeople, registerMobile, type TestPerson } from '../../apps/server/src/remote/testing/people.ts';
 import { startServer, type RunningServer } from '../../apps/server/src/start.ts';
-import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing.ts';
+import { createTestDatabase, type TestDatabase } from '../../apps/server/src/store/testing/backends.ts';
 
 const OPERATOR_PASSWORD = 'Operator2026';
 const NEW_PASSWORD = 'Qoltanba2026';

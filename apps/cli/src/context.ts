@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QtError } from '@qoltanba/pki';
-import type { OperatorContext, ServerConfig, Store } from '@qoltanba/server';
+import type { LocalAdminContext, ServerConfig, Store } from '@qoltanba/server';
 
 export interface GlobalOptions {
   home?: string;
@@ -20,8 +20,25 @@ export interface StoreHost {
   readonly config: ServerConfig;
   readonly store: Store;
   /** The server's RA and status service over its own signer (testMode: an RA that accepts NCA's test IINs). */
-  operator(options: { testMode?: boolean }): OperatorContext;
+  localAdmin(options: { testMode?: boolean }): LocalAdminContext;
 }
+
+/** How a command line is run: its output streams, environment and directory, and the server it runs inside. */
+export interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+  /** The directory relative paths are relative to (default: process.cwd()). */
+  cwd?: string;
+  /** Set by the admin socket: the command runs inside this running server. */
+  host?: StoreHost;
+}
+
+/** Runs a whole command line in this process (program.ts's runCli); `up` hands it to its admin socket. */
+export type RunCli = (argv: string[], io: Io) => Promise<number>;
+
+/** A command's way to its context, made on first use (program.ts); the commands are given it when registered. */
+export type ContextFactory = () => CliContext;
 
 export interface CliContext {
   home: string;

@@ -5,14 +5,14 @@
  *  - the embedded database, no server running: opened here (PGlite admits one process);
  *  - the embedded database held by `qoltanba up`: the whole command is handed to that server over its
  *    admin socket (../admin) and runs there, on the server's own store and signer.
- * The hand-over happens when the command reaches withHomeStore/withOperator, so a command must do its work
+ * The hand-over happens when the command reaches withHomeStore/withLocalAdmin, so a command must do its work
  * inside the callback: before it, only read and check its arguments (nothing printed, nothing written).
  */
 import { join } from 'node:path';
 import { realpathSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { QtError, isQtError } from '@qoltanba/pki';
-import { migrate, openDatabase, operatorContext, type OperatorContext, type Store } from '@qoltanba/server';
+import { migrate, openDatabase, localAdminContext, type LocalAdminContext, type Store } from '@qoltanba/server';
 import type { CliContext } from './context.ts';
 import { connectToServer } from './admin/client.ts';
 
@@ -55,22 +55,22 @@ export async function withHomeStore<T>(ctx: CliContext, fn: (store: Store) => Pr
 }
 
 /** The store plus the server's services (RA, status): the running server's own, or with CA keys opened in this process. */
-export async function withOperator<T>(ctx: CliContext, fn: (op: OperatorContext) => Promise<T>, options: { testMode?: boolean } = {}): Promise<T> {
+export async function withLocalAdmin<T>(ctx: CliContext, fn: (admin: LocalAdminContext) => Promise<T>, options: { testMode?: boolean } = {}): Promise<T> {
   if (ctx.host) {
     checkHostHome(ctx);
-    const op = ctx.host.operator(options);
+    const admin = ctx.host.localAdmin(options);
     try {
-      return await fn(op);
+      return await fn(admin);
     } finally {
-      await op.close();
+      await admin.close();
     }
   }
   return withHomeStore(ctx, async (store) => {
-    const op = await operatorContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode, warn: (m) => ctx.err.write(`warning: ${m}\n`) });
+    const admin = await localAdminContext({ home: ctx.home, store, overrides: { keys: { passphraseFile: ctx.passphraseFile } }, testMode: options.testMode, warn: (m) => ctx.err.write(`warning: ${m}\n`) });
     try {
-      return await fn(op);
+      return await fn(admin);
     } finally {
-      await op.close();
+      await admin.close();
     }
   });
 }

@@ -2,22 +2,12 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { VERSION } from '@qoltanba/server';
-import { createContext, type CliContext, type GlobalOptions, type StoreHost } from './context.ts';
+import { createContext, type CliContext, type GlobalOptions, type Io } from './context.ts';
 import { reportError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { helpHint, withExamples } from './help.ts';
 import { RunInServer } from './home-store.ts';
 import { runThroughServer } from './admin/client.ts';
-
-export interface Io {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-  env?: NodeJS.ProcessEnv;
-  /** The directory relative paths are relative to (default: process.cwd()). */
-  cwd?: string;
-  /** Set by the admin socket: the command runs inside this running server. */
-  host?: StoreHost;
-}
 
 export function buildProgram(io: Io): { program: Command; context: () => CliContext } {
   const program = new Command('qoltanba')
@@ -35,7 +25,7 @@ export function buildProgram(io: Io): { program: Command; context: () => CliCont
   let ctx: CliContext | undefined;
   const context = (): CliContext =>
     (ctx ??= createContext(program.opts<GlobalOptions>(), { out: io.out, err: io.err, cwd: io.cwd, host: io.host }, io.env ?? process.env));
-  registerCommands(program, context);
+  registerCommands(program, context, runCli);
   finishTree(program, io);
   // File and directory arguments are made absolute against the caller's directory before any action runs, so
   // a command means the same files in this process and inside the server (admin socket) — commands added

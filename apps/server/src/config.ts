@@ -35,7 +35,7 @@ export interface ServerConfig {
   roles: Role[];
   signer:
     | { mode: 'in-process' }
-    | { mode: 'remote'; url: string; tokenFile: string };
+    | { mode: 'network'; url: string; tokenFile: string };
   keys: { softDir: string; passphraseFile: string | undefined; passphraseEnv: string };
   limits: { bodyBytes: number; ocspRequestBytes: number; csrBytes: number };
   /**
@@ -195,7 +195,7 @@ function validate(c: ServerConfig): void {
   } catch {
     throw new QtError('QT_ERR_INPUT_INVALID', `publicUrl "${c.publicUrl}" is not a URL`);
   }
-  if (c.signer.mode === 'remote' && c.roles.includes('signer')) {
-    throw new QtError('QT_ERR_INPUT_INVALID', 'A process cannot both be the signer and use a remote signer');
+  if (c.signer.mode === 'network' && c.roles.includes('signer')) {
+    throw new QtError('QT_ERR_INPUT_INVALID', 'A process cannot both be the signer and use a signer over the network (--signer-url)');
   }
 }

@@ -13,7 +13,7 @@ export { parseWorkers, reportReady, requireSharedDatabase, startWorkers, workerI
 export { openDatabase, migrate, type Store } from './store/index.ts';
 export { verifyAudit, loadCheckpoints, type AuditVerification, type AuditProblem, type LoadedCheckpoints } from './audit/index.ts';
 export { resolvePassphrase } from './secrets.ts';
-export { operatorContext, runningOperatorContext, type OperatorContext } from './operator.ts';
+export { localAdminContext, runningLocalAdminContext, type LocalAdminContext } from './local-admin.ts';
 export { issue, revoke, hold, releaseHold, certificateStatus, listBySubject, revocationReasons, normalizeSerial, type RevocationReason, type CertificateRecord } from './ra/index.ts';
 export { issueRaOperator, listRaOperators, revokeRaOperator, RA_OPERATOR_PROFILE } from './ra/index.ts';
 export { createApiToken, revokeApiToken, listApiTokens, apiScopes, type ApiScope } from './api/index.ts';

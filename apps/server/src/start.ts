@@ -15,12 +15,11 @@ import { loadCeremonyConfig } from './ca/ceremony-config.ts';
 import { runCeremony, type CaSummary } from './ca/ceremony.ts';
 import { InProcessSignerProvider } from './signer/in-process.ts';
 import type { SignerProvider } from './signer/provider.ts';
-import { RemoteSignerProvider } from './signer/remote.ts';
-import { signerRoutes } from './signer/routes.ts';
+import { NetworkSignerProvider } from './signer/network.ts';
 import { resolvePassphrase } from './secrets.ts';
-import { healthRoutes } from './system/health.ts';
-import { features } from './features.ts';
-import { sharedStatusService } from './status-feature.ts';
+import { serverFeatures } from './features.ts';
+import { clusterJobs } from './jobs/feature.ts';
+import { createStatusService, type StatusService } from './status/index.ts';
 import { settlePublicUrl } from './system/installation.ts';
 import { checkDemoDirectory, prepareDemo } from './demo/startup.ts';
 import type { DemoFile } from './demo/seed.ts';
@@ -38,6 +37,8 @@ export interface StartOptions {
 export interface RunningServer {
   config: ServerConfig;
   ctx: ServerContext;
+  /** The process's one status service (OCSP/CRL routes, schedule, the RA's hooks). */
+  status: StatusService;
   app: FastifyInstance;
   url: string;
   cas: CaSummary[];
@@ -93,17 +94,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const cas = holdsKeys
       ? await runCeremony({ db: store.db, keystore, config: ceremony, publicUrl: config.publicUrl, home: config.home })
       : [];
-    signers = config.signer.mode === 'remote' ? new RemoteSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
+    signers = config.signer.mode === 'network' ? new NetworkSignerProvider(config.signer) : new InProcessSignerProvider(keystore);
     const ctx: ServerContext = { config, store, signers, log, now: () => new Date() };
+    // One per process, shared by the features (features.ts); it sends its jobs through the jobs feature's
+    // pg-boss once that has started. The status feature stops it.
+    const status = createStatusService(ctx, { jobs: () => clusterJobs(ctx) });
     // The ceremony's last step: a new CA's first full and delta CRL, before anything can point at them.
-    if (holdsKeys) await sharedStatusService(ctx).publishMissingCrls();
+    if (holdsKeys) await status.publishMissingCrls();
 
-    await app.register(healthRoutes, { ctx, version: VERSION });
-    if (config.roles.includes('signer')) await app.register(signerRoutes, { ctx, keystore });
-    for (const feature of features) {
+    for (const feature of serverFeatures({ status, keystore, version: VERSION })) {
       if (feature.roles.some((r) => config.roles.includes(r))) stops.push(await feature.start(app, ctx));
     }
-    const demo = await prepareDemo(ctx, sharedStatusService(ctx), demoState);
+    const demo = await prepareDemo(ctx, status, demoState);
     const address = await app.listen({ host: config.host, port: config.port });
     const url = address.replace('[::1]', 'localhost');
     const openStore = store;
@@ -112,6 +114,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return {
       config,
       ctx,
+      status,
       app,
       url,
       cas,

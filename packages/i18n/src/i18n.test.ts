@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTranslator, formatDate, negotiateLocale, normalizeLocale, words } from './index.ts';
-import { assertCatalogComplete } from './testing.ts';
+import { assertCatalogComplete } from './testing/index.ts';
 
 test('the vocabulary exists in kk, ru and en with the same placeholders', () => {
   assertCatalogComplete(words);

@@ -23,6 +23,5 @@ export * from './cades/index.ts';
 export * from './xmldsig/index.ts';
 export * from './pkcs12/index.ts';
 export * from './verifier/index.ts';
-export * from './tsp/tsa-request.ts';
 export * from './tsp/tsa-reply.ts';
 export * from './tsp/issue.ts';

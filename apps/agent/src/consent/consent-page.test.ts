@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { assertCatalogComplete } from '../../../../packages/i18n/src/testing.ts';
+import { assertCatalogComplete } from '@qoltanba/i18n/testing';
 import { agentMessages } from '../ui/messages.ts';
 import { connectRaw, type RawAgentConnection } from '../testing/agent-client.ts';
 import { formBody, httpRequest } from '../testing/http.ts';

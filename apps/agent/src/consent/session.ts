@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { QtError, type QtErrorCode } from '@qoltanba/pki';
 import type { Locale, Params } from '@qoltanba/i18n';
 import type { Html } from '../ui/html.ts';
-import type { PageContext } from '../ui/layout.ts';
+import type { PageContext } from '../ui/page.ts';
 import type { DocumentPreview } from './preview.ts';
 
 export type ConsentPurpose =

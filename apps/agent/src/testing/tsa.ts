@@ -11,8 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeHierarchy } from '../../../../packages/pki/src/path/testing/ca.ts';
-import { makeTsaCertificate, startOpensslTsa, type OpensslTsa } from '../../../../packages/pki/src/tsp/testing/openssl-tsa.ts';
+import { makeHierarchy, makeTsaCertificate, startOpensslTsa, type OpensslTsa } from '@qoltanba/pki/testing';
 
 const run = promisify(execFile);
 

@@ -10,16 +10,11 @@ import { agentCatalogs } from './messages.ts';
 import type { ConsentSession } from '../consent/session.ts';
 import type { DocumentPreview } from '../consent/preview.ts';
 import type { KeyDescription } from '../keystores/types.ts';
+import type { PageContext } from './page.ts';
 
 export const STYLESHEET_PATH = '/consent/assets/consent.css';
 
-export interface PageContext {
-  readonly t: Translator;
-  readonly locale: Locale;
-  /** Where the step's form posts (the session's own URL). */
-  readonly action: string;
-  readonly csrf: string;
-}
+export type { PageContext } from './page.ts';
 
 export function pageContext(session: ConsentSession<unknown>): PageContext {
   return {

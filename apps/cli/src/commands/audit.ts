@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { loadCheckpoints, verifyAudit } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
 import { withExamples } from '../help.ts';

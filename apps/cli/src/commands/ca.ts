@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { inspectCertificate } from '@qoltanba/pki';
 import { initializeCa } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
-import { withHomeStore, withOperator } from '../home-store.ts';
+import { withHomeStore, withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';
 
 export function registerCa(program: Command, context: ContextFactory): void {
@@ -28,7 +28,7 @@ export function registerCa(program: Command, context: ContextFactory): void {
       });
       // A CA made inside the running server must be known to its services now, not at their next periodic reload
       // (a CRL or OCSP request for it a second later would otherwise be "no such CA").
-      if (ctx.host && done.cas.some((c) => c.created)) await withOperator(ctx, (op) => op.status.directory.reload());
+      if (ctx.host && done.cas.some((c) => c.created)) await withLocalAdmin(ctx, (admin) => admin.status.directory.reload());
       if (done.publicUrl.warning) ctx.err.write(`warning: ${done.publicUrl.warning}\n`);
       const rows: Row[] = [['Ceremony plan', `${done.plan.path}${done.plan.created ? ' (written now with defaults; review it)' : ''}`]];
       if (done.developmentPassphrase) rows.push(['Passphrase', `development default in ${done.developmentPassphrase} — use QOLTANBA_PASSPHRASE or --passphrase-file in production`]);

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { getProfile, QtError, profileNames } from '@qoltanba/pki';
-import { certificateStatus, hold, issue, normalizeSerial, releaseHold, revoke, revocationReasons, type CertificateRecord, type OperatorContext, type RevocationReason } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import { certificateStatus, hold, issue, normalizeSerial, releaseHold, revoke, revocationReasons, type CertificateRecord, type LocalAdminContext, type RevocationReason } from '@qoltanba/server';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
-import { withOperator } from '../home-store.ts';
+import { withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';
 import { dateArgument, serialArgument } from '../arguments.ts';
 
@@ -71,10 +71,10 @@ export function registerCertificates(program: Command, context: ContextFactory):
     .option('--test-numbers', "accept NCA's test IINs/BINs that fail the check digit (never in production)")
     .action(async (flags: IssueFlags) => {
       const ctx = context();
-      const result = await withOperator(
+      const result = await withLocalAdmin(
         ctx,
-        (op) =>
-          issue(op.ra, {
+        (admin) =>
+          issue(admin.ra, {
             ca: flags.ca,
             csr: readCsr(ctx.path(flags.csr)),
             profile: flags.profile,
@@ -105,10 +105,10 @@ export function registerCertificates(program: Command, context: ContextFactory):
     cmd.action(async (serial: string, flags: { ca?: string; reason?: RevocationReason; invalidityDate?: Date }) => {
       const ctx = context();
       const invalidityDate = flags.invalidityDate;
-      const result = await withOperator(ctx, async (op) => {
-        const ca = flags.ca ?? (await caOfSerial(op, serial));
+      const result = await withLocalAdmin(ctx, async (admin) => {
+        const ca = flags.ca ?? (await caOfSerial(admin, serial));
         const request = { ca, serial, actor: OPERATOR, invalidityDate };
-        return name === 'revoke' ? revoke(op.ra, { ...request, reason: flags.reason! }) : name === 'hold' ? hold(op.ra, request) : releaseHold(op.ra, request);
+        return name === 'revoke' ? revoke(admin.ra, { ...request, reason: flags.reason! }) : name === 'hold' ? hold(admin.ra, request) : releaseHold(admin.ra, request);
       });
       printResult(ctx, result, [['Changed', result.changed ? 'yes' : 'no (already so)'], ...recordRows(result.certificate), ['Also revoked', result.alsoRevoked?.length ? result.alsoRevoked.join(', ') : undefined]]);
     });
@@ -127,7 +127,7 @@ export function registerCertificates(program: Command, context: ContextFactory):
     .option('--ca <name>', 'issuing CA (default: the one that issued this serial)')
     .action(async (serial: string, flags: { ca?: string }) => {
       const ctx = context();
-      const record = await withOperator(ctx, async (op) => certificateStatus(op.ra, flags.ca ?? (await caOfSerial(op, serial)), serial));
+      const record = await withLocalAdmin(ctx, async (admin) => certificateStatus(admin.ra, flags.ca ?? (await caOfSerial(admin, serial)), serial));
       printResult(ctx, record, recordRows(record));
     });
   withExamples(statusCommand, [
@@ -147,9 +147,9 @@ function readCsr(path: string): Uint8Array {
 }
 
 /** The CA that issued this serial (serials are random, so one match is expected; several need --ca). */
-async function caOfSerial(op: OperatorContext, serial: string): Promise<string> {
+async function caOfSerial(admin: LocalAdminContext, serial: string): Promise<string> {
   const normalized = normalizeSerial(serial);
-  const rows = await op.ctx.store.db
+  const rows = await admin.ctx.store.db
     .selectFrom('certificates')
     .innerJoin('cas', 'cas.id', 'certificates.ca_id')
     .select('cas.name')

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { QtError } from '@qoltanba/pki';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult } from '../output.ts';
-import { withOperator } from '../home-store.ts';
+import { withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';
 
 export function registerCrl(program: Command, context: ContextFactory): void {
@@ -19,8 +19,8 @@ export function registerCrl(program: Command, context: ContextFactory): void {
       // A usage mistake, known before any data is touched: which CA's CRL would the file hold?
       if (flags.out && !flags.ca) self.error("error: --out needs --ca <name>: the file holds one CA's CRL", { exitCode: 2 });
       const ctx = context();
-      const made = await withOperator(ctx, async (op) => {
-        const cas = await op.ctx.store.db.selectFrom('cas').select(['id', 'name']).where('kind', '=', 'issuing').where('status', '=', 'active').orderBy('id').execute();
+      const made = await withLocalAdmin(ctx, async (admin) => {
+        const cas = await admin.ctx.store.db.selectFrom('cas').select(['id', 'name']).where('kind', '=', 'issuing').where('status', '=', 'active').orderBy('id').execute();
         const chosen = flags.ca ? cas.filter((c) => c.name === flags.ca) : cas;
         if (chosen.length === 0) throw new QtError('QT_ERR_NOT_FOUND', flags.ca ? `No active issuing CA named ${flags.ca}` : 'No active issuing CA: run `qoltanba ca init`');
         const out = [];
@@ -28,10 +28,10 @@ export function registerCrl(program: Command, context: ContextFactory): void {
           // A national CA's full CRL runs to a million entries: show how far the stream has got.
           const total = flags.delta
             ? undefined
-            : Number((await op.ctx.store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<string>().as('n')).where('ca_id', '=', ca.id).where('status', '<>', 'good').executeTakeFirstOrThrow()).n);
+            : Number((await admin.ctx.store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<string>().as('n')).where('ca_id', '=', ca.id).where('status', '<>', 'good').executeTakeFirstOrThrow()).n);
           const bar = ctx.json ? undefined : new cliProgress.SingleBar({ stream: ctx.err, format: `CRL ${ca.name} |{bar}| {value}/{total} entries`, hideCursor: true }, cliProgress.Presets.shades_classic);
           bar?.start(total ?? 0, 0);
-          const crl = await op.status
+          const crl = await admin.status
             .generateCrl(ca.id, flags.delta ? 'delta' : 'full', {
               onProgress: (entries) => {
                 if (total === undefined) bar?.setTotal(entries);
@@ -40,7 +40,7 @@ export function registerCrl(program: Command, context: ContextFactory): void {
             })
             .finally(() => bar?.stop());
           if (!crl) throw new QtError('QT_ERR_INPUT_INVALID', `No delta CRL for ${ca.name}: there is no full CRL to be a delta of yet; make a full one first`);
-          if (flags.out) writeFileSync(ctx.path(flags.out), (await op.status.crls.get(ca.id, ca.name, crl.kind)).der);
+          if (flags.out) writeFileSync(ctx.path(flags.out), (await admin.status.crls.get(ca.id, ca.name, crl.kind)).der);
           out.push({ ca: ca.name, ...crl });
         }
         return out;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../context.ts';
+import type { ContextFactory, RunCli } from '../context.ts';
 import { registerVerify } from './verify/index.ts';
 import { registerCms } from './cms/index.ts';
 import { registerUp } from './up.ts';
@@ -14,10 +14,9 @@ import { registerCrl } from './crl.ts';
 import { registerToken } from './token.ts';
 import { registerRaOperators } from './ra-operators.ts';
 
-export type ContextFactory = () => CliContext;
-
-export function registerCommands(program: Command, context: ContextFactory): void {
-  registerUp(program, context);
+/** `run` is program.ts's runCli, passed down so `up` (which runs commands inside the server) need not import it. */
+export function registerCommands(program: Command, context: ContextFactory, run: RunCli): void {
+  registerUp(program, context, run);
   registerCa(program, context);
   registerVerify(program, context);
   registerCms(program, context);

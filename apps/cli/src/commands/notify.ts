@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { loadServerConfig, notify, storedPublicUrl } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -6,14 +6,11 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { isQtError } from '@qoltanba/pki';
 import { population } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
-import { printResult, type Row } from '../output.ts';
+import type { ContextFactory } from '../context.ts';
+import { printImportReport, printRejectedRows } from './import-report.ts';
 import { withHomeStore } from '../home-store.ts';
 import { withExamples } from '../help.ts';
-
-const SHOWN_PROBLEMS = 50;
 
 interface ImportFlags {
   source?: string;
@@ -45,24 +42,9 @@ export function registerPopulation(program: Command, context: ContextFactory): v
             actor: `operator:${userInfo().username}`,
           }),
         );
-        // A dry run says what the import would do: refuse the file (exit 1) when it has bad rows and no --skip-invalid.
-        const wouldRefuse = report.dryRun && report.invalid > 0 && !flags.skipInvalid;
-        if (wouldRefuse) ctx.exitCode = 1;
-        const rows: Row[] = [
-          ['File', `${report.file} (sha256 ${report.sha256.slice(0, 16)}…)`],
-          ['Rows', report.rows],
-          ['Valid', report.valid],
-          ['Invalid', report.invalid],
-          ['Written', report.dryRun ? `nothing (dry run${wouldRefuse ? '; the import would be refused: fix the rows below or pass --skip-invalid' : ''})` : report.written],
-          ['With photo', report.dryRun ? undefined : report.withPhoto],
-          ...problemRows(report.problems),
-        ];
-        printResult(ctx, { ok: !wouldRefuse, ...report }, rows);
+        printImportReport(ctx, report, flags.skipInvalid, [['With photo', report.dryRun ? undefined : report.withPhoto]]);
       } catch (e) {
-        if (!ctx.json && isQtError(e, 'QT_ERR_REGISTRY_IMPORT_REJECTED')) {
-          const problems = (e.details?.problems ?? []) as population.PopulationRowProblem[];
-          for (const [label, value] of problemRows(problems)) ctx.err.write(`${label}: ${value}\n`);
-        }
+        printRejectedRows(ctx, e);
         throw e;
       }
     });
@@ -91,10 +73,4 @@ A file with any bad row imports nothing unless --skip-invalid; every bad row is 
     ['check the file and every photo first (exit 1 when the import would be refused)', 'qoltanba population import --dry-run gbdfl/export.csv'],
     'qoltanba population import gbdfl/export.csv --source "ГБД ФЛ 2025-03"',
   ]);
-}
-
-function problemRows(problems: readonly population.PopulationRowProblem[]): Row[] {
-  const rows = problems.slice(0, SHOWN_PROBLEMS).map((p): Row => [`line ${p.line}`, `${p.code}${p.field ? ` (${p.field})` : ''}: ${p.message}`]);
-  if (problems.length > SHOWN_PROBLEMS) rows.push(['…', `${problems.length - SHOWN_PROBLEMS} more (--json lists them all)`]);
-  return rows;
 }

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { inspectCertificate, keyFileName, QtError } from '@qoltanba/pki';
 import { issueRaOperator, listRaOperators, revokeRaOperator, revocationReasons, type CertificateRecord, type RevocationReason } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
-import { withOperator } from '../home-store.ts';
+import { withLocalAdmin } from '../home-store.ts';
 import { withExamples } from '../help.ts';
 import { serialArgument } from '../arguments.ts';
 import { splitName } from './certificates.ts';
@@ -70,10 +70,10 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
       } catch {
         throw new QtError('QT_ERR_INPUT_INVALID', `No such file: ${flags.csr}`);
       }
-      const result = await withOperator(
+      const result = await withLocalAdmin(
         ctx,
-        (op) =>
-          issueRaOperator(op.ra, {
+        (admin) =>
+          issueRaOperator(admin.ra, {
             csr,
             subject: { ...splitName(flags.name), iin: flags.iin },
             email: flags.email,
@@ -105,7 +105,7 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
     .option('--all', 'also revoked, held and expired operator certificates')
     .action(async (flags: { all?: boolean }) => {
       const ctx = context();
-      const list = await withOperator(ctx, (op) => listRaOperators(op.ra, { all: flags.all }));
+      const list = await withLocalAdmin(ctx, (admin) => listRaOperators(admin.ra, { all: flags.all }));
       printResult(ctx, list, list.length ? list.map(operatorRow) : flags.all ? 'No RA operators yet: qoltanba operator issue.' : 'No active RA operators (--all shows revoked and expired ones).');
     });
 
@@ -119,7 +119,7 @@ export function registerRaOperators(program: Command, context: ContextFactory): 
     .option('--ca <name>', 'issuing CA (default: the one that issued this serial)')
     .action(async (serial: string, flags: { reason: RevocationReason; ca?: string }) => {
       const ctx = context();
-      const result = await withOperator(ctx, (op) => revokeRaOperator(op.ra, { serial, ca: flags.ca, reason: flags.reason, actor: ADMINISTRATOR }));
+      const result = await withLocalAdmin(ctx, (admin) => revokeRaOperator(admin.ra, { serial, ca: flags.ca, reason: flags.reason, actor: ADMINISTRATOR }));
       printResult(ctx, result, [['Changed', result.changed ? 'yes' : 'no (already so)'], operatorRow(result.certificate)]);
     });
   withExamples(revokeCmd, ['qoltanba operator revoke 0CF283BC5A1B2C3D4E5F', ['another reason than privilegeWithdrawn', 'qoltanba operator revoke 0CF283BC5A1B2C3D4E5F --reason keyCompromise']]);

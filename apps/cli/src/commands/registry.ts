@@ -6,14 +6,11 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { isQtError } from '@qoltanba/pki';
 import { notify } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
-import { printResult, type Row } from '../output.ts';
+import type { ContextFactory } from '../context.ts';
+import { printImportReport, printRejectedRows } from './import-report.ts';
 import { withHomeStore } from '../home-store.ts';
 import { withExamples } from '../help.ts';
-
-const SHOWN_PROBLEMS = 50;
 
 interface ImportFlags {
   source?: string;
@@ -43,7 +40,7 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
       let started = false;
       try {
         const report = await withHomeStore(ctx, (store) =>
-          notify.importRegistryCsv(store.db, ctx.path(file), {
+          notify.importMobileCitizensCsv(store.db, ctx.path(file), {
             ...(flags.source && { source: flags.source }),
             skipInvalid: Boolean(flags.skipInvalid),
             allowUnknownIin: Boolean(flags.allowUnknownIin),
@@ -61,25 +58,10 @@ export function registerRegistry(program: Command, context: ContextFactory): voi
           }),
         );
         bar?.stop();
-        // A dry run says what the import would do: refuse the file (exit 1) when it has bad rows and no --skip-invalid.
-        const wouldRefuse = report.dryRun && report.invalid > 0 && !flags.skipInvalid;
-        if (wouldRefuse) ctx.exitCode = 1;
-        const rows: Row[] = [
-          ['File', `${report.file} (sha256 ${report.sha256.slice(0, 16)}…)`],
-          ['Rows', report.rows],
-          ['Valid', report.valid],
-          ['Invalid', report.invalid],
-          ['Written', report.dryRun ? `nothing (dry run${wouldRefuse ? '; the import would be refused: fix the rows below or pass --skip-invalid' : ''})` : report.written],
-          ['Deleted', flags.replace && !report.dryRun ? report.deleted : undefined],
-          ...problemRows(report.problems),
-        ];
-        printResult(ctx, { ok: !wouldRefuse, ...report }, rows);
+        printImportReport(ctx, report, flags.skipInvalid, [['Deleted', flags.replace && !report.dryRun ? report.deleted : undefined]]);
       } catch (e) {
         bar?.stop();
-        if (!ctx.json && isQtError(e, 'QT_ERR_REGISTRY_IMPORT_REJECTED')) {
-          const problems = (e.details?.problems ?? []) as notify.RowProblem[];
-          for (const [label, value] of problemRows(problems)) ctx.err.write(`${label}: ${value}\n`);
-        }
+        printRejectedRows(ctx, e);
         throw e;
       }
     });
@@ -101,10 +83,4 @@ A file with any bad row imports nothing unless --skip-invalid; every bad row is 
     'qoltanba registry import bmg-export.csv --source "БМГ 2025-03"',
     ['the whole registry: entries the file does not contain are deleted afterwards', 'qoltanba registry import --replace --skip-invalid bmg-full.csv'],
   ]);
-}
-
-function problemRows(problems: readonly notify.RowProblem[]): Row[] {
-  const rows = problems.slice(0, SHOWN_PROBLEMS).map((p): Row => [`line ${p.line}`, `${p.code}${p.field ? ` (${p.field})` : ''}: ${p.message}`]);
-  if (problems.length > SHOWN_PROBLEMS) rows.push(['…', `${problems.length - SHOWN_PROBLEMS} more (--json lists them all)`]);
-  return rows;
 }

@@ -1,7 +1,7 @@
 /** `qoltanba token create|list|revoke`: scoped API tokens for RA systems and operators (shown once, stored hashed). */
 import { Command, Option } from 'commander';
 import { apiScopes, createApiToken, listApiTokens, revokeApiToken, type ApiScope } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
+import type { ContextFactory } from '../context.ts';
 import { printResult, type Row } from '../output.ts';
 import { withHomeStore } from '../home-store.ts';
 import { withExamples } from '../help.ts';

@@ -9,7 +9,7 @@ import {
   reportReady,
   requireSharedDatabase,
   roles,
-  runningOperatorContext,
+  runningLocalAdminContext,
   startServer,
   startWorkers,
   workerIndex,
@@ -17,12 +17,10 @@ import {
   type Role,
   type RunningServer,
 } from '@qoltanba/server';
-import type { ContextFactory } from './index.ts';
 import { printResult, type Row } from '../output.ts';
 import { withExamples } from '../help.ts';
-import type { StoreHost } from '../context.ts';
+import type { ContextFactory, RunCli, StoreHost } from '../context.ts';
 import { serveAdmin, type AdminServer } from '../admin/serve.ts';
-import { runCli } from '../program.ts';
 
 interface UpFlags {
   port?: string;
@@ -35,7 +33,7 @@ interface UpFlags {
   workers?: string;
 }
 
-export function registerUp(program: Command, context: ContextFactory): void {
+export function registerUp(program: Command, context: ContextFactory, run: RunCli): void {
   const cmd = program
     .command('up')
     .description('start the certificate authority, OCSP, CRLs, API, portal, verifier and time-stamping authority (first run: data directory, database, CA ceremony)')
@@ -73,7 +71,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
           host: flags.host,
           publicUrl: flags.publicUrl,
           roles: secondary ? (flags.role ?? defaultRoles()).filter((r) => r !== 'worker') : flags.role,
-          signer: flags.signerUrl ? { mode: 'remote', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
+          signer: flags.signerUrl ? { mode: 'network', url: flags.signerUrl, tokenFile: flags.signerTokenFile ?? '' } : undefined,
           keys: { passphraseFile: ctx.passphraseFile },
           demo: flags.demo === true,
         },
@@ -87,7 +85,7 @@ export function registerUp(program: Command, context: ContextFactory): void {
       }
       let admin: AdminServer | undefined;
       try {
-        admin = await openAdminSocket(server);
+        admin = await openAdminSocket(server, run);
       } catch (e) {
         // The citizens' services matter more than the operator's convenience: serve, and say why commands cannot run beside.
         server.ctx.log.error({ err: e }, 'admin socket: not opened; CLI commands need the server stopped');
@@ -158,13 +156,13 @@ function summarize(server: RunningServer, admin: AdminServer | undefined): Summa
  * in through an owner-only socket and runs them on its own store and services. On PostgreSQL commands open
  * the database themselves, beside the server, so no socket is needed.
  */
-async function openAdminSocket(server: RunningServer): Promise<AdminServer | undefined> {
+async function openAdminSocket(server: RunningServer, runCli: RunCli): Promise<AdminServer | undefined> {
   if (server.ctx.store.backend !== 'pglite') return undefined;
   const host: StoreHost = {
     home: server.config.home,
     config: server.config,
     store: server.ctx.store,
-    operator: (options) => runningOperatorContext(server.ctx, options),
+    localAdmin: (options) => runningLocalAdminContext(server.ctx, server.status, options),
   };
   const env = { ...process.env, QOLTANBA_HOME: server.config.home };
   return serveAdmin({

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspectCertificate } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { uniqueIin } from '../ra/testing/fixture.ts';
 import { opensslCsr, opensslVerify, type OpensslCsr } from '../ra/testing/openssl.ts';
@@ -246,7 +246,7 @@ describeEachBackend('CA API: revocation over HTTP', (ctx) => {
 });
 
 test('the OpenAPI document describes every route with its scope, schemas and error shape', async () => {
-  const { createTestDatabase } = await import('../store/testing.ts');
+  const { createTestDatabase } = await import('../store/testing/backends.ts');
   const db = await createTestDatabase('postgres');
   const h = await apiHarness(db.store);
   try {

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpApp } from '../http/app.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, type CaFixture } from '../ra/testing/fixture.ts';
 import { opensslCsr } from '../ra/testing/openssl.ts';
 import { uniqueIin } from '../ra/testing/fixture.ts';
@@ -13,10 +13,10 @@ describeEachBackend('CA API feature', (ctx) => {
   let fx: CaFixture;
   after(async () => fx?.close());
 
-  test('started as a feature it serves the API, issues with its own status hooks (OCSP pre-signed), and stops', async () => {
+  test('started as a feature it serves the API, issues through the status service it is given (OCSP pre-signed), and stops', async () => {
     fx = await caFixture(ctx.store, { statusHooks: false });
     const app = createHttpApp({ bodyLimit: fx.ctx.config.limits.bodyBytes });
-    const feature = caApiFeature();
+    const feature = caApiFeature({ status: fx.status });
     assert.deepEqual([feature.name, feature.roles], ['ca-api', ['api']]);
     const stop = await feature.start(app, fx.ctx);
     await app.ready();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { isQtError } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { authenticateApiToken, createApiToken, listApiTokens, revokeApiToken } from './tokens.ts';
 

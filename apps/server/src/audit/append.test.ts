@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { isQtError } from '@qoltanba/pki';
 import { openDatabase, type Store } from '../store/open-database.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { appendAudit } from './append.ts';
 import { GENESIS_HASH, rowHash } from './canonical.ts';
 import { verifyAudit } from './verify.ts';

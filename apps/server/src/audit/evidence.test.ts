@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildOcspRequest, formatSerial, parseOcspResponse } from '@qoltanba/pki';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, uniqueIin, type CaFixture } from '../ra/testing/fixture.ts';
 import { opensslCsr } from '../ra/testing/openssl.ts';
 import { issue } from '../ra/issue.ts';

@@ -11,8 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { toPem } from '@qoltanba/pki';
-import type { Feature } from '../features.ts';
-import type { ServerContext } from '../context.ts';
+import type { Feature, ServerContext } from '../context.ts';
 import { clusterJobs, cronableMinutes } from '../jobs/feature.ts';
 import { CheckpointFile, checkpointFilePath } from './checkpoints/file.ts';
 import { activeAuditKey, signCheckpoint } from './checkpoints/sign.ts';

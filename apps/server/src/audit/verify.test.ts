@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { appendAudit } from './append.ts';
 import { rowHash } from './canonical.ts';
 import { verifyAudit, type AuditProblem } from './verify.ts';

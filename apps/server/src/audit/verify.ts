@@ -18,20 +18,9 @@ import type { Database } from '../store/schema.ts';
 import { GENESIS_HASH, rowHash, type ChainedRow } from './canonical.ts';
 import { reconcileCertificates } from './reconcile.ts';
 import { checkCheckpoints, type CheckpointEvidence, type CheckpointSummary } from './checkpoints/verify.ts';
+import type { AuditProblem } from './problems.ts';
 
-export type AuditProblemKind = 'changed' | 'deleted' | 'reordered' | 'inserted' | 'disagrees' | 'truncated' | 'rewritten' | 'checkpoint';
-
-export interface AuditProblem {
-  seq: number;
-  kind: AuditProblemKind;
-  message: string;
-  /** deleted, truncated: the last missing seq of the gap that starts at `seq`. */
-  through?: number;
-  /** reordered: the seq this row was written with. */
-  originalSeq?: number;
-  /** disagrees: the certificate, 'certificate:<CA>/<serial>' (seq is the audit event it disagrees with, 0 if none). */
-  certificate?: string;
-}
+export type { AuditProblem, AuditProblemKind } from './problems.ts';
 
 export interface AuditVerification {
   ok: boolean;

@@ -12,7 +12,7 @@ import {
   validatePath,
   verifyOcspResponse,
 } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, uniqueIin, type CaFixture } from '../ra/testing/fixture.ts';
 import { issue } from '../ra/issue.ts';
 import { normalizeSerial } from '../ra/serial.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectCertificate, oid, toPem } from '@qoltanba/pki';
 import { SoftKeyStore } from '@qoltanba/keystore';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { defaultCeremonyConfig, loadCeremonyConfig, tsaPlanFor, validateCeremonyConfig, type CeremonyConfig } from './ceremony-config.ts';
 import { runCeremony } from './ceremony.ts';

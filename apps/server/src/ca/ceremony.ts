@@ -25,6 +25,7 @@ import {
 import { openKeyStore, type KeyStore, type KeyStoreConfig } from '@qoltanba/keystore';
 import type { Database } from '../store/schema.ts';
 import { appendAudit } from '../audit/index.ts';
+import { auditKeyFile } from '../audit/checkpoints/file.ts';
 import { guardSigner } from '../signer/purpose-guard.ts';
 import { caKeyError } from '../signer/in-process.ts';
 import { caUrls } from '../status/routes.ts';
@@ -213,11 +214,6 @@ export async function publishCaCertificates(db: Kysely<Database>, home: string):
     mkdirSync(join(home, 'audit'), { recursive: true });
     writeFileSync(auditKeyFile(home), toPem('PUBLIC KEY', auditKey.public_key));
   }
-}
-
-/** The audit checkpoint key's public half: `$QOLTANBA_HOME/audit/checkpoint-key.pem`. */
-export function auditKeyFile(home: string): string {
-  return join(home, 'audit', 'checkpoint-key.pem');
 }
 
 async function ensureKey(stores: Map<string, Promise<KeyStore>>, config: KeyStoreConfig, spec: KeySpec): Promise<Signer> {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOcspRequest, verifyOcspResponse } from '@qoltanba/pki';
 import { createSoftHsm, type SoftHsm } from '@qoltanba/keystore/testing';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { defaultConfig } from '../config.ts';
 import { silentLogger, type ServerContext } from '../context.ts';
 import { InProcessSignerProvider } from '../signer/in-process.ts';

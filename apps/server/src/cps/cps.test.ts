@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { assertCatalogComplete } from '../../../../packages/i18n/src/testing.ts';
+import { assertCatalogComplete } from '@qoltanba/i18n/testing';
 import { portalHarness, type PortalHarness } from '../portal/testing/harness.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { cpsPage } from './feature.ts';
 import { cpsMessages } from './messages.ts';
 

@@ -7,8 +7,7 @@
 import type { PortalExtension } from '../portal/plugin.ts';
 import { stateOf } from '../portal/http/request-state.ts';
 import { renderPage } from '../portal/views/render.ts';
-import { remoteSettings } from '../remote/feature.ts';
-import { resolveRemoteOptions } from '../remote/options.ts';
+import { remoteSettings, resolveRemoteOptions } from '../remote/options.ts';
 import { caUrls } from '../status/index.ts';
 import { cpsTranslator } from './messages.ts';
 import { cpsBody } from './views.ts';

@@ -17,7 +17,7 @@ import { createSmsGateway } from '../notify/index.ts';
 import { DemoSmsGateway } from '../notify/sms/demo-gateway.ts';
 import { portalOf } from '../portal/feature.ts';
 import { startServer, type RunningServer } from '../start.ts';
-import { createTestDatabase, describeEachBackend, type TestDatabase } from '../store/testing.ts';
+import { createTestDatabase, describeEachBackend, type TestDatabase } from '../store/testing/backends.ts';
 import type { DemoFile } from './seed.ts';
 
 const env = { PATH: process.env.PATH } as NodeJS.ProcessEnv;

@@ -2,7 +2,7 @@
  * Seeds the demo into a fresh installation, every piece through the path an operator would use:
  * - the population registry (ГБД ФЛ) and the mobile-citizens registry (БМГ) from CSV files written into
  *   `$QOLTANBA_HOME/demo/registry/` (kept there as examples of the import formats), photos drawn by faces.ts,
- *   imported by `importPopulationCsv` / `importRegistryCsv`;
+ *   imported by `importPopulationCsv` / `importMobileCitizensCsv`;
  * - the citizen's AUTH and SIGN certificates issued by the RA and written as PKCS#12 key files under NCA's
  *   names (`AUTH_RSA256_<ski>.p12`, `RSA256_<ski>.p12`) into `demo/keys/citizen/`;
  * - the RA operator's AUTH certificate from `issueRaOperator` (what `qoltanba operator issue` runs) as
@@ -16,7 +16,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCsr, generateRsaKeyPair, inspectCertificate, keyFileName, oid, webCryptoSigner, writePkcs12 } from '@qoltanba/pki';
 import type { ServerContext } from '../context.ts';
-import { importRegistryCsv } from '../notify/registry/index.ts';
+import { importMobileCitizensCsv } from '../notify/mobile-citizens/index.ts';
 import { importPopulationCsv } from '../population/index.ts';
 import { issue, issueRaOperator, type CertificateRecord, type Ra } from '../ra/index.ts';
 import { drawFace, encodePng } from './faces.ts';
@@ -125,6 +125,6 @@ async function importRegistries(ctx: ServerContext, dir: string): Promise<void> 
   writeFileSync(join(dir, 'gbdfl.csv'), population.join('\n') + '\n');
   writeFileSync(join(dir, 'bmg.csv'), mobile.join('\n') + '\n');
   const people = await importPopulationCsv(ctx.store.db, join(dir, 'gbdfl.csv'), { source: 'demo', testIins: true, actor: DEMO_ACTOR });
-  const phones = await importRegistryCsv(ctx.store.db, join(dir, 'bmg.csv'), { source: 'demo', testIins: true, allowUnknownIin: true, actor: DEMO_ACTOR });
+  const phones = await importMobileCitizensCsv(ctx.store.db, join(dir, 'bmg.csv'), { source: 'demo', testIins: true, allowUnknownIin: true, actor: DEMO_ACTOR });
   if (people.invalid || phones.invalid) throw new Error(`the demo registries did not import: ${JSON.stringify([...people.problems, ...phones.problems])}`);
 }

@@ -7,13 +7,11 @@
  * housekeeping of other features is defined here rather than by those features, because a worker node
  * runs it whether or not it also serves the portal.
  */
-import type { Feature } from '../features.ts';
-import type { ServerContext } from '../context.ts';
+import type { Feature, ServerContext } from '../context.ts';
 import { createBoss } from '../store/boss.ts';
 import { purgePortalState } from '../portal/session/sessions.ts';
 import { purgeExpiredIdempotencyKeys } from '../ra/index.ts';
-import { remoteSettings } from '../remote/feature.ts';
-import { resolveRemoteOptions } from '../remote/options.ts';
+import { remoteSettings, resolveRemoteOptions } from '../remote/options.ts';
 import { sweepRemote } from '../remote/retention.ts';
 import { ClusterJobs } from './cluster-jobs.ts';
 import { purgeRuns } from './ledger.ts';

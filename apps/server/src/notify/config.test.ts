@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQtError } from '@qoltanba/pki';
 import { createMailer, createSmsGateway, hasReceipts, HttpSmsGateway, MailSink, oneTimeCodeSms, SmppSmsGateway, SmsSink, SmtpMailer } from './index.ts';
-import { TestSmsc } from './sms/smpp/test-smsc.ts';
+import { TestSmsc } from './testing/smsc.ts';
 
 const configError = (field: string) => (e: unknown) => isQtError(e, 'QT_ERR_NOTIFY_CONFIG') && e.details?.field === field;
 const quiet = { log: { info() {}, warn() {}, error() {} } };

@@ -3,7 +3,7 @@
  * mobile-registry adapter, the process's cluster jobs (jobs/feature.ts) for the schedule. A channel whose transport is not
  * configured (production without one) keeps its reminders pending and says so in the log once.
  */
-import type { Feature } from '../features.ts';
+import type { Feature } from '../context.ts';
 import { clusterJobs } from '../jobs/feature.ts';
 import { createMailer, createSmsGateway } from './config.ts';
 import type { NotifyLog } from './log.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertCatalogComplete } from '../../../../packages/i18n/src/testing.ts';
+import { assertCatalogComplete } from '@qoltanba/i18n/testing';
 import { expiryReminderEmail, expiryReminderSms, formatSmsDate, notifyMessages, oneTimeCodeSms, type KeyKind, type SmsLanguage } from './messages.ts';
 import { planSms } from './sms/segments.ts';
 

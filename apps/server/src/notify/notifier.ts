@@ -18,7 +18,7 @@ import type { Mailer } from './mail/mailer.ts';
 import { deliverDue, type DeliveryResult } from './outbox/deliver.ts';
 import { settleLapsedLeases, type SettleResult } from './outbox/settle.ts';
 import { ReceiptWriter } from './outbox/receipts.ts';
-import { DatabaseMobileRegistry, type MobileRegistry } from './registry/mobile-registry.ts';
+import { DatabaseMobileCitizens, type MobileCitizens } from './mobile-citizens/mobile-citizens.ts';
 import { scanDueReminders, type ScanResult } from './schedule/scan.ts';
 import type { NotifySettings } from './settings.ts';
 import { hasReceipts, type SmsGateway } from './sms/gateway.ts';
@@ -31,7 +31,7 @@ export interface NotifierOptions {
   readonly settings: NotifySettings;
   readonly sms: SmsGateway | undefined;
   readonly mail: Mailer | undefined;
-  readonly registry?: MobileRegistry;
+  readonly mobileCitizens?: MobileCitizens;
   readonly log: NotifyLog;
   readonly clock?: () => Date;
 }
@@ -49,7 +49,7 @@ export interface ScheduleOptions {
 
 export class Notifier {
   readonly #o: NotifierOptions;
-  readonly #registry: MobileRegistry;
+  readonly #mobileCitizens: MobileCitizens;
   readonly #clock: () => Date;
   readonly #receipts: ReceiptWriter;
   #chain: Promise<unknown> = Promise.resolve();
@@ -62,7 +62,7 @@ export class Notifier {
 
   constructor(o: NotifierOptions) {
     this.#o = o;
-    this.#registry = o.registry ?? new DatabaseMobileRegistry(o.db);
+    this.#mobileCitizens = o.mobileCitizens ?? new DatabaseMobileCitizens(o.db);
     this.#clock = o.clock ?? (() => new Date());
     this.#receipts = new ReceiptWriter(o.db, (e, count) => o.log.error({ count, error: (e as Error).message }, 'notify: could not record SMS receipts'));
     // The promise resolves once the receipt is written: only then is it acknowledged to the SMSC. After stop()
@@ -93,7 +93,7 @@ export class Notifier {
       db: this.#o.db,
       sms: this.#o.sms,
       mail: this.#o.mail,
-      registry: this.#registry,
+      mobileCitizens: this.#mobileCitizens,
       portalUrl: s.portalUrl,
       retry: s.retry,
       leaseMs: s.leaseSeconds * 1000,

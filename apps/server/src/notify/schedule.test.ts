@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { createBoss } from '../store/boss.ts';
 import { silentLogger } from '../context.ts';
 import { ClusterJobs } from '../jobs/cluster-jobs.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { createSmsGateway } from './config.ts';
 import { silentLog } from './log.ts';
 import { DELIVER_QUEUE, Notifier } from './notifier.ts';

@@ -28,7 +28,7 @@ export const MESSAGE_STATES: readonly MessageState[] = ['pending', 'sending', 'u
  */
 export type UncertainResolution = 'receipt' | 'resent-same-key' | 'resent' | 'operator-resent' | 'operator-sent' | 'retried';
 
-export interface MobileRegistryTable {
+export interface MobileCitizensTable {
   iin: string;
   phone: string;
   verified: boolean;
@@ -113,7 +113,7 @@ export interface NotifyReceiptsTable {
 }
 
 export interface NotifyTables {
-  mobile_registry: MobileRegistryTable;
+  mobile_registry: MobileCitizensTable;
   notify_preferences: NotifyPreferencesTable;
   notify_scan_cursors: NotifyScanCursorsTable;
   notify_scan_watermarks: NotifyScanWatermarksTable;

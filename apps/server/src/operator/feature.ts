@@ -5,8 +5,7 @@
  */
 import type { PortalExtension } from '../portal/plugin.ts';
 import { DatabasePopulationRegistry, type PopulationRegistry } from '../population/index.ts';
-import { remoteSettings } from '../remote/feature.ts';
-import { resolveRemoteOptions, type RemoteOptions } from '../remote/options.ts';
+import { remoteSettings, resolveRemoteOptions, type RemoteOptions } from '../remote/options.ts';
 import { operatorRoutes } from './routes.ts';
 
 export interface OperatorConsoleOptions {

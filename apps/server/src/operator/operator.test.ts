@@ -14,7 +14,7 @@ import { remoteIssuance } from '../remote/feature.ts';
 import { remoteDb } from '../remote/tables.ts';
 import { captureFrames, PEOPLE } from '../remote/testing/faces.ts';
 import { importPeople, registerMobile, type TestPerson } from '../remote/testing/people.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { operatorConsole } from './feature.ts';
 import { operatorLogin } from './testing/login.ts';
 import { createOperatorKey } from './testing/operator-key.ts';

@@ -16,7 +16,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { isQtError, parseIin, QtError, type QtErrorCode } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
-import { readCsv } from '../notify/registry/csv.ts';
+import { readCsvTable } from '../csv/read.ts';
 import type { Database } from '../store/schema.ts';
 import { sniffImage } from './photo.ts';
 import { populationDb, type DocumentType, type PersonStatus, type PhotoType } from './tables.ts';
@@ -214,34 +214,17 @@ async function checkPhoto(folder: string, name: string): Promise<Photo> {
 async function* items(file: string, hash: ReturnType<typeof createHash>, options: PopulationImportOptions): AsyncGenerator<Item> {
   const stream = createReadStream(file);
   stream.on('data', (chunk) => hash.update(chunk as Buffer));
-  let columns: Partial<Record<Column, number>> | undefined;
-  let width = 0;
-  for await (const record of readCsv(stream)) {
-    if (!columns) {
-      if (record.error !== undefined) throw new QtError('QT_ERR_REGISTRY_ROW_INVALID', `${file} line ${record.line}: the header row is malformed: ${record.error}`, { line: record.line });
-      columns = {};
-      width = record.fields.length;
-      record.fields.forEach((name, i) => {
-        const key = HEADER[name.trim().toLowerCase()];
-        if (key) columns![key] = i;
-      });
-      const missing = REQUIRED.filter((k) => columns![k] === undefined);
-      if (missing.length) {
-        throw new QtError('QT_ERR_REGISTRY_ROW_INVALID', `${file}: the header row must name the columns ${REQUIRED.join(', ')} (and optionally patronymic, photo); missing: ${missing.join(', ')}`, { line: record.line, missing });
-      }
+  for await (const row of readCsvTable(stream, { file, header: HEADER, required: REQUIRED, optional: ['patronymic', 'photo'] })) {
+    if (row.problem !== undefined) {
+      yield { problem: { line: row.line, code: 'QT_ERR_REGISTRY_ROW_INVALID', message: row.problem } };
       continue;
     }
-    if (record.error !== undefined) {
-      yield { problem: { line: record.line, code: 'QT_ERR_REGISTRY_ROW_INVALID', message: record.error } };
-      continue;
-    }
-    yield checkRow(record.line, record.fields, columns, width, options);
+    yield checkRow(row.line, row.fields, row.columns, options);
   }
 }
 
-function checkRow(line: number, f: string[], c: Partial<Record<Column, number>>, width: number, options: PopulationImportOptions): Item {
+function checkRow(line: number, f: string[], c: Partial<Record<Column, number>>, options: PopulationImportOptions): Item {
   const bad = (code: QtErrorCode, field: string | undefined, message: string): Item => ({ problem: { line, code, ...(field && { field }), message } });
-  if (f.length !== width) return bad('QT_ERR_REGISTRY_ROW_INVALID', undefined, `expected ${width} fields as in the header, found ${f.length}`);
   const get = (k: Column) => (c[k] === undefined ? '' : f[c[k]]!.trim());
   const iin = get('iin');
   let birthFromIin: string | undefined;

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.ts';
 import type { Ra } from '../ra/index.ts';
 import type { StatusService } from '../status/index.ts';
 import type { SmsGateway } from '../notify/index.ts';
-import type { MobileRegistry } from '../notify/registry/index.ts';
+import type { MobileCitizens } from '../notify/mobile-citizens/index.ts';
 import type { SignatureVerifier } from './auth/verify-signature.ts';
 import type { ResolvedPortalOptions } from './options.ts';
 import type { SessionTimes } from './session/sessions.ts';
@@ -14,7 +14,7 @@ export interface PortalDeps {
   readonly status: StatusService;
   /** The one SMS interface (notify/), also used by the expiry reminders. */
   readonly sms: SmsGateway;
-  readonly registry: MobileRegistry;
+  readonly registry: MobileCitizens;
   readonly verifier: SignatureVerifier;
   readonly options: ResolvedPortalOptions;
   /** scheme://host[:port] of the portal, from the configured public URL: the only Origin accepted on POST. */

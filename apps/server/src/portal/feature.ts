@@ -1,18 +1,17 @@
 /**
- * The citizen portal as a server feature (features.ts, role `portal`). It has its own status service for
- * the RA's hooks (OCSP pre-signed right after issuance, re-signed at once on revocation) and for answering
- * its own OCSP questions about the keys people sign with; its SMS gateway comes from the notifier's
+ * The citizen portal as a server feature (features.ts, role `portal`). It is given the process's status
+ * service (made once by start.ts) for the RA's hooks (OCSP pre-signed right after issuance, re-signed at
+ * once on revocation) and for answering its own OCSP questions about the keys people sign with; its SMS gateway comes from the notifier's
  * configuration (`notify.sms`), the same interface the expiry reminders use.
  *
  * QOLTANBA_AGENT_URL overrides where pages look for the local agent (default NCALayer's ws://127.0.0.1:13579).
  */
 import type { FastifyInstance } from 'fastify';
-import type { Feature } from '../features.ts';
-import type { ServerContext } from '../context.ts';
+import type { Feature, ServerContext } from '../context.ts';
 import { createRa, statusHooksFor } from '../ra/index.ts';
-import { createStatusService, type StatusService } from '../status/index.ts';
+import type { StatusService } from '../status/index.ts';
 import { createSmsGateway, type SmsGateway } from '../notify/index.ts';
-import { DatabaseMobileRegistry, type MobileRegistry } from '../notify/registry/index.ts';
+import { DatabaseMobileCitizens as DatabaseMobileRegistry, type MobileCitizens as MobileRegistry } from '../notify/mobile-citizens/index.ts';
 import { resolveNotifySettings } from '../notify/settings.ts';
 import { SignatureVerifier } from './auth/verify-signature.ts';
 import type { PortalDeps } from './deps.ts';
@@ -23,8 +22,8 @@ export interface PortalFeatureOptions extends PortalOptions {
   /** Use this SMS gateway instead of the one `notify.sms` configures. */
   sms?: SmsGateway;
   registry?: MobileRegistry;
-  /** The process's status service (features.ts passes the shared one); default: one of the portal's own. */
-  status?: (ctx: ServerContext) => StatusService;
+  /** The process's status service (start.ts makes it; whoever made it stops it). */
+  status: StatusService;
   /** Features that add pages to the portal (remote issuance, the operators' console). */
   extensions?: readonly PortalExtension[];
 }
@@ -36,7 +35,7 @@ export function portalOf(app: FastifyInstance): PortalDeps | undefined {
   return running.get(app);
 }
 
-export function portalFeature(options: PortalFeatureOptions = {}): Feature {
+export function portalFeature(options: PortalFeatureOptions): Feature {
   return {
     name: 'portal',
     roles: ['portal'],
@@ -44,7 +43,6 @@ export function portalFeature(options: PortalFeatureOptions = {}): Feature {
       const { deps, close } = createPortalDeps(ctx, {
         ...options,
         agentUrl: options.agentUrl ?? process.env.QOLTANBA_AGENT_URL,
-        status: options.status?.(ctx),
       });
       await app.register(portalPlugin, { deps, extensions: options.extensions ?? [] });
       running.set(app, deps);
@@ -55,9 +53,8 @@ export function portalFeature(options: PortalFeatureOptions = {}): Feature {
   };
 }
 
-export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeatureOptions, 'status' | 'extensions'> & { status?: StatusService | undefined } = {}): { deps: PortalDeps; close: () => Promise<void> } {
-  const own = options.status ? undefined : createStatusService(ctx);
-  const status = options.status ?? (own as StatusService);
+export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeatureOptions, 'extensions'>): { deps: PortalDeps; close: () => Promise<void> } {
+  const status = options.status;
   // The demo's people carry NCA's test IINs (they fail the check digit), so a demo portal accepts them.
   const resolved = resolvePortalOptions({ ...options, testMode: options.testMode ?? (ctx.config.demo || undefined) });
   let ownSms: SmsGateway | undefined;
@@ -87,7 +84,6 @@ export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeature
   return {
     deps,
     async close() {
-      await own?.stop();
       await ownSms?.close();
     },
   };

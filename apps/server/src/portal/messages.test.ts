@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertCatalogComplete } from '../../../../packages/i18n/src/testing.ts';
+import { assertCatalogComplete } from '@qoltanba/i18n/testing';
 import { portalMessages, translatorFor } from './messages.ts';
 
 test('every portal message exists in kk, ru and en with the same placeholders', () => {

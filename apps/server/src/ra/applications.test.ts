@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQtError } from '@qoltanba/pki';
 import type { ApplicationState } from '../store/schema.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { APPLICATION_MOVES, moveApplication } from './applications.ts';
 import { fileApplication } from './testing/applications.ts';
 

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQtError } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { moveApplication } from './applications.ts';
 import { issueForApplication, issuedForAgent, type ApplicationIssuance } from './issue-for-application.ts';
 import { fileApplication } from './testing/applications.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { inspectCertificate, isQtError, parseKzSubject, parseOcspResponse } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr, opensslVerify, type OpensslCsr } from './testing/openssl.ts';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspectCertificate, parseCrl, toPem } from '@qoltanba/pki';
-import { createTestDatabase } from '../store/testing.ts';
+import { createTestDatabase } from '../store/testing/backends.ts';
 import type { Store } from '../store/index.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { caFixture, uniqueIin } from './testing/fixture.ts';

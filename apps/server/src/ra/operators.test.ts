@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspectCertificate, isQtError, oid, parseOcspResponse } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { apiApp, apiHarness, type ApiHarness } from '../api/testing/harness.ts';
 import { currentPair } from '../portal/reissue/service.ts';
 import type { PortalDeps } from '../portal/deps.ts';

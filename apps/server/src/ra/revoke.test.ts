@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQtError, parseCrl, parseOcspResponse } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr } from './testing/openssl.ts';

@@ -6,12 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { PortalExtension } from '../portal/plugin.ts';
-import type { ServerContext } from '../context.ts';
 import { DatabasePopulationRegistry, type PopulationRegistry } from '../population/index.ts';
 import type { RemoteDeps } from './deps.ts';
 import { HttpFaceVerifier } from './face/http-verifier.ts';
 import { OperatorQueueVerifier, type FaceVerifier } from './face/verifier.ts';
-import { resolveRemoteOptions, type FaceVerifierSettings, type RemoteOptions } from './options.ts';
+import { remoteSettings, resolveRemoteOptions, type FaceVerifierSettings, type RemoteOptions } from './options.ts';
 import { remoteRoutes } from './routes.ts';
 import './messages.ts';
 
@@ -32,11 +31,6 @@ export function remoteOf(app: FastifyInstance): RemoteDeps | undefined {
 export function faceVerifierFrom(s: FaceVerifierSettings, env: NodeJS.ProcessEnv = process.env): FaceVerifier {
   if (s.type === 'operator') return new OperatorQueueVerifier();
   return new HttpFaceVerifier({ url: s.url, token: env[s.tokenEnv ?? 'QOLTANBA_FACE_SERVICE_TOKEN'], timeoutMs: s.timeoutMs, minScore: s.minScore });
-}
-
-export function remoteSettings(ctx: ServerContext, overrides: RemoteOptions = {}): RemoteOptions {
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return { ...(ctx.config.remote ?? {}), ...defined };
 }
 
 export function remoteIssuance(options: RemoteFeatureOptions = {}): PortalExtension {

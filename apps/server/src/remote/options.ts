@@ -9,6 +9,15 @@ export type FaceVerifierSettings =
   | { type: 'operator' }
   | { type: 'http'; url: string; tokenEnv?: string; timeoutMs?: number; minScore?: number };
 
+/**
+ * server.json "remote" with the options given in code (tests) on top; an option given as undefined keeps
+ * the file's value. Takes the context's shape rather than its type: config.ts imports this file.
+ */
+export function remoteSettings(ctx: { config: { remote?: RemoteOptions | undefined } }, overrides: RemoteOptions = {}): RemoteOptions {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...(ctx.config.remote ?? {}), ...defined };
+}
+
 export interface RemoteOptions {
   /** An application not completed by then expires (default 24 h). */
   applicationHours?: number;

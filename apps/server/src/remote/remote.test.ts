@@ -14,7 +14,7 @@ import { operatorLogin } from '../operator/testing/login.ts';
 import { newCsr, type CitizenKey } from '../portal/testing/citizens.ts';
 import { portalHarness, type Answer, type PortalClient, type PortalHarness } from '../portal/testing/harness.ts';
 import { uniqueIin } from '../ra/testing/fixture.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { remoteIssuance } from './feature.ts';
 import type { RemoteOptions } from './options.ts';
 import { remoteDb } from './tables.ts';

@@ -1,7 +1,7 @@
 /**
  * How the rest of the server obtains a Signer for a CA or OCSP key without ever holding the key: in the
  * one-command start the keys are opened in-process from the keystore; with `--role signer` elsewhere, the
- * same interface is served by a RemoteSignerProvider that calls the signer process over its authenticated
+ * same interface is served by a NetworkSignerProvider (network.ts) that calls the signer process over its authenticated
  * internal API. Callers say *what* they sign (purpose), so the signer can check the bytes before signing.
  */
 import type { Signer } from '@qoltanba/pki';

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCrl } from '@qoltanba/pki';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { silentLogger } from '../context.ts';
 import { createStatusService } from './service.ts';
 import { createTestPki, type TestPki } from './testing/pki.ts';

@@ -8,7 +8,7 @@ import { silentLogger } from '../context.ts';
 import { ClusterJobs, type PeriodicJob } from '../jobs/cluster-jobs.ts';
 import { periodOf } from '../jobs/ledger.ts';
 import { createBoss, openDatabase, type Store } from '../store/index.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, uniqueIin, type CaFixture } from '../ra/testing/fixture.ts';
 import { opensslCsr } from '../ra/testing/openssl.ts';
 import { issue } from '../ra/issue.ts';

@@ -16,8 +16,8 @@
  *
  * Timers in this process instead of jobs are for tests that choose them (start() without jobs).
  */
+import type { ServerContext } from '../context.ts';
 import type { ClusterJobs } from '../jobs/cluster-jobs.ts';
-import type { StatusService } from './service.ts';
 
 export const TICK_QUEUE = 'qoltanba-status-tick';
 export const DELTA_QUEUE = 'qoltanba-status-crl-delta';
@@ -27,6 +27,16 @@ export interface ScheduleOptions {
   debounceSeconds?: number;
   /** Timers only: how often to tick (default 60 s; the cluster job ticks every minute). */
   tickSeconds?: number;
+}
+
+/**
+ * What the schedule drives: the status service's rounds (service.ts). Named here by shape, because the
+ * service starts the schedule and so imports this file.
+ */
+export interface ScheduledWork {
+  readonly ctx: Pick<ServerContext, 'log' | 'config'>;
+  tick(): Promise<unknown>;
+  generateCrl(caId: number, kind: 'delta', options: { ifUncoveredChanges: boolean }): Promise<unknown>;
 }
 
 export interface Schedule {
@@ -41,7 +51,7 @@ export async function sendDeltaSoon(jobs: ClusterJobs, caId: number, debounceSec
 }
 
 /** The delta queue, on every node (any may send to it); a worker node also works it. */
-export function deltaQueue(service: StatusService, jobs: ClusterJobs): Promise<() => Promise<void>> {
+export function deltaQueue(service: ScheduledWork, jobs: ClusterJobs): Promise<() => Promise<void>> {
   return jobs.onDemand<{ caId: number }>({
     name: DELTA_QUEUE,
     // "short": per CA at most one delta job waiting; asks while it waits are covered by it. An ask while one
@@ -52,7 +62,7 @@ export function deltaQueue(service: StatusService, jobs: ClusterJobs): Promise<(
   });
 }
 
-export async function startClusterSchedule(service: StatusService, jobs: ClusterJobs, options: ScheduleOptions = {}): Promise<Schedule> {
+export async function startClusterSchedule(service: ScheduledWork, jobs: ClusterJobs, options: ScheduleOptions = {}): Promise<Schedule> {
   const debounceSeconds = options.debounceSeconds ?? service.ctx.config.crl.deltaAfterRevocationSeconds;
   const stops = [await deltaQueue(service, jobs), await jobs.periodic({ name: TICK_QUEUE, everyMinutes: 1, run: () => service.tick() })];
   return {
@@ -63,7 +73,7 @@ export async function startClusterSchedule(service: StatusService, jobs: Cluster
   };
 }
 
-export function startTimerSchedule(service: StatusService, options: ScheduleOptions & { tick?: boolean } = {}): Schedule {
+export function startTimerSchedule(service: ScheduledWork, options: ScheduleOptions & { tick?: boolean } = {}): Schedule {
   const log = service.ctx.log;
   const pending = new Map<number, NodeJS.Timeout>();
   let running: Promise<unknown> = Promise.resolve();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type PgBoss from 'pg-boss';
 import { bossDb, createBoss } from './boss.ts';
-import { describeEachBackend } from './testing.ts';
+import { describeEachBackend } from './testing/backends.ts';
 
 describeEachBackend('pg-boss on the store', (ctx) => {
   let boss: PgBoss;

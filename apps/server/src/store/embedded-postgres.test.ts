@@ -8,7 +8,7 @@ import pg from 'pg';
 import { isQtError } from '@qoltanba/pki';
 import { migrate } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
-import { createTestDatabase, freshPgliteDataDir } from './testing.ts';
+import { createTestDatabase, freshPgliteDataDir } from './testing/backends.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qoltanba-embedded-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -105,7 +105,7 @@ describe('embedded database (PGlite)', () => {
 
 /** Starts a process that opens `dataDir`, commits a marker and holds the database until killed. */
 async function holdDatabase(dataDir: string): Promise<ChildProcess & { pid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing-hold-database.ts'), dataDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'hold-database.ts'), dataDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

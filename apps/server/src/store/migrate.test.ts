@@ -8,7 +8,7 @@ import { isQtError } from '@qoltanba/pki';
 import { migrate, MIGRATIONS_DIR, readMigrations } from './migrate.ts';
 import { openDatabase, type Store } from './open-database.ts';
 import type { Database } from './schema.ts';
-import { BACKENDS, createTestDatabase, type TestDatabase } from './testing.ts';
+import { BACKENDS, createTestDatabase, type TestDatabase } from './testing/backends.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qoltanba-migrate-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { sql } from 'kysely';
 import { isQtError } from '@qoltanba/pki';
 import { openDatabase, requireCapability } from './open-database.ts';
-import { describeEachBackend } from './testing.ts';
+import { describeEachBackend } from './testing/backends.ts';
 
 describeEachBackend('openDatabase', (ctx) => {
   test('reports the backend it opened and what that backend can do', async () => {

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
-import { freshPgliteDataDir } from './testing.ts';
+import { freshPgliteDataDir } from './testing/backends.ts';
 
 describe('PGlite socket server with several connections (why the store uses one)', () => {
   let dataDir: string;

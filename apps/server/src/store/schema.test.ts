@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { describeEachBackend } from './testing.ts';
+import { describeEachBackend } from './testing/backends.ts';
 import { setStatusAudited } from '../audit/testing/certificate-status.ts';
 
 const DAY = 86_400_000;

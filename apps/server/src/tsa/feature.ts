@@ -2,7 +2,7 @@
  * The time-stamping authority as a server feature (features.ts): served by processes with the `tsa` role,
  * which the one-command start includes. POST /tsp and /tsp/<ca> over one TsaService per process.
  */
-import type { Feature } from '../features.ts';
+import type { Feature } from '../context.ts';
 import { resolveTsaOptions, type TsaOptions } from './options.ts';
 import { tsaRoutes } from './routes.ts';
 import { createTsaService, type TsaService } from './service.ts';

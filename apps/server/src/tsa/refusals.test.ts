@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatBytes, oid, parseTimeStampToken, utf8 } from '@qoltanba/pki';
-import { testRequest } from '../../../../packages/pki/src/tsp/tsa.test-support.ts';
+import { testRequest } from '@qoltanba/pki/testing';
 import { verifyAudit } from '../audit/index.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { ClockGuard } from './clock.ts';
-import { startTsaHarness, type TsaHarness } from './testing.ts';
+import { startTsaHarness, type TsaHarness } from './testing/harness.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'qt-tsa-refusals-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

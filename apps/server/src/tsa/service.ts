@@ -8,7 +8,7 @@
  * request (badDataFormat, badRequest, badAlg, unacceptedExtension), the policy, the clock
  * (timeNotAvailable), then the signature. The TSA key is reached only through the signer ('timestamp').
  */
-import { isQtError, prepareTimeStamping, readTsaRequest, tsaRefusalReply, verifyCms, type Bytes, type QtErrorCode, type TimeStamper } from '@qoltanba/pki';
+import { isQtError, prepareTimeStamping, readTimeStampRequest, tsaRefusalReply, verifyCms, type Bytes, type QtErrorCode, type TimeStamper } from '@qoltanba/pki';
 import type { ServerContext } from '../context.ts';
 import { ClockGuard } from './clock.ts';
 import type { ResolvedTsaOptions } from './options.ts';
@@ -143,7 +143,7 @@ export async function createTsaService(ctx: ServerContext, options: ResolvedTsaO
           : refuse('QT_ERR_NOT_FOUND', `no time-stamping authority is served at /tsp/${tsaName.slice(0, 64)}`);
       }
       if (!body || body.length === 0) return refuse('QT_ERR_TSP_REQUEST_MALFORMED', 'the request body is empty; a DER TimeStampReq was expected');
-      const request = readTsaRequest(body, { acceptedHashes: options.hashAlgorithms });
+      const request = readTimeStampRequest(body, { acceptedHashes: options.hashAlgorithms });
       const policy = request.policy ?? options.policy;
       if (!options.policies.has(policy)) {
         return refuse('QT_ERR_TSP_POLICY_UNACCEPTED', `this authority stamps under ${[...options.policies].join(', ')}, not ${policy}`);
@@ -163,7 +163,7 @@ export async function createTsaService(ctx: ServerContext, options: ResolvedTsaO
         nonce: request.nonce,
         certReq: request.certReq,
       });
-      tally.granted({ tsa: tsa.name, serial: serial.hex, genTime, policy, hashAlgorithm: request.hashAlgorithm, imprint: request.hashedMessage });
+      tally.granted({ tsa: tsa.name, serial: serial.hex, genTime, policy, hashAlgorithm: request.hashOid, imprint: request.imprint });
       return { httpStatus: 200, der: issued.reply, outcome: 'granted' };
     } catch (e) {
       if (isQtError(e) && (e.code.startsWith('QT_ERR_TSP_') || e.code === 'QT_ERR_TOO_LARGE')) return refuse(e.code, e.message);

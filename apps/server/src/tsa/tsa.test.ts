@@ -12,12 +12,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTimeStampToken, derFrom, oid, parseTimeStampToken, streebog512, toHex, utf8, verifyCms } from '@qoltanba/pki';
-import { testRequest } from '../../../../packages/pki/src/tsp/tsa.test-support.ts';
+import { testRequest } from '@qoltanba/pki/testing';
 import { verifyAudit } from '../audit/index.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { resolveTsaOptions } from './options.ts';
 import { createTsaService } from './service.ts';
-import { startTsaHarness, type TsaHarness } from './testing.ts';
+import { startTsaHarness, type TsaHarness } from './testing/harness.ts';
 
 const execFileAsync = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), 'qt-tsa-http-'));

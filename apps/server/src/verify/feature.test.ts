@@ -7,7 +7,7 @@ import { defaultCeremonyConfig } from '../ca/ceremony-config.ts';
 import { startServer } from '../start.ts';
 import { createHttpApp } from '../http/app.ts';
 import { caApiFeature } from '../api/feature.ts';
-import { describeEachBackend } from '../store/testing.ts';
+import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture } from '../ra/testing/fixture.ts';
 import { verifyFeature } from './feature.ts';
 
@@ -17,7 +17,7 @@ describeEachBackend('verify feature', (ctx) => {
     const app = createHttpApp({ bodyLimit: fx.ctx.config.limits.bodyBytes });
     const feature = verifyFeature();
     assert.deepEqual([feature.name, feature.roles], ['verify', ['verify']]);
-    const stops = [await caApiFeature().start(app, fx.ctx), await feature.start(app, fx.ctx)];
+    const stops = [await caApiFeature({ status: fx.status }).start(app, fx.ctx), await feature.start(app, fx.ctx)];
     await app.ready();
     try {
       const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();

@@ -3,7 +3,7 @@
  * which the one-command start includes. Our /api/v1/verify (in the OpenAPI document) and NCANode's REST
  * shapes, over one VerifyService.
  */
-import type { Feature } from '../features.ts';
+import type { Feature } from '../context.ts';
 import { ncanodeRoutes } from './ncanode/routes.ts';
 import { resolveVerifyOptions, type VerifyOptions } from './options.ts';
 import { verifyRoutes } from './routes.ts';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extendCades, parseTimeStampToken, signCms, toBase64, toHex, utf8, SignedDataEditor, oid } from '@qoltanba/pki';
-import { timeScenario, type TimeScenario } from '../../../../packages/pki/src/cades/testing/scenario.ts';
+import { timeScenario, type TimeScenario } from '@qoltanba/pki/testing';
 import { verifyApp } from './testing/harness.ts';
 
 let s: TimeScenario;

@@ -9,7 +9,7 @@ import { readFixture, nca } from '../../../../test/support/fixtures.ts';
 import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { derFrom, toBase64, toHex, toPem } from '../encoding.ts';
-import { fixtureCertificates } from './fixture-certificates.test-support.ts';
+import { fixtureCertificates } from './testing/fixture-certificates.ts';
 import { inspectCertificate, type CertificateInfo } from './inspect.ts';
 
 const byLabel = (label: string) => inspectCertificate(fixtureCertificates().find((c) => c.label === label)!.der);

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { fixturePath, nca, readFixture } from '../../../../test/support/fixtures.ts';
@@ -7,21 +7,13 @@ import { derFrom, fromBase64, utf8 } from '../encoding.ts';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
 import { addCmsSigner, signCms, toCmsPem } from './sign.ts';
 import { verifyCms } from './verify.ts';
-import { ecdsaSigner, loadFixtureSigner, run, scratchDir, SIGN_KEY_EPOCH, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
+import { ecdsaSigner, run, SIGN_KEY_EPOCH, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir, useFixtureSigner } from './testing/helpers.ts';
 
 const caFile = fixturePath(...nca.rsaCa);
 const data = utf8('Қолтаңба: the document to sign\n');
 let key: FixtureSigner;
 let tmp: ScratchDir;
-
-before(async () => {
-  key = await loadFixtureSigner();
-  tmp = scratchDir();
-  tmp.write('data.bin', data);
-  tmp.write('signer.pem', key.certificatePem);
-  tmp.write('signer.key', key.keyPem);
-});
-after(() => tmp.done());
+useFixtureSigner((k, t) => ([key, tmp] = [k, t]), data);
 
 /**
  * openssl's verdict as of the fixture key's validity. The NCA test CA is an intermediate whose root

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { Attribute, ContentInfo, SignedData } from '@peculiar/asn1-cms';
@@ -13,20 +13,12 @@ import { signCms, toCmsPem } from './sign.ts';
 import { parseCms } from './inspect.ts';
 import { verifyCms } from './verify.ts';
 import { parseTimeStampToken } from '../tsp/index.ts';
-import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from './test-helpers.ts';
+import { run, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir, useFixtureSigner } from './testing/helpers.ts';
 
 const data = utf8('Заявление: the content under signature\n');
 let key: FixtureSigner;
 let tmp: ScratchDir;
-
-before(async () => {
-  key = await loadFixtureSigner();
-  tmp = scratchDir();
-  tmp.write('data.bin', data);
-  tmp.write('signer.pem', key.certificatePem);
-  tmp.write('signer.key', key.keyPem);
-});
-after(() => tmp.done());
+useFixtureSigner((k, t) => ([key, tmp] = [k, t]), data);
 
 /** A CMS made by `openssl cms -sign` over data.bin with the fixture key (or another signer). */
 function opensslSign(name: string, extra: string[], signer = 'signer.pem', inkey = 'signer.key'): Uint8Array {

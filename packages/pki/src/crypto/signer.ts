@@ -1,6 +1,6 @@
 /**
  * A Signer is the only thing the pki package needs from a private key: its public key and a way to
- * sign bytes (the smallstep idea). Soft keys, PKCS#11 keys and a remote signer process all fit it, so
+ * sign bytes (the smallstep idea). Soft keys, PKCS#11 keys and a signer process reached over the network all fit it, so
  * certificate, CRL, OCSP and CMS code never touches key material.
  */
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';

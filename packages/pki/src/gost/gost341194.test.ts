@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, utf8 } from '../encoding.ts';
-import { scratch, type Scratch } from '../pkcs12/openssl.test-support.ts';
+import { scratch, type Scratch } from '../pkcs12/testing/openssl.ts';
 import { CRYPTOPRO_SBOX } from './gost28147.ts';
 import { Gost341194, gost34311 } from './gost341194.ts';
-import { engineAvailable, engineDigest } from './openssl-gost.test-support.ts';
+import { engineAvailable, engineDigest } from './testing/openssl-gost.ts';
 
 let s: Scratch;
 before(() => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GOST2015_KEY_PASSWORD, nca, prod2018, readFixture, TEST_CA_TIME, TEST_KEY_PASSWORD } from '../../../../test/support/fixtures.ts';
 import { bytesEqual } from '../encoding.ts';
 import { verifySignature } from '../crypto/index.ts';
-import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';
+import { fixtureCertificates } from '../certificate/testing/fixture-certificates.ts';
 import { readCertificate, type CertificateFacts } from '../path/certificate.ts';
 import { validatePath } from '../path/validate.ts';
 import { readPkcs12 } from '../pkcs12/read.ts';

@@ -15,7 +15,7 @@ import { derFrom, utf8 } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { verifySignature } from '../crypto/index.ts';
 import { importPkcs12Key } from '../pkcs12/import-key.ts';
-import { mustRun, scratch, type Scratch } from '../pkcs12/openssl.test-support.ts';
+import { mustRun, scratch, type Scratch } from '../pkcs12/testing/openssl.ts';
 import { KZ_GOST_2015_256, KZ_GOST_2015_512 } from './kz-algorithms.ts';
 import { generateGostKeyPair, gostSigner } from './signer.ts';
 import {
@@ -25,7 +25,7 @@ import {
   kazakhPkcs8FromRussian,
   russianPrivateKeyPem,
   russianPublicKeyPem,
-} from './openssl-gost.test-support.ts';
+} from './testing/openssl-gost.ts';
 
 let s: Scratch;
 before(() => {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex, utf8 } from '../encoding.ts';
-import { scratch, type Scratch } from '../pkcs12/openssl.test-support.ts';
+import { scratch, type Scratch } from '../pkcs12/testing/openssl.ts';
 import { Streebog, streebog256, streebog512 } from './streebog.ts';
-import { engineAvailable, engineDigest } from './openssl-gost.test-support.ts';
+import { engineAvailable, engineDigest } from './testing/openssl-gost.ts';
 
 let s: Scratch;
 before(() => {

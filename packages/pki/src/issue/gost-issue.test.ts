@@ -17,7 +17,7 @@ import { verifyCrl } from '../crl/verify.ts';
 import type { Signer } from '../crypto/index.ts';
 import { issueCaCertificate, issueCertificate, type IssuedCertificate } from './issue.ts';
 import { keyIdentifier } from './key-id.ts';
-import { newSigner, testUrls } from './issue.test-support.ts';
+import { newSigner, testUrls } from './testing/issue.ts';
 
 const person = { surname: 'Сәрсенбаев', name: 'Нұрлан', patronymic: 'Асқарұлы', iin: '900101300017' };
 

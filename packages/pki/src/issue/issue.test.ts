@@ -14,7 +14,7 @@ import { inspectCertificate } from '../certificate/index.ts';
 import { parseKzSubject, type KzSubjectInput } from '../names/index.ts';
 import { addPeriod } from '../profiles/index.ts';
 import { issueCaCertificate, issueCertificate, issueOcspSigningCertificate, issueTimeStampingCertificate, type IssuedCertificate } from './issue.ts';
-import { buildChain, countingSigner, newSigner, subscriberCsr, testUrls, type TestChain } from './issue.test-support.ts';
+import { buildChain, countingSigner, newSigner, subscriberCsr, testUrls, type TestChain } from './testing/issue.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qt-issue-'));
 let chain: TestChain;

@@ -6,7 +6,7 @@ import { readFixture, nca } from '../../../../test/support/fixtures.ts';
 import { oid } from '../oids.ts';
 import { fromHex, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { inspectCertificate, type CertificateInfo } from '../certificate/index.ts';
-import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';
+import { fixtureCertificates } from '../certificate/testing/fixture-certificates.ts';
 import { buildKzSubject, encodeDn } from '../names/index.ts';
 import { getProfile } from '../profiles/index.ts';
 import { buildExtensions } from './extensions.ts';
@@ -15,7 +15,7 @@ import { lintCertificate } from './lint.ts';
 import { lintSigner } from './lint-signer.ts';
 import { planCertificate, type CertificatePlan } from './plan.ts';
 import { assembleCertificate, buildTbs } from './tbs.ts';
-import { buildChain, newSigner, testUrls, type TestChain } from './issue.test-support.ts';
+import { buildChain, newSigner, testUrls, type TestChain } from './testing/issue.ts';
 
 let chain: TestChain;
 let issuer: CertificateInfo;

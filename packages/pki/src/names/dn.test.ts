@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { isQtError } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
 import { bytesEqual, fromHex, toHex } from '../encoding.ts';
-import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';
+import { fixtureCertificates } from '../certificate/testing/fixture-certificates.ts';
 import { decodeDn, encodeDn, type DnAttribute } from './dn.ts';
-import { rawNames } from './names.test-support.ts';
+import { rawNames } from './testing/names.ts';
 
 test('every fixture subject and issuer (RSA, GOST, 2018 prod with L/ST, responders, TSA) re-encodes to identical bytes', () => {
   const certs = fixtureCertificates();

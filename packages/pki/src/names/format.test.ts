@@ -4,7 +4,7 @@ import { readFixture, nca } from '../../../../test/support/fixtures.ts';
 import { derFrom } from '../encoding.ts';
 import { encodeDn } from './dn.ts';
 import { formatDn } from './format.ts';
-import { rawNames } from './names.test-support.ts';
+import { rawNames } from './testing/names.ts';
 
 test("an NCA subject displays CN first, with NCA's short names", () => {
   const { subject, issuer } = rawNames(derFrom(readFixture(...nca.ceoGostCert)));

@@ -4,11 +4,11 @@ import fc from 'fast-check';
 import { isQtError } from '@qoltanba/errors';
 import { bytesEqual, toHex } from '../encoding.ts';
 import { buildIin } from '../iin/index.ts';
-import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';
+import { fixtureCertificates } from '../certificate/testing/fixture-certificates.ts';
 import { encodeDn } from './dn.ts';
 import { buildKzSubject, kzFields, parseKzSubject, type KzSubjectInput } from './kz-subject.ts';
 import { decodeDn } from './dn.ts';
-import { rawNames } from './names.test-support.ts';
+import { rawNames } from './testing/names.ts';
 
 const subjectOf = (label: string) => rawNames(fixtureCertificates().find((c) => c.label === label)!.der).subject;
 const test1 = { testMode: true };

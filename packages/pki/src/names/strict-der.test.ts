@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQtError } from '@qoltanba/errors';
 import { fromHex } from '../encoding.ts';
-import { fixtureCertificates } from '../certificate/fixture-certificates.test-support.ts';
+import { fixtureCertificates } from '../certificate/testing/fixture-certificates.ts';
 import { assertStrictDer } from './strict-der.ts';
 
 test('every fixture certificate is well-framed DER', () => {

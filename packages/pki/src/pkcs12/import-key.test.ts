@@ -8,7 +8,7 @@ import { verifySignature, webCryptoSigner } from '../crypto/index.ts';
 import { importPkcs12Key, importPrivateKey } from './import-key.ts';
 import { orderChain, pairKeyWithCertificate } from './key-pairing.ts';
 import { readPkcs12 } from './read.ts';
-import { mustRun, opensslPki, scratch, tool, type OpensslPki, type Scratch } from './openssl.test-support.ts';
+import { mustRun, opensslPki, scratch, tool, type OpensslPki, type Scratch } from './testing/openssl.ts';
 
 let s: Scratch;
 before(() => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../encoding.ts';
 import { isQtError } from '@qoltanba/errors';
 import { bmpPassword, kdfPurpose, MAX_PKCS12_KDF_ITERATIONS, pkcs12Kdf } from './kdf.ts';
-import { mustRun } from './openssl.test-support.ts';
+import { mustRun } from './testing/openssl.ts';
 
 /** OpenSSL's PKCS12KDF takes the password already encoded; this encodes it independently of bmpPassword. */
 function opensslKdf(hash: string, password: string, saltHex: string, iterations: number, id: number, length: number): string {

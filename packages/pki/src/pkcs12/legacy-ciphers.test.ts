@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../encoding.ts';
 import { legacyCbcDecrypt, legacyCbcEncrypt, type LegacyCipher } from './legacy-ciphers.ts';
-import { mustRun, scratch } from './openssl.test-support.ts';
+import { mustRun, scratch } from './testing/openssl.ts';
 
 // RC2 lives in OpenSSL 3's legacy provider; DES-EDE3 in the default one.
 const providers = ['-provider', 'legacy', '-provider', 'default'];

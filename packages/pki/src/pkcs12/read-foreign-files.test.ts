@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isQtError } from '@qoltanba/errors';
 import { readPkcs12 } from './read.ts';
 import { pairKeyWithCertificate } from './key-pairing.ts';
-import { mustRun, opensslPki, scratch, type OpensslPki, type Scratch } from './openssl.test-support.ts';
+import { mustRun, opensslPki, scratch, type OpensslPki, type Scratch } from './testing/openssl.ts';
 
 let s: Scratch;
 let pki: OpensslPki;

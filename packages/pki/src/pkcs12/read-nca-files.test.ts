@@ -9,7 +9,7 @@ import { oid } from '../oids.ts';
 import { getCrypto } from '../crypto/index.ts';
 import { readPkcs12 } from './read.ts';
 import { pairKeyWithCertificate } from './key-pairing.ts';
-import { mustRun, pemBlocksIn } from './openssl.test-support.ts';
+import { mustRun, pemBlocksIn } from './testing/openssl.ts';
 
 interface Fixture {
   path: readonly string[];

@@ -5,7 +5,7 @@ import { derFrom } from '../encoding.ts';
 import { readPkcs12 } from './read.ts';
 import { pairKeyWithCertificate, type KeyWithCertificate } from './key-pairing.ts';
 import { writePkcs12 } from './write.ts';
-import { mustRun, pemBlocksIn, scratch, tool, type Scratch } from './openssl.test-support.ts';
+import { mustRun, pemBlocksIn, scratch, tool, type Scratch } from './testing/openssl.ts';
 
 let s: Scratch;
 let nca2004: KeyWithCertificate;

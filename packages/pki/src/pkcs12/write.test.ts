@@ -7,7 +7,7 @@ import { getCrypto } from '../crypto/index.ts';
 import { readPkcs12 } from './read.ts';
 import { pairKeyWithCertificate, type KeyWithCertificate } from './key-pairing.ts';
 import { writePkcs12 } from './write.ts';
-import { opensslPki, scratch, type OpensslPki, type Scratch } from './openssl.test-support.ts';
+import { opensslPki, scratch, type OpensslPki, type Scratch } from './testing/openssl.ts';
 
 let s: Scratch;
 let pki: OpensslPki;

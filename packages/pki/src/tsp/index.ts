@@ -8,7 +8,14 @@ import { createTimeStampRequest, type TimeStampRequestOptions } from './request.
 import { acceptTimeStampResponse } from './response.ts';
 import type { TimeStampInfo } from './token.ts';
 
-export { createTimeStampRequest, readTimeStampRequest, timeStampHashOid, type TimeStampRequest, type TimeStampRequestOptions } from './request.ts';
+export {
+  createTimeStampRequest,
+  readTimeStampRequest,
+  timeStampHashOid,
+  type ReadTimeStampRequestOptions,
+  type TimeStampRequest,
+  type TimeStampRequestOptions,
+} from './request.ts';
 export { readTimeStampResponse, acceptTimeStampResponse, type TimeStampResponse } from './response.ts';
 export { parseTimeStampToken, type TimeStampInfo } from './token.ts';
 export {

@@ -13,19 +13,19 @@ import { TAG, childrenOf, contentOf, contextTag, elementOf, readWhole } from '..
 import { objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import type { Signer } from '../crypto/index.ts';
 import { issueCaCertificate, issueCertificate, issueTimeStampingCertificate } from '../issue/index.ts';
-import { buildChain, newSigner, subscriberCsr, testUrls, type TestChain } from '../issue/issue.test-support.ts';
+import { buildChain, newSigner, subscriberCsr, testUrls, type TestChain } from '../issue/testing/issue.ts';
 import { parseTimeStampToken } from './token.ts';
 import { signCms } from '../cms/sign.ts';
 import { verifyCms } from '../cms/verify.ts';
 import { generateGostKeyPair, gostSigner } from '../gost/signer.ts';
 import { KZ_GOST_2015_512 } from '../gost/kz-algorithms.ts';
 import { streebog512 } from '../gost/streebog.ts';
-import { engineAvailable, engineDigest, engineVerifies, russianPublicKeyPem } from '../gost/openssl-gost.test-support.ts';
-import { mustRun, scratch, tool, type Scratch } from '../pkcs12/openssl.test-support.ts';
+import { engineAvailable, engineDigest, engineVerifies, russianPublicKeyPem } from '../gost/testing/openssl-gost.ts';
+import { mustRun, scratch, tool, type Scratch } from '../pkcs12/testing/openssl.ts';
 import { checkTimeStampSignedAttributes, prepareTimeStamping, type TimeStamper } from './issue.ts';
-import { readTsaRequest } from './tsa-request.ts';
+import { readTimeStampRequest } from './request.ts';
 import { tsaRefusalReply } from './tsa-reply.ts';
-import { testRequest, withTrailingElement } from './tsa.test-support.ts';
+import { testRequest, withTrailingElement } from './testing/requests.ts';
 
 const ALL_HASHES = new Set([oid.sha1, oid.sha256, oid.sha384, oid.sha512, oid.kzStreebog256, oid.kzStreebog512]);
 const POLICY = oid.policyQoltanbaTsa;
@@ -59,7 +59,7 @@ before(async () => {
 after(() => s.remove());
 
 async function stampQuery(query: Uint8Array, genTime = new Date(), accuracyMicros = 1_000_000) {
-  const request = readTsaRequest(query, { acceptedHashes: ALL_HASHES });
+  const request = readTimeStampRequest(query, { acceptedHashes: ALL_HASHES });
   return stamper.stamp({ messageImprintDer: request.messageImprintDer, policy: request.policy ?? POLICY, serial: nextSerial(), genTime, accuracyMicros, nonce: request.nonce, certReq: request.certReq });
 }
 
@@ -145,7 +145,7 @@ test('a GOST 34.10-2015 (512) TSA: our verifier accepts the token; the OpenSSL G
   const document = utf8('Құжат: ГОСТ уақыт белгісі');
   const imprint = engineDigest(s, 'md_gost12_512', document);
   assert.ok(bytesEqual(imprint, streebog512(document)), 'the engine and we hash the document alike');
-  const request = readTsaRequest(testRequest({ hashAlgorithm: oid.kzStreebog512, hashedMessage: imprint, nonce: Uint8Array.of(0x2a), certReq: true }), { acceptedHashes: ALL_HASHES });
+  const request = readTimeStampRequest(testRequest({ hashAlgorithm: oid.kzStreebog512, hashedMessage: imprint, nonce: Uint8Array.of(0x2a), certReq: true }), { acceptedHashes: ALL_HASHES });
   const issued = await gost.stamp({ messageImprintDer: request.messageImprintDer, policy: POLICY, serial: nextSerial(), genTime: new Date(), accuracyMicros: 1_000_000, nonce: request.nonce, certReq: true });
 
   const info = parseTimeStampToken(issued.reply);
@@ -180,14 +180,17 @@ test('each malformed request is refused with its own code, before anything is si
     ['a field out of order', withTrailingElement({ certReq: true }, objectIdentifier(POLICY)), 'QT_ERR_TSP_REQUEST_MALFORMED'],
   ];
   for (const [label, der, code] of cases) {
-    assert.throws(() => readTsaRequest(der, { acceptedHashes: ALL_HASHES }), (e) => isQtError(e, code), label);
+    assert.throws(() => readTimeStampRequest(der, { acceptedHashes: ALL_HASHES }), (e) => isQtError(e, code), label);
   }
   // SHA-1 is accepted only when configured.
   const sha1 = testRequest({ hashAlgorithm: oid.sha1, hashedMessage: new Uint8Array(20) });
-  assert.equal(readTsaRequest(sha1, { acceptedHashes: ALL_HASHES }).hashAlgorithm, oid.sha1);
-  assert.throws(() => readTsaRequest(sha1, { acceptedHashes: new Set([oid.sha256]) }), (e) => isQtError(e, 'QT_ERR_TSP_HASH_UNSUPPORTED'));
+  assert.equal(readTimeStampRequest(sha1, { acceptedHashes: ALL_HASHES }).hashOid, oid.sha1);
+  assert.throws(() => readTimeStampRequest(sha1, { acceptedHashes: new Set([oid.sha256]) }), (e) => isQtError(e, 'QT_ERR_TSP_HASH_UNSUPPORTED'));
+  // Without a list, any hash whose length is known is read; an unknown one is refused all the same.
+  assert.equal(readTimeStampRequest(sha1).hashOid, oid.sha1);
+  assert.throws(() => readTimeStampRequest(testRequest({ hashAlgorithm: '1.2.3.4', hashedMessage: new Uint8Array(16) })), (e) => isQtError(e, 'QT_ERR_TSP_HASH_UNSUPPORTED'));
   // A request with every optional field, as openssl orders them, is read.
-  const full = readTsaRequest(testRequest({ policy: POLICY, nonce: Uint8Array.of(0x80), certReq: true }), { acceptedHashes: ALL_HASHES });
+  const full = readTimeStampRequest(testRequest({ policy: POLICY, nonce: Uint8Array.of(0x80), certReq: true }), { acceptedHashes: ALL_HASHES });
   assert.deepEqual([full.policy, toHex(full.nonce!), full.certReq], [POLICY, '80', true]);
 });
 
@@ -215,7 +218,7 @@ test('a signer holding a TSA key signs stamp attributes only, never a certificat
   let signed: Uint8Array | undefined;
   const recording: Signer = { ...tsaSigner, sign: (data) => ((signed = data), tsaSigner.sign(data)) };
   const recorder = prepareTimeStamping({ certificate: tsaCertPem, signer: recording });
-  await recorder.stamp({ messageImprintDer: readTsaRequest(testRequest(), { acceptedHashes: ALL_HASHES }).messageImprintDer, policy: POLICY, serial: nextSerial(), genTime: new Date() });
+  await recorder.stamp({ messageImprintDer: readTimeStampRequest(testRequest(), { acceptedHashes: ALL_HASHES }).messageImprintDer, policy: POLICY, serial: nextSerial(), genTime: new Date() });
   assert.doesNotThrow(() => checkTimeStampSignedAttributes(signed!));
 
   // A CAdES signature's attributes (content type id-data) and a certificate's TBS are refused.

@@ -17,23 +17,12 @@ import type { QtErrorCode } from '@qoltanba/errors';
 import { utf8, type Bytes } from '../encoding.ts';
 import { TAG } from '../der/read.ts';
 import { integer, sequence, tlv } from '../der/write.ts';
+import { PKI_FAILURE_BITS, PKI_STATUS, type PkiFailureInfo } from './asn1.ts';
 
-export const tsaStatus = { granted: 0, grantedWithMods: 1, rejection: 2, waiting: 3 } as const;
+// The one PKIStatus list and PKIFailureInfo bit table (asn1.ts): the client reads replies with them, we write ours.
+const REJECTION = PKI_STATUS.indexOf('rejection');
 
-/** PKIFailureInfo bit numbers (RFC 3161 §2.4.2). */
-export const tsaFailureBit = {
-  badAlg: 0,
-  badRequest: 2,
-  badDataFormat: 5,
-  timeNotAvailable: 14,
-  unacceptedPolicy: 15,
-  unacceptedExtension: 16,
-  addInfoNotAvailable: 17,
-  systemFailure: 25,
-} as const;
-export type TsaFailure = keyof typeof tsaFailureBit;
-
-const failureByCode: Partial<Record<QtErrorCode, TsaFailure>> = {
+const failureByCode: Partial<Record<QtErrorCode, PkiFailureInfo>> = {
   QT_ERR_TSP_REQUEST_MALFORMED: 'badDataFormat',
   QT_ERR_TOO_LARGE: 'badDataFormat',
   QT_ERR_TSP_REQUEST_VERSION: 'badRequest',
@@ -43,7 +32,7 @@ const failureByCode: Partial<Record<QtErrorCode, TsaFailure>> = {
   QT_ERR_TSA_CLOCK_UNTRUSTED: 'timeNotAvailable',
 };
 
-export function tsaFailureFor(code: QtErrorCode): TsaFailure {
+export function tsaFailureFor(code: QtErrorCode): PkiFailureInfo {
   return failureByCode[code] ?? 'systemFailure';
 }
 
@@ -51,7 +40,7 @@ export function tsaFailureFor(code: QtErrorCode): TsaFailure {
 export function tsaGrantedReply(token: Uint8Array): Bytes {
   return sequence(GRANTED, token);
 }
-const GRANTED = sequence(integer(tsaStatus.granted));
+const GRANTED = sequence(integer(PKI_STATUS.indexOf('granted')));
 
 /**
  * A refusal: status rejection, the failure bit for `code`, and `text` (the code and a plain sentence, for
@@ -59,7 +48,7 @@ const GRANTED = sequence(integer(tsaStatus.granted));
  */
 export function tsaRefusalReply(code: QtErrorCode, text: string): Bytes {
   const freeText = sequence(tlv(0x0c, utf8(`${code}: ${text}`)));
-  return sequence(sequence(integer(tsaStatus.rejection), freeText, failureBits(tsaFailureBit[tsaFailureFor(code)])));
+  return sequence(sequence(integer(REJECTION), freeText, failureBits(PKI_FAILURE_BITS[tsaFailureFor(code)])));
 }
 
 /** A named-bit BIT STRING with one bit set; DER drops trailing zero bits. */

@@ -92,7 +92,7 @@ test('our request is what openssl ts reads, and openssl ts -query is what we rea
   assert.equal(theirs.nonce, undefined);
   assert.equal(theirs.certReq, false);
   assert.deepEqual(theirs.imprint, new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', data)));
-  assert.throws(() => readTimeStampRequest(new Uint8Array([...tmp.read('theirs.tsq'), 0])), (e) => isQtError(e, 'QT_ERR_TSP_MALFORMED'));
+  assert.throws(() => readTimeStampRequest(new Uint8Array([...tmp.read('theirs.tsq'), 0])), (e) => isQtError(e, 'QT_ERR_TSP_REQUEST_MALFORMED'));
 
   // A UUID policy (2.25.<128-bit>, arcs past 2^53) is written and read exactly.
   const uuidPolicy = '2.25.95517118750442466238584029056546926618.1.1';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Element, Node } from '@xmldom/xmldom';
 import { canonicalize } from './c14n.ts';
 import { elementsInOrder, parseXml, XMLDSIG_NS } from './dom.ts';
-import { run, scratchDir, type ScratchDir } from '../cms/test-helpers.ts';
+import { run, scratchDir, type ScratchDir } from '../cms/testing/helpers.ts';
 
 let tmp: ScratchDir;
 before(() => {

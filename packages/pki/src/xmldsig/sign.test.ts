@@ -1,22 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../../../test/support/fixtures.ts';
 import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { generateRsaKeyPair, webCryptoSigner } from '../crypto/index.ts';
-import { ecdsaSigner, loadFixtureSigner, run, scratchDir, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
+import { ecdsaSigner, run, type FixtureSigner, type ScratchDir, useFixtureSigner } from '../cms/testing/helpers.ts';
 import { signXml } from './sign.ts';
 import { verifyXml } from './verify.ts';
 
 let key: FixtureSigner;
 let tmp: ScratchDir;
-
-before(async () => {
-  key = await loadFixtureSigner();
-  tmp = scratchDir();
-  tmp.write('signer.pem', key.certificatePem);
-});
-after(() => tmp.done());
+useFixtureSigner((k, t) => ([key, tmp] = [k, t]));
 
 interface Exchange {
   request: string;

@@ -1,24 +1,17 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fixturePath, nca, readFixture } from '../../../../test/support/fixtures.ts';
 import { isQtError, type QtErrorCode } from '@qoltanba/errors';
 import { oid } from '../oids.ts';
-import { loadFixtureSigner, run, scratchDir, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir } from '../cms/test-helpers.ts';
+import { run, SIGN_KEY_TIME, type FixtureSigner, type ScratchDir, useFixtureSigner } from '../cms/testing/helpers.ts';
 import { C14N, C14N_WITH_COMMENTS, ENVELOPED_SIGNATURE, EXC_C14N } from './algorithms.ts';
 import { signXml } from './sign.ts';
 import { verifyXml } from './verify.ts';
 
 let key: FixtureSigner;
 let tmp: ScratchDir;
-
-before(async () => {
-  key = await loadFixtureSigner();
-  tmp = scratchDir();
-  tmp.write('signer.pem', key.certificatePem);
-  tmp.write('signer.key', key.keyPem);
-});
-after(() => tmp.done());
+useFixtureSigner((k, t) => ([key, tmp] = [k, t]));
 
 function rejectsWith(code: QtErrorCode, reason?: string) {
   return (e: unknown) => {

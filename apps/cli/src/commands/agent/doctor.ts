@@ -1,7 +1,7 @@
 /** `qoltanba agent doctor`: is everything a site needs in place? Each problem with its fix, kk/ru/en, or --json. */
 import { Command, Option } from 'commander';
 import { defaultAgentDataDir, formatDoctorReport, runDoctor, DEFAULT_AGENT_PORT } from '@qoltanba/agent';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { printResult } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 import { cliLocale } from './locale.ts';

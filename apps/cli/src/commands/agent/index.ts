@@ -1,6 +1,6 @@
 /** `qoltanba agent` and its subcommands: install | uninstall | doctor | origins. */
 import type { Command } from 'commander';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { withExamples } from '../../help.ts';
 import { configureAgentRun } from './run.ts';
 import { registerAgentInstall } from './install.ts';

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { createTranslator } from '@qoltanba/i18n';
 import { defaultAgentDataDir, discoverTsaUrl, doctorMessages, installAgent, normalizeOrigin, uninstallAgent, type AgentConfig } from '@qoltanba/agent';
 import { QtError } from '@qoltanba/pki';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { printResult } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 import { collect } from './run.ts';

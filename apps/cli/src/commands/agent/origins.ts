@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { defaultAgentDataDir, normalizeOrigin, SiteDecisionStore } from '@qoltanba/agent';
 import { QtError } from '@qoltanba/pki';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { printResult, type Row } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 

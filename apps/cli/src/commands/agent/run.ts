@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { commandOpener, defaultAgentDataDir, readAgentConfig, startAgent, DEFAULT_AGENT_PORT, type TokenModuleConfig } from '@qoltanba/agent';
 import { normalizeLocale } from '@qoltanba/i18n';
 import { QtError } from '@qoltanba/pki';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { printResult } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 

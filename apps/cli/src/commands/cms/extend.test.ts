@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { addCmsSigner, signCms, toCmsPem, utf8 } from '@qoltanba/pki';
-import { timeScenario, type TimeScenario } from '../../../../../packages/pki/src/cades/testing/scenario.ts';
+import { timeScenario, type TimeScenario } from '@qoltanba/pki/testing';
 import { runQoltanba } from '../../testing/run.ts';
 
 let s: TimeScenario;

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { QtError, derFrom, extendCades, fromUtf8, isPem, timeStampHashOid, toCmsPem, type ExtendLevel } from '@qoltanba/pki';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { printResult, type Row } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 import { readInput } from '../verify/inputs.ts';

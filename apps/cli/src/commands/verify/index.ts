@@ -7,7 +7,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { QtError, detectKind } from '@qoltanba/pki';
-import type { ContextFactory } from '../index.ts';
+import type { ContextFactory } from '../../context.ts';
 import { printResult } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 import { parseInstant, readInput } from './inputs.ts';

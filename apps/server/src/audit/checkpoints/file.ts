@@ -25,6 +25,11 @@ export function checkpointFilePath(home: string): string {
   return join(home, 'audit', 'checkpoints.jsonl');
 }
 
+/** The audit checkpoint key's public half, written by the CA ceremony: `$QOLTANBA_HOME/audit/checkpoint-key.pem`. */
+export function auditKeyFile(home: string): string {
+  return join(home, 'audit', 'checkpoint-key.pem');
+}
+
 export class CheckpointFile {
   readonly path: string;
   /** The file's newest checkpoint time, and its lines from OVERLAP_MS before it: what a catch-up compares with. */

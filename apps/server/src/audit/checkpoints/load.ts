@@ -8,9 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { derFrom, QtError } from '@qoltanba/pki';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
-import { auditKeyFile } from '../../ca/ceremony.ts';
 import { activeAuditKey } from './sign.ts';
-import { checkpointFilePath } from './file.ts';
+import { auditKeyFile, checkpointFilePath } from './file.ts';
 import type { CheckpointEvidence } from './verify.ts';
 
 const MAX_BYTES = 256 * 1024 * 1024;

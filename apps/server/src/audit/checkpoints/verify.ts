@@ -12,7 +12,7 @@ import { verifySignature } from '@qoltanba/pki';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.ts';
 import { checkpointMessage, parseCheckpoint, type Checkpoint } from './format.ts';
-import type { AuditProblem } from '../verify.ts';
+import type { AuditProblem } from '../problems.ts';
 
 export interface CheckpointEvidence {
   /** The lines, as read from a file or /audit/checkpoints. */

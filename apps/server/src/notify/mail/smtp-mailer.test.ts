@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { isQtError, type QtError } from '@qoltanba/pki';
 import { expiryReminderEmail } from '../messages.ts';
 import { SmtpMailer, type SmtpConfig } from './smtp-mailer.ts';
-import { bodyOf, parseMime } from './test-mime.ts';
+import { bodyOf, parseMime } from '../testing/mime.ts';
 
 interface Received {
   from: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createSmsGateway } from '../config.ts';
 import { silentLog } from '../log.ts';
 import { Notifier } from '../notifier.ts';
@@ -13,7 +13,7 @@ import { resolveNotifySettings } from '../settings.ts';
 import type { SmppSmsGateway } from '../sms/smpp/smpp-gateway.ts';
 import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtures.ts';
 import { ReceiptingSmsc, type ReceiptingSmscOptions } from '../testing/receipting-smsc.ts';
-import { outboxStatus, retryMessages } from './operator.ts';
+import { outboxStatus, retryMessages } from './admin.ts';
 
 const phone = (i: number) => `+7705${String(i).padStart(7, '0')}`;
 

@@ -15,13 +15,13 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../../store/index.ts';
-import { describeEachBackend, type BackendContext } from '../../store/testing.ts';
+import { describeEachBackend, type BackendContext } from '../../store/testing/backends.ts';
 import { silentLog } from '../log.ts';
 import { Notifier } from '../notifier.ts';
 import { resolveNotifySettings, type UncorrelatedSends } from '../settings.ts';
 import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtures.ts';
 import { ReceiptingSmsc, type ReceiptingSmscOptions } from '../testing/receipting-smsc.ts';
-import { retryMessages } from './operator.ts';
+import { retryMessages } from './admin.ts';
 
 const child = fileURLToPath(new URL('../testing/worker-child.ts', import.meta.url));
 const COUNT = 100;

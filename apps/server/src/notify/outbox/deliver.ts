@@ -1,5 +1,5 @@
 /**
- * One delivery pass: claim due messages in batches, find where each goes (the mobile registry for SMS, the
+ * One delivery pass: claim due messages in batches, find where each goes (the mobile-citizens registry for SMS, the
  * person's address for e-mail) and in which language, hand each to its transport (`concurrency` at a time),
  * and record the outcome. Right before a send's first byte goes out, the transport calls back and the
  * "may reach the next hop" record is written (group-committed with the other sends starting then): a crash
@@ -16,7 +16,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import { maskEmail } from '../mail/mailer.ts';
 import { expiryReminderEmail, expiryReminderSms, type KeyKind } from '../messages.ts';
 import { maskPhone } from '../phone.ts';
-import type { MobileRegistry } from '../registry/mobile-registry.ts';
+import type { MobileCitizens } from '../mobile-citizens/mobile-citizens.ts';
 import type { RetryPolicy, UncorrelatedSends } from '../settings.ts';
 import type { SendCorrelation, SmsGateway } from '../sms/gateway.ts';
 import { DEFAULT_NOTIFY_LANGUAGE, type NotifyChannel, type NotifyLanguage } from '../tables.ts';
@@ -30,7 +30,7 @@ export interface DeliveryDeps {
   /** A channel without a transport is not worked: its messages stay pending (visible in `notify status`). */
   readonly sms: SmsGateway | undefined;
   readonly mail: Mailer | undefined;
-  readonly registry: MobileRegistry;
+  readonly mobileCitizens: MobileCitizens;
   readonly portalUrl: string;
   readonly retry: RetryPolicy;
   readonly leaseMs: number;
@@ -177,7 +177,7 @@ async function prepare(d: DeliveryDeps, claimed: readonly Claimed[]): Promise<{ 
     liveCertificates(d.db, claimed.map((c) => c.id), now),
     d.db.selectFrom('subjects').select(['iin', 'email', 'surname', 'given_name', 'patronymic']).where('iin', 'in', iins).execute(),
     d.db.selectFrom('notify_preferences').select(['iin', 'language']).where('iin', 'in', iins).execute(),
-    claimed.some((c) => c.channel === 'sms') ? d.registry.lookup(iins) : Promise.resolve(new Map()),
+    claimed.some((c) => c.channel === 'sms') ? d.mobileCitizens.lookup(iins) : Promise.resolve(new Map()),
   ]);
   const person = new Map(people.map((p) => [p.iin, p]));
   const language = new Map(languages.map((l) => [l.iin, l.language]));

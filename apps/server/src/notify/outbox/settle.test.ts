@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQtError } from '@qoltanba/pki';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { DAY_MS, insertCa, insertPeopleInBulk, testIins } from '../testing/fixtures.ts';
 import { scanDueReminders } from '../schedule/scan.ts';
 import type { SendCorrelation } from '../sms/gateway.ts';
 import { destinationHash } from './destination.ts';
-import { outboxStatus, retryMessages } from './operator.ts';
+import { outboxStatus, retryMessages } from './admin.ts';
 import { recordReceipts } from './receipts.ts';
 import { claimDue, recordIntents, type Claimed } from './rows.ts';
 import { settleLapsedLeases } from './settle.ts';

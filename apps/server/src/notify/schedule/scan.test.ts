@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { setStatusAudited } from '../../audit/testing/certificate-status.ts';
 import { DAY_MS, insertCa, insertCertificate, insertPair, testIins } from '../testing/fixtures.ts';
 import { scanDueReminders, type ScanOptions } from './scan.ts';

@@ -15,9 +15,10 @@
  * The cursor survives the day, so each day's first scan reads only the day's new arrivals into the window —
  * one expiry day, ≈ 1/365 of the live certificates per threshold — as a range of the partial covering index
  * certificates_live_by_expiry, in keyset pages of `pageSize`, each page its own short transaction (PGlite has
- * one connection shared with the web server); later scans that day read nothing. The very first scan (or a
- * new threshold) reads the whole window. Revoked and expired certificates are outside the index's range and
- * cost nothing however many accumulate.
+ * one connection shared with the web server); later scans that day read nothing. The index is ordered like the
+ * pages, (not_after, id), so a page reads exactly its `pageSize` entries, from the index alone (migration 0020).
+ * The very first scan (or a new threshold) reads the whole window. Revoked and expired certificates are outside
+ * the index's range and cost nothing however many accumulate.
  *
  * Behind the cursors. A certificate can become due behind a cursor: released from hold, no longer superseded
  * because the newer one was revoked, or issued already close to expiry (a CA near its own end caps validity).
@@ -249,26 +250,26 @@ function pageStatement(o: ScanOptions, w: Window, cand: RawBuilder<unknown>) {
   const t = w.t;
   return sql<{ seen: string; created: string; messages: string; last_at: Date | null; last_id: string | null }>`
     WITH cand AS MATERIALIZED (${cand}),
-    -- Supersession is looked up once per person and expiry instant (a pair shares both), not per certificate:
-    -- one probe of certificates_by_iin each, which finds nothing (and reads no table row) for almost everyone.
+    -- A person's certificates of one expiry instant (an AUTH + SIGN pair shares it) are handled together: their
+    -- group key (the local expiry day, a time-zone conversion) is computed once per pair, not per certificate.
     pair AS MATERIALIZED (
-      SELECT subject_iin, subject_bin, not_after, array_agg(DISTINCT kind) AS kinds FROM cand
+      SELECT subject_iin, subject_bin, not_after, array_agg(kind) AS kinds, array_agg(id) AS ids,
+             subject_iin || '|' || ${t}::int || '|' || to_char(not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') AS group_key
+      FROM cand
       WHERE subject_iin IS NOT NULL AND not_after >= ${w.lo}::timestamptz
       GROUP BY subject_iin, subject_bin, not_after
     ),
-    superseded AS MATERIALIZED (
-      SELECT DISTINCT p.subject_iin, p.subject_bin, p.not_after, n.kind
-      FROM pair p JOIN certificates n ON n.subject_iin = p.subject_iin AND n.not_after > p.not_after
-      WHERE n.status = 'good' AND n.kind = ANY(p.kinds) AND n.subject_bin IS NOT DISTINCT FROM p.subject_bin
-    ),
+    -- Supersession is looked up once per pair: one probe of certificates_by_iin, which finds nothing (and reads
+    -- no table row) for almost everyone; the certificates of a kind the person holds a newer one of drop out.
     live AS MATERIALIZED (
-      SELECT cand.*, cand.subject_iin || '|' || ${t}::int || '|' || to_char(cand.not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') AS group_key
-      FROM cand
-      WHERE cand.subject_iin IS NOT NULL AND cand.not_after >= ${w.lo}::timestamptz
-        AND NOT EXISTS (
-          SELECT 1 FROM superseded s
-          WHERE s.subject_iin = cand.subject_iin AND s.not_after = cand.not_after AND s.kind = cand.kind
-            AND s.subject_bin IS NOT DISTINCT FROM cand.subject_bin)
+      SELECT p.subject_iin, p.group_key, p.not_after, x.id
+      FROM pair p
+      CROSS JOIN LATERAL (
+        SELECT array_agg(n.kind) AS kinds FROM certificates n
+        WHERE n.subject_iin = p.subject_iin AND n.not_after > p.not_after AND n.status = 'good'
+          AND n.kind = ANY(p.kinds) AND n.subject_bin IS NOT DISTINCT FROM p.subject_bin) AS newer
+      CROSS JOIN LATERAL unnest(p.ids, p.kinds) AS x(id, kind)
+      WHERE newer.kinds IS NULL OR x.kind <> ALL(newer.kinds)
     ),
     msgs AS (
       INSERT INTO notify_messages (channel, iin, threshold_days, group_key, expires_at, next_attempt_at, certificate_ids)
@@ -284,8 +285,9 @@ function pageStatement(o: ScanOptions, w: Window, cand: RawBuilder<unknown>) {
     SELECT (SELECT count(*) FROM cand) AS seen,
            (SELECT count(*) FROM live JOIN msgs USING (group_key)) AS created,
            (SELECT count(*) FROM msgs WHERE inserted) AS messages,
-           (SELECT not_after FROM cand ORDER BY not_after DESC, id DESC LIMIT 1) AS last_at,
-           (SELECT id FROM cand ORDER BY not_after DESC, id DESC LIMIT 1) AS last_id`;
+           last.not_after AS last_at, last.id AS last_id
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (SELECT not_after, id FROM cand ORDER BY not_after DESC, id DESC LIMIT 1) AS last ON true`;
 }
 
 /**

@@ -13,7 +13,7 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import smpp from 'smpp';
-import { concatInfo, receivedText } from '../sms/smpp/test-smsc.ts';
+import { concatInfo, receivedText } from './smsc.ts';
 
 /**
  * What becomes of one submit_sm: 'answer' (accepted and answered, the default), 'silent' (accepted — counted,

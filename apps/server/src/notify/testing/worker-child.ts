@@ -9,7 +9,7 @@
 import { createSmsGateway } from '../config.ts';
 import { silentLog } from '../log.ts';
 import { Notifier } from '../notifier.ts';
-import { outboxStatus } from '../outbox/operator.ts';
+import { outboxStatus } from '../outbox/admin.ts';
 import { resolveNotifySettings, type UncorrelatedSends } from '../settings.ts';
 import { openDatabase, type OpenDatabaseOptions } from '../../store/index.ts';
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { createCsr, generateRsaKeyPair, issueCertificate, issueCaCertificate, webCryptoSigner } from '@qoltanba/pki';
 import { revoke } from '../../ra/index.ts';
 import { uniqueIin } from '../../ra/testing/fixture.ts';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createCitizen, signAs, type Citizen } from '../testing/citizens.ts';
 import { portalHarness, type PortalHarness } from '../testing/harness.ts';
 

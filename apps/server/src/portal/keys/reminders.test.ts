@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { uniqueIin } from '../../ra/testing/fixture.ts';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createCitizen, registerPhones, type Citizen } from '../testing/citizens.ts';
 import { portalHarness, type PortalHarness } from '../testing/harness.ts';
 

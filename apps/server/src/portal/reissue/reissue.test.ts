@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { buildOcspRequest, generateRsaKeyPair, inspectCertificate, parseOcspResponse } from '@qoltanba/pki';
 import { uniqueIin } from '../../ra/testing/fixture.ts';
 import { revoke } from '../../ra/index.ts';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { portalDb } from '../tables.ts';
 import { createCitizen, newCsr, registerPhones, signAs, type Citizen } from '../testing/citizens.ts';
 import { portalHarness, type PortalClient, type PortalHarness } from '../testing/harness.ts';

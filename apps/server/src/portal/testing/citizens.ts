@@ -19,7 +19,7 @@ import {
   writePkcs12,
 } from '@qoltanba/pki';
 import { issue, type CertificateRecord, type Ra } from '../../ra/index.ts';
-import { importRegistryCsv } from '../../notify/registry/index.ts';
+import { importMobileCitizensCsv } from '../../notify/mobile-citizens/index.ts';
 import type { Store } from '../../store/index.ts';
 
 export interface CitizenKey {
@@ -98,7 +98,7 @@ export async function registerPhones(store: Store, entries: { iin: string; phone
   try {
     const file = join(dir, 'bmg.csv');
     writeFileSync(file, ['iin,phone,verified,verified_on', ...entries.map((e) => `${e.iin},${e.phone},${e.verified === false ? 'no' : 'yes'},2024-01-15`)].join('\n') + '\n');
-    const report = await importRegistryCsv(store.db, file, { source: 'test', actor: 'operator:test' });
+    const report = await importMobileCitizensCsv(store.db, file, { source: 'test', actor: 'operator:test' });
     if (report.invalid > 0) throw new Error(`registry import refused rows: ${JSON.stringify(report.problems)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

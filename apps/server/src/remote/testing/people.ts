@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseIin } from '@qoltanba/pki';
-import { importRegistryCsv } from '../../notify/registry/index.ts';
+import { importMobileCitizensCsv } from '../../notify/mobile-citizens/index.ts';
 import { importPopulationCsv, type PersonStatus } from '../../population/index.ts';
 import type { Store } from '../../store/index.ts';
 import { drawFace, encodePng, type FaceParams } from './faces.ts';
@@ -56,7 +56,7 @@ export async function registerMobile(store: Store, entries: { iin: string; phone
   try {
     const file = join(dir, 'bmg.csv');
     writeFileSync(file, ['iin,phone,verified', ...entries.map((e) => `${e.iin},${e.phone},${e.verified === false ? 'no' : 'yes'}`)].join('\n') + '\n');
-    await importRegistryCsv(store.db, file, { source: 'test', actor: 'operator:test', allowUnknownIin: true });
+    await importMobileCitizensCsv(store.db, file, { source: 'test', actor: 'operator:test', allowUnknownIin: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { verifyCrl } from '@qoltanba/pki';
 import { defaultConfig } from '../../config.ts';
 import { silentLogger } from '../../context.ts';
 import { openDatabase, type Store } from '../../store/index.ts';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createStatusService, type StatusService } from '../service.ts';
 import { createTestPki, insertRevokedBulk, type TestPki } from '../testing/pki.ts';
 

@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQtError, parseCrl, verifyCrl } from '@qoltanba/pki';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createTestPki, insertRevokedBulk, setCertificateStatus, type TestCertificate, type TestPki } from '../testing/pki.ts';
 import { openssl, tempDir, type TempDir } from '../testing/openssl.ts';
 import { startStatusServer, type StatusHarness } from '../testing/server.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseOcspResponse } from '@qoltanba/pki';
 import { sql } from 'kysely';
 import { openDatabase, type Store } from '../../store/index.ts';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createTestPki, setCertificateStatus, type TestCertificate, type TestPki } from '../testing/pki.ts';
 import { openssl, tempDir, type TempDir } from '../testing/openssl.ts';
 import { startStatusServer, type StatusHarness } from '../testing/server.ts';

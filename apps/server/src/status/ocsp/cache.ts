@@ -18,7 +18,7 @@
  *
  * Written by hand: the bound, the aliases and the generation check are the point, and no LRU package does them.
  */
-import type { OcspAnswer } from './responder.ts';
+import type { OcspAnswer } from './answer.ts';
 
 export interface CachedOcsp {
   readonly caId: number;

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizeSerial, verifyOcspResponse } from '@qoltanba/pki';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { bulkSerial, createTestPki, insertRevokedBulk, setCertificateStatus, type TestPki } from '../testing/pki.ts';
 import { startStatusServer, type StatusHarness } from '../testing/server.ts';
 

@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateRsaKeyPair, parseOcspResponse, webCryptoSigner } from '@qoltanba/pki';
-import { describeEachBackend } from '../../store/testing.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createTestPki, makeCertificate, setCertificateStatus, type TestCertificate, type TestPki } from '../testing/pki.ts';
 import { openssl, tempDir, type TempDir } from '../testing/openssl.ts';
 import { gatedSigners, rawGet, startStatusServer, type StatusHarness } from '../testing/server.ts';

@@ -15,22 +15,14 @@ import { buildOcspErrorResponse, hashOids, isQtError, parseOcspRequest, QtError,
 import type { ServerContext } from '../../context.ts';
 import type { CertificateStatus } from '../../store/index.ts';
 import type { CaDirectory, CaEntry } from '../directory.ts';
+import type { OcspAnswer } from './answer.ts';
 import type { OcspCache } from './cache.ts';
 import { OnDemandLimit } from './on-demand-limit.ts';
 import type { OcspPresigner } from './presign.ts';
 import { certStatusOf, responseMatches, signOcsp, storedSerial, type CertificateStatusRow, type SignItem } from './sign.ts';
 import { assertStatusesAudited } from './audit-guard.ts';
 
-export type OcspOutcome = 'cached' | 'presigned' | 'signed' | 'malformedRequest' | 'unauthorized' | 'internalError' | 'tryLater';
-
-export interface OcspAnswer {
-  der: Uint8Array;
-  outcome: OcspOutcome;
-  /** Present when HTTP caches may keep the answer (no nonce): its thisUpdate and nextUpdate. */
-  validity?: { thisUpdate: Date; nextUpdate: Date } | undefined;
-  /** The HTTP ETag of `der`, when already computed (answers from memory). */
-  etag?: string | undefined;
-}
+export type { OcspAnswer, OcspOutcome } from './answer.ts';
 
 export interface AnswerOptions {
   /**

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { isQtError, type QtError } from '@qoltanba/pki';
 import type { DeliveryReceipt } from '../gateway.ts';
 import { SmppSmsGateway, type SmppConfig } from './smpp-gateway.ts';
-import { concatInfo, receivedText, TestSmsc, type TestSmscOptions } from './test-smsc.ts';
+import { concatInfo, receivedText, TestSmsc, type TestSmscOptions } from '../../testing/smsc.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {

@@ -7,6 +7,7 @@ import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr } from './testing/openssl.ts';
 import { issue } from './issue.ts';
 import { hold, releaseHold, revoke } from './revoke.ts';
+import { createApplication, moveApplication } from './applications.ts';
 import { certificateStatus, listBySubject } from './records.ts';
 import { normalizeSerial } from './serial.ts';
 
@@ -135,5 +136,35 @@ describeEachBackend('RA revocation', (ctx) => {
     await assert.rejects(certificateStatus(fx.ra, fx.caName, 'ffff'), rejects('QT_ERR_CERT_NOT_FOUND'));
     await assert.rejects(listBySubject(fx.ra, '123'), rejects('QT_ERR_IIN_INVALID'));
     assert.equal((await certificateStatus(fx.ra, fx.caName, `00:${c.serial.toUpperCase()}`)).status, 'good');
+  });
+
+  test('a revocation application is completed in the transaction that revokes its certificate; another certificate’s is refused and nothing changes', async () => {
+    const iin = uniqueIin();
+    const c = await newCertificate({ iin });
+    const other = await newCertificate({ iin });
+    const now = new Date();
+    const applicationFor = (target: { id: string }) =>
+      ctx.store.db.transaction().execute(async (trx) => {
+        const id = await createApplication(trx, {
+          kind: 'revoke', iin, targetCertificateId: target.id, identification: 'remote', request: { via: 'test' },
+          now, expiresAt: new Date(now.getTime() + 3_600_000), actor: `citizen:${iin}`, details: {},
+        });
+        await moveApplication(trx, id, 'submitted', 'verified', now, { actor: `citizen:${iin}` });
+        await moveApplication(trx, id, 'verified', 'approved', now, { actor: 'system:test' });
+        return id;
+      });
+    const stateOf = async (id: string) => (await ctx.store.db.selectFrom('applications').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+    const forOther = await applicationFor(other);
+    await assert.rejects(revoke(fx.ra, { ca: fx.caName, serial: c.serial, reason: 'superseded', actor: 'citizen:x', application: { id: forOther, actor: 'system:test' } }), rejects('QT_ERR_APPLICATION_NOT_APPROVED'));
+    assert.equal((await certificateStatus(fx.ra, fx.caName, c.serial)).status, 'good', 'the refusal rolled the revocation back');
+    assert.equal(await stateOf(forOther), 'approved');
+    const mine = await applicationFor(c);
+    const request = { ca: fx.caName, serial: c.serial, reason: 'superseded' as const, actor: `citizen:${iin}`, application: { id: mine, actor: 'system:test' } };
+    assert.equal((await revoke(fx.ra, request)).changed, true);
+    assert.equal(await stateOf(mine), 'completed');
+    // The repeated request (a lost answer) changes nothing and is answered as before.
+    assert.equal((await revoke(fx.ra, request)).changed, false);
+    const completed = await ctx.store.db.selectFrom('audit_log').select('actor').where('action', '=', 'application.completed').where('target', '=', `application:${mine}`).execute();
+    assert.deepEqual(completed.map((a) => a.actor), ['system:test']);
   });
 });

@@ -17,6 +17,7 @@ import type { CertificateStatus, Database } from '../store/schema.ts';
 import { appendAudit } from '../audit/index.ts';
 import type { Ra } from './ra.ts';
 import { sqlState, withStore } from './db-errors.ts';
+import { checkApplicationId, moveApplication } from './applications.ts';
 import { afterCommit } from './hooks.ts';
 import { lockPublicKey } from './key-reuse.ts';
 import { findCertificate, type CertificateRecord } from './records.ts';
@@ -36,6 +37,12 @@ export interface StatusChangeRequest {
 
 export interface RevokeRequest extends StatusChangeRequest {
   reason: RevocationReason;
+  /**
+   * The revocation application this fulfils (kind 'revoke', for this very certificate, approved): completed in
+   * the same transaction, its entry by `actor` — so a crash never leaves the certificate revoked and its
+   * application open, nor the other way round. A repeated request finds it completed and leaves it so.
+   */
+  application?: { id: string; actor: string } | undefined;
   /** When the key is known or suspected to have been compromised (RFC 5280 §5.3.2); not in the future. */
   invalidityDate?: Date | undefined;
 }
@@ -80,7 +87,7 @@ export async function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChan
   if (!(revocationReasons as readonly string[]).includes(reason)) throw reasonInvalid(`"${String(reason)}" is not an RFC 5280 revocation reason; use one of ${revocationReasons.join(', ')}`);
   const code = crlReasonCodes[reason];
   const invalidity = checkInvalidityDate(ra, request.invalidityDate);
-  return changeStatus(ra, request, 'certificate.revoked', { reason }, code === KEY_COMPROMISE, (row, now) => {
+  return changeStatus(ra, request, 'certificate.revoked', { reason }, code === KEY_COMPROMISE, request.application, (row, now) => {
     if (row.status === 'revoked') {
       if (row.revocation_reason === code) return undefined;
       // The one change a revocation still allows: a compromise found later (RFC 5280 lets the reason rise).
@@ -93,7 +100,7 @@ export async function revoke(ra: Ra, request: RevokeRequest): Promise<StatusChan
 
 export async function hold(ra: Ra, request: HoldRequest): Promise<StatusChangeResult> {
   const invalidity = checkInvalidityDate(ra, request.invalidityDate);
-  return changeStatus(ra, request, 'certificate.held', {}, false, (row, now) => {
+  return changeStatus(ra, request, 'certificate.held', {}, false, undefined, (row, now) => {
     if (row.status === 'on_hold') return undefined;
     if (row.status === 'revoked') throw alreadyRevoked(row);
     return { status: 'on_hold', revocation_reason: HOLD, revoked_at: now, invalidity_date: invalidity ?? null };
@@ -101,7 +108,7 @@ export async function hold(ra: Ra, request: HoldRequest): Promise<StatusChangeRe
 }
 
 export async function releaseHold(ra: Ra, request: StatusChangeRequest): Promise<StatusChangeResult> {
-  return changeStatus(ra, request, 'certificate.released', {}, false, (row) => {
+  return changeStatus(ra, request, 'certificate.released', {}, false, undefined, (row) => {
     if (row.status !== 'on_hold') {
       throw new QtError('QT_ERR_CERT_NOT_ON_HOLD', `The certificate is ${row.status === 'good' ? 'valid (not on hold)' : 'revoked'}; only a held certificate can be released`, {
         status: row.status,
@@ -143,6 +150,7 @@ async function changeStatus(
   action: string,
   auditDetails: Record<string, unknown>,
   wholeKey: boolean,
+  application: RevokeRequest['application'],
   decide: Decide,
 ): Promise<StatusChangeResult> {
   const serial = normalizeSerial(request.serial);
@@ -167,6 +175,7 @@ async function changeStatus(
         changed.push({ caId: ca.id, serial, ca: ca.name });
       }
       if (wholeKey) changed.push(...(await revokeSiblings(trx, row, `${ca.name}/${displaySerial(serial)}`, request.actor, now)));
+      if (application) await completeRevocation(trx, application, row, `${ca.name}/${displaySerial(serial)}`, now);
       return { certificate: await findCertificate(trx, ca.name, serial), changed: !!change, touched: changed };
     }),
   );
@@ -178,6 +187,17 @@ async function changeStatus(
     changed: outcome.changed,
     alsoRevoked: outcome.touched.filter((t) => !(t.ca === request.ca && t.serial === serial)).map((t) => `${t.ca}/${displaySerial(t.serial)}`),
   };
+}
+
+/** The revocation application of this certificate, completed with it (or already, by the request this one repeats). */
+async function completeRevocation(trx: Kysely<Database>, application: { id: string; actor: string }, row: Row, name: string, now: Date): Promise<void> {
+  const id = checkApplicationId(application.id) as string;
+  const app = await trx.selectFrom('applications').select(['kind', 'state', 'target_certificate_id']).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!app || app.kind !== 'revoke' || String(app.target_certificate_id) !== String(row.id)) {
+    throw new QtError('QT_ERR_APPLICATION_NOT_APPROVED', `Application ${id} is not the revocation application of ${name}`, { applicationId: id });
+  }
+  if (app.state === 'completed') return;
+  await moveApplication(trx, id, 'approved', 'completed', now, { actor: application.actor, details: { certificate: name } });
 }
 
 /** The audit target of a certificate: the spelling certificates_guard checks (SQL certificate_audit_target). */

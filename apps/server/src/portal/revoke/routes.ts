@@ -2,7 +2,8 @@
  * Revocation by the person, confirmed by signing: the page names the certificates and the reason, the server
  * writes a challenge covering exactly those, the person's SIGN key signs it through the agent, and only then
  * does the RA revoke (OCSP says "revoked" at once, the next CRL lists them). Each revoked certificate gets a
- * revocation application (submitted → verified → approved → completed) beside the RA's own audit entries.
+ * revocation application at the RA (submitted → verified → approved, filed with the others in one transaction;
+ * completed in the transaction that revokes its certificate) beside the RA's own audit entries.
  * From the re-issuance wizard (?application=…) the old keys come preselected with reason "superseded".
  */
 import type { FastifyInstance } from 'fastify';
@@ -123,11 +124,9 @@ export function revokeRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
     let revoked = 0;
     for (const { id, cert } of applications) {
-      const result = await revoke(deps.ra, { ca: cert.ca, serial: cert.serial, reason, actor });
+      // The RA completes the application in the transaction that revokes the certificate.
+      const result = await revoke(deps.ra, { ca: cert.ca, serial: cert.serial, reason, actor, application: { id, actor: 'system:portal' } });
       if (result.changed) revoked++;
-      await ctx.store.db.transaction().execute((trx) =>
-        moveApplication(trx, id, 'approved', 'completed', ctx.now(), { actor: 'system:portal', details: { certificate: `${cert.ca}/${cert.serial}` } }),
-      );
     }
 
     const fromWizard = typeof body.applicationId === 'string' ? body.applicationId : undefined;

@@ -251,28 +251,25 @@ function pageStatement(o: ScanOptions, w: Window, cand: RawBuilder<unknown>) {
   return sql<{ seen: string; created: string; messages: string; last_at: Date | null; last_id: string | null }>`
     WITH cand AS MATERIALIZED (${cand}),
     -- A person's certificates of one expiry instant (an AUTH + SIGN pair shares it) are handled together: their
-    -- group key (the local expiry day, a time-zone conversion) and the supersession probe — one look at
-    -- certificates_by_iin, which finds nothing (and reads no table row) for almost everyone — once per pair.
-    -- (No array_agg per pair here: its per-group state made the hash aggregate spill to disk.)
+    -- group key (the local expiry day, a time-zone conversion) is computed once per pair, not per certificate.
     pair AS MATERIALIZED (
-      SELECT DISTINCT subject_iin, subject_bin, not_after FROM cand
+      SELECT subject_iin, subject_bin, not_after, array_agg(kind) AS kinds, array_agg(id) AS ids,
+             subject_iin || '|' || ${t}::int || '|' || to_char(not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') AS group_key
+      FROM cand
       WHERE subject_iin IS NOT NULL AND not_after >= ${w.lo}::timestamptz
+      GROUP BY subject_iin, subject_bin, not_after
     ),
-    checked AS MATERIALIZED (
-      SELECT p.subject_iin, p.subject_bin, p.not_after, newer.kinds AS newer_kinds,
-             p.subject_iin || '|' || ${t}::int || '|' || to_char(p.not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') AS group_key
+    -- Supersession is looked up once per pair: one probe of certificates_by_iin, which finds nothing (and reads
+    -- no table row) for almost everyone; the certificates of a kind the person holds a newer one of drop out.
+    live AS MATERIALIZED (
+      SELECT p.subject_iin, p.group_key, p.not_after, x.id
       FROM pair p
       CROSS JOIN LATERAL (
         SELECT array_agg(n.kind) AS kinds FROM certificates n
         WHERE n.subject_iin = p.subject_iin AND n.not_after > p.not_after AND n.status = 'good'
-          AND n.subject_bin IS NOT DISTINCT FROM p.subject_bin) AS newer
-    ),
-    -- The certificates of a kind the person holds a newer one of drop out.
-    live AS MATERIALIZED (
-      SELECT c.subject_iin, k.group_key, c.not_after, c.id
-      FROM cand c
-      JOIN checked k ON k.subject_iin = c.subject_iin AND k.not_after = c.not_after AND k.subject_bin IS NOT DISTINCT FROM c.subject_bin
-      WHERE k.newer_kinds IS NULL OR c.kind <> ALL(k.newer_kinds)
+          AND n.kind = ANY(p.kinds) AND n.subject_bin IS NOT DISTINCT FROM p.subject_bin) AS newer
+      CROSS JOIN LATERAL unnest(p.ids, p.kinds) AS x(id, kind)
+      WHERE newer.kinds IS NULL OR x.kind <> ALL(newer.kinds)
     ),
     msgs AS (
       INSERT INTO notify_messages (channel, iin, threshold_days, group_key, expires_at, next_attempt_at, certificate_ids)

@@ -9,7 +9,7 @@ import { oid } from '../oids.ts';
 import { bytesEqual, toHex, type Bytes } from '../encoding.ts';
 import { algorithmName, signatureOidFor } from '../crypto/index.ts';
 import { readSignedAttributes, type SignedAttributeValues } from './attributes.ts';
-import { minimalInteger, readCertificate, sameSerial, type CertificateFacts } from './certificates.ts';
+import { minimalInteger, readParsedCertificate, sameSerial, type CertificateFacts } from './certificates.ts';
 import { decodeCms, encapsulatedContent, type DecodedCms } from './decode.ts';
 import { digestName } from './digests.ts';
 
@@ -69,7 +69,7 @@ export function inspectDecoded(decoded: DecodedCms): InspectedCms {
   // Array.from: the asn1 collections' own map/filter would return asn1 collection instances.
   const certificates = Array.from(sd.certificates ?? [])
     .filter((c) => c.certificate !== undefined)
-    .map((c) => readCertificate(new Uint8Array(AsnConvert.serialize(c.certificate))));
+    .map((c) => readParsedCertificate(new Uint8Array(AsnConvert.serialize(c.certificate!)), c.certificate!));
   const content = encapsulatedContent(sd.encapContentInfo.eContent);
   const signers = Array.from(sd.signerInfos).map((info, i): InspectedSigner => {
     const attributes = info.signedAttrs ? readSignedAttributes(info.signedAttrs) : undefined;

@@ -14,7 +14,7 @@ export interface PortalDeps {
   readonly status: StatusService;
   /** The one SMS interface (notify/), also used by the expiry reminders. */
   readonly sms: SmsGateway;
-  readonly registry: MobileCitizens;
+  readonly mobileCitizens: MobileCitizens;
   readonly verifier: SignatureVerifier;
   readonly options: ResolvedPortalOptions;
   /** scheme://host[:port] of the portal, from the configured public URL: the only Origin accepted on POST. */

@@ -11,7 +11,7 @@ import type { Feature, ServerContext } from '../context.ts';
 import { createRa, statusHooksFor } from '../ra/index.ts';
 import type { StatusService } from '../status/index.ts';
 import { createSmsGateway, type SmsGateway } from '../notify/index.ts';
-import { DatabaseMobileCitizens as DatabaseMobileRegistry, type MobileCitizens as MobileRegistry } from '../notify/mobile-citizens/index.ts';
+import { DatabaseMobileCitizens, type MobileCitizens } from '../notify/mobile-citizens/index.ts';
 import { resolveNotifySettings } from '../notify/settings.ts';
 import { SignatureVerifier } from './auth/verify-signature.ts';
 import type { PortalDeps } from './deps.ts';
@@ -21,7 +21,8 @@ import { portalPlugin, type PortalExtension } from './plugin.ts';
 export interface PortalFeatureOptions extends PortalOptions {
   /** Use this SMS gateway instead of the one `notify.sms` configures. */
   sms?: SmsGateway;
-  registry?: MobileRegistry;
+  /** Use this mobile-citizens registry (IIN → phone) instead of the database's `mobile_registry` table. */
+  mobileCitizens?: MobileCitizens;
   /** The process's status service (start.ts makes it; whoever made it stops it). */
   status: StatusService;
   /** Features that add pages to the portal (remote issuance, the operators' console). */
@@ -76,7 +77,7 @@ export function createPortalDeps(ctx: ServerContext, options: Omit<PortalFeature
     ra: createRa(ctx, { hooks: statusHooksFor(status), testMode: resolved.testMode }),
     status,
     sms,
-    registry: options.registry ?? new DatabaseMobileRegistry(ctx.store.db),
+    mobileCitizens: options.mobileCitizens ?? new DatabaseMobileCitizens(ctx.store.db),
     verifier: new SignatureVerifier(ctx, status),
     options: resolved,
     origin: new URL(ctx.config.publicUrl).origin,

@@ -221,7 +221,7 @@ async function showApplication(
   let problem = extra.problem;
   if (!problem && step === 'code' && (!otp || otp.verifiedAt)) {
     // No code is out for this window (no verified number, SMS centre down): say why now.
-    const entry = (await deps.portal.registry.lookup([r.iin])).get(r.iin);
+    const entry = (await deps.portal.mobileCitizens.lookup([r.iin])).get(r.iin);
     const e = new QtError(entry?.verified ? 'QT_ERR_SMS_UNAVAILABLE' : 'QT_ERR_PHONE_NOT_REGISTERED');
     problem = { explained: e.code === 'QT_ERR_PHONE_NOT_REGISTERED' ? phoneExplanation(state.locale) : explain(e, state.t), code: e.code };
   }

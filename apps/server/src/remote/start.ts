@@ -82,7 +82,7 @@ export async function startRemote(deps: RemoteDeps, visitor: Visitor, input: Sta
     await appendAudit(ctx.store.db, { actor: 'system:remote', action: 'remote.refused', target: `subject:${iin}`, details: { iin, why: person.status } });
     throw new QtError('QT_ERR_PERSON_NOT_ELIGIBLE');
   }
-  const phone = (await deps.portal.registry.lookup([iin])).get(iin);
+  const phone = (await deps.portal.mobileCitizens.lookup([iin])).get(iin);
   if (!phone || !phone.verified) {
     await record(iin, 'no-phone');
     throw new QtError('QT_ERR_PHONE_NOT_REGISTERED', undefined, { registered: Boolean(phone) });

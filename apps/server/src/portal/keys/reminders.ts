@@ -26,7 +26,7 @@ export async function reminderSettings(deps: PortalDeps, notify: NotifySettings,
   const [preference, subject, phones] = await Promise.all([
     ctx.store.db.selectFrom('notify_preferences').select('language').where('iin', '=', iin).executeTakeFirst(),
     ctx.store.db.selectFrom('subjects').select('email').where('iin', '=', iin).executeTakeFirst(),
-    deps.registry.lookup([iin]),
+    deps.mobileCitizens.lookup([iin]),
   ]);
   const entry = phones.get(iin);
   return {

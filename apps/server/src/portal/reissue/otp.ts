@@ -46,7 +46,7 @@ export async function sendCode(
 ): Promise<OtpStatus> {
   const { ctx, options } = deps;
   const o = options.otp;
-  const entry = (await deps.registry.lookup([input.iin])).get(input.iin);
+  const entry = (await deps.mobileCitizens.lookup([input.iin])).get(input.iin);
   if (!entry || !entry.verified) {
     await appendAudit(ctx.store.db, {
       actor: `citizen:${input.iin}`,

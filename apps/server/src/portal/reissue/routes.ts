@@ -174,7 +174,7 @@ async function showApplication(
   let problem = extra.problem;
   if (!problem && step === 'code' && !otp) {
     // The signature is in but no code went out (no registered number, SMS centre down): say why now.
-    const entry = (await deps.registry.lookup([r.iin])).get(r.iin);
+    const entry = (await deps.mobileCitizens.lookup([r.iin])).get(r.iin);
     const e = new QtError(entry?.verified ? 'QT_ERR_SMS_UNAVAILABLE' : 'QT_ERR_PHONE_NOT_REGISTERED');
     problem = { explained: explain(e, t), code: e.code };
   }

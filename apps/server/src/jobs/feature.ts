@@ -8,7 +8,7 @@
  * runs it whether or not it also serves the portal.
  */
 import type { Feature, ServerContext } from '../context.ts';
-import { createBoss } from '../store/boss.ts';
+import { startBoss } from '../store/boss.ts';
 import { purgePortalState } from '../portal/session/sessions.ts';
 import { purgeExpiredIdempotencyKeys } from '../ra/index.ts';
 import { remoteSettings, resolveRemoteOptions } from '../remote/options.ts';
@@ -31,16 +31,19 @@ export const jobsFeature: Feature = {
   roles: ['portal', 'api', 'status', 'worker'],
   async start(_app, ctx) {
     const work = ctx.config.roles.includes('worker');
-    const boss = createBoss(ctx.store, {
-      supervise: work,
-      schedule: work,
-      // Cron slots are looked at every 10 s (one node at a time), so a minute's job is made early in its minute.
-      cronMonitorIntervalSeconds: 10,
-      maintenanceIntervalSeconds: 60,
-    });
-    // A database restart surfaces here as errors of pg-boss's polling; it carries on by itself once the database is back.
-    boss.on('error', (err) => ctx.log.warn({ err }, 'jobs: pg-boss'));
-    await boss.start();
+    const boss = await startBoss(
+      ctx.store,
+      {
+        supervise: work,
+        schedule: work,
+        // Cron slots are looked at every 10 s (one node at a time), so a minute's job is made early in its minute.
+        cronMonitorIntervalSeconds: 10,
+        maintenanceIntervalSeconds: 60,
+      },
+      // A database restart surfaces here as errors of pg-boss's polling; it carries on by itself once the database is back.
+      (err) => ctx.log.warn({ err }, 'jobs: pg-boss'),
+      (err, tries) => ctx.log.warn({ err, tries }, 'jobs: installing pg-boss raced another node; trying again'),
+    );
     const jobs = new ClusterJobs(boss, { db: ctx.store.db, log: ctx.log, work });
     setClusterJobs(ctx, jobs);
     const stop = async () => {

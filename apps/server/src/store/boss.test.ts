@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type PgBoss from 'pg-boss';
-import { bossDb, createBoss } from './boss.ts';
-import { describeEachBackend } from './testing/backends.ts';
+import { bossDb, createBoss, retryCatalogRace, startBoss } from './boss.ts';
+import { openDatabase } from './open-database.ts';
+import { createTestDatabase, describeEachBackend } from './testing/backends.ts';
 
 describeEachBackend('pg-boss on the store', (ctx) => {
   let boss: PgBoss;
@@ -59,4 +60,28 @@ describeEachBackend('pg-boss on the store', (ctx) => {
   test('stops cleanly', async () => {
     await boss.stop({ graceful: true, wait: true, timeout: 5000 });
   });
+});
+
+test('PostgreSQL: four nodes starting pg-boss and creating the same queues at once on a fresh database all start (catalog races are tried again)', async () => {
+  const fresh = await createTestDatabase('postgres', { migrated: false });
+  const stores = await Promise.all([1, 2, 3, 4].map(() => openDatabase(fresh.openOptions)));
+  const bosses: PgBoss[] = [];
+  try {
+    const queues = ['race-a', 'race-b', 'race-c', 'race-d', 'race-e', 'race-f'];
+    await Promise.all(
+      stores.map(async (store, i) => {
+        const boss = await startBoss(store, { supervise: false, schedule: false }, (e) => assert.fail(e));
+        bosses.push(boss);
+        // Each node creates them in its own order, as features register their jobs.
+        const mine = [...queues.slice(i), ...queues.slice(0, i)];
+        await Promise.all(mine.map((q) => retryCatalogRace(() => boss.createQueue(q))));
+      }),
+    );
+    const { rows } = await stores[0]!.pool.query<{ name: string }>(`SELECT name FROM pgboss.queue ORDER BY name`);
+    assert.deepEqual(rows.map((r) => r.name), queues);
+  } finally {
+    await Promise.all(bosses.map((b) => b.stop({ graceful: false, wait: true })));
+    await Promise.all(stores.map((s) => s.close()));
+    await fresh.dispose();
+  }
 });

@@ -14,9 +14,22 @@ import type { Database } from './schema.ts';
  * send()/insert()/complete() to make the job part of that transaction: it exists exactly when the
  * state change that caused it commits.
  */
-export function bossDb(executor: Pick<Kysely<Database>, 'executeQuery'>): PgBoss.Db {
+export function bossDb(executor: Pick<Kysely<Database>, 'executeQuery'> & Partial<Pick<Kysely<Database>, 'connection'>>): PgBoss.Db {
   return {
     async executeSql(text, values) {
+      // A BEGIN…COMMIT string that fails half-way leaves its connection inside an aborted transaction;
+      // back in the pool, every later query on it would fail (25P02). Such a string runs on one connection
+      // of its own and is rolled back there when it fails.
+      if (executor.connection && /^\s*BEGIN\b/i.test(text)) {
+        return executor.connection().execute(async (conn) => {
+          try {
+            return { rows: (await conn.executeQuery(CompiledQuery.raw(text, values ?? []))).rows };
+          } catch (e) {
+            await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
+            throw e;
+          }
+        });
+      }
       const result = await executor.executeQuery(CompiledQuery.raw(text, values ?? []));
       return { rows: result.rows };
     },
@@ -28,4 +41,45 @@ export type BossOptions = Omit<PgBoss.ConstructorOptions, keyof PgBoss.DatabaseO
 /** A pg-boss instance (not yet started) on the store's database, in pg-boss's own `pgboss` schema. */
 export function createBoss(store: Pick<Store, 'db'>, options: BossOptions = {}): PgBoss {
   return new PgBoss({ ...options, db: bossDb(store.db) });
+}
+
+/**
+ * PostgreSQL's answers when two processes create the same catalog objects at once: deadlock, a unique
+ * violation in a catalog (pg_namespace, pg_type), a duplicate table or object. pg-boss 10 checks whether
+ * it is installed before taking its lock, and creates a queue's partition (CREATE TABLE, ATTACH PARTITION)
+ * without any lock of its own, so nodes starting together on a fresh database meet these. Each failed
+ * attempt is rolled back whole; trying again finds what the other process made.
+ */
+const CATALOG_RACE_CODES = new Set(['40P01', '23505', '42P07', '42710']);
+
+export function isCatalogRace(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CATALOG_RACE_CODES.has(code);
+}
+
+/** Runs `attempt` again (a few times, with a short random pause) while it loses a catalog race to another process. */
+export async function retryCatalogRace<T>(attempt: () => Promise<T>, onRace: (e: unknown, tries: number) => void = () => undefined, tries = 6): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (n >= tries || !isCatalogRace(e)) throw e;
+      onRace(e, n);
+      await new Promise((r) => setTimeout(r, 50 * n + Math.random() * 150));
+    }
+  }
+}
+
+/**
+ * A started pg-boss. A start that lost a catalog race is retried on a new instance: pg-boss 10 marks an
+ * instance as starting before installing and never clears the mark when that fails, so the same instance
+ * would not try again.
+ */
+export async function startBoss(store: Pick<Store, 'db'>, options: BossOptions, onError: (err: Error) => void, onRace?: (e: unknown, tries: number) => void): Promise<PgBoss> {
+  return retryCatalogRace(async () => {
+    const boss = createBoss(store, options);
+    boss.on('error', onError);
+    await boss.start();
+    return boss;
+  }, onRace);
 }

@@ -3,7 +3,7 @@
  * defaults: which policy it stamps under, which hashes it accepts, how sure of its clock it must be, what
  * a request may cost, and how stamps reach the audit log.
  */
-import { QtError, oid } from '@qoltanba/pki';
+import { QtError, TIME_STAMP_HASH_NAMES, oid } from '@qoltanba/pki';
 
 export interface TsaOptions {
   /** The policy stamps carry when a request names none (default Qoltanba's, see README). */
@@ -44,16 +44,8 @@ export interface ResolvedTsaOptions {
   default: string | undefined;
 }
 
-/** Hash names as the configuration writes them (the names digestName prints). */
-export const tsaHashNames: Readonly<Record<string, string>> = {
-  'SHA-1': oid.sha1,
-  'SHA-256': oid.sha256,
-  'SHA-384': oid.sha384,
-  'SHA-512': oid.sha512,
-  'Streebog-256': oid.kzStreebog256,
-  'Streebog-512': oid.kzStreebog512,
-  'GOST 34.311-95': oid.kzGost34311_95,
-};
+/** Hash names as the configuration writes them: the names a time-stamp client may use (@qoltanba/pki's tsp). */
+export const tsaHashNames = TIME_STAMP_HASH_NAMES;
 
 export const DEFAULT_TSA_HASHES = ['SHA-256', 'SHA-384', 'SHA-512', 'Streebog-256', 'Streebog-512', 'SHA-1'];
 

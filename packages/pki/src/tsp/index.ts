@@ -12,6 +12,7 @@ export {
   createTimeStampRequest,
   readTimeStampRequest,
   timeStampHashOid,
+  TIME_STAMP_HASH_NAMES,
   type ReadTimeStampRequestOptions,
   type TimeStampRequest,
   type TimeStampRequestOptions,

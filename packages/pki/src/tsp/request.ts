@@ -15,7 +15,7 @@ import { TAG, childrenOf, contentOf, contextTag, elementOf, readOid, readWhole, 
 import { MessageImprint, TimeStampReq } from './asn1.ts';
 
 /** Hash names a caller may use besides OIDs; Streebog is NCA's (Kazakh OIDs), as in NCA's own stamps. */
-const HASH_NAMES: Readonly<Record<string, string>> = {
+export const TIME_STAMP_HASH_NAMES: Readonly<Record<string, string>> = {
   'SHA-1': oid.sha1,
   'SHA-256': oid.sha256,
   'SHA-384': oid.sha384,
@@ -27,8 +27,8 @@ const HASH_NAMES: Readonly<Record<string, string>> = {
 
 /** "SHA-256", "Streebog-512" or a digest OID, to the OID; an unknown name is QT_ERR_ALGORITHM_UNSUPPORTED. */
 export function timeStampHashOid(hash: string): string {
-  const found = HASH_NAMES[hash] ?? (/^\d+(\.\d+)+$/.test(hash) ? hash : undefined);
-  if (!found) throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `"${hash}" is not a hash algorithm name (${Object.keys(HASH_NAMES).join(', ')}) or OID`);
+  const found = TIME_STAMP_HASH_NAMES[hash] ?? (/^\d+(\.\d+)+$/.test(hash) ? hash : undefined);
+  if (!found) throw new QtError('QT_ERR_ALGORITHM_UNSUPPORTED', `"${hash}" is not a hash algorithm name (${Object.keys(TIME_STAMP_HASH_NAMES).join(', ')}) or OID`);
   digestLength(found); // known size, or QT_ERR_ALGORITHM_UNSUPPORTED
   return found;
 }

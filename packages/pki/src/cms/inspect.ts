@@ -67,9 +67,11 @@ export function parseCms(input: Uint8Array | string, options: { maxBytes?: numbe
 export function inspectDecoded(decoded: DecodedCms): InspectedCms {
   const sd = decoded.signedData;
   // Array.from: the asn1 collections' own map/filter would return asn1 collection instances.
-  const certificates = Array.from(sd.certificates ?? [])
-    .filter((c) => c.certificate !== undefined)
-    .map((c) => readParsedCertificate(new Uint8Array(AsnConvert.serialize(c.certificate!)), c.certificate!));
+  // The bytes as received when the DER reader sliced them (decodeCms); re-encoding the parsed tree costs as much
+  // as parsing it, and a signature or a record is about the received bytes anyway.
+  const certificates = Array.from(sd.certificates ?? []).flatMap((c, i) =>
+    c.certificate ? [readParsedCertificate(decoded.certificateDer?.[i] ?? new Uint8Array(AsnConvert.serialize(c.certificate)), c.certificate)] : [],
+  );
   const content = encapsulatedContent(sd.encapContentInfo.eContent);
   const signers = Array.from(sd.signerInfos).map((info, i): InspectedSigner => {
     const attributes = info.signedAttrs ? readSignedAttributes(info.signedAttrs) : undefined;

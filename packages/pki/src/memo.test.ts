@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFixture, nca } from '../../../test/support/fixtures.ts';
 import { ContentMemo } from './memo.ts';
+import { derFrom } from './encoding.ts';
 import { digest } from './crypto/index.ts';
 import { readCertificate, readCertificateMemo } from './path/certificate.ts';
 import { computeIssuerHashes } from './ocsp/cert-id.ts';
@@ -65,4 +66,18 @@ test('issuer hashes are remembered per certificate: each CA gets the hashes of i
   }
   assert.notDeepEqual((await computeIssuerHashes(rsa))['SHA-1'], (await computeIssuerHashes(gost))['SHA-1']);
   assert.deepEqual(Object.keys(await computeIssuerHashes(rsa, ['SHA-1'])), ['SHA-1'], 'another list of hashes is another entry');
+});
+
+test('a certificate tree handed over by the CMS reader serves only the bytes it was made of', async () => {
+  const { AsnConvert } = await import('@peculiar/asn1-schema');
+  const { Certificate } = await import('@peculiar/asn1-x509');
+  const { offerCertificateTree } = await import('./path/certificate.ts');
+  const ca = derFrom(readFixture(...nca.rsaCa));
+  const leaf = derFrom(readFixture(...nca.signCert));
+  offerCertificateTree(ca, AsnConvert.parse(Uint8Array.from(ca).buffer, Certificate));
+  // Another certificate read now is read from its own bytes.
+  assert.equal(readCertificate(leaf).subject, readCertificate(Uint8Array.from(leaf)).subject);
+  const fromTree = readCertificate(Uint8Array.from(ca));
+  const fromBytes = readCertificate(ca);
+  assert.deepEqual({ ...fromTree, subjectName: undefined, issuerName: undefined }, { ...fromBytes, subjectName: undefined, issuerName: undefined });
 });

@@ -12,6 +12,7 @@ import { readSignedAttributes, type SignedAttributeValues } from './attributes.t
 import { minimalInteger, readParsedCertificate, sameSerial, type CertificateFacts } from './certificates.ts';
 import { decodeCms, encapsulatedContent, type DecodedCms } from './decode.ts';
 import { digestName } from './digests.ts';
+import { offerCertificateTree } from '../path/certificate.ts';
 
 export interface AlgorithmReport {
   oid: string;
@@ -69,9 +70,13 @@ export function inspectDecoded(decoded: DecodedCms): InspectedCms {
   // Array.from: the asn1 collections' own map/filter would return asn1 collection instances.
   // The bytes as received when the DER reader sliced them (decodeCms); re-encoding the parsed tree costs as much
   // as parsing it, and a signature or a record is about the received bytes anyway.
-  const certificates = Array.from(sd.certificates ?? []).flatMap((c, i) =>
-    c.certificate ? [readParsedCertificate(decoded.certificateDer?.[i] ?? new Uint8Array(AsnConvert.serialize(c.certificate)), c.certificate)] : [],
-  );
+  const certificates = Array.from(sd.certificates ?? []).flatMap((c, i) => {
+    if (!c.certificate) return [];
+    const received = decoded.certificateDer?.[i];
+    // The tree of exactly these bytes, for a path validation of the signer that follows not to parse them again.
+    if (received) offerCertificateTree(received, c.certificate);
+    return [readParsedCertificate(received ?? new Uint8Array(AsnConvert.serialize(c.certificate)), c.certificate)];
+  });
   const content = encapsulatedContent(sd.encapContentInfo.eContent);
   const signers = Array.from(sd.signerInfos).map((info, i): InspectedSigner => {
     const attributes = info.signedAttrs ? readSignedAttributes(info.signedAttrs) : undefined;

@@ -4,7 +4,10 @@
  *  - `openssl ocsp -index … -port …` with the same responder key (one serving process, and as many as our
  *    workers), signing every answer;
  *  - nginx serving the same pre-signed DER files for the same GET paths: the practical limit of answering from
- *    memory over HTTP on this machine.
+ *    memory over HTTP on this machine;
+ *  - node:http answering every GET with one fixed buffer (bench/lib/http-floor.ts), in as many workers as ours:
+ *    the floor under any node:http responder, and the p99 the scheduler alone leaves with wrk on the same cores.
+ * Beside requests per second, the CPU time (user + system) the serving processes used per answer, from /proc.
  *
  *   node --import tsx bench/ocsp.ts [--backend postgres|pglite] [--seconds 10] [--connections 16] [--workers 1,2]
  *
@@ -31,6 +34,7 @@ import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
 import { runDirectly } from './lib/direct.ts';
 import { millis, perSecond, printTable, type BenchRow } from './lib/table.ts';
 import { requireTool, runWrk, wrkScript, type WrkResult } from './lib/wrk.ts';
+import { childPids, cpuMillis } from './lib/proc-cpu.ts';
 
 const exec = promisify(execFile);
 const arg = (name: string, fallback: string) => {
@@ -101,29 +105,42 @@ export async function run(): Promise<void> {
       get: wrkScript(tmp.path('get.lua'), 'GET', getPaths),
     };
     const wrk = (url: string, script: string, secs = seconds) => runWrk(url, { script, connections, seconds: secs });
+    /** wrk, plus the CPU the serving processes used per answer (user + system, all threads): robust to a busy machine. */
+    const measured = async (pids: readonly number[], url: string, script: string): Promise<Measured> => {
+      const before = cpuMillis(pids);
+      const r = await wrk(url, script);
+      return { ...r, cpuUs: ((cpuMillis(pids) - before) * 1000) / Math.max(1, r.requests) };
+    };
     // PostgreSQL: as `up --workers` runs it, in processes of its own. PGlite admits one process, this one: in-process.
-    const withOurResponder = <T>(workers: number, frontDoor: boolean, fn: (url: string) => Promise<T>): Promise<T> =>
+    const withOurResponder = <T>(workers: number, frontDoor: boolean, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> =>
       backend === 'postgres'
         ? withOurProcesses(db.store.connectionString, pki.keysDir, workers, frontDoor, fn)
         : withInProcess(fn);
-    const withInProcess = async <T>(fn: (url: string) => Promise<T>): Promise<T> => {
+    const withInProcess = async <T>(fn: (url: string, pids: number[]) => Promise<T>): Promise<T> => {
       const server = await startStatusServer(db.store, pki, { config: (c) => Object.assign(c.ocsp, { onDemandConcurrency: Number.MAX_SAFE_INTEGER, onDemandPerClient: Number.MAX_SAFE_INTEGER }) });
       try {
-        return await fn(server.url);
+        return await fn(server.url, [process.pid]);
       } finally {
         await server.close();
       }
     };
 
-    const ours = new Map<string, { post: WrkResult; get: WrkResult; nonce: WrkResult }>();
+    const ours = new Map<string, { post: Measured; get: Measured; nonce: Measured }>();
+    const floor = new Map<string, Measured>();
     let fastify: { post: WrkResult; get: WrkResult } | undefined;
     for (const workers of workerCounts) {
       step(`our responder, ${workers} worker(s): warm-up ${WARMUP_SECONDS} s, then ${seconds} s per run`);
-      await withOurResponder(workers, true, async (url) => {
+      await withOurResponder(workers, true, async (url, pids) => {
         await sanityCheck(url, plain[0]!, withNonce[0]!);
         await wrk(`${url}/ocsp`, scripts.post, WARMUP_SECONDS);
         await wrk(url, scripts.get, WARMUP_SECONDS);
-        ours.set(String(workers), { post: await wrk(`${url}/ocsp`, scripts.post), get: await wrk(url, scripts.get), nonce: await wrk(`${url}/ocsp`, scripts.nonce) });
+        ours.set(String(workers), { post: await measured(pids, `${url}/ocsp`, scripts.post), get: await measured(pids, url, scripts.get), nonce: await measured(pids, `${url}/ocsp`, scripts.nonce) });
+      });
+      // The same GETs against node:http answering one fixed buffer, in as many workers: the floor under ours.
+      step(`node:http floor (a fixed buffer), ${workers} worker(s)`);
+      await withHttpFloor(workers, async (url, pids) => {
+        await wrk(url, scripts.get, WARMUP_SECONDS);
+        floor.set(String(workers), await measured(pids, url, scripts.get));
       });
       if (workers === 1) {
         // The same process and answers from memory, but on Fastify's routing: what the node:http front door saves.
@@ -149,9 +166,9 @@ export async function run(): Promise<void> {
     });
     chmodTree(www);
     step(`nginx (worker_processes auto = ${cpus().length})`);
-    const nginx = await withNginx(tmp, www, async (url) => {
+    const nginx = await withNginx(tmp, www, async (url, pids) => {
       await wrk(url, scripts.get, WARMUP_SECONDS);
-      return wrk(url, scripts.get);
+      return measured(pids, url, scripts.get);
     });
 
     const multi = Math.max(...workerCounts);
@@ -169,7 +186,8 @@ export async function run(): Promise<void> {
     const theirs1 = await theirsAt(1);
     const theirsN = multi > 1 ? await theirsAt(multi) : undefined;
 
-    const fmt = (r: WrkResult) => `${r.rps.toFixed(0)}/s, p50 ${millis(r.p50)}, p99 ${millis(r.p99)}${r.errors ? `, ${r.errors} errors` : ''}`;
+    const fmt = (r: WrkResult | Measured) =>
+      `${r.rps.toFixed(0)}/s, p50 ${millis(r.p50)}, p99 ${millis(r.p99)}${'cpuUs' in r ? `, ${r.cpuUs.toFixed(1)} µs CPU/answer` : ''}${r.errors ? `, ${r.errors} errors` : ''}`;
     for (const [workers, r] of ours) {
       const n = Number(workers);
       const base = n > 1 && theirsN ? theirsN : theirs1;
@@ -179,6 +197,8 @@ export async function run(): Promise<void> {
         { what: `GET /ocsp/{base64} — ours ${n} worker(s) vs nginx (files)`, ours: fmt(r.get), openssl: fmt(nginx), note: `${((100 * r.get.rps) / nginx.rps).toFixed(0)} % of nginx; same bytes, same paths` },
         { what: `POST with nonce — ours ${n} worker(s) vs ${baseName}`, ours: fmt(r.nonce), openssl: fmt(base.nonce), note: 'both sign each (our on-demand caps lifted)' },
       );
+      const f = floor.get(workers);
+      if (f) rows.push({ what: `GET — ours ${n} worker(s) vs node:http answering a fixed buffer (${n} worker(s))`, ours: fmt(r.get), openssl: fmt(f), note: `${((100 * r.get.rps) / f.rps).toFixed(0)} % of the floor; its p99 is the scheduler's share` });
     }
     if (fastify) {
       const r1 = ours.get('1')!;
@@ -217,28 +237,52 @@ async function sanityCheck(url: string, plain: Buffer, nonce: Buffer): Promise<v
   }
 }
 
-async function withOurProcesses<T>(databaseUrl: string, keysDir: string, workers: number, frontDoor: boolean, fn: (url: string) => Promise<T>): Promise<T> {
-  const spec: OcspNodeSpec = { databaseUrl, keysDir, workers, port: await freePort(), frontDoor };
-  // Its request log (info, as in production) goes nowhere: what it costs is the point, not what it says.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'ocsp-node.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+interface Measured extends WrkResult {
+  /** CPU (user + system, every thread) of the serving processes per answer, in µs. */
+  cpuUs: number;
+}
+
+/** bench/lib/http-floor.ts in `workers` processes. */
+async function withHttpFloor<T>(workers: number, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'http-floor.ts'), JSON.stringify({ workers })], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{"port"'));
-        if (line) resolve((JSON.parse(line) as { port: number }).port);
-      });
-      child.once('exit', (code) => reject(new Error(`our responder exited (${code}) before serving`)));
-    });
-    child.stdout!.resume();
-    return await fn(`http://127.0.0.1:${port}`);
+    const { port, pids } = await firstJsonLine<{ port: number; pids: number[] }>(child, 'the node:http floor');
+    return await fn(`http://127.0.0.1:${port}`, pids);
   } finally {
     await stopChild(child, 'SIGTERM');
   }
 }
 
-async function withNginx<T>(tmp: TempDir, root: string, fn: (url: string) => Promise<T>): Promise<T> {
+/** The first line of a child's stdout that is a JSON object with a port, then its stdout is drained. */
+function firstJsonLine<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{"port"'));
+      if (!line) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      resolve(JSON.parse(line) as T);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before serving`)));
+  });
+}
+
+async function withOurProcesses<T>(databaseUrl: string, keysDir: string, workers: number, frontDoor: boolean, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> {
+  const spec: OcspNodeSpec = { databaseUrl, keysDir, workers, port: await freePort(), frontDoor };
+  // Its request log (info, as in production) goes nowhere: what it costs is the point, not what it says.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'ocsp-node.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const { port, pids } = await firstJsonLine<{ port: number; pids: number[] }>(child, 'our responder');
+    return await fn(`http://127.0.0.1:${port}`, pids);
+  } finally {
+    await stopChild(child, 'SIGTERM');
+  }
+}
+
+async function withNginx<T>(tmp: TempDir, root: string, fn: (url: string, workerPids: number[]) => Promise<T>): Promise<T> {
   const port = await freePort();
   const prefix = tmp.path('nginx');
   mkdirSync(join(prefix, 'logs'), { recursive: true });
@@ -276,7 +320,7 @@ http {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return await fn(`http://127.0.0.1:${port}`);
+    return await fn(`http://127.0.0.1:${port}`, childPids(child.pid!));
   } finally {
     await stopChild(child, 'SIGQUIT', true);
   }

@@ -350,6 +350,17 @@ test('three nodes on one PostgreSQL behind HAProxy: a node killed and back, Post
     assert.equal(Number(published[0]!.n), numbers.length);
 
     // ── periodic jobs: once each ─────────────────────────────────────────────────────────────────────────
+    // The load phase lasts about a minute, so where its minute boundaries fall is luck: wait instead until every
+    // periodic job has finished the run of a minute that began after PostgreSQL's restart. That is the evidence
+    // that the schedules survived the restart, and it gives at least two periods to count.
+    const afterRestart = new Date(Math.ceil(pgRestart.to / 60_000) * 60_000);
+    for (const job of ['qoltanba-status-tick', 'qoltanba-audit-checkpoint']) {
+      await waitFor(
+        `${job} to run for a minute after the database restart (from ${afterRestart.toISOString()})`,
+        async () => (await db.query('SELECT 1 FROM job_runs WHERE job = $1 AND period >= $2 AND finished_at IS NOT NULL', [job, afterRestart])).rowCount! > 0,
+        afterRestart.getTime() + 90_000 - Date.now(),
+      );
+    }
     const { rows: runs } = await db.query<{ job: string; period: Date; node: string; attempts: number; finished: boolean }>(
       "SELECT job, period, node, attempts, finished_at IS NOT NULL AS finished FROM job_runs WHERE job IN ('qoltanba-status-tick', 'qoltanba-audit-checkpoint') ORDER BY job, period",
     );

@@ -9,6 +9,7 @@ import type { NotifySettingsInput } from './notify/settings.ts';
 import type { RemoteOptions } from './remote/options.ts';
 import type { VerifyOptions } from './verify/options.ts';
 import type { TsaOptions } from './tsa/options.ts';
+import { validateTrustProxy } from './status/ocsp/client-address.ts';
 
 export const roles = ['portal', 'api', 'status', 'worker', 'verify', 'tsa', 'signer'] as const;
 export type Role = (typeof roles)[number];
@@ -51,6 +52,8 @@ export interface ServerConfig {
    * one client's flood cannot take every slot.
    * cacheMegabytes: memory for pre-signed answers (status/ocsp/cache.ts). freshnessMs: the bound on how long a
    * status change this node was not told about can still be answered from memory (status/ocsp/feed.ts).
+   * trustProxy: load balancers (addresses or CIDRs) whose X-Forwarded-For names the client for
+   * onDemandPerClient; anyone else's header is ignored (status/ocsp/client-address.ts).
    */
   ocsp: {
     validityHours: number;
@@ -59,6 +62,7 @@ export interface ServerConfig {
     onDemandPerClient: number;
     cacheMegabytes: number;
     freshnessMs: number;
+    trustProxy: string[];
   };
   /**
    * checkpointEveryMinutes: how often the cluster signs a checkpoint of the audit chain's head (audit/README.md);
@@ -116,7 +120,7 @@ export function defaultConfig(home: string): ServerConfig {
     keys: { softDir: join(home, 'keys'), passphraseFile: undefined, passphraseEnv: 'QOLTANBA_PASSPHRASE' },
     limits: { bodyBytes: 1 << 20, ocspRequestBytes: 16 << 10, csrBytes: 64 << 10 },
     crl: { fullEveryMinutes: 24 * 60, deltaEveryMinutes: 60, validityHours: 7 * 24, deltaValidityHours: 24, deltaAfterRevocationSeconds: 30 },
-    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8, onDemandPerClient: 2, cacheMegabytes: 64, freshnessMs: 1500 },
+    ocsp: { validityHours: 24, refreshBeforeHours: 8, onDemandConcurrency: 8, onDemandPerClient: 2, cacheMegabytes: 64, freshnessMs: 1500, trustProxy: [] },
     audit: { checkpointEveryMinutes: 5 },
     notify: {},
     remote: {},
@@ -195,6 +199,7 @@ function validate(c: ServerConfig): void {
   } catch {
     throw new QtError('QT_ERR_INPUT_INVALID', `publicUrl "${c.publicUrl}" is not a URL`);
   }
+  validateTrustProxy(c.ocsp.trustProxy);
   if (c.signer.mode === 'network' && c.roles.includes('signer')) {
     throw new QtError('QT_ERR_INPUT_INVALID', 'A process cannot both be the signer and use a signer over the network (--signer-url)');
   }

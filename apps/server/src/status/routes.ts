@@ -80,7 +80,7 @@ export async function statusRoutes(app: FastifyInstance, options: StatusRoutesOp
   const { config } = service.ctx;
   const now = () => service.ctx.now();
 
-  await app.register(ocspRoutes, { responder: service.responder, maxRequestBytes: config.limits.ocspRequestBytes, now, frontDoor: options.ocspFrontDoor ?? true });
+  await app.register(ocspRoutes, { responder: service.responder, maxRequestBytes: config.limits.ocspRequestBytes, trustProxy: config.ocsp.trustProxy, now, frontDoor: options.ocspFrontDoor ?? true });
 
   app.get('/api/v1/ca', { schema: caListSchema }, async () => {
     const all = await service.directory.all();

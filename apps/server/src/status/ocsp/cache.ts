@@ -4,8 +4,10 @@
  *
  * Entries are keyed by CA and serial; the exact request bytes (a POST body, or a GET path as sent) are aliases
  * of an entry, so a repeated request is answered without even parsing it — the bytes were parsed once, and the
- * same bytes always name the same certificate. Both maps are bounded (bytes), oldest first out, with a hit
- * moving an entry from the older half back to the front (a cheap approximation of LRU).
+ * same bytes always name the same certificate. Both maps are bounded (bytes), oldest first out, except that an
+ * entry hit since it was last looked at by the eviction gets a second chance (moved to the back, its mark
+ * cleared): an approximation of LRU (CLOCK) where a hit only sets a flag. Moving the entry on the hit itself
+ * cost four Map operations on the hot path (a round-robin client hits the oldest entry every time).
  *
  * Staleness has two guards, both owned by the change feed (feed.ts):
  *  - invalidate(caId, serial) when any process changes that certificate's status (NOTIFY, or the feed's poll);
@@ -32,8 +34,8 @@ export interface CachedOcsp {
   /** Not served before this instant either (thisUpdate; a clock moved back). */
   readonly validFrom: number;
   readonly bytes: number;
-  /** Insertion order, for the approximate LRU. */
-  seq: number;
+  /** Hit since the eviction last passed it: it gets a second chance instead of going. */
+  referenced: boolean;
   dead: boolean;
 }
 
@@ -60,12 +62,11 @@ const MAX_REMEMBERED = 10_000;
 
 export class OcspCache {
   readonly #entries = new Map<string, CachedOcsp>();
-  readonly #aliases = new Map<string, { entry: CachedOcsp; seq: number }>();
+  readonly #aliases = new Map<string, Alias>();
   readonly #maxEntryBytes: number;
   readonly #maxAliasBytes: number;
   #entryBytes = 0;
   #aliasBytes = 0;
-  #seq = 0;
   #generation = 0;
   /** A lookup that began at or before this generation must not be stored. */
   #globalFloor = 0;
@@ -108,15 +109,9 @@ export class OcspCache {
       return undefined;
     }
     this.#hits++;
-    const { entry } = alias;
-    // Approximate LRU: only a hit in the older half pays for moving to the front.
-    if (this.#seq - entry.seq > this.#entries.size >> 1) this.#touch(entry);
-    if (this.#seq - alias.seq > this.#aliases.size >> 1) {
-      this.#aliases.delete(requestKey);
-      alias.seq = ++this.#seq;
-      this.#aliases.set(requestKey, alias);
-    }
-    return entry;
+    alias.referenced = true;
+    alias.entry.referenced = true;
+    return alias.entry;
   }
 
   has(caId: number, serial: string): boolean {
@@ -127,7 +122,7 @@ export class OcspCache {
    * Stores an answer read from the database (or just signed) for (caId, serial), reachable by `requestKey`.
    * Refused — returns false — when that certificate or everything was invalidated after `generation`.
    */
-  put(requestKey: string, fields: Omit<CachedOcsp, 'bytes' | 'seq' | 'dead'>, generation: number): boolean {
+  put(requestKey: string, fields: Omit<CachedOcsp, 'bytes' | 'referenced' | 'dead'>, generation: number): boolean {
     const key = keyOf(fields.caId, fields.serial);
     if (generation < this.#globalFloor || (this.#invalidatedAt.get(key) ?? -1) > generation) return false;
     const bytes = fields.answer.der.byteLength + ENTRY_OVERHEAD;
@@ -138,23 +133,35 @@ export class OcspCache {
       entry = old;
     } else {
       if (old) this.#remove(key, old);
-      entry = { ...fields, bytes, seq: ++this.#seq, dead: false };
+      entry = { ...fields, bytes, referenced: false, dead: false };
       this.#entries.set(key, entry);
       this.#entryBytes += bytes;
       while (this.#entryBytes > this.#maxEntryBytes) {
         const [oldestKey, oldest] = this.#entries.entries().next().value as [string, CachedOcsp];
-        this.#remove(oldestKey, oldest);
+        if (oldest.referenced && oldest !== entry) {
+          oldest.referenced = false;
+          this.#entries.delete(oldestKey);
+          this.#entries.set(oldestKey, oldest);
+        } else {
+          this.#remove(oldestKey, oldest);
+        }
       }
     }
     const previous = this.#aliases.get(requestKey);
     if (previous) this.#aliasBytes -= aliasBytes(requestKey);
     this.#aliases.delete(requestKey);
-    this.#aliases.set(requestKey, { entry, seq: ++this.#seq });
+    const alias: Alias = { entry, referenced: false };
+    this.#aliases.set(requestKey, alias);
     this.#aliasBytes += aliasBytes(requestKey);
     while (this.#aliasBytes > this.#maxAliasBytes) {
-      const oldestKey = this.#aliases.keys().next().value as string;
+      const [oldestKey, oldest] = this.#aliases.entries().next().value as [string, Alias];
       this.#aliases.delete(oldestKey);
-      this.#aliasBytes -= aliasBytes(oldestKey);
+      if (oldest.referenced && oldest !== alias && !oldest.entry.dead) {
+        oldest.referenced = false;
+        this.#aliases.set(oldestKey, oldest);
+      } else {
+        this.#aliasBytes -= aliasBytes(oldestKey);
+      }
     }
     return true;
   }
@@ -188,18 +195,17 @@ export class OcspCache {
     return { entries: this.#entries.size, aliases: this.#aliases.size, bytes: this.#entryBytes + this.#aliasBytes, hits: this.#hits, misses: this.#misses, fresh: this.isFresh() };
   }
 
-  #touch(entry: CachedOcsp): void {
-    const key = keyOf(entry.caId, entry.serial);
-    this.#entries.delete(key);
-    entry.seq = ++this.#seq;
-    this.#entries.set(key, entry);
-  }
-
   #remove(key: string, entry: CachedOcsp): void {
     entry.dead = true;
     this.#entries.delete(key);
     this.#entryBytes -= entry.bytes;
   }
+}
+
+interface Alias {
+  readonly entry: CachedOcsp;
+  /** Hit since the eviction last passed it. */
+  referenced: boolean;
 }
 
 function keyOf(caId: number, serial: string): string {

@@ -11,13 +11,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromBase64 } from '@qoltanba/pki';
 import type { FrontReply, FrontRoute } from '../../http/front-door.ts';
+import { clientAddressResolver, type ClientAddressOf } from './client-address.ts';
 import { etagOf, ocspErrorAnswer, type OcspAnswer, type OcspResponder } from './responder.ts';
 
 export const OCSP_RESPONSE_TYPE = 'application/ocsp-response';
 
 export interface OcspHttpReply {
   status: 200 | 304;
-  headers: Record<string, string>;
+  /** Name, value, name, value…: what res.writeHead takes without building an object per response. */
+  headers: readonly string[];
   /** Absent for 304. */
   body: Buffer | undefined;
 }
@@ -26,6 +28,22 @@ export interface OcspHttpOptions {
   /** Larger requests are not read: malformedRequest. */
   maxRequestBytes: number;
   now: () => Date;
+  /** The client an on-demand signature counts against (the TCP peer, or what a trusted proxy forwarded). */
+  clientOf?: ClientAddressOf;
+}
+
+/**
+ * The header lists of one answer from memory, made once and reused by every response that sends it: a POST's
+ * never change; a GET's change only when its max-age does (once a second), so they are remade then.
+ */
+interface Prepared {
+  readonly body: Buffer;
+  readonly noStore: readonly string[];
+  cacheable: readonly string[];
+  notModified: readonly string[];
+  /** `cacheable` and `notModified` hold while from < now ≤ until (ms): the max-age in them is still exact. */
+  from: number;
+  until: number;
 }
 
 export class OcspHttp {
@@ -33,10 +51,14 @@ export class OcspHttp {
   readonly #o: OcspHttpOptions;
   /** Longest GET path segment worth decoding: base64 of the largest request, each character URL-encoded (3). */
   readonly #maxEncoded: number;
+  /** Keyed by the cache's answer objects (one per entry, see cache.ts): gone with the entry. */
+  readonly #prepared = new WeakMap<OcspAnswer, Prepared>();
+  readonly #clientOf: ClientAddressOf;
 
   constructor(responder: OcspResponder, options: OcspHttpOptions) {
     this.#responder = responder;
     this.#o = options;
+    this.#clientOf = options.clientOf ?? clientAddressResolver([]);
     this.#maxEncoded = Math.ceil(options.maxRequestBytes / 3) * 4 * 3;
   }
 
@@ -44,24 +66,30 @@ export class OcspHttp {
     return this.#o.maxRequestBytes;
   }
 
-  /** POST: the body is the DER request, whatever the content type says. Never cacheable by HTTP caches. */
-  post(body: Buffer | undefined, client: string | undefined): OcspHttpReply | Promise<OcspHttpReply> {
+  /**
+   * POST: the body is the DER request, whatever the content type says. Never cacheable by HTTP caches. `peer` and
+   * `forwardedFor` (the TCP peer, its X-Forwarded-For) are read only when the request is not answered from memory.
+   */
+  post(body: Buffer | undefined, peer: string | undefined, forwardedFor?: string | string[]): OcspHttpReply | Promise<OcspHttpReply> {
     if (!body || body.length === 0 || body.length > this.#o.maxRequestBytes) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
     const key = `P${body.toString('latin1')}`;
     const hit = this.#responder.cached(key);
-    if (hit) return this.#reply(hit, false);
-    return this.#responder.answer(body, { key, client }).then((answer) => this.#reply(answer, false));
+    if (hit) {
+      const p = this.#prepare(hit);
+      return { status: 200, headers: p.noStore, body: p.body };
+    }
+    return this.#responder.answer(body, { key, client: this.#clientOf(peer, forwardedFor) }).then((answer) => this.#reply(answer, false));
   }
 
   /** GET: `encoded` is the path after /ocsp/ exactly as sent (query string removed). */
-  get(encoded: string, ifNoneMatch: string | undefined, client: string | undefined): OcspHttpReply | Promise<OcspHttpReply> {
+  get(encoded: string, ifNoneMatch: string | undefined, peer: string | undefined, forwardedFor?: string | string[]): OcspHttpReply | Promise<OcspHttpReply> {
     if (encoded.length === 0 || encoded.length > this.#maxEncoded) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
     const key = `G${encoded}`;
     const hit = this.#responder.cached(key);
     if (hit) return this.#replyGet(hit, ifNoneMatch);
     const der = decodeGetPath(encoded);
     if (!der) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
-    return this.#responder.answer(der, { key, client }).then((answer) => this.#replyGet(answer, ifNoneMatch));
+    return this.#responder.answer(der, { key, client: this.#clientOf(peer, forwardedFor) }).then((answer) => this.#replyGet(answer, ifNoneMatch));
   }
 
   /** The answer for a GET whose URL the router could not read at all: malformedRequest, like any bad encoding. */
@@ -75,30 +103,77 @@ export class OcspHttp {
   }
 
   #replyGet(answer: OcspAnswer, ifNoneMatch: string | undefined): OcspHttpReply {
-    if (answer.validity && ifNoneMatch !== undefined && ifNoneMatch === (answer.etag ?? etagOf(answer.der))) {
-      return { status: 304, headers: this.#cachingHeaders(answer), body: undefined };
+    if (!answer.validity) return this.#reply(answer, false);
+    if (answer.outcome === 'cached') {
+      const p = this.#prepare(answer);
+      const now = this.#o.now().getTime();
+      if (now <= p.from || now > p.until) this.#prepareCacheable(p, answer, now);
+      if (ifNoneMatch !== undefined && ifNoneMatch === answer.etag) return { status: 304, headers: p.notModified, body: undefined };
+      return { status: 200, headers: p.cacheable, body: p.body };
+    }
+    if (ifNoneMatch !== undefined && ifNoneMatch === (answer.etag ?? etagOf(answer.der))) {
+      return { status: 304, headers: this.#cachingHeaders(answer, this.#o.now().getTime()).headers, body: undefined };
     }
     return this.#reply(answer, true);
   }
 
   #reply(answer: OcspAnswer, cacheable: boolean): OcspHttpReply {
-    const body = Buffer.isBuffer(answer.der) ? answer.der : Buffer.from(answer.der.buffer, answer.der.byteOffset, answer.der.byteLength);
-    const headers = cacheable && answer.validity ? this.#cachingHeaders(answer) : { 'cache-control': 'no-store' };
-    headers['content-type'] = OCSP_RESPONSE_TYPE;
+    const body = bufferOf(answer.der);
+    const headers = cacheable && answer.validity ? this.#cachingHeaders(answer, this.#o.now().getTime()).headers : ['cache-control', 'no-store'];
+    headers.push('content-type', OCSP_RESPONSE_TYPE, 'content-length', String(body.length));
     return { status: 200, headers, body };
   }
 
-  /** RFC 5019 §6.2: cacheable until nextUpdate, and revalidated after; the ETag names the exact bytes. */
-  #cachingHeaders(answer: OcspAnswer): Record<string, string> {
-    const { thisUpdate, nextUpdate } = answer.validity!;
-    const maxAge = Math.max(0, Math.floor((nextUpdate.getTime() - this.#o.now().getTime()) / 1000));
-    return {
-      'cache-control': `public, max-age=${maxAge}, no-transform, must-revalidate`,
-      'last-modified': thisUpdate.toUTCString(),
-      expires: nextUpdate.toUTCString(),
-      etag: answer.etag ?? etagOf(answer.der),
-    };
+  #prepare(answer: OcspAnswer): Prepared {
+    let p = this.#prepared.get(answer);
+    if (!p) {
+      const body = bufferOf(answer.der);
+      p = {
+        body,
+        noStore: ['cache-control', 'no-store', 'content-type', OCSP_RESPONSE_TYPE, 'content-length', String(body.length)],
+        cacheable: [],
+        notModified: [],
+        from: 0,
+        until: -1,
+      };
+      this.#prepared.set(answer, p);
+    }
+    return p;
   }
+
+  #prepareCacheable(p: Prepared, answer: OcspAnswer, now: number): void {
+    const { headers, from, until } = this.#cachingHeaders(answer, now);
+    p.notModified = headers;
+    p.cacheable = [...headers, 'content-type', OCSP_RESPONSE_TYPE, 'content-length', String(p.body.length)];
+    p.from = from;
+    p.until = until;
+  }
+
+  /**
+   * RFC 5019 §6.2: cacheable until nextUpdate, and revalidated after; the ETag names the exact bytes. Also the
+   * instants between which these headers stay exact (max-age counts whole seconds down to nextUpdate).
+   */
+  #cachingHeaders(answer: OcspAnswer, now: number): { headers: string[]; from: number; until: number } {
+    const { thisUpdate, nextUpdate } = answer.validity!;
+    const next = nextUpdate.getTime();
+    const maxAge = Math.max(0, Math.floor((next - now) / 1000));
+    const headers = [
+      'cache-control',
+      `public, max-age=${maxAge}, no-transform, must-revalidate`,
+      'last-modified',
+      thisUpdate.toUTCString(),
+      'expires',
+      nextUpdate.toUTCString(),
+      'etag',
+      answer.etag ?? etagOf(answer.der),
+    ];
+    // max-age is 0 from nextUpdate on (for ever); before, it is n for next - (n+1) s < now ≤ next - n s.
+    return maxAge === 0 ? { headers, from: next - 1000, until: Number.MAX_SAFE_INTEGER } : { headers, from: next - (maxAge + 1) * 1000, until: next - maxAge * 1000 };
+  }
+}
+
+function bufferOf(der: Uint8Array): Buffer {
+  return Buffer.isBuffer(der) ? der : Buffer.from(der.buffer, der.byteOffset, der.byteLength);
 }
 
 /** The DER request in a GET path: URL-decoded (so %2F, %2B, %3D are tolerated), then strict base64. */
@@ -131,13 +206,12 @@ export function ocspFrontRoute(http: OcspHttp): FrontRoute {
       if (req.method === 'GET') {
         const segment = getSegment(url);
         if (segment === undefined) return false;
-        const client = req.socket.remoteAddress;
-        const inm = req.headers['if-none-match'];
-        send(res, http.get(segment, inm, client));
+        const headers = req.headers;
+        send(res, http.get(segment, headers['if-none-match'], req.socket.remoteAddress, headers['x-forwarded-for']));
         return true;
       }
       if (req.method === 'POST' && (url === '/ocsp' || url.startsWith('/ocsp?'))) {
-        readBody(req, http.maxRequestBytes, (body) => send(res, body === 'error' ? http.internalError() : http.post(body, req.socket.remoteAddress)));
+        readBody(req, http.maxRequestBytes, (body) => send(res, body === 'error' ? http.internalError() : http.post(body, req.socket.remoteAddress, req.headers['x-forwarded-for'])));
         return true;
       }
       return false;
@@ -145,7 +219,7 @@ export function ocspFrontRoute(http: OcspHttp): FrontRoute {
     unreadableUrl(url): FrontReply | undefined {
       if (getSegment(url) === undefined) return undefined;
       const reply = http.malformed();
-      return { status: reply.status, headers: reply.headers, body: reply.body! };
+      return { status: reply.status, headers: headerObject(reply.headers), body: reply.body! };
     },
   };
 }
@@ -153,7 +227,13 @@ export function ocspFrontRoute(http: OcspHttp): FrontRoute {
 function send(res: ServerResponse, reply: OcspHttpReply | Promise<OcspHttpReply>): void {
   if (reply instanceof Promise) {
     // The responder never rejects; a failure here is ours, and the client still gets an OCSP answer.
-    reply.then((r) => write(res, r), () => write(res, { status: 200, headers: { 'content-type': OCSP_RESPONSE_TYPE, 'cache-control': 'no-store' }, body: Buffer.from(ocspErrorAnswer('internalError').der) }));
+    reply.then(
+      (r) => write(res, r),
+      () => {
+        const body = bufferOf(ocspErrorAnswer('internalError').der);
+        write(res, { status: 200, headers: ['content-type', OCSP_RESPONSE_TYPE, 'cache-control', 'no-store', 'content-length', String(body.length)], body });
+      },
+    );
     return;
   }
   write(res, reply);
@@ -161,9 +241,16 @@ function send(res: ServerResponse, reply: OcspHttpReply | Promise<OcspHttpReply>
 
 function write(res: ServerResponse, reply: OcspHttpReply): void {
   if (res.destroyed) return;
-  if (reply.body) reply.headers['content-length'] = String(reply.body.length);
-  res.writeHead(reply.status, reply.headers);
+  // A flat list: node:http stores it as it is (an object would be walked key by key, per response).
+  res.writeHead(reply.status, reply.headers as string[]);
   res.end(reply.body);
+}
+
+/** The reply's headers as an object (Fastify's reply.headers, the front door's FrontReply). */
+export function headerObject(headers: readonly string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i < headers.length; i += 2) o[headers[i]!] = headers[i + 1]!;
+  return o;
 }
 
 /**

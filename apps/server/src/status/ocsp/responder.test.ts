@@ -257,6 +257,46 @@ describeEachBackend('OCSP responder, judged by openssl ocsp', (ctx) => {
     }
   });
 
+  test('ocsp.trustProxy: a trusted proxy\'s forwarded clients are capped each on its own; a spoofed X-Forwarded-For from anyone else changes nothing', async () => {
+    const gated = gatedSigners(pki.signers);
+    const proxy = '127.0.0.4';
+    const node = await startStatusServer(ctx.store, pki, { signers: gated.provider, config: (c) => Object.assign(c.ocsp, { onDemandConcurrency: 8, onDemandPerClient: 2, trustProxy: [`${proxy}/32`] }) });
+    try {
+      await openssl(['ocsp', '-issuer', tmp.path('ca.pem'), '-cert', tmp.path('leaf.pem'), '-reqout', tmp.path('nonce-proxy.der')]);
+      const path = `/ocsp/${encodeURIComponent(tmp.read('nonce-proxy.der').toString('base64'))}`;
+      const settled: string[] = [];
+      const from = (address: string, forwardedFor?: string) => {
+        const p = rawGet(`${node.url}${path}`, forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}, address).then((r) => parseOcspResponse(new Uint8Array(r.body)).status);
+        void p.then((s) => settled.push(s));
+        return p;
+      };
+      const until = async (what: string, ok: () => boolean) => {
+        for (const deadline = performance.now() + 30_000; !ok(); await new Promise((r) => setTimeout(r, 10))) {
+          if (performance.now() > deadline) assert.fail(`${what} (answers so far: ${settled.join(' ')})`);
+        }
+      };
+      // An untrusted client naming a new "client" in every request is still one client: two slots, the rest tryLater.
+      const spoofer = Array.from({ length: 6 }, (_, i) => from('127.0.0.2', `203.0.113.${i + 1}`));
+      await until('four of the spoofed requests are refused at once', () => settled.length >= 4);
+      assert.deepEqual(settled, Array(4).fill('tryLater'));
+      // Through the trusted proxy: client A (whatever it wrote left of the proxy's entry) gets its two slots and a
+      // tryLater; client B, behind the same proxy address, is signed — the proxy's address is not the cap.
+      settled.length = 0;
+      const a = Array.from({ length: 3 }, () => from(proxy, '6.6.6.6, 198.51.100.1'));
+      await until("client A's third request is refused", () => settled.length >= 1);
+      assert.deepEqual(settled, ['tryLater']);
+      const b = from(proxy, '198.51.100.2');
+      await until("client B's request reaches the signer", () => gated.waiting >= 5);
+      gated.open();
+      assert.equal(await b, 'successful');
+      assert.deepEqual((await Promise.all(a)).sort(), ['successful', 'successful', 'tryLater']);
+      assert.deepEqual((await Promise.all(spoofer)).sort(), [...Array(2).fill('successful'), ...Array(4).fill('tryLater')].sort());
+    } finally {
+      gated.open();
+      await node.close();
+    }
+  });
+
   test('when the OCSP key cannot be used the answer is internalError, and service resumes once it can', async () => {
     const fresh = await pki.issueLeaf();
     tmp.file('fresh.pem', fresh.pem);

@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { frontDoorOf } from '../../http/front-door.ts';
-import { OcspHttp, ocspFrontRoute, type OcspHttpReply } from './http.ts';
+import { clientAddressResolver } from './client-address.ts';
+import { headerObject, OcspHttp, ocspFrontRoute, type OcspHttpReply } from './http.ts';
 import type { OcspResponder } from './responder.ts';
 
 export interface OcspRoutesOptions {
@@ -14,12 +15,14 @@ export interface OcspRoutesOptions {
   /** Larger bodies are not read: malformedRequest. */
   maxRequestBytes: number;
   now: () => Date;
+  /** Proxies whose X-Forwarded-For names the client (config ocsp.trustProxy). */
+  trustProxy?: readonly string[];
   /** Serve on the app's front door too (default true). */
   frontDoor?: boolean;
 }
 
 export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOptions): Promise<void> {
-  const http = new OcspHttp(options.responder, { maxRequestBytes: options.maxRequestBytes, now: options.now });
+  const http = new OcspHttp(options.responder, { maxRequestBytes: options.maxRequestBytes, now: options.now, clientOf: clientAddressResolver(options.trustProxy ?? []) });
   if (options.frontDoor ?? true) frontDoorOf(app)?.add(ocspFrontRoute(http));
 
   // Clients differ in the content type they send (or send none); the body is the DER request regardless.
@@ -35,18 +38,19 @@ export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOption
 
   app.post('/ocsp', async (request, reply) => {
     const body = request.body;
-    return send(reply, await http.post(Buffer.isBuffer(body) ? body : undefined, request.ip));
+    // The socket's address, not request.ip: which proxies are believed is ocsp.trustProxy's to say, here as on the front door.
+    return send(reply, await http.post(Buffer.isBuffer(body) ? body : undefined, request.raw.socket.remoteAddress, request.headers['x-forwarded-for']));
   });
 
   app.get('/ocsp/*', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const encoded = path.slice(path.indexOf('/ocsp/') + '/ocsp/'.length);
     const inm = request.headers['if-none-match'];
-    return send(reply, await http.get(encoded, inm, request.ip));
+    return send(reply, await http.get(encoded, inm, request.raw.socket.remoteAddress, request.headers['x-forwarded-for']));
   });
 }
 
 function send(reply: FastifyReply, r: OcspHttpReply): FastifyReply {
-  reply.code(r.status).headers(r.headers);
+  reply.code(r.status).headers(headerObject(r.headers));
   return r.body ? reply.send(r.body) : reply.send();
 }

@@ -99,10 +99,12 @@ export async function issuedForAgent(
   r: { iin: string; authCertificateId: string | null; signCertificateId: string | null; agentRequestId: string | null },
 ): Promise<IssuedForAgent> {
   if (!r.authCertificateId || !r.signCertificateId || !r.agentRequestId) throw new QtError('QT_ERR_APPLICATION_STATE', 'No certificates are issued yet');
+  // The root comes in the same statement (one round trip, not two, on every keys step and its retries).
   const rows = await db
     .selectFrom('certificates as c')
     .innerJoin('cas as ca', 'ca.id', 'c.ca_id')
-    .select(['c.id', 'c.der', 'c.subject_iin', 'ca.certificate as ca_certificate', 'ca.parent_id'])
+    .leftJoin('cas as root', 'root.id', 'ca.parent_id')
+    .select(['c.id', 'c.der', 'c.subject_iin', 'ca.certificate as ca_certificate', 'root.certificate as root_certificate'])
     .where('c.id', 'in', [r.authCertificateId, r.signCertificateId])
     .execute();
   const byId = new Map(rows.map((x) => [x.id, x]));
@@ -110,9 +112,6 @@ export async function issuedForAgent(
   const sign = byId.get(r.signCertificateId);
   if (!auth || !sign || auth.subject_iin !== r.iin || sign.subject_iin !== r.iin) throw new QtError('QT_ERR_INTERNAL', 'The issued certificates are not where the application says');
   const chain = [toPem('CERTIFICATE', auth.ca_certificate)];
-  if (auth.parent_id !== null) {
-    const root = await db.selectFrom('cas').select('certificate').where('id', '=', auth.parent_id).executeTakeFirst();
-    if (root) chain.push(toPem('CERTIFICATE', root.certificate));
-  }
+  if (auth.root_certificate) chain.push(toPem('CERTIFICATE', auth.root_certificate));
   return { requestId: r.agentRequestId, certificates: [toPem('CERTIFICATE', auth.der), toPem('CERTIFICATE', sign.der)], chain };
 }

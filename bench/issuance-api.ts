@@ -5,7 +5,7 @@
  * concurrency levels, beside the `openssl speed rsa4096` signing ceiling of the CA key measured in the
  * same run (the most any CA on this CPU could sign, with nothing else to do).
  *
- *   node --import tsx bench/issuance-api.ts [--backend postgres|pglite] [--seconds 8] [--levels 1,4,16,32]
+ *   node --import tsx bench/issuance-api.ts [--backend postgres|pglite] [--seconds 8] [--levels 1,4,16,32] [--warm-seconds 5]
  *   npm run bench -- issuance-api
  *
  * The load comes from a second process (this file, run with --issuance-api-client), so the client does not
@@ -130,8 +130,11 @@ export async function run(): Promise<void> {
     writeFileSync(peopleFile, JSON.stringify(list));
     const spec = (concurrency: number, prefix: string, secs: number): ClientSpec => ({ url, authorization: harness!.auth.issuer, peopleFile, concurrency, seconds: secs, prefix });
 
-    // Warm-up: key files decrypted, lint keys made, JIT and connections warm.
-    await runClient(spec(4, 'warm', 2));
+    // Warm-up at the top concurrency: key files decrypted, JIT warm, and every pool connection open with its
+    // PostgreSQL backend's caches filled. (Warmed at 4 concurrent, as before issue 16's second run, the 32-concurrent
+    // level paid for opening ~28 backends and for V8 still compiling: ≈ 1 ms of PostgreSQL and ≈ 2–3 ms of V8 background
+    // CPU per certificate that a running server does not pay.)
+    await runClient(spec(Math.max(...levels), 'warm', Number(arg('warm-seconds', '5'))));
     // Where the time goes: CPU of this process (the server: HTTP, RA, PKI, the signer's threads) and of the
     // database's backends for this database, per certificate, beside what one RSA-4096 signature costs.
     const results: { level: number; r: ClientResult; serverCpuMs: number; pgCpuMs: number }[] = [];

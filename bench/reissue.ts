@@ -12,10 +12,15 @@
  * signature, ~1 ms) is made in the loop, since the text only exists once the server wrote it; it is timed
  * and reported on its own line.
  *
- *   node --import tsx bench/reissue.ts [--people 500] [--seconds 5] [--levels 1,4,8] [--bits 4096]
+ *   node --import tsx bench/reissue.ts [--people 500] [--seconds 5] [--levels 1,4,8] [--bits 4096] [--sequential 8] [--profile out.cpuprofile]
+ *
+ * --profile writes a V8 CPU profile of the sequential re-issuances only (not the preparation, not the
+ * sustained levels), to open in Chrome DevTools or summarise with `node bench/lib/cpuprofile-top.mjs`.
  *   npm run bench -- reissue
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { opensslRsaSpeed, opensslVersion } from './lib/openssl.ts';
 import { runDirectly } from './lib/direct.ts';
@@ -50,6 +55,7 @@ export async function run(): Promise<void> {
   const seconds = Number(arg('seconds', '5'));
   const levels = arg('levels', '1,4,8').split(',').map(Number);
   const bits = Number(arg('bits', '4096')) as 2048 | 4096;
+  const sequentialCount = Number(arg('sequential', '8'));
   const db = await createTestDatabase('postgres', { poolSize: Math.max(...levels) * 2 + 4 });
   const fx = await caFixture(db.store, { bits });
   const sms = new SmsSink({ type: 'log', keep: 10_000 }, silentLog);
@@ -80,7 +86,11 @@ export async function run(): Promise<void> {
       clientSign: number;
       /** CPU of the citizen's signature (ms), taken out of the server's. */
       clientCpu: number;
+      /** This process's CPU (all threads) in the verify and issue phases; meaningful when run one at a time. */
+      verifyCpu: number;
+      issueCpu: number;
     }
+    const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
     /** One complete re-issuance, as the wizard's routes call the services, phase by phase. */
     const reissue = async (p: Person): Promise<Timing> => {
       const me = { iin: p.citizen.iin, sessionSha256: randomBytes(32) };
@@ -93,17 +103,21 @@ export async function run(): Promise<void> {
       const cc = process.cpuUsage(cc0);
       const clientSign = performance.now() - c0;
       const v0 = performance.now();
+      const vc0 = process.cpuUsage();
       const sent = await svc.signApplication(deps, me, id, { challengeId: challenge.id, cms }, 'ru');
       const verify = performance.now() - v0;
+      const verifyCpu = cpuMs(process.cpuUsage(vc0));
       if (sent instanceof Error) throw sent;
       const code = /Код: (\d{6})/.exec(sms.last(p.phone)?.text ?? '')?.[1] ?? '';
       await svc.confirmCode(deps, me, id, code);
       const i0 = performance.now();
+      const ic0 = process.cpuUsage();
       const issued = await svc.issueFor(deps, me, id, { requestId: `bench${id.slice(0, 8)}`, keys: [{ keyType: 'AUTHENTICATION', csr: p.csrs.auth }, { keyType: 'SIGNATURE', csr: p.csrs.sign }] });
       const issue = performance.now() - i0;
+      const issueCpu = cpuMs(process.cpuUsage(ic0));
       if (issued.certificates.length !== 2) throw new Error('two certificates expected');
       await svc.markInstalled(deps, me, id, [{ keyType: 'AUTHENTICATION' }, { keyType: 'SIGNATURE' }]);
-      return { total: performance.now() - t0 - clientSign, verify, issue, clientSign, clientCpu: (cc.user + cc.system) / 1000 };
+      return { total: performance.now() - t0 - clientSign, verify, issue, clientSign, clientCpu: cpuMs(cc), verifyCpu, issueCpu };
     };
 
     let next = 0;
@@ -114,11 +128,25 @@ export async function run(): Promise<void> {
     // threads, and the citizen's signature, measured apart and taken out) and the database's backends. On a shared
     // machine the wall-clock time grows with the neighbours' load; the CPU does not.
     const single: Timing[] = [];
+    const profileOut = arg('profile', '');
+    const inspector = profileOut ? new Session() : undefined;
+    if (inspector) {
+      inspector.connect();
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.setSamplingInterval', { interval: 100 });
+      await inspector.post('Profiler.start');
+    }
     const cpu0 = process.cpuUsage();
     const pg0 = await postgresCpuMs(db.store);
-    for (let i = 0; i < 8; i++) single.push(await reissue(take()!));
+    for (let i = 0; i < sequentialCount; i++) single.push(await reissue(take()!));
     const cpu = process.cpuUsage(cpu0);
     const pgCpuPer = ((await postgresCpuMs(db.store)) - pg0) / single.length;
+    if (inspector) {
+      const { profile } = await inspector.post('Profiler.stop');
+      writeFileSync(profileOut, JSON.stringify(profile));
+      inspector.disconnect();
+      process.stdout.write(`(CPU profile of the ${single.length} sequential re-issuances: ${profileOut})\n`);
+    }
     const clientCpuPer = single.reduce((a, s) => a + s.clientCpu, 0) / single.length;
     const serverCpuPer = (cpu.user + cpu.system) / 1000 / single.length - clientCpuPer;
 
@@ -149,11 +177,11 @@ export async function run(): Promise<void> {
     const speed = opensslRsaSpeed(bits, 3);
     const cores = cpus().length;
     const rows: BenchRow[] = [
-      { what: 'one re-issuance, server side (median of 8, sequential)', ours: millis(median(single.map((s) => s.total))), note: 'apply, text, verify, SMS code, 2 certificates, OCSP pre-sign, bookkeeping' },
-      { what: '  of which: verify the signed application (+ send the code)', ours: millis(median(single.map((s) => s.verify))), note: 'CMS, chain to our root, OCSP from our responder, our record; then the SMS to the sink' },
-      { what: '  of which: issue AUTH + SIGN, store, pre-sign OCSP', ours: millis(median(single.map((s) => s.issue))), openssl: `2 × ${millis(1000 / speed.signPerSec)} (rsa${bits} sign)`, note: 'one RA transaction: per certificate CSR check, lint-before-sign, CA signature, audit; the application completed with them' },
+      { what: `one re-issuance, server side (median of ${sequentialCount}, sequential)`, ours: millis(median(single.map((s) => s.total))), note: 'apply, text, verify, SMS code, 2 certificates, OCSP pre-sign, bookkeeping' },
+      { what: '  of which: verify the signed application (+ send the code)', ours: `${millis(median(single.map((s) => s.verify)))} (CPU ${millis(median(single.map((s) => s.verifyCpu)))})`, note: 'CMS, chain to our root, OCSP from our responder, our record; then the SMS to the sink' },
+      { what: '  of which: issue AUTH + SIGN, store, pre-sign OCSP', ours: `${millis(median(single.map((s) => s.issue)))} (CPU ${millis(median(single.map((s) => s.issueCpu)))})`, openssl: `2 × ${millis(1000 / speed.signPerSec)} (rsa${bits} sign)`, note: 'one RA transaction: per certificate CSR check, lint-before-sign, CA signature, audit; the application completed with them' },
       {
-        what: '  CPU per re-issuance (same 8): server + PostgreSQL',
+        what: `  CPU per re-issuance (same ${sequentialCount}): server + PostgreSQL`,
         ours: `${millis(serverCpuPer + pgCpuPer)}`,
         openssl: `2 × ${millis(1000 / speed.signPerSec)} (rsa${bits} sign, CPU)`,
         note: `server ${millis(serverCpuPer)} (all its threads, the citizen's signature taken out), PostgreSQL ${millis(pgCpuPer)}: the work itself, whatever the neighbours' load`,

@@ -7,7 +7,8 @@
  *     window (≈ 1/365 of the certificates per threshold) — then the steady state and the cold scan again after
  *     expired and revoked certificates have piled up (as they do, year after year), with the plan of a
  *     steady-state page before and after the pile. Each scan's wall-clock time comes with the CPU time it took
- *     (the database's backends and this process), which is what it would take on idle cores.
+ *     (the database's backends and this process), which is what it would take on idle cores. Beside the steady
+ *     state, its floor: the time PostgreSQL needs just to INSERT that day's number of message rows.
  *  2. Reminder SMS per second end to end through the outbox (claim, registry lookup, the "may reach the SMSC"
  *     record, submit, mark sent, receipts) to a real SMPP server in another process, against a plain gateway loop at
  *     SMPP windows BENCH_REMINDER_SMS_WINDOWS=1,10,50 (the adapter's ceiling).
@@ -195,6 +196,14 @@ export async function run(): Promise<void> {
         openssl: `${millis(oldDays.ms)} (${ratio(oldDays.ms, steady.ms)})`,
         note: `${fmt(steady.examined)} new arrivals into the 4 windows, ${fmt(steady.created)} reminders in ${fmt(steady.messages)} messages; ${cpu(steady.cpuMs)}, before ${cpu(oldDays.cpuMs)} (days: ${steady.each}; before: re-reads the whole windows, ${fmt(oldDays.examined)} certificates, for ${fmt(oldDays.created)} reminders; days: ${oldDays.each})`,
       });
+      // The floor under the steady state: what PostgreSQL needs just to write that many messages — the same rows
+      // (a day's, under other keys) in one INSERT … SELECT … ON CONFLICT DO NOTHING on one connection, rolled back.
+      const floor = await insertFloor(store, steady.messages);
+      rows.push({
+        what: `${fmt(size)}: floor — INSERT of a day's ${fmt(steady.messages)} messages alone`,
+        ours: millis(floor.ms),
+        note: `${cpu(floor.cpuMs)} (one statement on one connection, rolled back; the steady state above took ${cpu(steady.cpuMs)}, ${Math.round((100 * floor.cpuMs) / steady.cpuMs)} % of it for this)`,
+      });
       const pile = await timed(() => pileUp(store, size));
       await sql`VACUUM ANALYZE`.execute(store.db);
       // The day the pile arrives, the catch-up looks at every one of its certificates (new ids, as if all issued
@@ -227,6 +236,34 @@ export async function run(): Promise<void> {
     printTable(`Expiry reminders, ${fmt(size)} certificates: finding due reminders (PostgreSQL)${size === SIZES[0] ? ' and SMS through the outbox' : ''}`, rows, process.stdout, 'before issue 17, same data, same run');
     process.stdout.write('\n' + plans.join('\n\n') + '\n');
   }
+}
+
+/**
+ * What PostgreSQL needs just to insert `count` message rows like a steady day's (the last ones written, copied
+ * under other keys), with every index and the exactly-once key's ON CONFLICT: wall clock and the backend's CPU.
+ */
+async function insertFloor(store: Store, count: number): Promise<{ ms: number; cpuMs: number }> {
+  return store.db.connection().execute(async (conn) => {
+    const backend = async () => {
+      const { rows: [me] } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(conn);
+      const fields = readFileSync(`/proc/${me!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    };
+    await sql`BEGIN`.execute(conn);
+    try {
+      await sql`CREATE TEMP TABLE floor_rows ON COMMIT DROP AS
+                SELECT channel, iin, threshold_days, group_key || '#floor' AS group_key, expires_at, next_attempt_at, certificate_ids
+                FROM notify_messages ORDER BY id DESC LIMIT ${count}`.execute(conn);
+      const cpu0 = await backend();
+      const r = await timed(() =>
+        sql`INSERT INTO notify_messages (channel, iin, threshold_days, group_key, expires_at, next_attempt_at, certificate_ids)
+            SELECT * FROM floor_rows ON CONFLICT (channel, group_key) DO NOTHING`.execute(conn),
+      );
+      return { ms: r.ms, cpuMs: (await backend()) - cpu0 };
+    } finally {
+      await sql`ROLLBACK`.execute(conn);
+    }
+  });
 }
 
 function fmt(n: number): string {

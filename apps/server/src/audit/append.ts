@@ -20,10 +20,19 @@ import { checkEntry, type AuditEntry } from './entry.ts';
  * its own and the entry is sealed before this returns.
  */
 export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
-  const checked = checkEntry(entry);
-  const text = canonicalRowAround(checked);
+  const row = auditPendingRow(entry);
   await sql`
     INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
-    VALUES (${checked.actor}, ${checked.action}, ${checked.target}, ${JSON.stringify(checked.details)}::jsonb,
-            ${text.beforeAt}, ${text.beforeSeq}, ${text.after})`.execute(db);
+    VALUES (${row.actor}, ${row.action}, ${row.target}, ${row.details}::jsonb, ${row.beforeAt}, ${row.beforeSeq}, ${row.after})`.execute(db);
+}
+
+/**
+ * The audit_pending row for `entry` (checked, canonical text cut), for a caller that queues it inside a larger
+ * statement of its own (ra/issue.ts stores certificate, subject, entry and idempotency answer in one).
+ * `details` is JSON text for a `::jsonb` parameter.
+ */
+export function auditPendingRow(entry: AuditEntry): { actor: string; action: string; target: string | null; details: string; beforeAt: string; beforeSeq: string; after: string } {
+  const checked = checkEntry(entry);
+  const text = canonicalRowAround(checked);
+  return { actor: checked.actor, action: checked.action, target: checked.target, details: JSON.stringify(checked.details), ...text };
 }

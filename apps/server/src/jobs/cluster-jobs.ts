@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../context.ts';
 import type { Database } from '../store/schema.ts';
 import { claimRun, finishRun, periodOf, releaseRun } from './ledger.ts';
-import { retryCatalogRace } from '../store/boss.ts';
+import { createQueueExclusively } from '../store/boss.ts';
 
 export interface PeriodicJob {
   /** The pg-boss queue, "qoltanba-…". */
@@ -141,13 +141,8 @@ export class ClusterJobs {
   }
 
   async #queue(name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
-    // Nodes starting together create the same queues at once (store/boss.ts says why that can deadlock).
-    await retryCatalogRace(
-      () => this.boss.createQueue(name, { name, ...options }),
-      (err, tries) => this.#o.log.warn({ err, tries, queue: name }, 'jobs: creating a queue raced another node; trying again'),
-    );
-    // createQueue keeps an existing queue as it was: an installation whose queue predates these settings gets them here.
-    await this.boss.updateQueue(name, { name, ...options });
+    // Nodes starting together create the same queues at once: store/boss.ts says why that takes a lock.
+    await createQueueExclusively(this.#o.db, name, options);
   }
 }
 

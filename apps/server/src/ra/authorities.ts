@@ -14,15 +14,33 @@ export interface IssuingCa {
   info: CertificateInfo;
 }
 
+/** A `cas` row as `IssuingCas.candidates` selects it. */
+export interface CandidateRow {
+  id: number;
+  name: string;
+  kind: string;
+  status: string;
+  key_uri: string | null;
+  certificate: Buffer;
+  not_after: Date;
+}
+
 export class IssuingCas {
   // A CA's certificate never changes under its id; parsing it once per process saves a parse per issuance.
   readonly #parsed = new Map<number, { der: Buffer; info: CertificateInfo }>();
 
   /** `db` is the caller's transaction when there is one (on PGlite the pool's only connection is in it). */
   async resolve(db: Kysely<Database>, name: string | undefined, keyAlgorithm: string, now: Date): Promise<IssuingCa> {
-    let query = db.selectFrom('cas').select(['id', 'name', 'kind', 'status', 'key_uri', 'certificate', 'not_after']).orderBy('id');
-    query = name === undefined ? query.where('kind', '=', 'issuing').where('status', '=', 'active') : query.where('name', '=', name);
-    const rows = await query.execute();
+    return this.choose(await this.candidates(db, name).execute(), name, keyAlgorithm, now);
+  }
+
+  /** The rows `choose` picks from, as a query a caller may join more to (issuance joins its key check, saving a round trip). */
+  candidates(db: Kysely<Database>, name: string | undefined) {
+    const query = db.selectFrom('cas').select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after']).orderBy('cas.id');
+    return name === undefined ? query.where('cas.kind', '=', 'issuing').where('cas.status', '=', 'active') : query.where('cas.name', '=', name);
+  }
+
+  choose(rows: readonly CandidateRow[], name: string | undefined, keyAlgorithm: string, now: Date): IssuingCa {
     if (name !== undefined && rows.length === 0) throw new QtError('QT_ERR_CA_NOT_FOUND', `There is no CA named "${name}"`, { ca: name });
     const candidates = rows.map((r) => ({ ...r, info: this.#info(r.id, r.certificate) }));
     const row = name === undefined ? candidates.find((c) => c.info.publicKey.algorithm === keyAlgorithm) : candidates[0];

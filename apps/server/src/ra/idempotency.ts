@@ -8,7 +8,7 @@
  * same certificate, never a second one, and never a signature the database does not hold.
  */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { QtError } from '@qoltanba/pki';
 import type { Database, JsonObject } from '../store/schema.ts';
 
@@ -40,27 +40,37 @@ function canonicalJson(value: unknown): string {
 
 export type Claim = { kind: 'new' } | { kind: 'replay'; status: number; response: JsonObject };
 
-/** Claims (scope, key) for this request, or returns what the first request with it answered. */
-export async function claimIdempotencyKey(trx: Kysely<Database>, scope: string, key: string, hash: Buffer, hours: number): Promise<Claim> {
+/**
+ * Claims (scope, key) for this request, or returns what the first request with it answered. `onClaim`, when
+ * given, is evaluated in the same statement once the key is claimed — never for a replay — so work that must
+ * follow the claim (issuance's public-key lock) costs no round trip of its own.
+ */
+export async function claimIdempotencyKey(trx: Kysely<Database>, scope: string, key: string, hash: Buffer, hours: number, onClaim?: RawBuilder<unknown>): Promise<Claim> {
   // One statement: a new key is inserted, and an expired one is forgotten — taken over as if new, so the same
   // key may start a new request. A live key is left as it is (no row returned) and read below.
   const claimed = await trx
-    .insertInto('idempotency_keys')
-    .values({ scope, key, request_hash: hash, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` })
-    .onConflict((oc) =>
-      oc
-        .columns(['scope', 'key'])
-        .doUpdateSet({
-          request_hash: (eb) => eb.ref('excluded.request_hash'),
-          expires_at: (eb) => eb.ref('excluded.expires_at'),
-          created_at: sql<Date>`now()`,
-          response_status: null,
-          response: null,
-          completed_at: null,
-        })
-        .where('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
+    .with('claimed', (db) =>
+      db
+        .insertInto('idempotency_keys')
+        .values({ scope, key, request_hash: hash, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` })
+        .onConflict((oc) =>
+          oc
+            .columns(['scope', 'key'])
+            .doUpdateSet({
+              request_hash: (eb) => eb.ref('excluded.request_hash'),
+              expires_at: (eb) => eb.ref('excluded.expires_at'),
+              created_at: sql<Date>`now()`,
+              response_status: null,
+              response: null,
+              completed_at: null,
+            })
+            .where('idempotency_keys.expires_at', '<=', sql<Date>`now()`),
+        )
+        .returning('key'),
     )
-    .returning('key')
+    // The select list runs once per claimed row, i.e. only after the INSERT claimed the key.
+    .selectFrom('claimed')
+    .select(['claimed.key', (onClaim ?? sql`NULL`).as('on_claim')])
     .executeTakeFirst();
   if (claimed) return { kind: 'new' };
   const first = await trx

@@ -13,6 +13,7 @@ import { createRa } from './ra.ts';
 import { purgeExpiredIdempotencyKeys } from './idempotency.ts';
 import { InProcessSignerProvider } from '../signer/in-process.ts';
 import { join } from 'node:path';
+import type { KyselyPlugin } from 'kysely';
 
 function request(csr: OpensslCsr, over: Partial<IssueRequest> = {}): IssueRequest {
   return {
@@ -203,6 +204,67 @@ describeEachBackend('RA issuance', (ctx) => {
     assert.equal(await count('certificates'), before);
     const again = await issue(fx.ra, { ...owner, profile: 'individual-auth', idempotencyKey: 'owner-auth' });
     assert.equal(again.certificate.kind, 'AUTH');
+  });
+
+  test('an issuance is three statements inside its transaction: claim with key lock, CA with key check, one store', async () => {
+    // Counts what the RA executes: a plugin on the store's own Kysely sees every result, on both backends
+    // (transformQuery would also see subqueries as they are built, and BEGIN/COMMIT pass by plugins).
+    const sent: string[] = [];
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        sent.push(String(args.queryId.queryId));
+        return args.result;
+      },
+    };
+    const counted = { ...fx.ctx, store: { ...fx.ctx.store, db: fx.ctx.store.db.withPlugin(counting) } };
+    const ra = createRa(counted);
+    const req = request(await opensslCsr(), { idempotencyKey: 'three-statements' });
+    const { certificate, replayed } = await issue(ra, req);
+    assert.equal(replayed, false);
+    assert.equal(sent.length, 3, sent.join(', '));
+    // Everything of the old eight statements is there: certificate, subject, audit entry, completed idempotency record.
+    const stored = await ctx.store.db.selectFrom('idempotency_keys').select(['response_status', 'response']).where('key', '=', 'three-statements').executeTakeFirstOrThrow();
+    assert.equal(stored.response_status, 201);
+    assert.deepEqual(stored.response, { certificateId: certificate.id, ca: fx.caName, serial: normalizeSerial(certificate.serial) });
+    const audit = await ctx.store.db.selectFrom('audit_log').select(['action', 'details']).where('target', '=', `certificate:${fx.caName}/${certificate.serial}`).execute();
+    assert.deepEqual(audit.map((a) => a.action), ['certificate.issued']);
+    assert.equal(audit[0]!.details.idempotencyKey, 'three-statements');
+    const subject = await ctx.store.db.selectFrom('subjects').select(['surname', 'email']).where('iin', '=', certificate.iin!).executeTakeFirstOrThrow();
+    assert.deepEqual(subject, { surname: 'Сәрсенбаев', email: 'askar@example.kz' });
+    // A replay is the claim, the stored answer and the certificate it names: no CA, no key check, no signature.
+    sent.length = 0;
+    const again = await issue(ra, req);
+    assert.equal(again.replayed, true);
+    assert.equal(again.certificate.id, certificate.id);
+    assert.equal(sent.length, 3, sent.join(', '));
+  });
+
+  test('a serial collision keeps nothing of the discarded attempt: one audit entry, the answer names the stored certificate, the other certificate untouched', async () => {
+    const existing = await ctx.store.db.selectFrom('certificates').select('serial').where('ca_id', '=', fx.caId).executeTakeFirstOrThrow();
+    const asBytes = existing.serial.length % 2 ? `0${existing.serial}` : existing.serial;
+    let calls = 0;
+    const ra = createRa(fx.ctx, { serialSource: () => (calls++ === 0 ? asBytes : undefined) });
+    const issuedBefore = await ctx.store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('n')).where('action', '=', 'certificate.issued').executeTakeFirstOrThrow();
+    const req = request(await opensslCsr(), { idempotencyKey: 'collision-answer' });
+    const { certificate } = await issue(ra, req);
+    const issuedAfter = await ctx.store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<string>().as('n')).where('action', '=', 'certificate.issued').executeTakeFirstOrThrow();
+    assert.equal(Number(issuedAfter.n), Number(issuedBefore.n) + 1);
+    const answer = await ctx.store.db.selectFrom('idempotency_keys').select('response').where('key', '=', 'collision-answer').executeTakeFirstOrThrow();
+    assert.equal((answer.response as { certificateId: string }).certificateId, certificate.id);
+    // The existing certificate's row is untouched by the attempt that collided with it.
+    const still = await ctx.store.db.selectFrom('certificates').select(['serial', 'subject_iin']).where('ca_id', '=', fx.caId).where('serial', '=', existing.serial).execute();
+    assert.equal(still.length, 1);
+    assert.notEqual(still[0]!.subject_iin, req.subject.iin);
+  });
+
+  test('two people racing with one key: exactly one is certified, the other is refused as reuse', async () => {
+    const shared = await opensslCsr();
+    const before = await count('certificates');
+    const results = await Promise.allSettled([issue(fx.ra, request(shared)), issue(fx.ra, request(shared)), issue(fx.ra, request(shared))]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    for (const r of results) if (r.status === 'rejected') rejects('QT_ERR_KEY_REUSED')(r.reason);
+    assert.equal(await count('certificates'), before + 1);
   });
 
   test('a legal-entity profile carries the organisation and BIN; token storage lives three years', async () => {

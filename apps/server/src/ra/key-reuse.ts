@@ -3,7 +3,7 @@
  * Both are decided on spki_sha256 under a transaction lock on the key, so two requests carrying the same
  * key for two people cannot both pass the check before either has stored its certificate.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { QtError } from '@qoltanba/pki';
 import type { Database } from '../store/schema.ts';
 
@@ -12,23 +12,38 @@ const KEY_COMPROMISE = 1;
 
 /** Serialises work on one public key until the transaction ends. */
 export async function lockPublicKey(trx: Kysely<Database>, spkiSha256: Buffer): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${KEY_LOCK_CLASS}::int4, ${spkiSha256.readInt32BE(0)}::int4)`.execute(trx);
+  await sql`SELECT ${publicKeyLock(spkiSha256)}`.execute(trx);
+}
+
+/** The lock as an expression, for a statement that takes it beside other work (issuance's idempotency claim). */
+export function publicKeyLock(spkiSha256: Buffer): RawBuilder<unknown> {
+  return sql`pg_advisory_xact_lock(${KEY_LOCK_CLASS}::int4, ${spkiSha256.readInt32BE(0)}::int4)`;
 }
 
 export async function checkKeyReuse(trx: Kysely<Database>, spkiSha256: Buffer, iin: string): Promise<void> {
   await lockPublicKey(trx, spkiSha256);
-  const clash = await trx
-    .selectFrom('certificates as c')
-    .innerJoin('cas as ca', 'ca.id', 'c.ca_id')
-    .select(['ca.name as ca', 'c.serial', 'c.subject_iin', 'c.revocation_reason'])
-    .where('c.spki_sha256', '=', spkiSha256)
-    .where((eb) => eb.or([eb('c.subject_iin', 'is distinct from', iin), eb('c.revocation_reason', '=', KEY_COMPROMISE)]))
-    .orderBy(sql`coalesce(c.revocation_reason = ${KEY_COMPROMISE}, false)`, 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!clash) return;
-  if (clash.revocation_reason === KEY_COMPROMISE) {
-    throw new QtError('QT_ERR_KEY_COMPROMISED', undefined, { ca: clash.ca, serial: clash.serial });
+  refuseKeyClash(await keyClash(trx, spkiSha256, iin).executeTakeFirst());
+}
+
+/**
+ * The certificate that forbids certifying this key for `iin` (another person's, or one revoked as compromised),
+ * if any. Read it after the key's lock was taken, in a later statement (a statement's snapshot predates its locks).
+ */
+export function keyClash(db: Kysely<Database>, spkiSha256: Buffer, iin: string) {
+  return db
+    .selectFrom('certificates as kc')
+    .innerJoin('cas as kca', 'kca.id', 'kc.ca_id')
+    .select(['kca.name as clash_ca', 'kc.serial as clash_serial', 'kc.subject_iin as clash_iin', 'kc.revocation_reason as clash_reason'])
+    .where('kc.spki_sha256', '=', spkiSha256)
+    .where((eb) => eb.or([eb('kc.subject_iin', 'is distinct from', iin), eb('kc.revocation_reason', '=', KEY_COMPROMISE)]))
+    .orderBy(sql`coalesce(kc.revocation_reason = ${KEY_COMPROMISE}, false)`, 'desc')
+    .limit(1);
+}
+
+export function refuseKeyClash(clash: { clash_ca: string | null; clash_serial: string | null; clash_reason: number | null } | undefined): void {
+  if (!clash || clash.clash_serial === null) return;
+  if (clash.clash_reason === KEY_COMPROMISE) {
+    throw new QtError('QT_ERR_KEY_COMPROMISED', undefined, { ca: clash.clash_ca, serial: clash.clash_serial });
   }
   // The other person's IIN is not ours to disclose.
   throw new QtError('QT_ERR_KEY_REUSED');

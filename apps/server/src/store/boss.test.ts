@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type PgBoss from 'pg-boss';
-import { bossDb, createBoss, retryCatalogRace, startBoss } from './boss.ts';
+import { bossDb, createBoss, createQueueExclusively, startBoss } from './boss.ts';
 import { openDatabase } from './open-database.ts';
 import { createTestDatabase, describeEachBackend } from './testing/backends.ts';
 
@@ -62,7 +62,7 @@ describeEachBackend('pg-boss on the store', (ctx) => {
   });
 });
 
-test('PostgreSQL: four nodes starting pg-boss and creating the same queues at once on a fresh database all start (catalog races are tried again)', async () => {
+test('PostgreSQL: four nodes starting pg-boss and creating the same queues at once on a fresh database all start (install retried, queues made under a lock)', async () => {
   const fresh = await createTestDatabase('postgres', { migrated: false });
   const stores = await Promise.all([1, 2, 3, 4].map(() => openDatabase(fresh.openOptions)));
   const bosses: PgBoss[] = [];
@@ -74,7 +74,7 @@ test('PostgreSQL: four nodes starting pg-boss and creating the same queues at on
         bosses.push(boss);
         // Each node creates them in its own order, as features register their jobs.
         const mine = [...queues.slice(i), ...queues.slice(0, i)];
-        await Promise.all(mine.map((q) => retryCatalogRace(() => boss.createQueue(q))));
+        await Promise.all(mine.map((q) => createQueueExclusively(store.db, q, {})));
       }),
     );
     const { rows } = await stores[0]!.pool.query<{ name: string }>(`SELECT name FROM pgboss.queue ORDER BY name`);

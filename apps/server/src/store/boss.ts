@@ -4,7 +4,7 @@
  * connections to size. Everything pg-boss sends is a single statement or a BEGIN…COMMIT string sent as
  * one simple query, so it needs no connection of its own.
  */
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { Store } from './open-database.ts';
 import type { Database } from './schema.ts';
@@ -46,9 +46,9 @@ export function createBoss(store: Pick<Store, 'db'>, options: BossOptions = {}):
 /**
  * PostgreSQL's answers when two processes create the same catalog objects at once: deadlock, a unique
  * violation in a catalog (pg_namespace, pg_type), a duplicate table or object. pg-boss 10 checks whether
- * it is installed before taking its lock, and creates a queue's partition (CREATE TABLE, ATTACH PARTITION)
- * without any lock of its own, so nodes starting together on a fresh database meet these. Each failed
- * attempt is rolled back whole; trying again finds what the other process made.
+ * it is installed before taking its lock, so nodes starting together on a fresh database meet these (queues
+ * are made under a lock of ours instead: createQueueExclusively). Each failed attempt is rolled back whole;
+ * trying again finds what the other process made.
  */
 const CATALOG_RACE_CODES = new Set(['40P01', '23505', '42P07', '42710']);
 
@@ -82,4 +82,25 @@ export async function startBoss(store: Pick<Store, 'db'>, options: BossOptions, 
     await boss.start();
     return boss;
   }, onRace);
+}
+
+/** pg_advisory_xact_lock key under which queues are created ("QTBQ"). */
+const QUEUE_CATALOG_LOCK = 0x51544251;
+
+/**
+ * Creates a queue (pg-boss's own createQueue, then updateQueue so that a queue made by an older version gets
+ * today's settings) inside one transaction that first takes a cluster-wide advisory lock. pg-boss 10 creates a
+ * queue's partition (CREATE TABLE, ATTACH PARTITION) without a lock of its own: nodes creating the same queues at
+ * once deadlock, and on a loaded machine they did so again on every retry (CI: six deadlocks in a row). Under the
+ * lock the second node finds the queue made and changes nothing. The lock is transaction-scoped, so it also works
+ * on PGlite, and a node that dies holding it releases it with its connection.
+ */
+export async function createQueueExclusively(db: Kysely<Database>, name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${QUEUE_CATALOG_LOCK})`.execute(trx);
+    // A manager on this transaction only: pg-boss's queue functions need no started instance.
+    const manager = new PgBoss({ db: bossDb(trx) });
+    await manager.createQueue(name, { name, ...options });
+    await manager.updateQueue(name, { name, ...options });
+  });
 }

@@ -12,6 +12,7 @@ import { readSignedAttributes, type SignedAttributeValues } from './attributes.t
 import { minimalInteger, readParsedCertificate, sameSerial, type CertificateFacts } from './certificates.ts';
 import { decodeCms, encapsulatedContent, type DecodedCms } from './decode.ts';
 import { digestName } from './digests.ts';
+import { offerCertificateTree } from '../path/certificate.ts';
 
 export interface AlgorithmReport {
   oid: string;
@@ -67,9 +68,15 @@ export function parseCms(input: Uint8Array | string, options: { maxBytes?: numbe
 export function inspectDecoded(decoded: DecodedCms): InspectedCms {
   const sd = decoded.signedData;
   // Array.from: the asn1 collections' own map/filter would return asn1 collection instances.
-  const certificates = Array.from(sd.certificates ?? [])
-    .filter((c) => c.certificate !== undefined)
-    .map((c) => readParsedCertificate(new Uint8Array(AsnConvert.serialize(c.certificate!)), c.certificate!));
+  // The bytes as received when the DER reader sliced them (decodeCms); re-encoding the parsed tree costs as much
+  // as parsing it, and a signature or a record is about the received bytes anyway.
+  const certificates = Array.from(sd.certificates ?? []).flatMap((c, i) => {
+    if (!c.certificate) return [];
+    const received = decoded.certificateDer?.[i];
+    // The tree of exactly these bytes, for a path validation of the signer that follows not to parse them again.
+    if (received) offerCertificateTree(received, c.certificate);
+    return [readParsedCertificate(received ?? new Uint8Array(AsnConvert.serialize(c.certificate)), c.certificate)];
+  });
   const content = encapsulatedContent(sd.encapContentInfo.eContent);
   const signers = Array.from(sd.signerInfos).map((info, i): InspectedSigner => {
     const attributes = info.signedAttrs ? readSignedAttributes(info.signedAttrs) : undefined;

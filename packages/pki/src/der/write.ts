@@ -89,7 +89,21 @@ function base128(v: number | bigint, out: number[]): void {
   for (let i = chunk.length - 1; i >= 0; i--) out.push(chunk[i] as number);
 }
 
+// Certificates, OCSP responses and names repeat a few dozen OIDs; issuance encoded each anew (≈ 0.1 ms of CPU per
+// certificate, issue 16's profile). Each caller gets its own copy, so nobody can change the cached bytes.
+const oidCache = new Map<string, Bytes>();
+const OID_CACHE_LIMIT = 1024;
+
 export function objectIdentifier(dotted: string): Bytes {
+  let der = oidCache.get(dotted);
+  if (!der) {
+    der = encodeObjectIdentifier(dotted);
+    if (oidCache.size < OID_CACHE_LIMIT) oidCache.set(dotted, der);
+  }
+  return der.slice();
+}
+
+function encodeObjectIdentifier(dotted: string): Bytes {
   const parts = dotted.split('.');
   if (parts.some((a) => !/^\d+$/.test(a)) || parts.length < 2) throw new QtError('QT_ERR_INPUT_INVALID', `"${dotted}" is not an OID`);
   const arc = (a: string): number | bigint => {

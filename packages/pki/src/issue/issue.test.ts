@@ -14,6 +14,7 @@ import { inspectCertificate } from '../certificate/index.ts';
 import { parseKzSubject, type KzSubjectInput } from '../names/index.ts';
 import { addPeriod } from '../profiles/index.ts';
 import { issueCaCertificate, issueCertificate, issueOcspSigningCertificate, issueTimeStampingCertificate, type IssuedCertificate } from './issue.ts';
+import { precertificateSignature } from './lint-signer.ts';
 import { buildChain, countingSigner, newSigner, subscriberCsr, testUrls, type TestChain } from './testing/issue.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'qt-issue-'));
@@ -207,6 +208,23 @@ test('when the lint finds a violation the real signer is never called', async ()
   const leaf = await issueCertificate(base);
   assert.equal(counted.calls(), 1);
   assert.match(openssl(['verify', '-CAfile', rootFile, '-untrusted', issuingFile, save('counted', leaf)]), /: OK/);
+});
+
+test("an RSA CA's pre-certificate carries zeros of the CA modulus' length, and each certificate costs the CA key one signature", async () => {
+  // Any bytes stand for a TBS here: the placeholder depends only on the algorithm and the CA key.
+  const tbs = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+  const placeholder = await precertificateSignature(oid.sha256WithRsa, chain.issuingSigner.publicKey, tbs);
+  assert.equal(placeholder.length, 512);
+  assert.ok(placeholder.every((b) => b === 0));
+  // A non-RSA algorithm still gets a real throwaway signature (ECDSA's length varies with the value).
+  const ecdsa = await precertificateSignature(oid.ecdsaWithSha256, chain.issuingSigner.publicKey, tbs);
+  assert.ok(ecdsa.length >= 8 && ecdsa.some((b) => b !== 0));
+  const counted = countingSigner(chain.issuingSigner);
+  const { csr } = await subscriberCsr();
+  const leaf = await issueCertificate({ csr, profile: 'individual-auth', subject: person, issuer: { certificate: chain.issuing.der, signer: counted.signer }, urls: testUrls });
+  assert.equal(counted.calls(), 1);
+  assert.equal(leaf.info.signature.length, 512);
+  assert.match(openssl(['verify', '-CAfile', rootFile, '-untrusted', issuingFile, save('placeholder', leaf)]), /: OK/);
 });
 
 test('bad requests stop before any signing, each with its own code', async () => {

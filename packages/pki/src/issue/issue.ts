@@ -1,5 +1,5 @@
 /**
- * Issuing certificates. Every path goes plan → TBS → pre-certificate signed by a throwaway key →
+ * Issuing certificates. Every path goes plan → TBS → pre-certificate (placeholder or throwaway signature) →
  * lint → only then the real CA signer, and the result is checked against the CA's public key.
  * There is no way around the lint in this API.
  */
@@ -14,7 +14,7 @@ import { buildKzSubject, decodeDn, encodeDn, type DnInput, type KzSubjectInput }
 import { getProfile, type CertificateProfile, type IdentificationMethod, type ProfileName } from '../profiles/index.ts';
 import { lintInspected, type LintViolation } from './lint.ts';
 import { issuerCertificateInfo } from './issuer-info.ts';
-import { lintSigner } from './lint-signer.ts';
+import { precertificateSignature } from './lint-signer.ts';
 import { planCertificate, type CertificatePlan, type CommonIssueOptions, type PlanInput } from './plan.ts';
 import { assembleCertificate, buildTbs } from './tbs.ts';
 
@@ -52,8 +52,7 @@ function issuerInfo(issuer: IssuerInput): CertificateInfo {
  */
 async function signPlan(plan: CertificatePlan, signer: Signer, issuer: CertificateInfo | undefined): Promise<IssuedCertificate> {
   const tbs = buildTbs(plan);
-  const throwaway = await lintSigner(plan.signatureAlgorithm.oid);
-  const precertificate = assembleCertificate(tbs, plan.signatureAlgorithm, await throwaway.sign(tbs));
+  const precertificate = assembleCertificate(tbs, plan.signatureAlgorithm, await precertificateSignature(plan.signatureAlgorithm.oid, signer.publicKey, tbs));
   const inspected = readPrecertificate(plan, precertificate);
   const violations = await lintInspected(inspected, plan.profile, issuer, {
     testMode: plan.testMode,

@@ -1,11 +1,16 @@
 /**
- * Throwaway keys that sign pre-certificates for the lint (Boulder's approach): the TBS is signed and
- * parsed back as a whole certificate before the real CA key is asked for anything. One key per
- * signature algorithm per process, made on first use and kept; it signs nothing anyone trusts.
+ * The signature of the pre-certificate the lint reads: the TBS is framed as a whole certificate and parsed
+ * back before the real CA key is asked for anything. The lint never verifies that signature (nothing could
+ * trust it), it only reads the layout, so for RSA the value is a placeholder of exactly the real signature's
+ * length (the CA modulus' bytes), zeros: an RSA-2048 throwaway signature cost 0.5–0.9 ms of CPU per
+ * certificate for bytes nobody reads (issue 16, bench/README.md `issuance-api`). ECDSA signatures vary in
+ * length and GOST's layout is its own, so those are still signed by a throwaway key of the same kind (Boulder's
+ * approach): one key per signature algorithm per process, made on first use and kept; it signs nothing anyone trusts.
  */
 import { QtError } from '@qoltanba/errors';
 import { oid, oidNames } from '../oids.ts';
-import { getCrypto, webCryptoSigner, type HashName, type Signer } from '../crypto/index.ts';
+import { describePublicKey, getCrypto, webCryptoSigner, type HashName, type Signer } from '../crypto/index.ts';
+import type { Bytes } from '../encoding.ts';
 import { KZ_GOST_2015_512 } from '../gost/kz-algorithms.ts';
 import { generateGostKeyPair, gostSigner } from '../gost/signer.ts';
 
@@ -56,4 +61,18 @@ export function lintSigner(signatureOid: string): Promise<Signer> {
     cache.set(signatureOid, signer);
   }
   return signer;
+}
+
+const RSA_SIGNATURES: ReadonlySet<string> = new Set([oid.sha256WithRsa, oid.sha384WithRsa, oid.sha512WithRsa]);
+
+/**
+ * The pre-certificate's signature for `tbs`, to be signed later by the key whose SPKI is `caPublicKey`: zeros of
+ * the modulus' length for RSA (see above), a throwaway key's signature otherwise.
+ */
+export async function precertificateSignature(signatureOid: string, caPublicKey: Uint8Array, tbs: Bytes): Promise<Bytes> {
+  if (RSA_SIGNATURES.has(signatureOid)) {
+    const key = describePublicKey(caPublicKey);
+    if (key.algorithm === 'RSA' && key.bits) return new Uint8Array(Math.ceil(key.bits / 8));
+  }
+  return (await lintSigner(signatureOid)).sign(tbs);
 }

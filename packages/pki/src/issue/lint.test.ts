@@ -12,7 +12,7 @@ import { getProfile } from '../profiles/index.ts';
 import { buildExtensions } from './extensions.ts';
 import { keyIdentifier } from './key-id.ts';
 import { lintCertificate } from './lint.ts';
-import { lintSigner } from './lint-signer.ts';
+import { precertificateSignature } from './lint-signer.ts';
 import { planCertificate, type CertificatePlan } from './plan.ts';
 import { assembleCertificate, buildTbs } from './tbs.ts';
 import { buildChain, newSigner, testUrls, type TestChain } from './testing/issue.ts';
@@ -45,8 +45,7 @@ async function lintPlan(
 ): Promise<string[]> {
   let tbs = buildTbs(plan, (change.extensions ?? ((l) => l))(buildExtensions(plan)));
   if (change.tbs) tbs = change.tbs(tbs);
-  const throwaway = await lintSigner(plan.signatureAlgorithm.oid);
-  const der = assembleCertificate(tbs, change.outer ?? plan.signatureAlgorithm, await throwaway.sign(tbs));
+  const der = assembleCertificate(tbs, change.outer ?? plan.signatureAlgorithm, await precertificateSignature(plan.signatureAlgorithm.oid, chain.issuingSigner.publicKey, tbs));
   const violations = await lintCertificate(der, base.profile, issuer, {
     testMode: plan.testMode,
     expected: { subject: plan.subject, publicKey: plan.publicKey, urls: plan.urls, email: plan.email, identification: plan.identification, cps: base.cps, keyStorage: plan.keyStorage },

@@ -9,7 +9,7 @@ import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { QtError } from '@qoltanba/errors';
 import { bytesEqual, fromHex, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { digest, hashOids, type HashName } from '../crypto/index.ts';
-import { readCertificate, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
+import { readCertificateMemo, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
 import { serialHexOf } from '../der/read.ts';
 import { integerFromMagnitude } from '../der/write.ts';
 
@@ -26,11 +26,34 @@ export interface OcspCertId {
 export type IssuerHashes = Readonly<Partial<Record<HashName, { nameHash: Bytes; keyHash: Bytes }>>>;
 
 /** Hashes of the CA's subject DN (exact DER) and of its subjectPublicKey bits, for SHA-1 and SHA-256 by default. */
-export async function computeIssuerHashes(
+export function computeIssuerHashes(
   issuer: CertificateInput | CertificateFacts,
   hashes: readonly HashName[] = ['SHA-1', 'SHA-256'],
 ): Promise<IssuerHashes> {
-  const ca = isFacts(issuer) ? issuer : readCertificate(issuer);
+  let ca: CertificateFacts;
+  try {
+    ca = isFacts(issuer) ? issuer : readCertificateMemo(issuer);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  // A verification asks for the same CA's hashes three times (request, response, revocation check), and every
+  // verification asks for the same few CAs: remembered per facts object, which is never mutated and which the
+  // certificate memo hands out for equal bytes only — so the hashes are always of these very bytes.
+  const key = hashes.join(',');
+  let byHashes = issuerHashes.get(ca);
+  if (!byHashes) issuerHashes.set(ca, (byHashes = new Map()));
+  let known = byHashes.get(key);
+  if (!known) {
+    known = hashesOf(ca, hashes);
+    byHashes.set(key, known);
+    known.catch(() => byHashes.delete(key));
+  }
+  return known;
+}
+
+const issuerHashes = new WeakMap<CertificateFacts, Map<string, Promise<IssuerHashes>>>();
+
+async function hashesOf(ca: CertificateFacts, hashes: readonly HashName[]): Promise<IssuerHashes> {
   const out: Partial<Record<HashName, { nameHash: Bytes; keyHash: Bytes }>> = {};
   for (const hash of hashes) {
     out[hash] = { nameHash: await digest(hash, ca.subjectDer), keyHash: await digest(hash, ca.publicKeyBits) };

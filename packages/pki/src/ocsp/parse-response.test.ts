@@ -70,3 +70,16 @@ test('truncated, garbage and oversize responses fail with their codes', () => {
   }
   assert.throws(() => parseOcspResponse(new Uint8Array(70_000).fill(0x30)), (e) => isQtError(e, 'QT_ERR_TOO_LARGE'));
 });
+
+test('an included certificate that cannot be read makes the response malformed, though it lies outside the signed data', () => {
+  const der = Uint8Array.from(readFixture(...nca.ocspIndividualSign2004));
+  const { basic } = parseOcspResponse(der);
+  const cert = basic!.certs[0]!;
+  const at = Buffer.from(der).indexOf(Buffer.from(cert));
+  // The certificate's outer signature algorithm (its last OID: sha256WithRSAEncryption) made sha384WithRSAEncryption.
+  const sha256WithRsa = Buffer.from('06092a864886f70d01010b', 'hex');
+  const outer = Buffer.from(cert).lastIndexOf(sha256WithRsa);
+  assert.ok(at > 0 && outer > 0);
+  der[at + outer + sha256WithRsa.length - 1] = 0x0c;
+  assert.throws(() => parseOcspResponse(der), (e) => isQtError(e, 'QT_ERR_OCSP_MALFORMED') && /included certificate/.test((e as Error).message));
+});

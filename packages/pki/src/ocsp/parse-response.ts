@@ -3,11 +3,11 @@ import * as asn1js from 'asn1js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicOCSPResponse, type SingleResponse } from '@peculiar/asn1-ocsp';
 import { QtError } from '@qoltanba/errors';
-import { derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
+import { concatBytes, derFrom, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmName, type SignatureAlgorithmId } from '../crypto/index.ts';
-import { displayName } from '../path/certificate.ts';
-import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG } from '../der/read.ts';
+import { displayName, readCertificateMemo } from '../path/certificate.ts';
+import { childrenOf, contentOf, contextTag, elementOf, readingAs, readOid, readUnsigned, readWhole, TAG, type Tlv } from '../der/read.ts';
 import { crlReasonFromCode } from '../crl/reasons.ts';
 import { fromAsnCertId } from './cert-id.ts';
 import { readNonce } from './nonce.ts';
@@ -67,7 +67,9 @@ function readBasic(der: Bytes): OcspBasicResponse {
   const outer = readWhole(der, TAG.sequence, 'BasicOCSPResponse');
   const [tbsTlv, algTlv, , certsTlv] = childrenOf(der, outer);
   if (!tbsTlv || !algTlv) throw malformed('incomplete BasicOCSPResponse');
-  const basic = AsnConvert.parse(toArrayBuffer(der), BasicOCSPResponse);
+  // The included certificates (the delegated responder's, the same in every response of a CA) are read through
+  // the certificate memo below instead of by the tree parser: the tree parser gets the signed part only.
+  const basic = AsnConvert.parse(certsTlv ? withoutCerts(der, outer, certsTlv) : toArrayBuffer(der), BasicOCSPResponse);
   const data = basic.tbsResponseData;
   const algorithm = basic.signatureAlgorithm.algorithm;
   const params = childrenOf(der, algTlv)[1];
@@ -86,8 +88,31 @@ function readBasic(der: Bytes): OcspBasicResponse {
     producedAt: data.producedAt,
     responses: data.responses.map(readSingle),
     nonce: readNonce(data.responseExtensions),
-    certs: certList ? childrenOf(der, certList).map((c) => elementOf(der, c)) : [],
+    certs: certList ? childrenOf(der, certList).map((c) => includedCertificate(elementOf(der, c))) : [],
   };
+}
+
+function withoutCerts(der: Bytes, outer: Tlv, certs: Tlv): ArrayBuffer {
+  if (certs.tag !== contextTag(0, true) || certs.end !== outer.end) throw malformed('its certificates are not the last field');
+  const body = der.subarray(outer.contentStart, certs.start);
+  return toArrayBuffer(concatBytes(derHeader(body.length), body));
+}
+
+function derHeader(length: number): Bytes {
+  if (length < 0x80) return new Uint8Array([TAG.sequence, length]);
+  const bytes: number[] = [];
+  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  return new Uint8Array([TAG.sequence, 0x80 | bytes.length, ...bytes]);
+}
+
+/** An included certificate must be readable, as when the tree parser read it (and then it is remembered). */
+function includedCertificate(der: Bytes): Bytes {
+  try {
+    readCertificateMemo(der);
+  } catch (e) {
+    throw malformed(`an included certificate is unreadable (${(e as Error).message})`);
+  }
+  return der;
 }
 
 function nameOf(der: Bytes): { der: Bytes; display: string } {

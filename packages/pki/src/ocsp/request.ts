@@ -5,7 +5,7 @@ import type { GeneralName } from '@peculiar/asn1-x509';
 import { QtError } from '@qoltanba/errors';
 import { toArrayBuffer, type Bytes } from '../encoding.ts';
 import type { HashName } from '../crypto/index.ts';
-import { displayName, namesMatch, readCertificate, type CertificateInput } from '../path/certificate.ts';
+import { displayName, namesMatch, readCertificateMemo, type CertificateInput } from '../path/certificate.ts';
 import { readingAs, readWhole, TAG } from '../der/read.ts';
 import { computeIssuerHashes, fromAsnCertId, makeCertId, toAsnCertId, type OcspCertId } from './cert-id.ts';
 import { MAX_NONCE_BYTES, nonceExtension, readNonce } from './nonce.ts';
@@ -63,8 +63,10 @@ export async function buildOcspRequest(
   issuer: CertificateInput,
   options: BuildOcspRequestOptions = {},
 ): Promise<Bytes> {
-  const cert = readCertificate(certificate);
-  const ca = readCertificate(issuer);
+  // Through the memo: the issuer is the same CA certificate every time, and a verifier that goes on to validate
+  // the certificate's path (validatePath reads through the same memo) does not read it a second time.
+  const cert = readCertificateMemo(certificate);
+  const ca = readCertificateMemo(issuer);
   if (!namesMatch(cert.issuerDer, ca.subjectDer)) {
     throw new QtError('QT_ERR_INPUT_INVALID', `"${cert.subject}" was issued by "${cert.issuer}", not by "${ca.subject}"`);
   }

@@ -6,7 +6,7 @@ import { QtError } from '@qoltanba/errors';
 import { bytesEqual, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { digest, verifySignature } from '../crypto/index.ts';
-import { namesMatch, readCertificate, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
+import { namesMatch, readCertificate, readCertificateMemo, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
 import { certIdIsFor, computeIssuerHashes } from './cert-id.ts';
 import { parseOcspResponse, type OcspBasicResponse, type ParsedOcspResponse } from './parse-response.ts';
 import type { OcspSingleResponse } from './types.ts';
@@ -91,7 +91,8 @@ async function findResponder(basic: OcspBasicResponse, ca: CertificateFacts): Pr
     'name' in id ? namesMatch(id.name.der, c.subjectDer) : bytesEqual(id.keyHash, await digest('SHA-1', c.publicKeyBits));
   if (await matches(ca)) return ca;
   for (const der of basic.certs) {
-    const c = readCertificate(der);
+    // The delegated responder's certificate is in every response of its CA: read once (parseOcspResponse read it).
+    const c = readCertificateMemo(der);
     if (await matches(c)) return c;
   }
   const who = 'name' in id ? `"${id.name.display}"` : 'the responder key';

@@ -24,7 +24,7 @@
  * because the newer one was revoked, or issued already close to expiry (a CA near its own end caps validity).
  * The catch-up finds them from what changed — certificates and status changes numbered after the watermarks
  * (notify_scan_watermarks) — re-examining a whole day of changes at each day's first scan, so one numbered
- * before another but committed after it is still seen. The unique message group (channel, IIN|threshold|day)
+ * before another but committed after it is still seen. The unique message group (channel, day|threshold|IIN)
  * makes a second look harmless; the cursor rows' locks serialise scanners on all nodes.
  *
  * Supersession: a certificate for which the same person holds a newer valid certificate of the same kind
@@ -236,40 +236,57 @@ async function lockCursors(trx: Kysely<Database>, channel: NotifyChannel, thresh
 /**
  * One page: candidates (`cand`: a keyset range, or the catch-up's ids) → live and not superseded → messages, one
  * per person and expiry day, each carrying its certificates. One statement. The message's group (channel,
- * IIN|threshold|day) is the exactly-once key: a certificate whose group has a message already joins it while it
+ * day|threshold|IIN) is the exactly-once key: a certificate whose group has a message already joins it while it
  * is pending (the person's other certificate of that day came in an earlier page), and is otherwise already
  * covered by it — so a second look at a certificate (the catch-up, a crash between pages) changes nothing.
  */
 async function writePage(trx: Kysely<Database>, o: ScanOptions, w: Window, cand: RawBuilder<unknown>): Promise<PageOutcome> {
+  await pageSettings(trx);
   const { rows } = await pageStatement(o, w, cand).execute(trx);
   const r = rows[0]!;
   return { seen: Number(r.seen), created: Number(r.created), messages: Number(r.messages), lastAt: r.last_at ? new Date(r.last_at) : null, lastId: r.last_id === null ? null : String(r.last_id) };
 }
 
+/**
+ * For the scan's transactions only. JIT off: a page is a few thousand index probes and inserts, and at national
+ * sizes the estimates of its CTEs can cross jit_above_cost — compiling would cost more than the page. Commits
+ * not waiting for the WAL flush: a page lost in a server crash loses its cursor move with it (one transaction)
+ * and is simply written again by the next scan; and no message of it can be sent before it is durable — the
+ * worker's claim commits synchronously, and its WAL flush covers every commit before it. No hash aggregates: the
+ * planner budgets an array_agg's state at 8 kB a group, so hashing a page's few thousand groups "exceeds" work_mem
+ * and spills to disk (as the pairs of the previous statement did); a page sorts in memory instead.
+ */
+async function pageSettings(trx: Kysely<Database>): Promise<void> {
+  await sql`SELECT set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true), set_config('enable_hashagg', 'off', true)`.execute(trx);
+}
+
+/**
+ * The page's statement. Its shape leaves the planner nothing to misjudge: the candidates are a materialised
+ * keyset page; supersession is a LATERAL probe with LIMIT 1 — always one index probe of certificates_by_iin per
+ * candidate, never a join strategy chosen from an estimate; the messages are grouped by a sort of the page (in
+ * memory: no per-group aggregate state to spill); and the count of reminders created is read from what the
+ * insert returns (each new message's certificates), not from a join of the candidates with the messages — a
+ * join whose estimate once made it quadratic. Only a message that already existed (rare: a pair split across
+ * pages, the catch-up) is counted from the page's rows, by a subquery over them.
+ *
+ * The group key is day|threshold|IIN, the expiry day first: a day's new messages of one window go to one
+ * contiguous stretch of notify_messages_group (about a hundred leaf pages at 10 M), not to leaves all over it —
+ * with IIN first every message dirtied a leaf of its own, each written to the WAL in full after a checkpoint.
+ */
 function pageStatement(o: ScanOptions, w: Window, cand: RawBuilder<unknown>) {
   const t = w.t;
   return sql<{ seen: string; created: string; messages: string; last_at: Date | null; last_id: string | null }>`
     WITH cand AS MATERIALIZED (${cand}),
-    -- A person's certificates of one expiry instant (an AUTH + SIGN pair shares it) are handled together: their
-    -- group key (the local expiry day, a time-zone conversion) is computed once per pair, not per certificate.
-    pair AS MATERIALIZED (
-      SELECT subject_iin, subject_bin, not_after, array_agg(kind) AS kinds, array_agg(id) AS ids,
-             subject_iin || '|' || ${t}::int || '|' || to_char(not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') AS group_key
-      FROM cand
-      WHERE subject_iin IS NOT NULL AND not_after >= ${w.lo}::timestamptz
-      GROUP BY subject_iin, subject_bin, not_after
-    ),
-    -- Supersession is looked up once per pair: one probe of certificates_by_iin, which finds nothing (and reads
-    -- no table row) for almost everyone; the certificates of a kind the person holds a newer one of drop out.
     live AS MATERIALIZED (
-      SELECT p.subject_iin, p.group_key, p.not_after, x.id
-      FROM pair p
-      CROSS JOIN LATERAL (
-        SELECT array_agg(n.kind) AS kinds FROM certificates n
-        WHERE n.subject_iin = p.subject_iin AND n.not_after > p.not_after AND n.status = 'good'
-          AND n.kind = ANY(p.kinds) AND n.subject_bin IS NOT DISTINCT FROM p.subject_bin) AS newer
-      CROSS JOIN LATERAL unnest(p.ids, p.kinds) AS x(id, kind)
-      WHERE newer.kinds IS NULL OR x.kind <> ALL(newer.kinds)
+      SELECT c.id, c.subject_iin, c.not_after,
+             to_char(c.not_after AT TIME ZONE ${o.timeZone}, 'YYYY-MM-DD') || '|' || ${t}::int || '|' || c.subject_iin AS group_key
+      FROM cand c
+      LEFT JOIN LATERAL (
+        SELECT 1 AS found FROM certificates n
+        WHERE n.subject_iin = c.subject_iin AND n.not_after > c.not_after AND n.status = 'good'
+          AND n.kind = c.kind AND n.subject_bin IS NOT DISTINCT FROM c.subject_bin
+        LIMIT 1) AS newer ON true
+      WHERE c.subject_iin IS NOT NULL AND c.not_after >= ${w.lo}::timestamptz AND newer.found IS NULL
     ),
     msgs AS (
       INSERT INTO notify_messages (channel, iin, threshold_days, group_key, expires_at, next_attempt_at, certificate_ids)
@@ -280,10 +297,10 @@ function pageStatement(o: ScanOptions, w: Window, cand: RawBuilder<unknown>) {
             certificate_ids = ARRAY(SELECT DISTINCT x FROM unnest(notify_messages.certificate_ids || excluded.certificate_ids) AS x ORDER BY x),
             updated_at = now()
         WHERE notify_messages.state = 'pending' AND NOT notify_messages.certificate_ids @> excluded.certificate_ids
-      RETURNING id, group_key, (xmax = 0) AS inserted
+      RETURNING group_key, (xmax = 0) AS inserted, cardinality(certificate_ids) AS n
     )
     SELECT (SELECT count(*) FROM cand) AS seen,
-           (SELECT count(*) FROM live JOIN msgs USING (group_key)) AS created,
+           (SELECT coalesce(sum(CASE WHEN m.inserted THEN m.n ELSE (SELECT count(*) FROM live l WHERE l.group_key = m.group_key) END), 0) FROM msgs m) AS created,
            (SELECT count(*) FROM msgs WHERE inserted) AS messages,
            last.not_after AS last_at, last.id AS last_id
     FROM (SELECT 1) AS one

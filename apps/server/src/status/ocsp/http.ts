@@ -275,7 +275,11 @@ function readBody(req: IncomingMessage, max: number, done: (body: Buffer | undef
   const onData = (chunk: Buffer) => {
     size += chunk.length;
     if (size > max) finish(undefined);
-    else chunks.push(chunk);
+    else {
+      chunks.push(chunk);
+      // The whole declared body is here: answer now rather than a tick later on 'end'.
+      if (size === declared) finish(chunks.length === 1 ? chunk : Buffer.concat(chunks, size));
+    }
   };
   req.on('data', onData);
   req.on('end', () => finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));

@@ -53,18 +53,16 @@ export class ContentMemo<T> {
   /** The value for these bytes (or this text), computing and remembering it on a miss; failures are not remembered. */
   get(input: MemoInput, compute: (input: MemoInput) => T): T {
     const content = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-    const key = typeof content === 'string' ? `s${content}` : `b${content.length}:${fnv1a(content)}`;
+    const key = this.keyOf(content);
     const hit = this.entries.get(key);
-    if (hit && (typeof content === 'string' ? hit.input === content : typeof hit.input !== 'string' && bytesEqual(hit.input, content))) {
+    if (hit && this.same(hit, content)) {
       // Most recently used goes last; the first entry is the one evicted.
       this.entries.delete(key);
       this.entries.set(key, hit);
       return hit.value;
     }
     const value = compute(input);
-    this.entries.delete(key);
-    this.entries.set(key, { input: typeof content === 'string' ? content : content.slice(), value });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.set(content, value);
     return value;
   }
 }

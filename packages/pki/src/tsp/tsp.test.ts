@@ -20,6 +20,7 @@ import {
   readTimeStampResponse,
   verifyTimeStampToken,
 } from './index.ts';
+import { nonceHex } from './request.ts';
 
 // NCANode's TspServiceTest stamped the four bytes CA FE BA BE with SHA-1 under NCA's GOST TSA policy, nonce 1663507112663.
 const NCA_STAMPED = fromHex('cafebabe');
@@ -99,6 +100,19 @@ test('our request is what openssl ts reads, and openssl ts -query is what we rea
   const uuid = await createTimeStampRequest({ data, policy: uuidPolicy });
   assert.match(openssl(['ts', '-query', '-in', tmp.file('uuid.tsq', uuid.der), '-text']), new RegExp(`Policy OID: ${uuidPolicy.replace(/\./g, '\\.')}\n`));
   assert.equal(readTimeStampRequest(uuid.der).policy, uuidPolicy);
+});
+
+test('a nonce reads as openssl prints it (whole bytes, a leading zero nibble kept), whatever its first byte — in the request and in the token', async () => {
+  for (const hex of ['0248d859167ba13b', '48d859167ba13b02', '0f']) {
+    const nonce = fromHex(hex);
+    const request = await createTimeStampRequest({ data: utf8('x'), nonce });
+    const printed = openssl(['ts', '-query', '-in', tmp.file(`n-${hex}.tsq`, request.der), '-text']);
+    const theirs = printed.match(/Nonce: 0x([0-9A-F]+)/)?.[1]?.toLowerCase();
+    assert.equal(nonceHex(readTimeStampRequest(request.der).nonce!), theirs, hex);
+    // The TSA echoes it; our reader and the response check agree with openssl on the token.
+    const { info } = await obtainTimeStamp(tsa.transport, { data: utf8('x'), nonce });
+    assert.equal(info.nonce, theirs, hex);
+  }
 });
 
 test('a stamp from an outside TSA over HTTP (SHA-256 and SHA-512): accepted, checked to our test root, and openssl ts -verify agrees', async () => {

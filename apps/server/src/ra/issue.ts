@@ -37,6 +37,7 @@ import { checkIdempotencyKey, claimIdempotencyKey, requestHash } from './idempot
 import { keyClash, publicKeyLock, refuseKeyClash } from './key-reuse.ts';
 import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
 import { displaySerial, normalizeSerial } from './serial.ts';
+import { ON_SUBJECT_CONFLICT } from './subjects.ts';
 
 export interface IssueSubject {
   surname: string;
@@ -283,11 +284,9 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
       ON CONFLICT ON CONSTRAINT certificates_serial_unique_per_ca DO NOTHING
       RETURNING id, issued_at
     ), s AS (
-      -- subjects.ts's upsert: the name the RA established; an issuance without an address keeps the one we have.
       INSERT INTO subjects (iin, surname, given_name, patronymic, email)
       SELECT ${request.subject.iin}::text, ${subject.surname}::text, ${subject.givenName}::text, ${subject.patronymic}::text, ${subject.email}::text FROM c
-      ON CONFLICT (iin) DO UPDATE SET surname = excluded.surname, given_name = excluded.given_name, patronymic = excluded.patronymic,
-        email = coalesce(excluded.email, subjects.email), updated_at = now()
+      ${ON_SUBJECT_CONFLICT}
     ), a AS (
       INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
       SELECT ${audit.actor}::text, ${audit.action}::text, ${audit.target}::text, ${audit.details}::jsonb, ${audit.beforeAt}::text, ${audit.beforeSeq}::text, ${audit.after}::text FROM c

@@ -10,19 +10,14 @@ export interface SubjectRow {
   email: string | undefined;
 }
 
+/**
+ * What recording a subject does for an IIN we know: the name the RA established now; an issuance without an address
+ * keeps the one we have. Shared by upsertSubject and the issuance's single statement (issue.ts).
+ */
+export const ON_SUBJECT_CONFLICT = sql`ON CONFLICT (iin) DO UPDATE SET surname = excluded.surname, given_name = excluded.given_name,
+  patronymic = excluded.patronymic, email = coalesce(excluded.email, subjects.email), updated_at = now()`;
+
 export async function upsertSubject(trx: Kysely<Database>, s: SubjectRow): Promise<void> {
-  await trx
-    .insertInto('subjects')
-    .values({ iin: s.iin, surname: s.surname, given_name: s.givenName, patronymic: s.patronymic ?? null, email: s.email ?? null })
-    .onConflict((oc) =>
-      oc.column('iin').doUpdateSet({
-        surname: (eb) => eb.ref('excluded.surname'),
-        given_name: (eb) => eb.ref('excluded.given_name'),
-        patronymic: (eb) => eb.ref('excluded.patronymic'),
-        // An issuance without an address keeps the one we have.
-        email: sql`coalesce(excluded.email, subjects.email)`,
-        updated_at: sql`now()`,
-      }),
-    )
-    .execute();
+  await sql`INSERT INTO subjects (iin, surname, given_name, patronymic, email)
+    VALUES (${s.iin}, ${s.surname}, ${s.givenName}, ${s.patronymic ?? null}, ${s.email ?? null}) ${ON_SUBJECT_CONFLICT}`.execute(trx);
 }

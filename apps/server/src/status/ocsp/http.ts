@@ -28,9 +28,18 @@ export interface OcspHttpOptions {
   /** Larger requests are not read: malformedRequest. */
   maxRequestBytes: number;
   now: () => Date;
+  /** The same clock in ms, without a Date per answer (default: now().getTime()). */
+  nowMs?: (() => number) | undefined;
   /** The client an on-demand signature counts against (the TCP peer, or what a trusted proxy forwarded). */
   clientOf?: ClientAddressOf;
 }
+
+/**
+ * The request as the client sent it: node:http's IncomingMessage (the front door, Fastify's request.raw). Its
+ * peer address and X-Forwarded-For are read only when the answer is not in memory (the per-client cap needs them);
+ * an answer from memory touches neither, nor `headers` (node:http builds that object on first use).
+ */
+export type OcspHttpRequest = Pick<IncomingMessage, 'socket' | 'rawHeaders'>;
 
 /**
  * The header lists of one answer from memory, made once and reused by every response that sends it: a POST's
@@ -66,11 +75,8 @@ export class OcspHttp {
     return this.#o.maxRequestBytes;
   }
 
-  /**
-   * POST: the body is the DER request, whatever the content type says. Never cacheable by HTTP caches. `peer` and
-   * `forwardedFor` (the TCP peer, its X-Forwarded-For) are read only when the request is not answered from memory.
-   */
-  post(body: Buffer | undefined, peer: string | undefined, forwardedFor?: string | string[]): OcspHttpReply | Promise<OcspHttpReply> {
+  /** POST: the body is the DER request, whatever the content type says. Never cacheable by HTTP caches. */
+  post(body: Buffer | undefined, req: OcspHttpRequest): OcspHttpReply | Promise<OcspHttpReply> {
     if (!body || body.length === 0 || body.length > this.#o.maxRequestBytes) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
     const key = `P${body.toString('latin1')}`;
     const hit = this.#responder.cached(key);
@@ -78,18 +84,23 @@ export class OcspHttp {
       const p = this.#prepare(hit);
       return { status: 200, headers: p.noStore, body: p.body };
     }
-    return this.#responder.answer(body, { key, client: this.#clientOf(peer, forwardedFor) }).then((answer) => this.#reply(answer, false));
+    return this.#responder.answer(body, { key, client: this.#client(req) }).then((answer) => this.#reply(answer, false));
   }
 
   /** GET: `encoded` is the path after /ocsp/ exactly as sent (query string removed). */
-  get(encoded: string, ifNoneMatch: string | undefined, peer: string | undefined, forwardedFor?: string | string[]): OcspHttpReply | Promise<OcspHttpReply> {
+  get(encoded: string, req: OcspHttpRequest): OcspHttpReply | Promise<OcspHttpReply> {
     if (encoded.length === 0 || encoded.length > this.#maxEncoded) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
     const key = `G${encoded}`;
     const hit = this.#responder.cached(key);
-    if (hit) return this.#replyGet(hit, ifNoneMatch);
+    if (hit) return this.#replyGet(hit, rawHeader(req.rawHeaders, 'if-none-match'));
     const der = decodeGetPath(encoded);
     if (!der) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
-    return this.#responder.answer(der, { key, client: this.#clientOf(peer, forwardedFor) }).then((answer) => this.#replyGet(answer, ifNoneMatch));
+    return this.#responder.answer(der, { key, client: this.#client(req) }).then((answer) => this.#replyGet(answer, rawHeader(req.rawHeaders, 'if-none-match')));
+  }
+
+  /** Who the on-demand cap counts this request against: the TCP peer, or what a trusted proxy forwarded. */
+  #client(req: OcspHttpRequest): string | undefined {
+    return this.#clientOf(req.socket.remoteAddress, rawHeaderList(req.rawHeaders, 'x-forwarded-for'));
   }
 
   /** The answer for a GET whose URL the router could not read at all: malformedRequest, like any bad encoding. */
@@ -106,22 +117,26 @@ export class OcspHttp {
     if (!answer.validity) return this.#reply(answer, false);
     if (answer.outcome === 'cached') {
       const p = this.#prepare(answer);
-      const now = this.#o.now().getTime();
+      const now = this.#nowMs();
       if (now <= p.from || now > p.until) this.#prepareCacheable(p, answer, now);
       if (ifNoneMatch !== undefined && ifNoneMatch === answer.etag) return { status: 304, headers: p.notModified, body: undefined };
       return { status: 200, headers: p.cacheable, body: p.body };
     }
     if (ifNoneMatch !== undefined && ifNoneMatch === (answer.etag ?? etagOf(answer.der))) {
-      return { status: 304, headers: this.#cachingHeaders(answer, this.#o.now().getTime()).headers, body: undefined };
+      return { status: 304, headers: this.#cachingHeaders(answer, this.#nowMs()).headers, body: undefined };
     }
     return this.#reply(answer, true);
   }
 
   #reply(answer: OcspAnswer, cacheable: boolean): OcspHttpReply {
     const body = bufferOf(answer.der);
-    const headers = cacheable && answer.validity ? this.#cachingHeaders(answer, this.#o.now().getTime()).headers : ['cache-control', 'no-store'];
+    const headers = cacheable && answer.validity ? this.#cachingHeaders(answer, this.#nowMs()).headers : ['cache-control', 'no-store'];
     headers.push('content-type', OCSP_RESPONSE_TYPE, 'content-length', String(body.length));
     return { status: 200, headers, body };
+  }
+
+  #nowMs(): number {
+    return this.#o.nowMs ? this.#o.nowMs() : this.#o.now().getTime();
   }
 
   #prepare(answer: OcspAnswer): Prepared {
@@ -206,12 +221,11 @@ export function ocspFrontRoute(http: OcspHttp): FrontRoute {
       if (req.method === 'GET') {
         const segment = getSegment(url);
         if (segment === undefined) return false;
-        const headers = req.headers;
-        send(res, http.get(segment, headers['if-none-match'], req.socket.remoteAddress, headers['x-forwarded-for']));
+        send(res, http.get(segment, req));
         return true;
       }
       if (req.method === 'POST' && (url === '/ocsp' || url.startsWith('/ocsp?'))) {
-        readBody(req, http.maxRequestBytes, (body) => send(res, body === 'error' ? http.internalError() : http.post(body, req.socket.remoteAddress, req.headers['x-forwarded-for'])));
+        readBody(req, http.maxRequestBytes, (body) => send(res, body === 'error' ? http.internalError() : http.post(body, req)));
         return true;
       }
       return false;
@@ -258,7 +272,8 @@ export function headerObject(headers: readonly string[]): Record<string, string>
  * node:http discards what remains, as Fastify's own body limit does), 'error' when the stream failed.
  */
 function readBody(req: IncomingMessage, max: number, done: (body: Buffer | undefined | 'error') => void): void {
-  const declared = Number(req.headers['content-length']);
+  // node:http has checked Content-Length (one value, digits only) before the request reaches us.
+  const declared = Number(rawHeader(req.rawHeaders, 'content-length'));
   if (declared > max) {
     done(undefined);
     return;
@@ -284,4 +299,27 @@ function readBody(req: IncomingMessage, max: number, done: (body: Buffer | undef
   req.on('data', onData);
   req.on('end', () => finish(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
   req.on('error', () => finish('error'));
+}
+
+/**
+ * A request header's value from node:http's raw list (name, value, name, value…), names compared without regard
+ * to case; the first when repeated. Cheaper than `req.headers`, which node:http builds, lower-casing every name,
+ * the first time it is read.
+ */
+export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}
+
+/** Every value of a header that may be repeated (X-Forwarded-For), as node:http's `headers` would join them. */
+function rawHeaderList(raw: readonly string[], lowerName: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) out = out === undefined ? raw[i + 1] : `${out}, ${raw[i + 1]}`;
+  }
+  return out;
 }

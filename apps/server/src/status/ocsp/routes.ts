@@ -38,15 +38,14 @@ export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOption
 
   app.post('/ocsp', async (request, reply) => {
     const body = request.body;
-    // The socket's address, not request.ip: which proxies are believed is ocsp.trustProxy's to say, here as on the front door.
-    return send(reply, await http.post(Buffer.isBuffer(body) ? body : undefined, request.raw.socket.remoteAddress, request.headers['x-forwarded-for']));
+    // The raw request: its socket's address, not request.ip — which proxies are believed is ocsp.trustProxy's to say, here as on the front door.
+    return send(reply, await http.post(Buffer.isBuffer(body) ? body : undefined, request.raw));
   });
 
   app.get('/ocsp/*', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     const encoded = path.slice(path.indexOf('/ocsp/') + '/ocsp/'.length);
-    const inm = request.headers['if-none-match'];
-    return send(reply, await http.get(encoded, inm, request.raw.socket.remoteAddress, request.headers['x-forwarded-for']));
+    return send(reply, await http.get(encoded, request.raw));
   });
 }
 

@@ -1,0 +1,206 @@
+/**
+ * The OCSP front door (http.ts on plain node:http) on real sockets, the way clients and proxies actually send
+ * bytes: a POST whose head and body arrive in separate packets or a byte at a time, a chunked body, several
+ * requests pipelined in one write. Every request is answered, in order, on the same connection — a POST is
+ * answered when its declared body has arrived (its `data` event), never left waiting for an `end` that the
+ * connection's next request would have to unblock.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { buildOcspRequest, parseOcspResponse } from '@qoltanba/pki';
+import { describeEachBackend } from '../../store/testing/backends.ts';
+import { createTestPki, type TestCertificate, type TestPki } from '../testing/pki.ts';
+import { startStatusServer, type StatusHarness } from '../testing/server.ts';
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** A kept-alive connection that reads HTTP/1.1 responses (Content-Length framed, as ours all are) in order. */
+class Connection {
+  readonly #socket: Socket;
+  #buffered = Buffer.alloc(0);
+  #waiting: (() => void) | undefined;
+  #closed = false;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => {
+      this.#buffered = Buffer.concat([this.#buffered, d]);
+      this.#waiting?.();
+    });
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#waiting?.();
+    });
+  }
+
+  static open(url: string): Promise<Connection> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) }, () => resolve(new Connection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Writes these bytes as one write() (one packet on loopback, with Nagle off), then lets the loop turn. */
+  async send(bytes: Buffer | string): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#socket.write(bytes, (e) => (e ? reject(e) : resolve())));
+    await new Promise((r) => setTimeout(r, 15));
+  }
+
+  /** The next complete response; fails if the server closes the connection first. */
+  async response(): Promise<RawResponse> {
+    for (;;) {
+      const parsed = this.#take();
+      if (parsed) return parsed;
+      if (this.#closed) throw new Error(`the server closed the connection; unread: ${this.#buffered.toString('latin1').slice(0, 200)}`);
+      await new Promise<void>((resolve) => (this.#waiting = resolve));
+      this.#waiting = undefined;
+    }
+  }
+
+  /** Nothing more arrived than what was read (no stray or duplicated response). */
+  get unread(): number {
+    return this.#buffered.length;
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #take(): RawResponse | undefined {
+    const end = this.#buffered.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const [statusLine = '', ...lines] = this.#buffered.subarray(0, end).toString('latin1').split('\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = Number(headers['content-length'] ?? 0);
+    if (this.#buffered.length < end + 4 + length) return undefined;
+    const body = this.#buffered.subarray(end + 4, end + 4 + length);
+    this.#buffered = this.#buffered.subarray(end + 4 + length);
+    return { status: Number(statusLine.split(' ')[1]), headers, body: Buffer.from(body) };
+  }
+}
+
+describeEachBackend('OCSP front door on real sockets: split, dribbled, chunked and pipelined requests', (ctx) => {
+  let pki: TestPki;
+  let server: StatusHarness;
+  let leaf: TestCertificate;
+  let request: Buffer;
+  let getPath: string;
+
+  test('the status service starts on a test PKI', async () => {
+    pki = await createTestPki(ctx.store);
+    server = await startStatusServer(ctx.store, pki);
+    leaf = await pki.issueLeaf();
+    request = Buffer.from(await buildOcspRequest(leaf.pem, pki.ca.pem));
+    getPath = `/ocsp/${encodeURIComponent(request.toString('base64'))}`;
+  });
+  after(async () => {
+    await server?.close();
+    await pki?.close();
+  });
+
+  const postHead = (length: number) => `POST /ocsp HTTP/1.1\r\nHost: ocsp.test\r\nContent-Type: application/ocsp-request\r\nContent-Length: ${length}\r\n\r\n`;
+  const get = (extra = '') => `GET ${getPath} HTTP/1.1\r\nHost: ocsp.test\r\n${extra}\r\n`;
+  const good = (r: RawResponse, what: string) => {
+    assert.equal(r.status, 200, what);
+    assert.equal(r.headers['content-type'], 'application/ocsp-response', what);
+    const parsed = parseOcspResponse(new Uint8Array(r.body));
+    assert.equal(parsed.status, 'successful', what);
+    return parsed;
+  };
+
+  test('a POST whose head and body arrive in separate packets is answered, and so is the next request on the connection', async () => {
+    const c = await Connection.open(server.url);
+    try {
+      // Twice: the first fills the cache from the database, the second is answered from memory.
+      for (const round of ['from the database', 'from memory']) {
+        await c.send(postHead(request.length));
+        await c.send(request.subarray(0, 10));
+        await c.send(request.subarray(10));
+        good(await c.response(), `split POST, ${round}`);
+      }
+      await c.send(get());
+      good(await c.response(), 'the GET after it');
+      assert.equal(c.unread, 0);
+    } finally {
+      c.close();
+    }
+  });
+
+  test('a POST body dribbled one byte per packet is answered once it is complete, with the same bytes as a POST in one packet', async () => {
+    const whole = await Connection.open(server.url);
+    const dribbled = await Connection.open(server.url);
+    try {
+      await whole.send(Buffer.concat([Buffer.from(postHead(request.length)), request]));
+      const expected = (await whole.response()).body;
+      await dribbled.send(postHead(request.length));
+      for (const byte of request) await dribbled.send(Buffer.from([byte]));
+      const r = await dribbled.response();
+      good(r, 'dribbled POST');
+      assert.deepEqual(r.body, expected);
+    } finally {
+      whole.close();
+      dribbled.close();
+    }
+  });
+
+  test('a chunked POST (no Content-Length) is answered when its last chunk arrives', async () => {
+    const c = await Connection.open(server.url);
+    try {
+      await c.send('POST /ocsp HTTP/1.1\r\nHost: ocsp.test\r\nTransfer-Encoding: chunked\r\n\r\n');
+      await c.send(`${(20).toString(16)}\r\n${request.subarray(0, 20).toString('latin1')}\r\n`);
+      await c.send(Buffer.concat([Buffer.from(`${(request.length - 20).toString(16)}\r\n`), request.subarray(20), Buffer.from('\r\n0\r\n\r\n')]));
+      good(await c.response(), 'chunked POST');
+      await c.send(get());
+      good(await c.response(), 'the GET after it');
+    } finally {
+      c.close();
+    }
+  });
+
+  test('requests pipelined in one write — POST, GET, a revalidating GET, a malformed POST, POST — are all answered, in order', async () => {
+    const c = await Connection.open(server.url);
+    try {
+      // Warm: the ETag to revalidate with, and the answer in memory.
+      await c.send(get());
+      const etag = good(await c.response(), 'warm-up GET') && (await fetch(`${server.url}${getPath}`)).headers.get('etag');
+      assert.ok(etag);
+      const garbage = Buffer.from('not an OCSP request');
+      await c.send(
+        Buffer.concat([
+          Buffer.from(postHead(request.length)),
+          request,
+          Buffer.from(get()),
+          Buffer.from(get(`If-None-Match: ${etag}\r\n`)),
+          Buffer.from(postHead(garbage.length)),
+          garbage,
+          Buffer.from(postHead(request.length)),
+          request,
+        ]),
+      );
+      const post = good(await c.response(), 'pipelined POST');
+      const plain = good(await c.response(), 'pipelined GET');
+      assert.deepEqual(plain, post);
+      const revalidated = await c.response();
+      assert.equal(revalidated.status, 304);
+      assert.equal(revalidated.body.length, 0);
+      const malformed = await c.response();
+      assert.equal(malformed.status, 200);
+      assert.equal(parseOcspResponse(new Uint8Array(malformed.body)).status, 'malformedRequest');
+      good(await c.response(), 'the POST after the malformed one');
+      assert.equal(c.unread, 0);
+    } finally {
+      c.close();
+    }
+  });
+});

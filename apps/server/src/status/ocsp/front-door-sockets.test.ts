@@ -8,6 +8,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { buildOcspRequest, parseOcspResponse } from '@qoltanba/pki';
 import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createTestPki, type TestCertificate, type TestPki } from '../testing/pki.ts';
@@ -96,6 +97,7 @@ describeEachBackend('OCSP front door on real sockets: split, dribbled, chunked a
   let leaf: TestCertificate;
   let request: Buffer;
   let getPath: string;
+  let logged: StatusHarness | undefined;
 
   test('the status service starts on a test PKI', async () => {
     pki = await createTestPki(ctx.store);
@@ -106,6 +108,7 @@ describeEachBackend('OCSP front door on real sockets: split, dribbled, chunked a
   });
   after(async () => {
     await server?.close();
+    await logged?.close();
     await pki?.close();
   });
 
@@ -199,6 +202,40 @@ describeEachBackend('OCSP front door on real sockets: split, dribbled, chunked a
       assert.equal(parseOcspResponse(new Uint8Array(malformed.body)).status, 'malformedRequest');
       good(await c.response(), 'the POST after the malformed one');
       assert.equal(c.unread, 0);
+    } finally {
+      c.close();
+    }
+  });
+
+  test('at debug the front door logs who asked what (peer, X-Forwarded-For, the GET path or POST body); at info nothing', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    logged = await startStatusServer(ctx.store, pki, { appLogger: { level: 'debug', stream } });
+    const ours = () => lines.filter((l) => l.msg === 'OCSP request');
+    const c = await Connection.open(logged.url);
+    try {
+      await c.send(get('X-Forwarded-For: 203.0.113.7\r\n'));
+      good(await c.response(), 'GET');
+      await c.send(Buffer.concat([Buffer.from(postHead(request.length)), request]));
+      good(await c.response(), 'POST');
+      const [g, p] = ours();
+      assert.equal(ours().length, 2);
+      assert.equal(g!.method, 'GET');
+      assert.equal(g!.path, getPath.slice('/ocsp/'.length));
+      assert.equal(g!.forwardedFor, '203.0.113.7');
+      assert.match(String(g!.peer), /127\.0\.0\.1$/);
+      assert.equal(p!.method, 'POST');
+      assert.equal(p!.body, request.toString('base64'));
+
+      logged.app.log.level = 'info';
+      await c.send(get());
+      good(await c.response(), 'GET at info');
+      assert.equal(ours().length, 2);
     } finally {
       c.close();
     }

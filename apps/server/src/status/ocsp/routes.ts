@@ -4,10 +4,10 @@
  * Fastify routes below otherwise, and for `app.inject`. These keep their own error handler instead of the JSON
  * one: an oversized or unreadable body is still an OCSP answer (malformedRequest).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { frontDoorOf } from '../../http/front-door.ts';
 import { clientAddressResolver } from './client-address.ts';
-import { headerObject, OcspHttp, ocspFrontRoute, type OcspHttpReply } from './http.ts';
+import { headerObject, OcspHttp, ocspFrontRoute, type OcspAccessLog, type OcspHttpReply } from './http.ts';
 import type { OcspResponder } from './responder.ts';
 
 export interface OcspRoutesOptions {
@@ -23,7 +23,7 @@ export interface OcspRoutesOptions {
 
 export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOptions): Promise<void> {
   const http = new OcspHttp(options.responder, { maxRequestBytes: options.maxRequestBytes, now: options.now, clientOf: clientAddressResolver(options.trustProxy ?? []) });
-  if (options.frontDoor ?? true) frontDoorOf(app)?.add(ocspFrontRoute(http));
+  if (options.frontDoor ?? true) frontDoorOf(app)?.add(ocspFrontRoute(http, accessLogOf(app.log)));
 
   // Clients differ in the content type they send (or send none); the body is the DER request regardless.
   app.removeAllContentTypeParsers();
@@ -52,4 +52,11 @@ export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOption
 function send(reply: FastifyReply, r: OcspHttpReply): FastifyReply {
   reply.code(r.status).headers(headerObject(r.headers));
   return r.body ? reply.send(r.body) : reply.send();
+}
+
+/** The app's pino logger as the front door's access log; none when the app logs nothing (Fastify's stand-in has no levels). */
+function accessLogOf(log: FastifyBaseLogger): OcspAccessLog | undefined {
+  const pino = log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+  if (typeof pino.isLevelEnabled !== 'function') return undefined;
+  return { isLevelEnabled: (level) => pino.isLevelEnabled!(level), debug: (obj, msg) => pino.debug(obj, msg) };
 }

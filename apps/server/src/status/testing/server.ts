@@ -3,7 +3,7 @@
  * on an ephemeral port, with a clock tests can move.
  */
 import { request as httpRequest } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { defaultConfig, type ServerConfig } from '../../config.ts';
 import { silentLogger, type Logger, type ServerContext } from '../../context.ts';
 import { createHttpApp } from '../../http/app.ts';
@@ -44,6 +44,8 @@ export async function startStatusServer(
     cache?: boolean;
     /** Instead of the PKI's own (e.g. gatedSigners around them). */
     signers?: SignerProvider;
+    /** The HTTP app's own logger (Fastify's option; default none). */
+    appLogger?: FastifyServerOptions['logger'];
   } = {},
 ): Promise<StatusHarness> {
   const config = defaultConfig('/nonexistent-qoltanba-home');
@@ -51,7 +53,7 @@ export async function startStatusServer(
   const clock = testClock();
   const ctx: ServerContext = { config, store, signers: options.signers ?? pki.signers, log: options.log ?? silentLogger, now: clock.now };
   const service = createStatusService(ctx, options.service);
-  const app = createHttpApp({ bodyLimit: config.limits.bodyBytes });
+  const app = createHttpApp({ bodyLimit: config.limits.bodyBytes, logger: options.appLogger });
   await app.register(statusRoutes, { service });
   if (options.cache !== false) await service.startOcspCache();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -17,6 +17,7 @@ export {
   type TimeStampRequest,
   type TimeStampRequestOptions,
 } from './request.ts';
+export { httpTsaTransport } from './http.ts';
 export { readTimeStampResponse, acceptTimeStampResponse, type TimeStampResponse } from './response.ts';
 export { parseTimeStampToken, type TimeStampInfo } from './token.ts';
 export {

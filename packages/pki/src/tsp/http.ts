@@ -6,7 +6,13 @@
  */
 import { QtError } from '@qoltanba/errors';
 import { concatBytes, type Bytes } from '../encoding.ts';
-import type { TsaTransport } from './index.ts';
+
+/**
+ * How a time-stamp query reaches a TSA: DER TimeStampReq in (application/timestamp-query), DER TimeStampResp
+ * out (application/timestamp-reply). `httpTsaTransport` below is the HTTP POST the CLI and the agent use; a
+ * test or another channel may pass anything else. It should throw QT_ERR_TSA_UNAVAILABLE when no answer came.
+ */
+export type TsaTransport = (query: Bytes) => Promise<Bytes>;
 
 /** A TSA answers in well under a second; a slow one must not hold a confirmed signature forever. */
 const TIMEOUT_MS = 20_000;

@@ -329,19 +329,21 @@ function readBody(req: IncomingMessage, max: number, done: (body: Buffer | undef
  * the first time it is read.
  */
 export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
-  }
-  return undefined;
+  return rawHeaderValue(raw, lowerName, false);
 }
 
-/** Every value of a header that may be repeated (X-Forwarded-For), as node:http's `headers` would join them. */
+/** Every value of a header that may be repeated (X-Forwarded-For), joined as node:http's `headers` would. */
 function rawHeaderList(raw: readonly string[], lowerName: string): string | undefined {
+  return rawHeaderValue(raw, lowerName, true);
+}
+
+function rawHeaderValue(raw: readonly string[], lowerName: string, all: boolean): string | undefined {
   let out: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) out = out === undefined ? raw[i + 1] : `${out}, ${raw[i + 1]}`;
+    if (name.length !== lowerName.length || name.toLowerCase() !== lowerName) continue;
+    if (!all) return raw[i + 1];
+    out = out === undefined ? raw[i + 1] : `${out}, ${raw[i + 1]}`;
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * concurrency levels, beside the `openssl speed rsa4096` signing ceiling of the CA key measured in the
  * same run (the most any CA on this CPU could sign, with nothing else to do).
  *
- *   node --import tsx bench/issuance-api.ts [--backend postgres|pglite] [--seconds 8] [--levels 1,4,16,32] [--warm-seconds 5] [--pool N]
+ *   node --import tsx bench/issuance-api.ts [--backend postgres|pglite] [--seconds 8] [--levels 1,4,16,32] [--warm-seconds 5] [--pool N] [--prepared N]
  *   npm run bench -- issuance-api
  *
  * The load comes from a second process (this file, run with --issuance-api-client), so the client does not
@@ -123,7 +123,9 @@ export async function run(): Promise<void> {
   // default, not configurable): at most 10 issuance transactions in PostgreSQL at once, the other requests wait for a
   // connection in the node, as in production.
   const poolSize = Number(arg('pool', String(Math.max(...levels) + 4)));
-  const db = await createTestDatabase(backend, { poolSize });
+  // Prepared statements per connection (store/prepared.ts): the store's default unless given; 0 = every statement unnamed.
+  const prepared = process.argv.includes('--prepared') ? Number(arg('prepared', '0')) : undefined;
+  const db = await createTestDatabase(backend, { poolSize, preparedStatements: prepared });
   let harness: Awaited<ReturnType<typeof apiHarness>> | undefined;
   try {
     harness = await apiHarness(db.store, { bits: 4096 });
@@ -204,7 +206,7 @@ export async function run(): Promise<void> {
       note: `server ${atTop.serverCpuMs.toFixed(1)} ms + PostgreSQL ${atTop.pgCpuMs.toFixed(1)} ms of CPU per certificate, of which the RSA-4096 signature ${(1000 / speed.signPerSec).toFixed(1)} ms; the load client's CPU not counted`,
     });
     printTable(
-      `CA API issuance (${backend}${db.backend === 'postgres' ? `, pool of ${poolSize} connections` : ''}; RSA-4096 issuing CA, RSA-2048 leaves from openssl req CSRs; each request: token check, CSR verify, lint pre-certificate, CA signature, one transaction, OCSP pre-sign; ${seconds} s per level; ${cpus().length} cores; ${opensslVersion()})`,
+      `CA API issuance (${backend}${db.backend === 'postgres' ? `, pool of ${poolSize} connections` : ''}${prepared === undefined ? '' : `, prepared statements per connection: ${prepared}`}; RSA-4096 issuing CA, RSA-2048 leaves from openssl req CSRs; each request: token check, CSR verify, lint pre-certificate, CA signature, one transaction, OCSP pre-sign; ${seconds} s per level; ${cpus().length} cores; ${opensslVersion()})`,
       rows,
     );
   } finally {

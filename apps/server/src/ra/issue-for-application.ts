@@ -14,6 +14,7 @@
 import type { Kysely } from 'kysely';
 import { QtError, toPem, type IdentificationMethod } from '@qoltanba/pki';
 import type { Database, KeyStorage } from '../store/schema.ts';
+import { retryOnStalePlan } from '../store/prepared.ts';
 import { moveApplication } from './applications.ts';
 import { withStore } from './db-errors.ts';
 import { announceIssued, checkRequest, issueIn, type CheckedRequest, type IssueSubject } from './issue.ts';
@@ -63,7 +64,7 @@ export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promi
   }) as [CheckedRequest, CheckedRequest];
   const id = auth.applicationId as string;
   const outcomes = await withStore('the issuance', () =>
-    ra.ctx.store.db.transaction().execute(async (trx) => {
+    retryOnStalePlan(() => ra.ctx.store.db.transaction().execute(async (trx) => {
       const app = await trx.selectFrom('applications').select('state').where('id', '=', id).forUpdate().executeTakeFirst();
       if (!app) throw new QtError('QT_ERR_APPLICATION_NOT_FOUND', `There is no application ${id}`, { applicationId: id });
       // A completed application answers only a replay (the same keys): anything new is refused by the
@@ -79,7 +80,7 @@ export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promi
         await a.record(trx, issued);
       }
       return [authOutcome, signOutcome] as const;
-    }),
+    })),
   );
   for (const outcome of outcomes) await announceIssued(ra, outcome);
   return { auth: outcomes[0].certificate, sign: outcomes[1].certificate };

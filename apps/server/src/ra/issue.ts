@@ -25,6 +25,7 @@ import {
 } from '@qoltanba/pki';
 import { sql, type Kysely } from 'kysely';
 import type { Database, KeyStorage } from '../store/schema.ts';
+import { retryOnStalePlan } from '../store/prepared.ts';
 import { auditPendingRow } from '../audit/index.ts';
 import { caUrls } from '../status/index.ts';
 import type { ServerContext } from '../context.ts';
@@ -97,7 +98,9 @@ export interface CheckedRequest {
 
 export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult> {
   const checked = await checkRequest(ra, request);
-  const outcome = await withStore('the issuance', () => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked)));
+  // A statement prepared before a migration changed its result type fails the transaction once (store/prepared.ts):
+  // nothing of it committed, so it runs once more.
+  const outcome = await withStore('the issuance', () => retryOnStalePlan(() => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked))));
   await announceIssued(ra, outcome);
   return { certificate: outcome.certificate, replayed: outcome.replayed };
 }

@@ -8,7 +8,7 @@ import { formatDateTime, type Locale, type Translator } from '@qoltanba/i18n';
 import { getProfile, inspectCertificate, isProfileName, isQtError, QtError } from '@qoltanba/pki';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../../audit/index.ts';
-import { countApplications, createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent } from '../../ra/index.ts';
+import { countApplications, createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent, type IssueSubject } from '../../ra/index.ts';
 import { checkEmailAddress } from '../../notify/mail/mailer.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
@@ -44,13 +44,8 @@ export async function currentPair(deps: PortalDeps, iin: string): Promise<Curren
   return auth && sign ? { auth, sign } : undefined;
 }
 
-export interface SubjectOfRecord {
-  surname: string;
-  name: string;
-  patronymic?: string;
-  iin: string;
-  organization?: string;
-  bin?: string;
+/** The person as the current certificate names them, and how the wizard writes the name. */
+export interface SubjectOfRecord extends IssueSubject {
   display: string;
 }
 

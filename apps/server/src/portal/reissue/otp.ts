@@ -16,6 +16,7 @@ import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
 import { maskPhone, oneTimeCodeSms, type OneTimeCodePurpose } from '../../notify/index.ts';
 import type { Database } from '../../store/schema.ts';
+import type { MobileCitizenEntry } from '../../notify/mobile-citizens/index.ts';
 import type { PortalDeps } from '../deps.ts';
 import { portalDb } from '../tables.ts';
 
@@ -42,11 +43,18 @@ export async function otpStatus(db: Kysely<Database>, applicationId: string): Pr
 /** Sends a new code for the application to the phone the registry has for the IIN. */
 export async function sendCode(
   deps: PortalDeps,
-  input: { applicationId: string; iin: string; locale: Locale; purpose?: OneTimeCodePurpose },
+  input: {
+    applicationId: string;
+    iin: string;
+    locale: Locale;
+    purpose?: OneTimeCodePurpose;
+    /** The registry's answer for this IIN when the caller asked for it already (beside other work). */
+    registry?: Promise<ReadonlyMap<string, MobileCitizenEntry>>;
+  },
 ): Promise<OtpStatus> {
   const { ctx, options } = deps;
   const o = options.otp;
-  const entry = (await deps.mobileCitizens.lookup([input.iin])).get(input.iin);
+  const entry = (await (input.registry ?? deps.mobileCitizens.lookup([input.iin]))).get(input.iin);
   if (!entry || !entry.verified) {
     await appendAudit(ctx.store.db, {
       actor: `citizen:${input.iin}`,

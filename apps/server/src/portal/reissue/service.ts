@@ -146,6 +146,9 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
   expectStep(r, 'sign');
   const now = ctx.now();
   const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: r.id, now });
+  // The registry's phone for the code is read while the signature is verified (a read; used only if it verifies).
+  const registry = deps.mobileCitizens.lookup([me.iin]);
+  registry.catch(() => undefined);
   const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'emailProtection', iin: me.iin });
   const cms = String(body.cms);
   // One statement: the application locked if it is still at this step, the signature kept, its audit entry queued.
@@ -173,7 +176,7 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
   // The code goes out at once; when it cannot (no number in the registry, SMS centre down), the page shows why
   // and offers to send it again — the signature is kept.
   try {
-    return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale });
+    return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale, registry });
   } catch (e) {
     if (isQtError(e)) return e;
     throw e;

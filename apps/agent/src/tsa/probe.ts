@@ -1,7 +1,6 @@
 /** doctor's TSA check: a real stamp over random bytes, checked like the agent checks every stamp it embeds. */
 import { randomBytes } from 'node:crypto';
-import { isQtError, obtainTimeStamp, verifyTimeStampToken } from '@qoltanba/pki';
-import { httpTsaTransport } from './client.ts';
+import { httpTsaTransport, isQtError, obtainTimeStamp, verifyTimeStampToken } from '@qoltanba/pki';
 
 export interface TsaProbe {
   ok: boolean;

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isQtError, oid, QtError } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
 import { describeSharedKey } from '../portal/auth/shared-key.ts';
+import { loginChallenge, signIn } from '../portal/auth/sign-in.ts';
 import type { PortalDeps } from '../portal/deps.ts';
 import { sessionTimes } from '../portal/deps.ts';
 import { explain } from '../portal/http/errors.ts';
@@ -17,7 +18,6 @@ import { html } from '../portal/http/html.ts';
 import { problemBox } from '../portal/views/common.ts';
 import { agentTexts, loginBody } from '../portal/views/login.ts';
 import { renderPage } from '../portal/views/render.ts';
-import { challengeNonce, consumeChallenge, createChallenge } from '../portal/session/challenges.ts';
 import { createSession, endSession } from '../portal/session/sessions.ts';
 import type { PopulationRegistry } from '../population/index.ts';
 import type { ResolvedRemoteOptions } from '../remote/options.ts';
@@ -108,39 +108,21 @@ export function operatorRoutes(app: FastifyInstance, deps: OperatorDeps): void {
 
   app.post('/operator/login/challenge', { config: { ...json, portalLimit: loginLimit } }, async (request) => {
     const state = stateOf(request);
-    const session = state.session as NonNullable<typeof state.session>;
-    const now = ctx.now();
-    const content = state.t.t('sign.login', { origin: `${deps.portal.origin}/operator`, nonce: challengeNonce(), time: now.toISOString() });
-    const challenge = await createChallenge(ctx.store.db, { sessionSha256: session.tokenSha256, purpose: 'login', content, now, ttlMs: options.challengeMs });
-    return { id: challenge.id, content: challenge.content };
+    return loginChallenge(deps.portal, (state.session as NonNullable<typeof state.session>).tokenSha256, state.t, `${deps.portal.origin}/operator`);
   });
 
   app.post('/operator/login', { config: { ...json, portalLimit: loginLimit } }, async (request, reply) => {
     const state = stateOf(request);
     const session = state.session as NonNullable<typeof state.session>;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const now = ctx.now();
-    try {
-      const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: session.tokenSha256, purpose: 'login', now });
-      const verified = await deps.portal.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'clientAuth' });
-      if (!verified.info.roles.some((r) => r.oid === oid.roleRaOperator)) throw new QtError('QT_ERR_OPERATOR_ROLE_REQUIRED');
-      const opened = await ctx.store.db.transaction().execute(async (trx) => {
-        await endSession(trx, session.tokenSha256, 'login', now);
-        const created = await createSession(trx, sessionTimes(deps.portal), now, { iin: verified.iin, certificateId: verified.certificate.id }, 'operator');
-        await appendAudit(trx, {
-          actor: `operator:${verified.iin}`,
-          action: 'operator.login',
-          target: `certificate:${verified.certificate.ca}/${verified.certificate.serial}`,
-          details: { iin: verified.iin, ca: verified.certificate.ca, serial: verified.certificate.serial, challengeId: challenge.id },
-        });
-        return created;
-      });
-      setSessionCookie(reply, opened.token, OPERATOR_COOKIE);
-      return { redirect: '/operator' };
-    } catch (e) {
-      if (isQtError(e)) await appendAudit(ctx.store.db, { actor: 'system:operator', action: 'operator.login-refused', details: { code: e.code } });
-      throw e;
-    }
+    const { token } = await signIn(deps.portal, session.tokenSha256, (request.body ?? {}) as Record<string, unknown>, {
+      audience: 'operator',
+      surface: 'operator',
+      admit: (verified) => {
+        if (!verified.info.roles.some((r) => r.oid === oid.roleRaOperator)) throw new QtError('QT_ERR_OPERATOR_ROLE_REQUIRED');
+      },
+    });
+    setSessionCookie(reply, token, OPERATOR_COOKIE);
+    return { redirect: '/operator' };
   });
 
   app.post('/operator/logout', { config: { ...page, portalCsrf: 'if-session' } }, async (request, reply) => {

@@ -8,15 +8,15 @@
  * named (line, field, code), unless `skipInvalid`. Pass 2 re-reads the file (its SHA-256 must not have
  * changed) and upserts the good rows in batches bounded by photo bytes, each photo read again and checked
  * against the hash taken in pass 1. Only the IIN set is held in memory, so the file may be the whole country.
+ * The passes are `csv/two-pass.ts`, shared with `registry import`; the rows' rules, the photos and the writing are here.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { isQtError, parseIin, QtError, type QtErrorCode } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
-import { readCsvTable } from '../csv/read.ts';
+import { checkCsvFile, goodRows, parseDay, refuseInvalid, type CheckedRow, type RowProblem, type TwoPassSpec } from '../csv/two-pass.ts';
 import type { Database } from '../store/schema.ts';
 import { sniffImage } from './photo.ts';
 import { populationDb, type DocumentType, type PersonStatus, type PhotoType } from './tables.ts';
@@ -32,12 +32,7 @@ export interface PopulationImportOptions {
   readonly batchBytes?: number;
 }
 
-export interface PopulationRowProblem {
-  readonly line: number;
-  readonly code: QtErrorCode;
-  readonly field?: string;
-  readonly message: string;
-}
+export type PopulationRowProblem = RowProblem;
 
 export interface PopulationImportReport {
   readonly file: string;
@@ -95,60 +90,40 @@ interface Photo {
   mediaType: PhotoType;
 }
 
-type Item = { entry: Entry; problem?: undefined } | { entry?: undefined; problem: PopulationRowProblem };
-
 export async function importPopulationCsv(db: Kysely<Database>, file: string, options: PopulationImportOptions = {}): Promise<PopulationImportReport> {
+  let folder: string;
   try {
-    await stat(file);
+    folder = await realpath(dirname(resolve(file)));
   } catch (e) {
     throw new QtError('QT_ERR_INPUT_INVALID', `The population file ${file} cannot be read: ${(e as Error).message}`, { file });
   }
-  const folder = await realpath(dirname(resolve(file)));
-
-  // Pass 1: check everything, write nothing.
-  const problems: PopulationRowProblem[] = [];
-  const invalid = new Set<number>();
-  const firstLine = new Map<string, number>();
+  // Pass 1 also checks each named photo and keeps its hash, to compare when pass 2 reads it again.
   const photos = new Map<number, Photo>();
-  let rows = 0;
-  const hash1 = createHash('sha256');
-  for await (const item of items(file, hash1, options)) {
-    rows++;
-    if (item.problem) {
-      problems.push(item.problem);
-      invalid.add(item.problem.line);
-      continue;
-    }
-    const e = item.entry;
-    const first = firstLine.get(e.iin);
-    if (first !== undefined) {
-      problems.push({ line: e.line, code: 'QT_ERR_REGISTRY_ROW_INVALID', field: 'iin', message: `IIN ${e.iin} already appears on line ${first}` });
-      invalid.add(e.line);
-      continue;
-    }
-    firstLine.set(e.iin, e.line);
-    if (e.photo) {
-      try {
-        photos.set(e.line, await checkPhoto(folder, e.photo));
-      } catch (err) {
-        if (!isQtError(err)) throw err;
-        problems.push({ line: e.line, code: err.code, field: 'photo', message: err.message });
-        invalid.add(e.line);
+  const spec: TwoPassSpec<Column, Entry> = {
+    file,
+    label: 'population',
+    columns: { header: HEADER, required: REQUIRED, optional: ['patronymic', 'photo'] },
+    checkRow: (line, fields, columns) => checkRow(line, fields, columns, options),
+    checkBatch: async (entries) => {
+      const problems: RowProblem[] = [];
+      for (const e of entries) {
+        if (!e.photo) continue;
+        try {
+          photos.set(e.line, await checkPhoto(folder, e.photo));
+        } catch (err) {
+          if (!isQtError(err)) throw err;
+          problems.push({ line: e.line, code: err.code, field: 'photo', message: err.message });
+        }
       }
-    }
-  }
-  const sha256 = hash1.digest('hex');
-  const base = { file, sha256, rows, valid: rows - invalid.size, invalid: invalid.size, problems, dryRun: Boolean(options.dryRun) };
+      return problems;
+    },
+  };
+  const checked = await checkCsvFile(spec);
+  const base = { file, sha256: checked.sha256, rows: checked.rows, valid: checked.valid, invalid: checked.invalidLines.size, problems: checked.problems, dryRun: Boolean(options.dryRun) };
   if (options.dryRun) return { ...base, importId: undefined, written: 0, withPhoto: 0 };
-  if (problems.length > 0 && !options.skipInvalid) {
-    throw new QtError('QT_ERR_REGISTRY_IMPORT_REJECTED', `${file}: ${invalid.size} of ${rows} rows are invalid; nothing was imported (fix them, or pass --skip-invalid to import the ${rows - invalid.size} good rows)`, {
-      invalid: invalid.size,
-      rows,
-      problems: problems.slice(0, 1000).map((p) => ({ ...p })),
-    });
-  }
+  refuseInvalid(file, checked, options);
 
-  // Pass 2: the same file again, good rows only, photos re-read and compared with pass 1.
+  // Pass 2: good rows only, photos re-read and compared with pass 1, in batches bounded by photo bytes.
   const importId = randomUUID();
   const source = options.source ?? file.split('/').pop()!;
   const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
@@ -162,32 +137,27 @@ export async function importPopulationCsv(db: Kysely<Database>, file: string, op
     batch = [];
     bytes = 0;
   };
-  const hash2 = createHash('sha256');
-  for await (const item of items(file, hash2, options)) {
-    if (!item.entry || invalid.has(item.entry.line) || firstLine.get(item.entry.iin) !== item.entry.line) continue;
-    const checked = photos.get(item.entry.line);
+  for await (const entry of goodRows(spec, checked)) {
+    const photo = photos.get(entry.line);
     let data: Buffer | null = null;
-    if (checked) {
-      data = await readFile(checked.path);
-      if (createHash('sha256').update(data).digest('hex') !== checked.sha256) {
-        throw new QtError('QT_ERR_REGISTRY_IMPORT_REJECTED', `${checked.path} changed while the file was being imported; ${written} rows were written — run the import again`, { written });
+    if (photo) {
+      data = await readFile(photo.path);
+      if (createHash('sha256').update(data).digest('hex') !== photo.sha256) {
+        throw new QtError('QT_ERR_REGISTRY_IMPORT_REJECTED', `${photo.path} changed while the file was being imported; ${written} rows were written — run the import again`, { written });
       }
       withPhoto++;
     }
-    batch.push({ entry: item.entry, photo: data, photoType: checked?.mediaType ?? null });
+    batch.push({ entry, photo: data, photoType: photo?.mediaType ?? null });
     bytes += data?.length ?? 0;
     written++;
     if (bytes >= batchBytes || batch.length >= 500) await flush();
   }
   await flush();
-  if (hash2.digest('hex') !== sha256) {
-    throw new QtError('QT_ERR_REGISTRY_IMPORT_REJECTED', `${file} changed while it was being imported; ${written} rows were written from the changed file — run the import again`, { written });
-  }
   await appendAudit(db, {
     actor: options.actor ?? 'operator',
     action: 'population.imported',
     target: source,
-    details: { file: source, sha256, importId, rows, written, withPhoto, invalid: invalid.size },
+    details: { file: source, sha256: checked.sha256, importId, rows: checked.rows, written, withPhoto, invalid: checked.invalidLines.size },
   });
   return { ...base, importId, written, withPhoto };
 }
@@ -211,20 +181,8 @@ async function checkPhoto(folder: string, name: string): Promise<Photo> {
   return { path, sha256: createHash('sha256').update(data).digest('hex'), mediaType: info.mediaType };
 }
 
-async function* items(file: string, hash: ReturnType<typeof createHash>, options: PopulationImportOptions): AsyncGenerator<Item> {
-  const stream = createReadStream(file);
-  stream.on('data', (chunk) => hash.update(chunk as Buffer));
-  for await (const row of readCsvTable(stream, { file, header: HEADER, required: REQUIRED, optional: ['patronymic', 'photo'] })) {
-    if (row.problem !== undefined) {
-      yield { problem: { line: row.line, code: 'QT_ERR_REGISTRY_ROW_INVALID', message: row.problem } };
-      continue;
-    }
-    yield checkRow(row.line, row.fields, row.columns, options);
-  }
-}
-
-function checkRow(line: number, f: string[], c: Partial<Record<Column, number>>, options: PopulationImportOptions): Item {
-  const bad = (code: QtErrorCode, field: string | undefined, message: string): Item => ({ problem: { line, code, ...(field && { field }), message } });
+function checkRow(line: number, f: string[], c: Readonly<Partial<Record<Column, number>>>, options: PopulationImportOptions): CheckedRow<Entry> {
+  const bad = (code: QtErrorCode, field: string | undefined, message: string): CheckedRow<Entry> => ({ problem: { line, code, ...(field && { field }), message } });
   const get = (k: Column) => (c[k] === undefined ? '' : f[c[k]]!.trim());
   const iin = get('iin');
   let birthFromIin: string | undefined;
@@ -265,16 +223,6 @@ function checkRow(line: number, f: string[], c: Partial<Record<Column, number>>,
 export function normalizeDocumentNumber(text: string): string | undefined {
   const n = text.replace(/[\s-]+/g, '').toUpperCase();
   return /^[0-9A-Z]{6,12}$/.test(n) ? n : undefined;
-}
-
-/** YYYY-MM-DD or DD.MM.YYYY → YYYY-MM-DD, a real calendar day only. */
-export function parseDay(text: string): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text) ?? /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(text);
-  if (!m) return undefined;
-  const [y, mo, d] = text.includes('-') ? [m[1], m[2], m[3]] : [m[3], m[2], m[1]];
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return undefined;
-  return `${y}-${mo}-${d}`;
 }
 
 async function upsert(db: Kysely<Database>, batch: { entry: Entry; photo: Buffer | null; photoType: PhotoType | null }[], source: string, importId: string): Promise<void> {

@@ -21,6 +21,7 @@ import {
   type CsrInfo,
   type IdentificationMethod,
   type IssuedCertificate,
+  type KzSubjectInput,
   type Signer,
 } from '@qoltanba/pki';
 import { sql, type Kysely } from 'kysely';
@@ -39,16 +40,8 @@ import { selectCertificates, toRecord, type CertificateRecord } from './records.
 import { displaySerial, normalizeSerial } from './serial.ts';
 import { ON_SUBJECT_CONFLICT } from './subjects.ts';
 
-export interface IssueSubject {
-  surname: string;
-  /** First name. */
-  name: string;
-  patronymic?: string | undefined;
-  iin: string;
-  /** For legal-entity profiles, with `bin`. */
-  organization?: string | undefined;
-  bin?: string | undefined;
-}
+/** Who a certificate is issued to: the person's fields of the national subject (the CA adds country and CN). */
+export type IssueSubject = Pick<KzSubjectInput, 'surname' | 'name' | 'patronymic' | 'iin' | 'organization' | 'bin'>;
 
 export interface IssueRequest {
   /** CA name; default: the active issuing CA for the request's key algorithm. */

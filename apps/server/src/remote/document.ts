@@ -6,7 +6,7 @@
 import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../audit/index.ts';
 import { normalizeDocumentNumber } from '../population/index.ts';
-import { parseDay } from '../population/import.ts';
+import { parseDay } from '../csv/two-pass.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
 import { accessOf, expectStep, loadRemote, moveRemote } from './store.ts';
 import { remoteDb } from './tables.ts';

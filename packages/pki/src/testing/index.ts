@@ -4,6 +4,6 @@
  * the part it serves (path, tsp, cades); this file only gathers them.
  */
 export { makeCert, makeHierarchy, leafOptions, type TestCert, type TestCertOptions } from '../path/testing/ca.ts';
-export { OPENSSL_TSA_POLICY, httpTransport, makeTsaCertificate, startOpensslTsa, type OpensslTsa } from '../tsp/testing/openssl-tsa.ts';
+export { OPENSSL_TSA_POLICY, makeTsaCertificate, startOpensslTsa, type OpensslTsa } from '../tsp/testing/openssl-tsa.ts';
 export { testRequest, withTrailingElement, type TestRequestFields } from '../tsp/testing/requests.ts';
 export { timeScenario, type TimeScenario } from '../cades/testing/scenario.ts';

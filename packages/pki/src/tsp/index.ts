@@ -6,6 +6,7 @@
 import type { Bytes } from '../encoding.ts';
 import { createTimeStampRequest, type TimeStampRequestOptions } from './request.ts';
 import { acceptTimeStampResponse } from './response.ts';
+import type { TsaTransport } from './http.ts';
 import type { TimeStampInfo } from './token.ts';
 
 export {
@@ -17,6 +18,7 @@ export {
   type TimeStampRequest,
   type TimeStampRequestOptions,
 } from './request.ts';
+export { httpTsaTransport, type TsaTransport } from './http.ts';
 export { readTimeStampResponse, acceptTimeStampResponse, type TimeStampResponse } from './response.ts';
 export { parseTimeStampToken, type TimeStampInfo } from './token.ts';
 export {
@@ -29,12 +31,6 @@ export {
 } from './check.ts';
 export { PKI_FAILURE_BITS, PKI_STATUS, TimeStampReq, TimeStampResp, PkiStatusInfo, type PkiFailureInfo, type PkiStatus } from './asn1.ts';
 
-/**
- * How a time-stamp query reaches a TSA: DER TimeStampReq in (application/timestamp-query), DER TimeStampResp
- * out (application/timestamp-reply). The package does no I/O; callers pass an HTTP POST (the CLI, the agent)
- * or anything else. It should throw QT_ERR_TSA_UNAVAILABLE when no answer came.
- */
-export type TsaTransport = (query: Bytes) => Promise<Bytes>;
 
 /** Asks a TSA for a stamp over `data` (or a digest) and returns the token once it answers this very request. */
 export async function obtainTimeStamp(transport: TsaTransport, options: TimeStampRequestOptions): Promise<{ token: Bytes; info: TimeStampInfo }> {

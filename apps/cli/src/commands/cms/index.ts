@@ -7,13 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { QtError, derFrom, extendCades, fromUtf8, isPem, timeStampHashOid, toCmsPem, type ExtendLevel } from '@qoltanba/pki';
+import { QtError, derFrom, extendCades, fromUtf8, httpTsaTransport, isPem, timeStampHashOid, toCmsPem, type ExtendLevel } from '@qoltanba/pki';
 import type { ContextFactory } from '../../context.ts';
 import { printResult, type Row } from '../../output.ts';
 import { withExamples } from '../../help.ts';
 import { readInput } from '../verify/inputs.ts';
 import { addTrustOptions, trustOptionsFrom, type TrustFlags } from '../verify/trust-flags.ts';
-import { httpTsa } from './tsa-http.ts';
 
 interface ExtendFlags extends TrustFlags {
   level: ExtendLevel;
@@ -57,7 +56,7 @@ export function registerCms(program: Command, context: ContextFactory): void {
     if (trust && trust.trustAnchors.length === 0) throw new QtError('QT_ERR_CHAIN_INCOMPLETE', 'No CA to trust: pass --ca <file> or --trust (LT judges the signature before it embeds its validation data)');
     const result = await extendCades(pem ? derFrom(fromUtf8(input)) : input, {
       level: flags.level,
-      transport: httpTsa(tsaUrl),
+      transport: httpTsaTransport(tsaUrl),
       hash: flags.hash,
       policy: flags.policy,
       content,

@@ -6,18 +6,17 @@
  * (verify-signature.ts) before a new session — with a new token — is opened for the certificate's IIN.
  */
 import type { FastifyInstance } from 'fastify';
-import { isQtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
 import type { PortalDeps } from '../deps.ts';
 import { sessionTimes } from '../deps.ts';
 import { html } from '../http/html.ts';
 import { clearSessionCookie, setSessionCookie, stateOf } from '../http/request-state.ts';
-import { challengeNonce, consumeChallenge, createChallenge } from '../session/challenges.ts';
 import { createSession, endSession } from '../session/sessions.ts';
 import { agentHelp, remoteHelp } from '../views/help.ts';
 import { agentTexts, loginBody } from '../views/login.ts';
 import { renderPage } from '../views/render.ts';
 import { describeSharedKey } from './shared-key.ts';
+import { loginChallenge, signIn } from './sign-in.ts';
 
 const ENDED = new Set(['idle', 'absolute', 'logout', 'required']);
 
@@ -68,40 +67,15 @@ export function loginRoutes(app: FastifyInstance, deps: PortalDeps): void {
 
   app.post('/login/challenge', { config: { portal: 'json', portalLimit: loginLimit } }, async (request) => {
     const state = stateOf(request);
-    const session = state.session as NonNullable<typeof state.session>;
-    const now = ctx.now();
-    const content = state.t.t('sign.login', { origin: deps.origin, nonce: challengeNonce(), time: now.toISOString() });
-    const challenge = await createChallenge(ctx.store.db, { sessionSha256: session.tokenSha256, purpose: 'login', content, now, ttlMs: options.challengeMs });
-    return { id: challenge.id, content: challenge.content };
+    return loginChallenge(deps, (state.session as NonNullable<typeof state.session>).tokenSha256, state.t, deps.origin);
   });
 
   app.post('/login', { config: { portal: 'json', portalLimit: loginLimit } }, async (request, reply) => {
     const state = stateOf(request);
     const session = state.session as NonNullable<typeof state.session>;
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const now = ctx.now();
-    try {
-      const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: session.tokenSha256, purpose: 'login', now });
-      const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'clientAuth' });
-      const opened = await ctx.store.db.transaction().execute(async (trx) => {
-        await endSession(trx, session.tokenSha256, 'login', now);
-        const created = await createSession(trx, sessionTimes(deps), now, { iin: verified.iin, certificateId: verified.certificate.id });
-        await appendAudit(trx, {
-          actor: `citizen:${verified.iin}`,
-          action: 'portal.login',
-          target: `certificate:${verified.certificate.ca}/${verified.certificate.serial}`,
-          details: { iin: verified.iin, ca: verified.certificate.ca, serial: verified.certificate.serial, challengeId: challenge.id },
-        });
-        return created;
-      });
-      setSessionCookie(reply, opened.token);
-      return { redirect: '/keys' };
-    } catch (e) {
-      if (isQtError(e)) {
-        await appendAudit(ctx.store.db, { actor: 'system:portal', action: 'portal.login-refused', details: { code: e.code } });
-      }
-      throw e;
-    }
+    const { token } = await signIn(deps, session.tokenSha256, (request.body ?? {}) as Record<string, unknown>, { audience: 'citizen', surface: 'portal' });
+    setSessionCookie(reply, token);
+    return { redirect: '/keys' };
   });
 
   app.post('/logout', { config: { portal: 'page', portalCsrf: 'if-session' } }, async (request, reply) => {

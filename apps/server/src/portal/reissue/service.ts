@@ -9,7 +9,7 @@ import { getProfile, inspectCertificate, isProfileName, isQtError, QtError } fro
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { appendAudit, queueAuditFrom } from '../../audit/index.ts';
-import { createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent } from '../../ra/index.ts';
+import { createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent, type IssueSubject } from '../../ra/index.ts';
 import { checkEmailAddress } from '../../notify/mail/mailer.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
@@ -45,13 +45,8 @@ export async function currentPair(deps: PortalDeps, iin: string): Promise<Curren
   return auth && sign ? { auth, sign } : undefined;
 }
 
-export interface SubjectOfRecord {
-  surname: string;
-  name: string;
-  patronymic?: string;
-  iin: string;
-  organization?: string;
-  bin?: string;
+/** The person as the current certificate names them, and how the wizard writes the name. */
+export interface SubjectOfRecord extends IssueSubject {
   display: string;
 }
 

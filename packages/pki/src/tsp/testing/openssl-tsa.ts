@@ -9,12 +9,12 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
-import { QtError } from '@qoltanba/errors';
 import { oid } from '../../oids.ts';
-import { toBytes, toPem, type Bytes } from '../../encoding.ts';
+import { toPem } from '../../encoding.ts';
 import { makeCert, KU, type TestCert } from '../../path/testing/ca.ts';
 import { tempDir, type TempDir } from '../../path/testing/openssl.ts';
 import type { TsaTransport } from '../index.ts';
+import { httpTsaTransport } from '../http.ts';
 
 const run = promisify(execFile);
 
@@ -106,7 +106,7 @@ export async function startOpensslTsa(tsa: TestCert, chain: readonly TestCert[],
   return {
     url,
     certificate: tsa,
-    transport: httpTransport(url),
+    transport: httpTsaTransport(url),
     answered: () => answered,
     configFile: config,
     async close() {
@@ -114,14 +114,5 @@ export async function startOpensslTsa(tsa: TestCert, chain: readonly TestCert[],
       await once(server, 'close');
       dir.remove();
     },
-  };
-}
-
-/** The plain HTTP POST every TSA client does (RFC 3161 §3.4). */
-export function httpTransport(url: string): TsaTransport {
-  return async (query: Bytes) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: query });
-    if (!res.ok) throw new QtError('QT_ERR_TSA_UNAVAILABLE', `The TSA at ${url} answered HTTP ${res.status}`);
-    return toBytes(new Uint8Array(await res.arrayBuffer()));
   };
 }

@@ -99,7 +99,7 @@ describeEachBackend('portal re-issuance steps', (ctx) => {
     const id = await svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false });
     await assert.rejects(svc.markInstalled(deps, p.me, id, [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_STATE'));
     await assert.rejects(svc.markInstalled(deps, p.me, id, 'nonsense'), refused('QT_ERR_APPLICATION_STATE'));
-    await assert.rejects(svc.markInstalled(deps, p.me, randomUuid(), [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_NOT_FOUND'));
+    await assert.rejects(svc.markInstalled(deps, p.me, NOBODYS_APPLICATION, [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_NOT_FOUND'));
     await assert.rejects(svc.markInstalled(deps, p.me, 'not-a-uuid', [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_NOT_FOUND'));
     await svc.cancelReissue(deps, p.me, id);
   });
@@ -119,6 +119,5 @@ describeEachBackend('portal re-issuance steps', (ctx) => {
   });
 });
 
-function randomUuid(): string {
-  return '0b7c6a2e-1f4d-4c8e-9a3b-5d6e7f8091a2';
-}
+/** A well-formed application id no application has. */
+const NOBODYS_APPLICATION = '0b7c6a2e-1f4d-4c8e-9a3b-5d6e7f8091a2';

@@ -5,7 +5,7 @@
  * concurrency levels, beside the `openssl speed rsa4096` signing ceiling of the CA key measured in the
  * same run (the most any CA on this CPU could sign, with nothing else to do).
  *
- *   node --import tsx bench/issuance-api.ts [--backend postgres|pglite] [--seconds 8] [--levels 1,4,16,32] [--warm-seconds 5] [--pool N]
+ *   node --import tsx bench/issuance-api.ts [--backend postgres|pglite] [--seconds 8] [--levels 1,4,16,32] [--warm-seconds 5] [--pool N] [--prepared N] [--profile out.cpuprofile]
  *   npm run bench -- issuance-api
  *
  * The load comes from a second process (this file, run with --issuance-api-client), so the client does not
@@ -95,6 +95,30 @@ async function client(spec: ClientSpec): Promise<ClientResult> {
   return { issued, failed: latencies.length - issued, failures, elapsedMs, p50: pct(0.5), p99: pct(0.99) };
 }
 
+/** CPU time (ms) of this process's main thread so far (Linux /proc; the thread whose id is the process id). */
+function mainThreadCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ = 100
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts V8's sampling profiler in this process; the returned function stops it and gives the profile. */
+async function startProfile(): Promise<() => Promise<object>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    return profile;
+  };
+}
+
 function runClient(spec: ClientSpec): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, CLIENT_FLAG, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -123,7 +147,9 @@ export async function run(): Promise<void> {
   // default, not configurable): at most 10 issuance transactions in PostgreSQL at once, the other requests wait for a
   // connection in the node, as in production.
   const poolSize = Number(arg('pool', String(Math.max(...levels) + 4)));
-  const db = await createTestDatabase(backend, { poolSize });
+  // Prepared statements per connection (store/prepared.ts): the store's default unless given; 0 = every statement unnamed.
+  const prepared = process.argv.includes('--prepared') ? Number(arg('prepared', '0')) : undefined;
+  const db = await createTestDatabase(backend, { poolSize, preparedStatements: prepared });
   let harness: Awaited<ReturnType<typeof apiHarness>> | undefined;
   try {
     harness = await apiHarness(db.store, { bits: 4096 });
@@ -141,15 +167,21 @@ export async function run(): Promise<void> {
     await runClient(spec(Math.max(...levels), 'warm', Number(arg('warm-seconds', '5'))));
     // Where the time goes: CPU of this process (the server: HTTP, RA, PKI, the signer's threads) and of the
     // database's backends for this database, per certificate, beside what one RSA-4096 signature costs.
-    const results: { level: number; r: ClientResult; serverCpuMs: number; pgCpuMs: number }[] = [];
+    const results: { level: number; r: ClientResult; serverCpuMs: number; pgCpuMs: number; mainThreadMs: number }[] = [];
+    // --profile: V8's CPU profile of the server's main thread over the measured levels only (not setup, warm-up or the
+    // comparisons after), for chrome://inspect or any .cpuprofile reader.
+    const profile = process.argv.includes('--profile') ? await startProfile() : undefined;
     for (const level of levels) {
       const cpu0 = process.cpuUsage();
+      const main0 = mainThreadCpuMs();
       const pg0 = await postgresCpuMs(db.store);
       const r = await runClient(spec(level, `c${level}`, seconds));
       const cpu = process.cpuUsage(cpu0);
+      const mainMs = mainThreadCpuMs() - main0;
       const pgMs = (await postgresCpuMs(db.store)) - pg0;
-      results.push({ level, r, serverCpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.issued), pgCpuMs: pgMs / Math.max(1, r.issued) });
+      results.push({ level, r, serverCpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.issued), pgCpuMs: pgMs / Math.max(1, r.issued), mainThreadMs: mainMs / Math.max(1, r.issued) });
     }
+    if (profile) writeFileSync(arg('profile', 'issuance-api.cpuprofile'), JSON.stringify(await profile()));
 
     // The same request without the OCSP pre-signing hook: what the status service adds to each issuance.
     const top = Math.max(...levels);
@@ -180,11 +212,11 @@ export async function run(): Promise<void> {
     const speed = opensslRsaSpeed(4096, 3);
     const stored = Number((await db.store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ceiling = `${speed.signPerSec.toFixed(0)} sign/s per core (×${cpus().length} cores: ${(speed.signPerSec * cpus().length).toFixed(0)})`;
-    const rows: BenchRow[] = results.map(({ level, r, serverCpuMs, pgCpuMs }) => ({
+    const rows: BenchRow[] = results.map(({ level, r, serverCpuMs, pgCpuMs, mainThreadMs }) => ({
       what: `POST /api/v1/certificates, ${level} concurrent`,
       ours: `${((r.issued * 1000) / r.elapsedMs).toFixed(1)}/s`,
       openssl: ceiling,
-      note: `p50 ${millis(r.p50)}, p99 ${millis(r.p99)}; CPU per certificate: server ${serverCpuMs.toFixed(1)} ms, PostgreSQL ${db.backend === 'postgres' ? `${pgCpuMs.toFixed(1)} ms` : 'in the server (PGlite)'}, the RSA-4096 signature in it ${(1000 / speed.signPerSec).toFixed(1)} ms${r.failed ? `; ${r.failed} failed ${JSON.stringify(r.failures)}` : ''}`,
+      note: `p50 ${millis(r.p50)}, p99 ${millis(r.p99)}; CPU per certificate: server ${serverCpuMs.toFixed(1)} ms (main thread ${mainThreadMs.toFixed(1)}, the signing threads and others ${(serverCpuMs - mainThreadMs).toFixed(1)}), PostgreSQL ${db.backend === 'postgres' ? `${pgCpuMs.toFixed(1)} ms` : 'in the server (PGlite)'}, the RSA-4096 signature in it ${(1000 / speed.signPerSec).toFixed(1)} ms${r.failed ? `; ${r.failed} failed ${JSON.stringify(r.failures)}` : ''}`,
     }));
     rows.push({
       what: `same, ${top} concurrent, without OCSP pre-signing`,
@@ -204,7 +236,7 @@ export async function run(): Promise<void> {
       note: `server ${atTop.serverCpuMs.toFixed(1)} ms + PostgreSQL ${atTop.pgCpuMs.toFixed(1)} ms of CPU per certificate, of which the RSA-4096 signature ${(1000 / speed.signPerSec).toFixed(1)} ms; the load client's CPU not counted`,
     });
     printTable(
-      `CA API issuance (${backend}${db.backend === 'postgres' ? `, pool of ${poolSize} connections` : ''}; RSA-4096 issuing CA, RSA-2048 leaves from openssl req CSRs; each request: token check, CSR verify, lint pre-certificate, CA signature, one transaction, OCSP pre-sign; ${seconds} s per level; ${cpus().length} cores; ${opensslVersion()})`,
+      `CA API issuance (${backend}${db.backend === 'postgres' ? `, pool of ${poolSize} connections` : ''}${prepared === undefined ? '' : `, prepared statements per connection: ${prepared}`}; RSA-4096 issuing CA, RSA-2048 leaves from openssl req CSRs; each request: token check, CSR verify, lint pre-certificate, CA signature, one transaction, OCSP pre-sign; ${seconds} s per level; ${cpus().length} cores; ${opensslVersion()})`,
       rows,
     );
   } finally {

@@ -9,7 +9,7 @@
  * and since it is always the last lock taken, it can never take part in a deadlock. Until the commit,
  * the entry is not in audit_log, even for the transaction that queued it.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import { canonicalRowAround } from './canonical.ts';
 import { checkEntry, type AuditEntry } from './entry.ts';
@@ -35,4 +35,15 @@ export function auditPendingRow(entry: AuditEntry): { actor: string; action: str
   const checked = checkEntry(entry);
   const text = canonicalRowAround(checked);
   return { actor: checked.actor, action: checked.action, target: checked.target, details: JSON.stringify(checked.details), ...text };
+}
+
+/**
+ * `INSERT INTO audit_pending … SELECT … FROM <cte>`: queues `entry` once per row of a CTE of the caller's statement
+ * (none when the CTE wrote nothing), so a change and its audit entry go to the database in one statement, and the
+ * entry exists exactly when the change does (ra/applications.ts moves an application this way).
+ */
+export function queueAuditFrom(cte: string, entry: AuditEntry): RawBuilder<unknown> {
+  const row = auditPendingRow(entry);
+  return sql`INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
+    SELECT ${row.actor}::text, ${row.action}::text, ${row.target}::text, ${row.details}::jsonb, ${row.beforeAt}::text, ${row.beforeSeq}::text, ${row.after}::text FROM ${sql.table(cte)}`;
 }

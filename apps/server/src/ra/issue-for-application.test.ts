@@ -5,11 +5,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { isQtError } from '@qoltanba/pki';
+import { buildOcspRequest, isQtError, parseOcspResponse } from '@qoltanba/pki';
+import { readFileSync } from 'node:fs';
 import { describeEachBackend } from '../store/testing/backends.ts';
 import { moveApplication } from './applications.ts';
 import { issueForApplication, issuedForAgent, type ApplicationIssuance } from './issue-for-application.ts';
 import { fileApplication } from './testing/applications.ts';
+import { noStatusHooks } from './hooks.ts';
+import { createRa } from './ra.ts';
+import { normalizeSerial } from './serial.ts';
+import type { CertificateRecord } from './records.ts';
 import { caFixture, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr, type OpensslCsr } from './testing/openssl.ts';
 
@@ -23,7 +28,7 @@ describeEachBackend('RA issuance for an application', (ctx) => {
   let fx: CaFixture;
   let keys: OpensslCsr[];
   before(async () => {
-    keys = await Promise.all([opensslCsr(), opensslCsr(), opensslCsr(), opensslCsr()]);
+    keys = await Promise.all(Array.from({ length: 8 }, () => opensslCsr()));
   });
   after(async () => fx?.close());
 
@@ -88,6 +93,46 @@ describeEachBackend('RA issuance for an application', (ctx) => {
     assert.equal((await certificatesOf(app.id)).length, 2);
     await assert.rejects(issueForApplication(fx.ra, { ...req, requestId: 'other' }), refused('QT_ERR_APPLICATION_NOT_APPROVED'));
     assert.equal((await certificatesOf(app.id)).length, 2);
+  });
+
+  const storedResponse = (c: CertificateRecord) =>
+    ctx.store.db.selectFrom('ocsp_responses').select(['cert_status']).where('ca_id', '=', fx.caId).where('serial', '=', normalizeSerial(c.serial)).executeTakeFirst();
+  /** Our responder's answer to a plain request for `c`, given as the HTTP front door gives it (its bytes as the cache key). */
+  async function askOcsp(c: CertificateRecord) {
+    const request = await buildOcspRequest(c.der, readFileSync(fx.issuingFile, 'utf8'));
+    const key = `P${Buffer.from(request).toString('latin1')}`;
+    const answer = await fx.status.responder.answer(request, { key });
+    return { answer, fromMemory: fx.status.responder.cached(key) };
+  }
+
+  test('the pair is pre-signed after the commit, off the answer: once settled, both are answered "good" from the stored responses and then from memory', async () => {
+    await fx.status.startOcspCache();
+    const app = await approved();
+    const pair = await issueForApplication(fx.ra, pairFor(app, 'r4', { auth: { csr: keys[4]!.pem, profile: 'individual-auth' }, sign: { csr: keys[5]!.pem, profile: 'individual-sign' } }));
+    await fx.status.presigner.settled();
+    for (const c of [pair.auth, pair.sign]) {
+      assert.equal((await storedResponse(c))?.cert_status, 'good', `${c.kind} pre-signed`);
+      const { answer, fromMemory } = await askOcsp(c);
+      assert.equal(answer.outcome, 'presigned', 'no signature on the answer\'s path');
+      assert.equal(parseOcspResponse(answer.der).basic?.responses[0]?.status, 'good');
+      assert.equal(fromMemory?.outcome, 'cached', 'the next answer comes from memory');
+    }
+  });
+
+  test('a process that died between the commit and the pre-signing leaves no response; the refresher fills the gap', async () => {
+    // The same RA without its status hooks: the commit happens, the pre-signing never does.
+    const dying = createRa(fx.ctx, { hooks: noStatusHooks });
+    const app = await approved();
+    const pair = await issueForApplication(dying, pairFor(app, 'r5', { auth: { csr: keys[6]!.pem, profile: 'individual-auth' }, sign: { csr: keys[7]!.pem, profile: 'individual-sign' } }));
+    assert.equal(await storedResponse(pair.auth), undefined);
+    assert.equal(await storedResponse(pair.sign), undefined);
+    const refreshed = await fx.status.refreshOcsp({ missingAfterMs: 0 });
+    assert.equal(refreshed.missing, 2);
+    for (const c of [pair.auth, pair.sign]) {
+      assert.equal((await storedResponse(c))?.cert_status, 'good', `${c.kind} filled by the refresher`);
+      assert.equal((await askOcsp(c)).answer.outcome, 'presigned');
+    }
+    assert.equal((await fx.status.refreshOcsp({ missingAfterMs: 0 })).missing, 0, 'nothing is missing any more');
   });
 
   test('an application that is not approved gets nothing', async () => {

@@ -12,11 +12,12 @@
  * waits on its row for the first one's COMMIT instead of signing a second pair.
  */
 import type { Kysely } from 'kysely';
-import { QtError, toPem, type IdentificationMethod } from '@qoltanba/pki';
+import { QtError, toPem, type IdentificationMethod, type IssuedCertificate } from '@qoltanba/pki';
 import type { Database, KeyStorage } from '../store/schema.ts';
+import { retryOnStalePlan } from '../store/prepared.ts';
 import { moveApplication } from './applications.ts';
 import { withStore } from './db-errors.ts';
-import { announceIssued, checkRequest, issueIn, type CheckedRequest, type IssueSubject } from './issue.ts';
+import { announceIssuedAll, checkRequest, prepareIn, signPrepared, storeSigned, type CheckedRequest, type IssueSubject, type Outcome } from './issue.ts';
 import type { Ra } from './ra.ts';
 import type { CertificateRecord } from './records.ts';
 
@@ -63,25 +64,39 @@ export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promi
   }) as [CheckedRequest, CheckedRequest];
   const id = auth.applicationId as string;
   const outcomes = await withStore('the issuance', () =>
-    ra.ctx.store.db.transaction().execute(async (trx) => {
-      const app = await trx.selectFrom('applications').select('state').where('id', '=', id).forUpdate().executeTakeFirst();
+    retryOnStalePlan(() => ra.ctx.store.db.transaction().execute(async (trx) => {
+      // Locked until COMMIT: each certificate's application check judges this row instead of reading it again.
+      const app = await trx.selectFrom('applications').select(['kind', 'state', 'iin', 'bin', 'identification']).where('id', '=', id).forUpdate().executeTakeFirst();
       if (!app) throw new QtError('QT_ERR_APPLICATION_NOT_FOUND', `There is no application ${id}`, { applicationId: id });
       // A completed application answers only a replay (the same keys): anything new is refused by the
-      // application check inside issueIn.
-      const authOutcome = await issueIn(ra, trx, auth);
-      const signOutcome = await issueIn(ra, trx, sign);
+      // application check of prepareIn. Both are checked before either is signed; then the two CA signatures are
+      // made at the same time (WebCrypto signs on the thread pool), and stored AUTH first.
+      const prepared = [await prepareIn(ra, trx, auth, app), await prepareIn(ra, trx, sign, app)] as const;
+      const signatures = await Promise.allSettled(prepared.map((p) => (p.replayed ? undefined : signPrepared(ra, p))));
+      const outcomes: Outcome[] = [];
+      for (const [i, p] of prepared.entries()) {
+        const s = signatures[i]!;
+        // When both fail, the AUTH one's reason is given, as when they were signed one after the other.
+        if (s.status === 'rejected') throw s.reason;
+        outcomes.push(p.replayed ? p : await storeSigned(ra, trx, p, s.value as IssuedCertificate));
+      }
+      const [authOutcome, signOutcome] = outcomes as [Outcome, Outcome];
       if (app.state === 'approved') {
         const issued = { auth: authOutcome.certificate, sign: signOutcome.certificate };
         await moveApplication(trx, id, 'approved', 'completed', ra.ctx.now(), {
           actor: a.actor,
           details: { issued: [`${issued.auth.ca}/${issued.auth.serial}`, `${issued.sign.ca}/${issued.sign.serial}`], agentRequestId: a.requestId },
+          known: app,
         });
         await a.record(trx, issued);
       }
       return [authOutcome, signOutcome] as const;
-    }),
+    })),
   );
-  for (const outcome of outcomes) await announceIssued(ra, outcome);
+  // OCSP pre-signing of the new pair, both in one batch, off the answer's path: the agent gets its certificates
+  // without waiting for it. Until it is stored (or if this process dies first) the responder signs a certificate's
+  // first answer on demand and stores it, and the refresher fills what is still missing (status/ocsp/refresh.ts).
+  void announceIssuedAll(ra, outcomes);
   return { auth: outcomes[0].certificate, sign: outcomes[1].certificate };
 }
 

@@ -26,12 +26,13 @@ import {
 } from '@qoltanba/pki';
 import { sql, type Kysely } from 'kysely';
 import type { Database, KeyStorage } from '../store/schema.ts';
+import { retryOnStalePlan } from '../store/prepared.ts';
 import { auditPendingRow } from '../audit/index.ts';
 import { caUrls } from '../status/index.ts';
 import type { ServerContext } from '../context.ts';
 import type { Ra } from './ra.ts';
 import type { IssuingCa } from './authorities.ts';
-import { checkApplication, checkApplicationId } from './applications.ts';
+import { checkApplication, checkApplicationId, judgeApplication, type ApplicationForIssuance } from './applications.ts';
 import { withStore } from './db-errors.ts';
 import { afterCommit } from './hooks.ts';
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash } from './idempotency.ts';
@@ -90,7 +91,9 @@ export interface CheckedRequest {
 
 export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult> {
   const checked = await checkRequest(ra, request);
-  const outcome = await withStore('the issuance', () => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked)));
+  // A statement prepared before a migration changed its result type fails the transaction once (store/prepared.ts):
+  // nothing of it committed, so it runs once more.
+  const outcome = await withStore('the issuance', () => retryOnStalePlan(() => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked))));
   await announceIssued(ra, outcome);
   return { certificate: outcome.certificate, replayed: outcome.replayed };
 }
@@ -100,6 +103,14 @@ export async function announceIssued(ra: Ra, outcome: Outcome): Promise<void> {
   if (outcome.replayed) return;
   const { caId, certificate } = outcome;
   await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, normalizeSerial(certificate.serial)));
+}
+
+/**
+ * After COMMIT, for certificates issued together: their pre-signing is asked for in the same tick, so it goes
+ * into one batch (one audit check, one INSERT, the signatures at the same time). Never rejects (afterCommit).
+ */
+export async function announceIssuedAll(ra: Ra, outcomes: readonly Outcome[]): Promise<void> {
+  await Promise.all(outcomes.map((o) => announceIssued(ra, o)));
 }
 
 /** Everything refused on the request alone, before any transaction (issue-for-application.ts uses it too). */
@@ -161,7 +172,9 @@ function tooLarge(maxBytes: number): QtError {
   return new QtError('QT_ERR_TOO_LARGE', `The certificate request is larger than ${maxBytes} bytes`, { maxBytes });
 }
 
-export type Outcome = { replayed: true; certificate: CertificateRecord } | { replayed: false; caId: number; certificate: CertificateRecord };
+export type Outcome = Replayed | { replayed: false; caId: number; certificate: CertificateRecord };
+/** The stored answer to an earlier request with the same idempotency key. */
+export type Replayed = { replayed: true; certificate: CertificateRecord };
 
 /**
  * One certificate inside the caller's transaction (issue() opens one per certificate; issue-for-application.ts one
@@ -171,6 +184,25 @@ export type Outcome = { replayed: true; certificate: CertificateRecord } | { rep
  * certificate, subject, audit entry and the idempotency answer. An application is checked in a statement of its own.
  */
 export async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promise<Outcome> {
+  const prepared = await prepareIn(ra, trx, c);
+  if (prepared.replayed) return prepared;
+  return storeSigned(ra, trx, prepared, await signPrepared(ra, prepared));
+}
+
+/** A fresh request that passed every check in the transaction: what its signature needs. */
+export interface PreparedIssuance {
+  replayed: false;
+  c: CheckedRequest;
+  ca: IssuingCa;
+  signer: Signer;
+}
+
+/**
+ * issueIn up to the signature: the claim (a replay ends here with its stored certificate), the CA, the
+ * application, the key. `application` is the application's row when the caller has already read it under a lock
+ * held until COMMIT (issue-for-application.ts): it is judged as read instead of read again.
+ */
+export async function prepareIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest, application?: ApplicationForIssuance): Promise<Replayed | PreparedIssuance> {
   const { ctx } = ra;
   const { request } = c;
   // The key's lock strictly after the claim (a doubled request waits on the claim first, then the lock, as before).
@@ -191,21 +223,40 @@ export async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest):
   const ca = ra.cas.choose(rows, request.ca, c.csr.publicKey.algorithm, ctx.now());
   const signer = await openSigner(ctx, ca);
   const bin = request.subject.bin || undefined;
-  if (c.applicationId) await checkApplication(trx, c.applicationId, request.subject.iin, bin);
+  if (c.applicationId) {
+    if (application) judgeApplication(application, c.applicationId, request.subject.iin, bin);
+    else await checkApplication(trx, c.applicationId, request.subject.iin, bin);
+  }
   refuseKeyClash(rows[0]);
+  return { replayed: false, c, ca, signer };
+}
 
-  let issued: IssuedCertificate | undefined;
+/** The CA's signature over the prepared certificate (lint before sign included); no database work. */
+export function signPrepared(ra: Ra, p: PreparedIssuance): Promise<IssuedCertificate> {
+  return sign(ra, p.c, p.ca, p.signer);
+}
+
+/**
+ * Stores a prepared certificate signed by signPrepared: one statement, or — on a serial collision, which stores
+ * nothing — a new signature with a new serial and another try.
+ */
+export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssuance, signed: IssuedCertificate): Promise<Outcome> {
+  const { ctx } = ra;
+  const { c, ca } = p;
+  const { request } = c;
+  const bin = request.subject.bin || undefined;
+  let issued = signed;
   let stored: { id: string; issued_at: Date } | undefined;
   let serial = '';
-  let attempt = 0;
-  while (!stored) {
-    if (++attempt > SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
-    issued = await sign(ra, c, ca, signer);
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) issued = await signPrepared(ra, p);
     serial = normalizeSerial(issued.serialHex);
     stored = await storeIssued(trx, c, ca, issued, serial, attempt);
-    if (!stored) ctx.log.warn({ ca: ca.name, serial }, 'serial number collision; signing again with a new serial');
+    if (stored) break;
+    ctx.log.warn({ ca: ca.name, serial }, 'serial number collision; signing again with a new serial');
+    if (attempt >= SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
   }
-  const cert = issued as IssuedCertificate;
+  const cert = issued;
 
   return {
     replayed: false,

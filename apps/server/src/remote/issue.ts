@@ -27,7 +27,7 @@ export async function issueRemote(deps: RemoteDeps, visitor: Visitor, id: string
     issue: async (r, requestId, csrs) => {
       const person = await deps.population.person(r.iin);
       if (!person || person.status !== 'alive') throw new QtError('QT_ERR_PERSON_NOT_ELIGIBLE');
-      await issueForApplication(deps.portal.ra, {
+      return issueForApplication(deps.portal.ra, {
         applicationId: r.id,
         via: 'remote',
         requestId,
@@ -47,7 +47,6 @@ export async function issueRemote(deps: RemoteDeps, visitor: Visitor, id: string
         },
       });
     },
-    reload: () => loadRemote(db, id),
   });
 }
 

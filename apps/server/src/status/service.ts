@@ -147,11 +147,12 @@ export class StatusService {
     this.#schedule = options.jobs ? await startClusterSchedule(this, options.jobs, options) : startTimerSchedule(this, options);
   }
 
-  /** Stops the schedule and the OCSP cache's change feed. */
+  /** Stops the schedule and the OCSP cache's change feed, once the pre-signing of new certificates in progress is stored. */
   async stop(): Promise<void> {
     const s = this.#schedule;
     this.#schedule = undefined;
     await s?.stop();
+    await this.presigner.settled();
     await this.feed.stop();
   }
 

@@ -4,6 +4,7 @@
  */
 export { openDatabase, requireCapability } from './open-database.ts';
 export type { Backend, OpenDatabaseOptions, Store, StoreCapabilities, StoreLog } from './open-database.ts';
+export { isStalePlanError, retryOnStalePlan } from './prepared.ts';
 export { migrate, readMigrations, MIGRATIONS_DIR } from './migrate.ts';
 export type { MigrateResult, Migration } from './migrate.ts';
 export { bossDb, createBoss } from './boss.ts';

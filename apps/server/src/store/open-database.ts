@@ -40,6 +40,7 @@ import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { QtError } from '@qoltanba/pki';
 import { EMBEDDED_PORT, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { DEFAULT_MAX_PREPARED_STATEMENTS, preparingClient } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 export type Backend = 'postgres' | 'pglite';
@@ -67,6 +68,11 @@ export interface OpenDatabaseOptions {
   poolSize?: number | undefined;
   /** How long a query waits for a free connection before failing with QT_ERR_STORE_BUSY. */
   acquireTimeoutMs?: number | undefined;
+  /**
+   * Parameterised statements kept prepared per connection (prepared.ts; default 100); 0 sends every statement
+   * unnamed, as before issue 16's second issuance round.
+   */
+  preparedStatements?: number | undefined;
 }
 
 export interface Store {
@@ -92,7 +98,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Store>
       application_name: 'qoltanba',
     });
     const where = describeUrl(options.databaseUrl);
-    return finishOpening({ pool, backend: 'postgres', connectionString: options.databaseUrl, where, log: options.log, acquireTimeoutMs });
+    return finishOpening({ pool, backend: 'postgres', connectionString: options.databaseUrl, where, log: options.log, acquireTimeoutMs, preparedStatements: options.preparedStatements });
   }
 
   const embedded = await startEmbeddedPostgres(options.dataDir);
@@ -116,6 +122,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Store>
       where: `embedded database in ${options.dataDir}`,
       log: options.log,
       acquireTimeoutMs,
+      preparedStatements: options.preparedStatements,
       afterPoolEnd: () => embedded.stop(),
     });
   } catch (e) {
@@ -131,6 +138,7 @@ interface Opening {
   where: string;
   log: StoreLog | undefined;
   acquireTimeoutMs: number;
+  preparedStatements: number | undefined;
   afterPoolEnd?: () => Promise<void>;
 }
 
@@ -148,7 +156,7 @@ async function finishOpening(o: Opening): Promise<Store> {
     await o.pool.end().catch(() => undefined);
     throw new QtError('QT_ERR_STORE_UNAVAILABLE', `The database cannot be reached (${o.where}): ${(e as Error).message}`, { where: o.where }, { cause: e });
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: explainBusyPool(o.pool, o.backend, o.acquireTimeoutMs) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: explainBusyPool(o.pool, o.backend, o.acquireTimeoutMs, o.preparedStatements ?? DEFAULT_MAX_PREPARED_STATEMENTS) }) });
   o.log?.info(`database: ${o.where} (${o.backend}, ${o.backend === 'pglite' ? 1 : o.pool.options.max} connection(s))`);
   let closing: Promise<void> | undefined;
   return {
@@ -189,12 +197,15 @@ export function requireCapability(store: Pick<Store, 'backend' | 'capabilities'>
   );
 }
 
-/** pg-pool reports a wait for a free client as a bare "timeout exceeded when trying to connect". */
-function explainBusyPool(pool: pg.Pool, backend: Backend, timeoutMs: number): PostgresPool {
+/**
+ * pg-pool reports a wait for a free client as a bare "timeout exceeded when trying to connect". The client comes
+ * back naming its parameterised statements (prepared.ts).
+ */
+function explainBusyPool(pool: pg.Pool, backend: Backend, timeoutMs: number, maxStatements: number): PostgresPool {
   return {
     connect: async () => {
       try {
-        return await pool.connect();
+        return preparingClient(await pool.connect(), { maxStatements });
       } catch (e) {
         if (e instanceof Error && /timeout exceeded when trying to connect/i.test(e.message)) {
           const why =

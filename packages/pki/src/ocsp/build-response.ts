@@ -10,7 +10,7 @@ import { QtError } from '@qoltanba/errors';
 import { bytesEqual, toArrayBuffer, type Bytes } from '../encoding.ts';
 import { oid } from '../oids.ts';
 import { algorithmIdentifierDer, digest, type Signer } from '../crypto/index.ts';
-import { readCertificateMemo, type CertificateInput } from '../path/certificate.ts';
+import { readCertificateMemo, type CertificateFacts, type CertificateInput } from '../path/certificate.ts';
 import { contextTag, TAG } from '../der/read.ts';
 import { checkDate, enumerated, objectIdentifier, octetString, sequence, tlv } from '../der/write.ts';
 import { crlReasonCode } from '../crl/reasons.ts';
@@ -36,6 +36,23 @@ export interface BuildOcspResponseOptions {
   certs?: readonly CertificateInput[] | undefined;
 }
 
+/**
+ * The responder's key hash (SHA-1 of its public key bits) by the remembered certificate: one digest per responder and
+ * process instead of a WebCrypto job per response.
+ */
+const keyHashes = new WeakMap<object, Promise<Uint8Array>>();
+
+function responderKeyHash(cert: CertificateFacts): Promise<Uint8Array> {
+  let hash = keyHashes.get(cert);
+  if (!hash) {
+    hash = digest('SHA-1', cert.publicKeyBits);
+    keyHashes.set(cert, hash);
+    // A failed digest is not remembered.
+    hash.catch(() => keyHashes.delete(cert));
+  }
+  return hash;
+}
+
 /** A successful OCSPResponse (DER) wrapping a signed BasicOCSPResponse. */
 export async function buildOcspResponse(options: BuildOcspResponseOptions): Promise<Bytes> {
   const { responder } = options;
@@ -47,7 +64,7 @@ export async function buildOcspResponse(options: BuildOcspResponseOptions): Prom
   }
   if (options.responses.length === 0) throw new QtError('QT_ERR_INPUT_INVALID', 'An OCSP response must answer for at least one certificate');
   const responderID = responder.byKey
-    ? new ResponderID({ byKey: new OctetString(toArrayBuffer(await digest('SHA-1', responderCert.publicKeyBits))) })
+    ? new ResponderID({ byKey: new OctetString(toArrayBuffer(await responderKeyHash(responderCert))) })
     : new ResponderID({ byName: AsnConvert.parse(toArrayBuffer(responderCert.subjectDer), Name) });
   const data = new ResponseData({
     responderID,

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { parseCsr, QtError } from '@qoltanba/pki';
-import { issuedForAgent, type IssuedForAgent } from '../../ra/index.ts';
+import { issuedForAgent, type IssuedForAgent, type IssuedPair } from '../../ra/index.ts';
 import type { Database } from '../../store/schema.ts';
 import type { InstalledKeyFile } from '../tables.ts';
 
@@ -32,10 +32,11 @@ export interface AgentKeysRecord {
 export interface KeysStep<R extends AgentKeysRecord> {
   /** Refuses unless the application is at the surface's keys step. */
   expectKeys(r: R): void;
-  /** Has the RA issue the pair and complete the application (issueForApplication), recording it in the surface's row. */
-  issue(r: R, requestId: string, csrs: AgentCsrs): Promise<void>;
-  /** The application as the surface reads it, after the issuance. */
-  reload(): Promise<R>;
+  /**
+   * Has the RA issue the pair and complete the application (issueForApplication), recording it in the surface's
+   * row; returns the pair (the row names the same two certificates after the commit, so it is not read again).
+   */
+  issue(r: R, requestId: string, csrs: AgentCsrs): Promise<IssuedPair>;
 }
 
 /**
@@ -50,8 +51,8 @@ export async function answerKeys<R extends AgentKeysRecord>(db: Kysely<Database>
     return issuedForAgent(db, r);
   }
   step.expectKeys(r);
-  await step.issue(r, requestId, readAgentCsrs(body.keys));
-  return issuedForAgent(db, await step.reload());
+  const pair = await step.issue(r, requestId, readAgentCsrs(body.keys));
+  return issuedForAgent(db, { iin: r.iin, authCertificateId: pair.auth.id, signCertificateId: pair.sign.id, agentRequestId: requestId });
 }
 
 /** The agent's two CSRs: exactly one AUTHENTICATION and one SIGNATURE, each parseable. */

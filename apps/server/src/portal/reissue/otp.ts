@@ -16,6 +16,7 @@ import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
 import { maskPhone, oneTimeCodeSms, type OneTimeCodePurpose } from '../../notify/index.ts';
 import type { Database } from '../../store/schema.ts';
+import type { MobileCitizenEntry } from '../../notify/mobile-citizens/index.ts';
 import type { PortalDeps } from '../deps.ts';
 import { portalDb } from '../tables.ts';
 
@@ -42,11 +43,18 @@ export async function otpStatus(db: Kysely<Database>, applicationId: string): Pr
 /** Sends a new code for the application to the phone the registry has for the IIN. */
 export async function sendCode(
   deps: PortalDeps,
-  input: { applicationId: string; iin: string; locale: Locale; purpose?: OneTimeCodePurpose },
+  input: {
+    applicationId: string;
+    iin: string;
+    locale: Locale;
+    purpose?: OneTimeCodePurpose;
+    /** The registry's answer for this IIN when the caller asked for it already (beside other work). */
+    registry?: Promise<ReadonlyMap<string, MobileCitizenEntry>>;
+  },
 ): Promise<OtpStatus> {
   const { ctx, options } = deps;
   const o = options.otp;
-  const entry = (await deps.mobileCitizens.lookup([input.iin])).get(input.iin);
+  const entry = (await (input.registry ?? deps.mobileCitizens.lookup([input.iin]))).get(input.iin);
   if (!entry || !entry.verified) {
     await appendAudit(ctx.store.db, {
       actor: `citizen:${input.iin}`,
@@ -63,7 +71,18 @@ export async function sendCode(
   const salt = randomBytes(16);
   const expiresAt = new Date(now.getTime() + o.validMinutes * 60_000);
 
-  const sends = await ctx.store.db.transaction().execute(async (trx) => {
+  const hash = codeHash(salt, input.applicationId, code);
+  // The usual case, the application's first code, is one statement: stored only when no code exists yet and the
+  // person is under the day's cap. Anything else (a resend, the cap reached, a racing request) goes the long way
+  // below, which decides and says why.
+  const first = await sql<{ sends: number }>`
+    INSERT INTO portal_otps (application_id, iin, sends, code_sha256, salt, phone_masked, attempts, sent_at, expires_at)
+    SELECT ${input.applicationId}::uuid, ${input.iin}::text, 1, ${hash}::bytea, ${salt}::bytea, ${masked}::text, 0, ${now}::timestamptz, ${expiresAt}::timestamptz
+    WHERE NOT EXISTS (SELECT 1 FROM portal_otps WHERE application_id = ${input.applicationId}::uuid)
+      AND (SELECT coalesce(sum(sends), 0) FROM portal_otps WHERE iin = ${input.iin} AND sent_at > ${new Date(now.getTime() - 86_400_000)}) < ${o.perPersonPerDay}
+    ON CONFLICT (application_id) DO NOTHING
+    RETURNING sends`.execute(ctx.store.db);
+  const sends = first.rows[0]?.sends ?? await ctx.store.db.transaction().execute(async (trx) => {
     const pdb = portalDb(trx);
     const current = await pdb.selectFrom('portal_otps').selectAll().where('application_id', '=', input.applicationId).forUpdate().executeTakeFirst();
     if (current?.verified_at) throw new QtError('QT_ERR_APPLICATION_STATE', 'The code was already confirmed');
@@ -75,7 +94,7 @@ export async function sendCode(
       SELECT sum(sends) AS n FROM portal_otps WHERE iin = ${input.iin} AND sent_at > ${new Date(now.getTime() - 86_400_000)}`.execute(trx);
     if (Number(rows[0]?.n ?? 0) >= o.perPersonPerDay) throw new QtError('QT_ERR_OTP_SEND_LIMIT', undefined, { perPersonPerDay: o.perPersonPerDay });
     const values = {
-      code_sha256: codeHash(salt, input.applicationId, code),
+      code_sha256: hash,
       salt,
       phone_masked: masked,
       attempts: 0,

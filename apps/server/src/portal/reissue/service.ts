@@ -6,9 +6,10 @@
  */
 import { formatDateTime, type Locale, type Translator } from '@qoltanba/i18n';
 import { getProfile, inspectCertificate, isProfileName, isQtError, QtError } from '@qoltanba/pki';
-import type { Kysely } from 'kysely';
-import { appendAudit } from '../../audit/index.ts';
-import { countApplications, createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent, type IssueSubject } from '../../ra/index.ts';
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { appendAudit, queueAuditFrom } from '../../audit/index.ts';
+import { createApplication, issueForApplication, listBySubject, moveApplication, openIssuance, type CertificateRecord, type IssuedForAgent, type IssueSubject } from '../../ra/index.ts';
 import { checkEmailAddress } from '../../notify/mail/mailer.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
@@ -17,7 +18,7 @@ import { challengeNonce, consumeChallenge, createChallenge, type Challenge } fro
 import { portalDb } from '../tables.ts';
 import { answerKeys, readInstalled } from './agent.ts';
 import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
-import { expectStep, expireIfDue, loadReissue, type Reissue } from './store.ts';
+import { expectStep, expireIfDue, identityOf, loadReissue, type Reissue } from './store.ts';
 
 export interface Me {
   iin: string;
@@ -77,26 +78,24 @@ export async function createReissue(deps: PortalDeps, iin: string, input: Create
   const pair = await currentPair(deps, iin);
   if (!pair) throw new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
   const now = ctx.now();
+  const id = randomUUID();
   try {
-    return await ctx.store.db.transaction().execute(async (trx) => {
-      if ((await countApplications(trx, { iin, kind: 'reissue', since: new Date(now.getTime() - 86_400_000) })) >= options.applicationsPerDay) throw new QtError('QT_ERR_APPLICATION_LIMIT');
-      const id = await createApplication(trx, {
-        kind: 'reissue',
-        iin,
-        storage: input.storage,
-        identification: 'remote',
-        targetCertificateId: pair.auth.id,
-        request: { via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld },
-        now,
-        expiresAt: new Date(now.getTime() + options.applicationMs),
-        actor: `citizen:${iin}`,
-        details: { storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
-      });
-      await portalDb(trx)
-        .insertInto('portal_reissues')
-        .values({ application_id: id, iin, email: email ?? null, storage: input.storage, revoke_old: input.revokeOld, old_certificate_ids: [pair.auth.id, pair.sign.id], created_at: now, updated_at: now })
-        .execute();
-      return id;
+    // One statement: the day's limit, the application, its audit entry and this surface's row beside it.
+    return await createApplication(ctx.store.db, {
+      id,
+      kind: 'reissue',
+      iin,
+      storage: input.storage,
+      identification: 'remote',
+      targetCertificateId: pair.auth.id,
+      request: { via: 'portal', storage: input.storage, email: email ?? null, revokeOld: input.revokeOld },
+      now,
+      expiresAt: new Date(now.getTime() + options.applicationMs),
+      actor: `citizen:${iin}`,
+      details: { storage: input.storage, revokeOld: input.revokeOld, email: email ? email.replace(/^(.).*@/, '$1***@') : null, current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] },
+      limit: { max: options.applicationsPerDay, since: new Date(now.getTime() - 86_400_000) },
+      alongside: sql`INSERT INTO portal_reissues (application_id, iin, email, storage, revoke_old, old_certificate_ids, created_at, updated_at)
+        SELECT app.id, ${iin}::text, ${email ?? null}::text, ${input.storage}::text, ${input.revokeOld}::boolean, ${[pair.auth.id, pair.sign.id]}::bigint[], ${now}::timestamptz, ${now}::timestamptz FROM app`,
     });
   } catch (e) {
     // The unique index on open issuances: an application is already open — continue that one.
@@ -114,9 +113,11 @@ export async function loadOwn(deps: PortalDeps, id: string, iin: string): Promis
 
 /** The exact application text the person signs (in their language; the agent shows it before signing). */
 export async function applicationChallenge(deps: PortalDeps, me: Me, id: string, t: Translator): Promise<Challenge> {
-  const r = await loadOwn(deps, id, me.iin);
+  // Both reads at once (one round trip's wait); judged in the old order, the application first.
+  const [own, current] = await Promise.all([settled(loadOwn(deps, id, me.iin)), settled(currentPair(deps, me.iin))]);
+  const r = unwrap(own);
   expectStep(r, 'sign');
-  const pair = await currentPair(deps, me.iin);
+  const pair = unwrap(current);
   if (!pair) throw new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
   const subject = subjectOf(pair.auth);
   const now = deps.ctx.now();
@@ -140,27 +141,37 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
   expectStep(r, 'sign');
   const now = ctx.now();
   const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: r.id, now });
+  // The registry's phone for the code is read while the signature is verified (a read; used only if it verifies).
+  const registry = deps.mobileCitizens.lookup([me.iin]);
+  registry.catch(() => undefined);
   const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'emailProtection', iin: me.iin });
   const cms = String(body.cms);
-  await ctx.store.db.transaction().execute(async (trx) => {
-    const locked = await loadReissue(trx, id, me.iin, { forUpdate: true });
-    expectStep(locked, 'sign');
-    await portalDb(trx)
-      .updateTable('portal_reissues')
-      .set({ signed_cms: Buffer.from(cmsDer(cms)), signed_at: now, signer_certificate_id: verified.certificate.id, updated_at: now })
-      .where('application_id', '=', r.id)
-      .execute();
-    await appendAudit(trx, {
+  // One statement: the application locked if it is still at this step, the signature kept, its audit entry queued.
+  const { rows } = await sql<{ application_id: string }>`
+    WITH locked AS (
+      SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id
+      WHERE a.id = ${r.id} AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'submitted' AND r.signed_at IS NULL
+      FOR UPDATE
+    ), signed AS (
+      UPDATE portal_reissues SET signed_cms = ${Buffer.from(cmsDer(cms))}, signed_at = ${now}, signer_certificate_id = ${verified.certificate.id}, updated_at = ${now}
+      FROM locked WHERE portal_reissues.application_id = locked.id
+      RETURNING portal_reissues.application_id
+    ), audit AS (${queueAuditFrom('signed', {
       actor: `citizen:${me.iin}`,
       action: 'application.signed',
       target: `application:${r.id}`,
       details: { applicationId: r.id, iin: me.iin, signer: `${verified.certificate.ca}/${verified.certificate.serial}`, challengeId: challenge.id },
-    });
-  });
+    })})
+    SELECT application_id FROM signed`.execute(ctx.store.db);
+  if (!rows[0]) {
+    // Moved on meanwhile (cancelled, expired, signed by a racing request): the step it is at says so.
+    expectStep(await loadReissue(ctx.store.db, id, me.iin), 'sign');
+    throw new QtError('QT_ERR_APPLICATION_STATE', 'The application changed while it was being signed');
+  }
   // The code goes out at once; when it cannot (no number in the registry, SMS centre down), the page shows why
   // and offers to send it again — the signature is kept.
   try {
-    return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale });
+    return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale, registry });
   } catch (e) {
     if (isQtError(e)) return e;
     throw e;
@@ -189,18 +200,19 @@ export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: s
     const actor = `citizen:${me.iin}`;
     if (!checked.ok) {
       if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
-        await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts } });
+        await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts }, known: identityOf(r) });
       } else {
         await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
       }
       return checked.error;
     }
-    await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] } });
+    const known = identityOf(r);
+    await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] }, known });
     if (!pair) {
-      await moveApplication(trx, r.id, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid' });
+      await moveApplication(trx, r.id, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid', known });
       return new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
     }
-    await moveApplication(trx, r.id, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] } });
+    await moveApplication(trx, r.id, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] }, known });
     return undefined;
   });
   if (failure) throw failure;
@@ -219,12 +231,14 @@ export interface CsrSubmission {
  */
 export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSubmission): Promise<IssuedForAgent> {
   const db = deps.ctx.store.db;
-  return answerKeys(db, await loadOwn(deps, id, me.iin), body, {
+  // The person's certificates are read beside the application (one round trip's wait), for the issuance's profiles and subject.
+  const [own, theirs] = await Promise.all([settled(loadOwn(deps, id, me.iin)), settled(listBySubject(deps.ra, me.iin, { limit: 1000 }))]);
+  return answerKeys(db, unwrap(own), body, {
     expectKeys: (r) => expectStep(r, 'keys'),
     issue: async (r, requestId, csrs) => {
-      const old = await oldCertificates(deps, r);
+      const old = oldCertificatesIn(unwrap(theirs), r);
       const subject = subjectOf(old.auth);
-      await issueForApplication(deps.ra, {
+      return issueForApplication(deps.ra, {
         applicationId: r.id,
         via: 'portal',
         requestId,
@@ -244,25 +258,36 @@ export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSu
         },
       });
     },
-    reload: () => loadReissue(db, id, me.iin),
   });
 }
 
 export async function markInstalled(deps: PortalDeps, me: Me, id: string, installed: unknown): Promise<void> {
   const { ctx } = deps;
+  const db = ctx.store.db;
   const now = ctx.now();
-  await ctx.store.db.transaction().execute(async (trx) => {
-    const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
-    expectStep(r, 'install', 'done');
-    const files = readInstalled(installed);
-    if (r.installedAt) return;
-    await portalDb(trx)
-      .updateTable('portal_reissues')
-      .set({ installed: JSON.stringify(files), installed_at: now, updated_at: now })
-      .where('application_id', '=', r.id)
-      .execute();
-    await appendAudit(trx, { actor: `citizen:${me.iin}`, action: 'portal.keys-installed', target: `application:${r.id}`, details: { applicationId: r.id, files: files as unknown as Record<string, string>[] } });
-  });
+  let files: ReturnType<typeof readInstalled>;
+  try {
+    files = readInstalled(installed);
+  } catch (e) {
+    // A report for an application not at this step is refused as such first, whatever the report says.
+    expectStep(await loadReissue(db, id, me.iin), 'install', 'done');
+    throw e;
+  }
+  // One statement: recorded once, with its audit entry, for the person's completed application.
+  const { rows } = await sql<{ application_id: string }>`
+    WITH locked AS (
+      SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id
+      WHERE a.id = ${UUID.test(id) ? id.toLowerCase() : null}::uuid AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'completed' AND r.installed_at IS NULL
+      FOR UPDATE
+    ), installed AS (
+      UPDATE portal_reissues SET installed = ${JSON.stringify(files)}::jsonb, installed_at = ${now}, updated_at = ${now}
+      FROM locked WHERE portal_reissues.application_id = locked.id
+      RETURNING portal_reissues.application_id
+    ), audit AS (${queueAuditFrom('installed', { actor: `citizen:${me.iin}`, action: 'portal.keys-installed', target: `application:${id.toLowerCase()}`, details: { applicationId: id.toLowerCase(), files: files as unknown as Record<string, string>[] } })})
+    SELECT application_id FROM installed`.execute(db);
+  if (rows[0]) return;
+  // Not recorded: unknown, not this person's, not at this step (each refused as ever) — or already recorded (done).
+  expectStep(await loadReissue(db, id, me.iin), 'install', 'done');
 }
 
 export async function cancelReissue(deps: PortalDeps, me: Me, id: string): Promise<void> {
@@ -270,16 +295,34 @@ export async function cancelReissue(deps: PortalDeps, me: Me, id: string): Promi
   await deps.ctx.store.db.transaction().execute(async (trx) => {
     const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
     expectStep(r, 'sign', 'code', 'keys');
-    await moveApplication(trx, r.id, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant' });
+    await moveApplication(trx, r.id, r.state, 'cancelled', now, { actor: `citizen:${me.iin}`, reason: 'cancelled by the applicant', known: identityOf(r) });
   });
 }
 
 export async function oldCertificates(deps: PortalDeps, r: Reissue): Promise<{ auth: CertificateRecord; sign: CertificateRecord }> {
-  const all = await listBySubject(deps.ra, r.iin, { limit: 1000 });
+  return oldCertificatesIn(await listBySubject(deps.ra, r.iin, { limit: 1000 }), r);
+}
+
+function oldCertificatesIn(all: readonly CertificateRecord[], r: Reissue): { auth: CertificateRecord; sign: CertificateRecord } {
   const auth = all.find((c) => c.id === r.oldCertificateIds[0]);
   const sign = all.find((c) => c.id === r.oldCertificateIds[1]);
   if (!auth || !sign) throw new QtError('QT_ERR_INTERNAL', 'The application names certificates the person does not have');
   return { auth, sign };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A read whose failure is judged later, in its turn (settled now, so an early refusal leaves no unhandled rejection). */
+function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(s: { ok: true; value: T } | { ok: false; error: unknown }): T {
+  if (!s.ok) throw s.error;
+  return s.value;
 }
 
 function cmsDer(text: string): Uint8Array {

@@ -15,6 +15,8 @@ export interface Reissue {
   id: string;
   state: ApplicationState;
   iin: string;
+  /** How the application's identity is established (the RA's column; 'remote' for the portal's). */
+  identification: 'in_person' | 'remote' | null;
   email: string | null;
   storage: 'file' | 'token';
   revokeOld: boolean;
@@ -50,7 +52,7 @@ export async function loadReissue(db: Kysely<Database>, id: string, iin: string,
     .selectFrom('applications as a')
     .innerJoin('portal_reissues as r', 'r.application_id', 'a.id')
     .select([
-      'a.id', 'a.state', 'a.iin', 'a.created_at', 'a.expires_at', 'a.decision_reason',
+      'a.id', 'a.state', 'a.iin', 'a.identification', 'a.created_at', 'a.expires_at', 'a.decision_reason',
       'r.email', 'r.storage', 'r.revoke_old', 'r.old_certificate_ids', 'r.signed_at', 'r.signer_certificate_id', 'r.agent_request_id',
       'r.auth_certificate_id', 'r.sign_certificate_id', 'r.installed', 'r.installed_at', 'r.old_revoked_at',
     ])
@@ -64,6 +66,7 @@ export async function loadReissue(db: Kysely<Database>, id: string, iin: string,
     id: row.id,
     state: row.state,
     iin: row.iin,
+    identification: row.identification,
     email: row.email,
     storage: row.storage,
     revokeOld: row.revoke_old,
@@ -108,8 +111,13 @@ export async function openReissue(db: Kysely<Database>, iin: string, options: { 
 /** An open application past its expiry is closed when it is next looked at (and by the RA's sweep, if any). */
 export async function expireIfDue(db: Kysely<Database>, r: Reissue, now: Date): Promise<Reissue> {
   if (!OPEN_STATES.includes(r.state) || now < r.expiresAt) return r;
-  await db.transaction().execute((trx) => moveApplication(trx, r.id, r.state, 'expired', now, { actor: 'system:portal', reason: 'not completed in time' }));
+  await moveApplication(db, r.id, r.state, 'expired', now, { actor: 'system:portal', reason: 'not completed in time', known: identityOf(r) });
   return { ...r, state: 'expired' };
+}
+
+/** What moveApplication needs to move it in one statement (ra/applications.ts). */
+export function identityOf(r: Reissue): { kind: 'reissue'; iin: string; identification: 'in_person' | 'remote' | null } {
+  return { kind: 'reissue', iin: r.iin, identification: r.identification };
 }
 
 export function expectStep(r: Reissue, ...steps: Step[]): void {

@@ -35,7 +35,8 @@ export class OcspPresigner {
   readonly #directory: CaDirectory;
   /** Certificates just issued, waiting for the next batch (presignIssued). */
   #fresh: FreshCertificate[] = [];
-  #flushing = false;
+  /** The batches being stored, while there are any. */
+  #flushing: Promise<void> | undefined;
 
   constructor(ctx: ServerContext, directory: CaDirectory) {
     this.#ctx = ctx;
@@ -81,18 +82,22 @@ export class OcspPresigner {
   presignIssued(caId: number, serial: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#fresh.push({ caId, serial, done: (e) => (e === undefined ? resolve() : reject(e)) });
-      if (!this.#flushing) {
-        this.#flushing = true;
-        void this.#flushFresh();
-      }
+      this.#flushing ??= this.#flushFresh();
     });
+  }
+
+  /** Resolves once no pre-signing of new certificates is queued or in progress (the status service's stop waits for it). */
+  async settled(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
   }
 
   /**
    * Stores batches until nothing waits. The emptiness check and clearing the flag run with no await between
-   * them, so a certificate queued meanwhile is never left without a flush.
+   * them, so a certificate queued meanwhile is never left without a flush. The first batch is taken a microtask
+   * later, so certificates announced in the same tick (a re-issuance's pair) share it.
    */
   async #flushFresh(): Promise<void> {
+    await undefined;
     try {
       while (this.#fresh.length > 0) {
         const batch = this.#fresh.splice(0, BATCH);
@@ -109,7 +114,7 @@ export class OcspPresigner {
         }
       }
     } finally {
-      this.#flushing = false;
+      this.#flushing = undefined;
     }
   }
 

@@ -95,18 +95,20 @@ describeEachBackend('OCSP pre-signing and the refresher', (ctx) => {
     assert.equal(await server.service.presign(pki.ca.id, serials), 600);
     const total = Number((await ctx.store.db.selectFrom('ocsp_responses').select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
+    // (A certificate an earlier test left without any response is filled too, and counted apart: `missing`.)
+    const withoutMissing = ({ missing: _, ...rest }: Awaited<ReturnType<typeof server.service.refreshOcsp>>) => rest;
     server.clock.offset(15 * HOUR); // 9 hours left: not yet due
-    assert.deepEqual(await server.service.refreshOcsp({ batchSize: 250 }), { changed: 0, expiring: 0, more: false });
+    assert.deepEqual(withoutMissing(await server.service.refreshOcsp({ batchSize: 250 })), { changed: 0, expiring: 0, more: false });
 
     server.clock.offset(17 * HOUR); // 7 hours left: every response is due
     try {
       const refreshed = await server.service.refreshOcsp({ batchSize: 250 });
       assert.equal(refreshed.expiring, total);
-      const oldest = await ctx.store.db.selectFrom('ocsp_responses').select((e) => e.fn.min('this_update').as('t')).executeTakeFirstOrThrow();
+      const oldest = await ctx.store.db.selectFrom('ocsp_responses').select((e) => e.fn.min('this_update').as('t')).where('serial', 'in', serials).executeTakeFirstOrThrow();
       assert.ok(new Date(oldest.t as Date).getTime() >= Date.now() + 16 * HOUR);
       // A run out of time says there is more and leaves the rest for the next one.
       server.clock.offset(40 * HOUR);
-      assert.deepEqual(await server.service.refreshOcsp({ batchSize: 250, budgetMs: 0 }), { changed: 0, expiring: 0, more: true });
+      assert.deepEqual(await server.service.refreshOcsp({ batchSize: 250, budgetMs: 0 }), { changed: 0, missing: 0, expiring: 0, more: true });
     } finally {
       server.clock.offset(0);
     }

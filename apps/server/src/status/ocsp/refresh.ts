@@ -4,7 +4,11 @@
  *     (the process died after the revocation committed, say). Candidates come from the status changes
  *     since the current delta-CRL base (indexed, bounded by the revocations of one full-CRL period);
  *     a change older than that has been looked at by every run since it happened.
- *  2. Responses whose nextUpdate falls within `refreshBeforeHours`, soonest first (indexed).
+ *  2. Certificates among the newest that have no response at all: issuance pre-signs right after its commit,
+ *     off the answer's path, so a process that died in between leaves one (the newest `missingWindow`
+ *     certificates by id — a range of the primary key — older than `missingAfterMs`, so a pre-signing still
+ *     in flight is not done twice).
+ *  3. Responses whose nextUpdate falls within `refreshBeforeHours`, soonest first (indexed).
  * The responder never serves a stale or disagreeing response either way (it signs on demand); this only
  * keeps that rare.
  */
@@ -19,10 +23,16 @@ export interface RefreshOptions {
   batchSize?: number;
   /** Stop starting new batches after this long; the next run continues. */
   budgetMs?: number;
+  /** How many of the newest certificates are checked for a missing response (default 10 000). */
+  missingWindow?: number;
+  /** Only certificates issued at least this long ago count as missing their response (default 10 s). */
+  missingAfterMs?: number;
 }
 
 export interface RefreshResult {
   changed: number;
+  /** Certificates that had no response (their pre-signing after issuance never happened). */
+  missing: number;
   expiring: number;
   /** True when the budget ran out with work left. */
   more: boolean;
@@ -32,8 +42,21 @@ export async function refreshOcsp(ctx: ServerContext, directory: CaDirectory, pr
   const batchSize = options.batchSize ?? 500;
   const deadline = performance.now() + (options.budgetMs ?? 30_000);
   const cas = (await directory.all()).filter((ca) => ca.ocspSigner);
-  const result: RefreshResult = { changed: 0, expiring: 0, more: false };
+  const result: RefreshResult = { changed: 0, missing: 0, expiring: 0, more: false };
   for (const ca of cas) result.changed += await presigner.presign(ca.id, await disagreeing(ctx, ca));
+  const issuedBefore = new Date(ctx.now().getTime() - (options.missingAfterMs ?? 10_000));
+  for (const ca of cas) {
+    for (;;) {
+      const serials = await missing(ctx, ca, options.missingWindow ?? 10_000, issuedBefore, batchSize);
+      const stored = serials.length ? await presigner.presign(ca.id, serials) : 0;
+      result.missing += stored;
+      if (serials.length < batchSize || stored === 0) break;
+      if (performance.now() > deadline) {
+        result.more = true;
+        break;
+      }
+    }
+  }
 
   const cutoff = new Date(ctx.now().getTime() + ctx.config.ocsp.refreshBeforeHours * 3_600_000);
   const ids = cas.map((ca) => ca.id);
@@ -72,6 +95,17 @@ async function disagreeing(ctx: ServerContext, ca: CaEntry): Promise<string[]> {
       AND (r.cert_status <> c.status OR (c.status = 'revoked' AND c.revocation_reason = 1))`.execute(ctx.store.db);
   // "suspect" rows agree on status but may predate a raise to keyCompromise: only their DER can tell.
   return rows.filter((r) => !r.suspect || !responseMatches(r, r.cert_status, r.der)).map((r) => r.serial);
+}
+
+/** Serials of this CA, among the newest `window` certificates issued before `issuedBefore`, that have no stored response. */
+async function missing(ctx: ServerContext, ca: CaEntry, window: number, issuedBefore: Date, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ serial: string }>`
+    SELECT c.serial FROM certificates c
+    WHERE c.id > (SELECT coalesce(max(id), 0) FROM certificates) - ${window}
+      AND c.ca_id = ${ca.id} AND c.issued_at <= ${issuedBefore}
+      AND NOT EXISTS (SELECT 1 FROM ocsp_responses r WHERE r.ca_id = c.ca_id AND r.serial = c.serial)
+    ORDER BY c.id LIMIT ${limit}`.execute(ctx.store.db);
+  return rows.map((r) => r.serial);
 }
 
 function groupBy(rows: readonly { ca_id: number; serial: string }[]): Map<number, string[]> {

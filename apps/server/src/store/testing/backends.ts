@@ -22,6 +22,8 @@ export interface TestDatabaseOptions {
   migrated?: boolean;
   poolSize?: number;
   acquireTimeoutMs?: number;
+  /** Prepared statements per connection (store/prepared.ts); the store's default unless given. */
+  preparedStatements?: number;
 }
 
 export interface TestDatabase {
@@ -36,7 +38,7 @@ export interface TestDatabase {
 export async function createTestDatabase(backend: Backend, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const fresh = backend === 'pglite' ? await freshPgliteDir() : await freshPostgresDatabase();
   const { destroy } = fresh;
-  const openOptions: OpenDatabaseOptions = { ...fresh.openOptions, poolSize: options.poolSize, acquireTimeoutMs: options.acquireTimeoutMs };
+  const openOptions: OpenDatabaseOptions = { ...fresh.openOptions, poolSize: options.poolSize, acquireTimeoutMs: options.acquireTimeoutMs, preparedStatements: options.preparedStatements };
   let store: Store | undefined;
   try {
     store = await openDatabase(openOptions);

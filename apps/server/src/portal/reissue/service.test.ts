@@ -1,0 +1,123 @@
+/**
+ * The re-issuance wizard's steps as the routes call them, on both backends, where issue 16 folded a step's
+ * statements together: every state change still has its own audit entry, in order, and the chain verifies; the
+ * day's application limit and the one open application still hold; the installation report is recorded once.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, test } from 'node:test';
+import { isQtError } from '@qoltanba/pki';
+import { verifyAudit } from '../../audit/index.ts';
+import { SmsSink, silentLog } from '../../notify/index.ts';
+import { caFixture, uniqueIin, type CaFixture } from '../../ra/testing/fixture.ts';
+import { opensslCsr } from '../../ra/testing/openssl.ts';
+import { describeEachBackend } from '../../store/testing/backends.ts';
+import type { PortalDeps } from '../deps.ts';
+import { portalDb } from '../tables.ts';
+import { createPortalDeps } from '../feature.ts';
+import { translatorFor } from '../messages.ts';
+import { createCitizen, registerPhones, signAs, type Citizen } from '../testing/citizens.ts';
+import * as svc from './service.ts';
+
+const refused = (code: string) => (e: unknown) => {
+  assert.ok(isQtError(e), `expected a QtError ${code}, got ${String(e)}`);
+  assert.equal(e.code, code, e.message);
+  return true;
+};
+
+describeEachBackend('portal re-issuance steps', (ctx) => {
+  let fx: CaFixture;
+  let deps: PortalDeps;
+  let close: () => Promise<void>;
+  const sms = new SmsSink({ type: 'log', keep: 100 }, silentLog);
+  const t = translatorFor('ru');
+  let n = 0;
+
+  async function person(): Promise<{ citizen: Citizen; phone: string; me: svc.Me }> {
+    const citizen = await createCitizen(deps.ra, { iin: uniqueIin(), surname: 'ТЕСТОВА', name: 'АЙГЕРИМ' });
+    const phone = `+7701555${String(1000 + n++).slice(-4)}`;
+    await registerPhones(ctx.store, [{ iin: citizen.iin, phone }]);
+    return { citizen, phone, me: { iin: citizen.iin, sessionSha256: randomBytes(32) } };
+  }
+
+  test('setup: a CA and the portal services', async () => {
+    fx = await caFixture(ctx.store);
+    ({ deps, close } = createPortalDeps(fx.ctx, { sms, status: fx.status, applicationsPerDay: 2, otp: { resendAfterSeconds: 0 } }));
+  });
+  after(async () => {
+    await close?.();
+    await fx?.close();
+  });
+
+  test('a whole re-issuance: each state change has its own audit entry, in order, and the chain verifies INTACT', async () => {
+    const p = await person();
+    const id = await svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false });
+    assert.equal(await svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false }), id, 'a second submit continues the open one');
+    const challenge = await svc.applicationChallenge(deps, p.me, id, t);
+    const sent = await svc.signApplication(deps, p.me, id, { challengeId: challenge.id, cms: await signAs(p.citizen.sign, challenge.content) }, 'ru');
+    assert.ok(!(sent instanceof Error), String(sent));
+    const code = /Код: (\d{6})/.exec(sms.last(p.phone)?.text ?? '')?.[1] ?? '';
+    await svc.confirmCode(deps, p.me, id, code);
+    const [auth, sign] = await Promise.all([opensslCsr(), opensslCsr()]);
+    const keys = [{ keyType: 'AUTHENTICATION', csr: auth.pem }, { keyType: 'SIGNATURE', csr: sign.pem }];
+    const issued = await svc.issueFor(deps, p.me, id, { requestId: 'req1', keys });
+    assert.equal(issued.certificates.length, 2);
+    assert.deepEqual(await svc.issueFor(deps, p.me, id, { requestId: 'req1', keys }), issued, 'a retry gets the same certificates');
+    await svc.markInstalled(deps, p.me, id, [{ keyType: 'AUTHENTICATION' }, { keyType: 'SIGNATURE' }]);
+
+    const entries = await ctx.store.db.selectFrom('audit_log').select(['action', 'target', 'details']).where('target', '=', `application:${id}`).orderBy('seq').execute();
+    assert.deepEqual(entries.map((e) => e.action), [
+      'application.submitted',
+      'application.signed',
+      'portal.code-sent',
+      'application.verified',
+      'application.approved',
+      'application.completed',
+      'portal.keys-installed',
+    ]);
+    const details = (action: string) => entries.find((e) => e.action === action)!.details as Record<string, unknown>;
+    assert.deepEqual(
+      { kind: details('application.submitted').kind, identification: details('application.submitted').identification, iin: details('application.submitted').iin },
+      { kind: 'reissue', identification: 'remote', iin: p.me.iin },
+    );
+    for (const [action, from, to] of [['application.verified', 'submitted', 'verified'], ['application.approved', 'verified', 'approved'], ['application.completed', 'approved', 'completed']] as const) {
+      assert.deepEqual({ ...details(action), issued: undefined, current: undefined, agentRequestId: undefined, by: undefined }, {
+        applicationId: id, kind: 'reissue', identification: 'remote', iin: p.me.iin, from, to, issued: undefined, current: undefined, agentRequestId: undefined, by: undefined,
+      });
+    }
+    const certificatesIssued = await ctx.store.db.selectFrom('audit_log').select('details').where('action', '=', 'certificate.issued').execute();
+    assert.equal(certificatesIssued.filter((e) => (e.details as { applicationId?: string }).applicationId === id).length, 2);
+    const row = await portalDb(ctx.store.db).selectFrom('portal_reissues').select(['signed_at', 'signer_certificate_id', 'installed_at', 'auth_certificate_id', 'sign_certificate_id']).where('application_id', '=', id).executeTakeFirstOrThrow();
+    assert.ok(row.signed_at && row.signer_certificate_id && row.installed_at && row.auth_certificate_id && row.sign_certificate_id);
+    await fx.status.presigner.settled();
+    const audit = await verifyAudit(ctx.store.db);
+    assert.equal(audit.ok, true, JSON.stringify(audit.problems));
+  });
+
+  test('the installation report is recorded once; at another step it is refused as ever, whatever it says', async () => {
+    const p = await person();
+    const id = await svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false });
+    await assert.rejects(svc.markInstalled(deps, p.me, id, [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_STATE'));
+    await assert.rejects(svc.markInstalled(deps, p.me, id, 'nonsense'), refused('QT_ERR_APPLICATION_STATE'));
+    await assert.rejects(svc.markInstalled(deps, p.me, NOBODYS_APPLICATION, [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_NOT_FOUND'));
+    await assert.rejects(svc.markInstalled(deps, p.me, 'not-a-uuid', [{ keyType: 'AUTHENTICATION' }]), refused('QT_ERR_APPLICATION_NOT_FOUND'));
+    await svc.cancelReissue(deps, p.me, id);
+  });
+
+  test('«Подать заявку» past the day\'s limit is refused with QT_ERR_APPLICATION_LIMIT and files nothing', async () => {
+    const p = await person();
+    for (let i = 0; i < 2; i++) {
+      const id = await svc.createReissue(deps, p.me.iin, { email: 'a@mail.kz', storage: 'token', revokeOld: true });
+      const r = await svc.loadOwn(deps, id, p.me.iin);
+      assert.deepEqual({ state: r.state, email: r.email, storage: r.storage, revokeOld: r.revokeOld, identification: r.identification }, { state: 'submitted', email: 'a@mail.kz', storage: 'token', revokeOld: true, identification: 'remote' });
+      await svc.cancelReissue(deps, p.me, id);
+    }
+    const before = await ctx.store.db.selectFrom('applications').select('id').where('iin', '=', p.me.iin).execute();
+    await assert.rejects(svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false }), refused('QT_ERR_APPLICATION_LIMIT'));
+    assert.equal((await ctx.store.db.selectFrom('applications').select('id').where('iin', '=', p.me.iin).execute()).length, before.length);
+    assert.equal((await portalDb(ctx.store.db).selectFrom('portal_reissues').select('application_id').where('iin', '=', p.me.iin).execute()).length, before.length);
+  });
+});
+
+/** A well-formed application id no application has. */
+const NOBODYS_APPLICATION = '0b7c6a2e-1f4d-4c8e-9a3b-5d6e7f8091a2';

@@ -26,12 +26,8 @@ export async function appendAudit(db: Kysely<Database>, entry: AuditEntry): Prom
     VALUES (${row.actor}, ${row.action}, ${row.target}, ${row.details}::jsonb, ${row.beforeAt}, ${row.beforeSeq}, ${row.after})`.execute(db);
 }
 
-/**
- * The audit_pending row for `entry` (checked, canonical text cut), for a caller that queues it inside a larger
- * statement of its own (ra/issue.ts stores certificate, subject, entry and idempotency answer in one).
- * `details` is JSON text for a `::jsonb` parameter.
- */
-export function auditPendingRow(entry: AuditEntry): { actor: string; action: string; target: string | null; details: string; beforeAt: string; beforeSeq: string; after: string } {
+/** The audit_pending row for `entry` (checked, canonical text cut); `details` is JSON text for a `::jsonb` parameter. */
+function auditPendingRow(entry: AuditEntry): { actor: string; action: string; target: string | null; details: string; beforeAt: string; beforeSeq: string; after: string } {
   const checked = checkEntry(entry);
   const text = canonicalRowAround(checked);
   return { actor: checked.actor, action: checked.action, target: checked.target, details: JSON.stringify(checked.details), ...text };
@@ -40,7 +36,8 @@ export function auditPendingRow(entry: AuditEntry): { actor: string; action: str
 /**
  * `INSERT INTO audit_pending … SELECT … FROM <cte>`: queues `entry` once per row of a CTE of the caller's statement
  * (none when the CTE wrote nothing), so a change and its audit entry go to the database in one statement, and the
- * entry exists exactly when the change does (ra/applications.ts moves an application this way).
+ * entry exists exactly when the change does (ra/applications.ts moves an application this way; ra/issue.ts stores
+ * certificate, subject, entry and idempotency answer in one statement).
  */
 export function queueAuditFrom(cte: string, entry: AuditEntry): RawBuilder<unknown> {
   const row = auditPendingRow(entry);

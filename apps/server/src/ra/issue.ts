@@ -27,7 +27,7 @@ import {
 import { sql, type Kysely } from 'kysely';
 import type { Database, KeyStorage } from '../store/schema.ts';
 import { retryOnStalePlan } from '../store/prepared.ts';
-import { auditPendingRow } from '../audit/index.ts';
+import { queueAuditFrom } from '../audit/index.ts';
 import { caUrls } from '../status/index.ts';
 import type { ServerContext } from '../context.ts';
 import type { Ra } from './ra.ts';
@@ -293,7 +293,7 @@ export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssu
 async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number): Promise<{ id: string; issued_at: Date } | undefined> {
   const { request } = c;
   const bin = request.subject.bin || undefined;
-  const audit = auditPendingRow({
+  const audit = queueAuditFrom('c', {
     actor: request.actor,
     action: 'certificate.issued',
     target: `certificate:${ca.name}/${displaySerial(serial)}`,
@@ -331,10 +331,7 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
       INSERT INTO subjects (iin, surname, given_name, patronymic, email)
       SELECT ${request.subject.iin}::text, ${subject.surname}::text, ${subject.givenName}::text, ${subject.patronymic}::text, ${subject.email}::text FROM c
       ${ON_SUBJECT_CONFLICT}
-    ), a AS (
-      INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
-      SELECT ${audit.actor}::text, ${audit.action}::text, ${audit.target}::text, ${audit.details}::jsonb, ${audit.beforeAt}::text, ${audit.beforeSeq}::text, ${audit.after}::text FROM c
-    ), i AS (
+    ), a AS (${audit}), i AS (
       UPDATE idempotency_keys SET response_status = 201, completed_at = now(),
         response = jsonb_build_object('certificateId', c.id::text, 'ca', ${ca.name}::text, 'serial', ${serial}::text)
       FROM c WHERE idempotency_keys.scope = ${c.scope} AND idempotency_keys.key = ${c.key}

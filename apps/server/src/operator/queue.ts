@@ -11,6 +11,7 @@ import type { PopulationPerson, PopulationRegistry, ReferencePhoto } from '../po
 import { recordDecision, type DecisionOutcome } from '../remote/face/decide.ts';
 import { remoteDb, type FaceCheckState, type FaceMeasurements, type LivenessAction } from '../remote/tables.ts';
 import type { Database } from '../store/schema.ts';
+import { isUuid } from '../store/uuid.ts';
 
 export interface QueueItem {
   id: string;
@@ -51,8 +52,6 @@ export interface Review {
   reason: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function notFound(): QtError {
   return new QtError('QT_ERR_NOT_FOUND', 'There is no such face check');
 }
@@ -64,7 +63,7 @@ export async function openReview(
   id: string,
   operator: { iin: string; actor: string },
 ): Promise<Review> {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   const { now } = env;
   const rdb = remoteDb(db);
   const head = await rdb
@@ -112,7 +111,7 @@ export async function openReview(
 
 /** The check's application and whether `actor` may see its images now (it waits, and the claim is theirs). */
 async function heldBy(db: Kysely<Database>, id: string, actor: string, now: Date): Promise<{ iin: string }> {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   const row = await remoteDb(db)
     .selectFrom('remote_face_checks as c')
     .innerJoin('applications as a', 'a.id', 'c.application_id')

@@ -13,8 +13,7 @@ import { QtError } from '@qoltanba/pki';
 import { appendAudit, queueAuditFrom } from '../audit/index.ts';
 import { upsertSubject } from './subjects.ts';
 import type { ApplicationKind, ApplicationState, Database, JsonObject, KeyStorage } from '../store/schema.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../store/uuid.ts';
 
 /** The states an application is still open in (the unique index "one open issuance per person" counts these). */
 export const OPEN_STATES: readonly ApplicationState[] = ['submitted', 'verified', 'approved'];
@@ -81,7 +80,7 @@ export async function createApplication(trx: Kysely<Database>, a: NewApplication
     const known = await trx.selectFrom('subjects').select('iin').where('iin', '=', a.iin).executeTakeFirst();
     if (!known) await upsertSubject(trx, { iin: a.iin, ...a.person, email: undefined });
   }
-  if (a.id !== undefined && !UUID.test(a.id)) throw new QtError('QT_ERR_INPUT_INVALID', 'An application id is a UUID', { field: 'id' });
+  if (a.id !== undefined && !isUuid(a.id)) throw new QtError('QT_ERR_INPUT_INVALID', 'An application id is a UUID', { field: 'id' });
   const id = (a.id ?? randomUUID()).toLowerCase();
   const audit = queueAuditFrom('app', {
     actor: a.actor,
@@ -209,7 +208,7 @@ export async function openIssuance(db: Kysely<Database>, iin: string): Promise<{
 
 export function checkApplicationId(id: string | undefined): string | undefined {
   if (id === undefined) return undefined;
-  if (!UUID.test(id)) throw new QtError('QT_ERR_INPUT_INVALID', `"${id.slice(0, 64)}" is not an application id (UUID)`, { field: 'applicationId' });
+  if (!isUuid(id)) throw new QtError('QT_ERR_INPUT_INVALID', `"${id.slice(0, 64)}" is not an application id (UUID)`, { field: 'applicationId' });
   return id.toLowerCase();
 }
 

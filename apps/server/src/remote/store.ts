@@ -13,6 +13,7 @@ import type { ApplicationState, Database } from '../store/schema.ts';
 import { moveApplication, OPEN_STATES, type ApplicationMove } from '../ra/index.ts';
 import type { InstalledKeyFile } from '../portal/tables.ts';
 import { remoteDb, type LivenessAction } from './tables.ts';
+import { isUuid } from '../store/uuid.ts';
 
 export { OPEN_STATES };
 
@@ -56,10 +57,8 @@ export function stepOf(r: RemoteApplication): RemoteStep {
   return r.installedAt ? 'done' : 'install';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function loadRemote(db: Kysely<Database>, id: string, options: { forUpdate?: boolean } = {}): Promise<RemoteApplication> {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   const rdb = remoteDb(db);
   let q = rdb
     .selectFrom('applications as a')

@@ -10,6 +10,7 @@ import type { ApplicationState, Database } from '../../store/schema.ts';
 import { moveApplication, OPEN_STATES } from '../../ra/index.ts';
 import { portalDb, type InstalledKeyFile } from '../tables.ts';
 import type { WizardStep } from '../views/common.ts';
+import { isUuid } from '../../store/uuid.ts';
 
 export interface Reissue {
   id: string;
@@ -43,11 +44,9 @@ export function stepOf(r: Reissue): Step {
   return r.installedAt ? 'done' : 'install';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Reads the application — only the person's own; anything else is "not found". */
 export async function loadReissue(db: Kysely<Database>, id: string, iin: string, options: { forUpdate?: boolean } = {}): Promise<Reissue> {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   let q = portalDb(db)
     .selectFrom('applications as a')
     .innerJoin('portal_reissues as r', 'r.application_id', 'a.id')

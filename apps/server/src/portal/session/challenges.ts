@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { QtError } from '@qoltanba/pki';
 import type { Database } from '../../store/schema.ts';
 import { portalDb, type ChallengePurpose } from '../tables.ts';
+import { isUuid } from '../../store/uuid.ts';
 
 export interface Challenge {
   id: string;
@@ -43,8 +44,6 @@ export async function createChallenge(
   return { id: row.id, purpose: input.purpose, applicationId: input.applicationId ?? null, targets: input.targets ?? [], content: input.content, expiresAt };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The challenge, marked used — or QT_ERR_CHALLENGE_INVALID whatever the reason (unknown, another session's,
  * another purpose, expired, used): the page's answer is the same, start the step again.
@@ -53,7 +52,7 @@ export async function consumeChallenge(
   db: Kysely<Database>,
   input: { id: unknown; sessionSha256: Buffer; purpose: ChallengePurpose; applicationId?: string; now: Date },
 ): Promise<Challenge> {
-  if (typeof input.id !== 'string' || !UUID.test(input.id)) throw invalid();
+  if (typeof input.id !== 'string' || !isUuid(input.id)) throw invalid();
   let q = portalDb(db)
     .updateTable('portal_challenges')
     .set({ used_at: input.now })

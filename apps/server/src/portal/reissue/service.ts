@@ -19,6 +19,7 @@ import { portalDb } from '../tables.ts';
 import { answerKeys, readInstalled } from './agent.ts';
 import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
 import { expectStep, expireIfDue, identityOf, loadReissue, type Reissue } from './store.ts';
+import { isUuid } from '../../store/uuid.ts';
 
 export interface Me {
   iin: string;
@@ -114,7 +115,7 @@ export async function loadOwn(deps: PortalDeps, id: string, iin: string): Promis
 /** The exact application text the person signs (in their language; the agent shows it before signing). */
 export async function applicationChallenge(deps: PortalDeps, me: Me, id: string, t: Translator): Promise<Challenge> {
   // Both reads at once (one round trip's wait); judged in the old order, the application first.
-  const [own, current] = await Promise.all([settled(loadOwn(deps, id, me.iin)), settled(currentPair(deps, me.iin))]);
+  const [own, current] = await Promise.allSettled([loadOwn(deps, id, me.iin), currentPair(deps, me.iin)]);
   const r = unwrap(own);
   expectStep(r, 'sign');
   const pair = unwrap(current);
@@ -232,7 +233,7 @@ export interface CsrSubmission {
 export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSubmission): Promise<IssuedForAgent> {
   const db = deps.ctx.store.db;
   // The person's certificates are read beside the application (one round trip's wait), for the issuance's profiles and subject.
-  const [own, theirs] = await Promise.all([settled(loadOwn(deps, id, me.iin)), settled(listBySubject(deps.ra, me.iin, { limit: 1000 }))]);
+  const [own, theirs] = await Promise.allSettled([loadOwn(deps, id, me.iin), listBySubject(deps.ra, me.iin, { limit: 1000 })]);
   return answerKeys(db, unwrap(own), body, {
     expectKeys: (r) => expectStep(r, 'keys'),
     issue: async (r, requestId, csrs) => {
@@ -277,7 +278,7 @@ export async function markInstalled(deps: PortalDeps, me: Me, id: string, instal
   const { rows } = await sql<{ application_id: string }>`
     WITH locked AS (
       SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id
-      WHERE a.id = ${UUID.test(id) ? id.toLowerCase() : null}::uuid AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'completed' AND r.installed_at IS NULL
+      WHERE a.id = ${isUuid(id) ? id.toLowerCase() : null}::uuid AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'completed' AND r.installed_at IS NULL
       FOR UPDATE
     ), installed AS (
       UPDATE portal_reissues SET installed = ${JSON.stringify(files)}::jsonb, installed_at = ${now}, updated_at = ${now}
@@ -310,18 +311,9 @@ function oldCertificatesIn(all: readonly CertificateRecord[], r: Reissue): { aut
   return { auth, sign };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A read whose failure is judged later, in its turn (settled now, so an early refusal leaves no unhandled rejection). */
-function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function unwrap<T>(s: { ok: true; value: T } | { ok: false; error: unknown }): T {
-  if (!s.ok) throw s.error;
+/** A read's result, judged in its turn: both reads were settled together, so an early refusal leaves no unhandled rejection. */
+function unwrap<T>(s: PromiseSettledResult<T>): T {
+  if (s.status === 'rejected') throw s.reason;
   return s.value;
 }
 

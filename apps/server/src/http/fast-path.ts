@@ -84,6 +84,7 @@ export class FastPath {
   readonly #handOver: (socket: Socket) => void;
   readonly #conns = new Set<Conn>();
   #sweeps = 0;
+  #answered = 0;
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
   #tailSecond = -1;
@@ -99,6 +100,11 @@ export class FastPath {
   /** Connections this fast path holds now (tests, operators). */
   get connections(): number {
     return this.#conns.size;
+  }
+
+  /** Requests answered here since start (tests, operators: the rest went to node:http). */
+  get answered(): number {
+    return this.#answered;
   }
 
   accept(socket: Socket): void {
@@ -163,6 +169,7 @@ export class FastPath {
         return;
       }
       out.push(r.response);
+      this.#answered++;
       pos = r.next;
       if (!r.keepAlive) {
         close = true;

@@ -96,6 +96,8 @@ export class OcspHttp {
       const p = this.#prepare(hit);
       return { status: 200, headers: p.noStore, body: p.body };
     }
+    const later = this.#responder.cachedAfterLapse(key);
+    if (later) return later.then((hit) => (hit ? this.#reply(hit, false) : this.#responder.answer(body, { key, client: this.#client(req) }).then((answer) => this.#reply(answer, false))));
     return this.#responder.answer(body, { key, client: this.#client(req) }).then((answer) => this.#reply(answer, false));
   }
 
@@ -105,6 +107,12 @@ export class OcspHttp {
     const key = `G${encoded}`;
     const hit = this.#responder.cached(key);
     if (hit) return this.#replyGet(hit, rawHeader(req.rawHeaders, 'if-none-match'));
+    const later = this.#responder.cachedAfterLapse(key);
+    if (later) return later.then((hit) => (hit ? this.#replyGet(hit, rawHeader(req.rawHeaders, 'if-none-match')) : this.#getFromDatabase(encoded, key, req)));
+    return this.#getFromDatabase(encoded, key, req);
+  }
+
+  #getFromDatabase(encoded: string, key: string, req: OcspHttpRequest): OcspHttpReply | Promise<OcspHttpReply> {
     const der = decodeGetPath(encoded);
     if (!der) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
     return this.#responder.answer(der, { key, client: this.#client(req) }).then((answer) => this.#replyGet(answer, rawHeader(req.rawHeaders, 'if-none-match')));

@@ -48,9 +48,16 @@ export interface FastRoute {
    * and is the same string object for a whole second, so a route may keep its response per tail.
    */
   answer(request: FastRequest, tail: string): Buffer | undefined;
+  /**
+   * For a request answer() left: a promise worth waiting for before asking answer() once more (the OCSP cache's
+   * freshness being confirmed), or undefined to hand the request over at once. Meanwhile the connection is not
+   * read; what it has sent stays buffered, within the usual bounds.
+   */
+  wait?(request: FastRequest): Promise<unknown> | undefined;
 }
 
 const SWEEP_MS = 1000;
+const EMPTY = Buffer.alloc(0);
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const TARGET = /^[\x21-\x7e]+$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -68,6 +75,12 @@ interface Conn {
   active: boolean;
   /** Sweeps passed without a byte. */
   idleSweeps: number;
+  /** Not read until route.wait()'s promise settles; `partial` holds the request it is for and what follows. */
+  waiting: boolean;
+  /** The request at the start of `partial` has been waited for once already: next time it is handed over. */
+  waited: boolean;
+  /** Not read until the socket drains (the client is not reading its answers). */
+  draining: boolean;
   onData: (chunk: Buffer) => void;
   onEnd: () => void;
   onError: () => void;
@@ -118,6 +131,9 @@ export class FastPath {
       partialSince: 0,
       active: true,
       idleSweeps: 0,
+      waiting: false,
+      waited: false,
+      draining: false,
       onData: (chunk) => this.#onData(conn, chunk),
       onEnd: () => this.#drop(conn, 'end'),
       onError: () => this.#drop(conn, 'destroy'),
@@ -149,6 +165,11 @@ export class FastPath {
 
   #onData(conn: Conn, chunk: Buffer): void {
     conn.active = true;
+    if (conn.waiting) {
+      // Paused, but a chunk already on its way still arrives: kept for when the wait is over.
+      conn.partial = conn.partial ? Buffer.concat([conn.partial, chunk]) : chunk;
+      return;
+    }
     const route = this.#route();
     const data = conn.partial ? Buffer.concat([conn.partial, chunk]) : chunk;
     const hadPartial = conn.partial !== undefined;
@@ -161,15 +182,28 @@ export class FastPath {
     let pos = 0;
     let close = false;
     while (pos < data.length) {
-      const r = this.#one(route, data, pos);
+      const r = this.#one(route, data, pos, conn.waited);
       if (r === 'partial') break;
       if (r === 'handover') {
         this.#write(conn, out);
         this.#release(conn, data.subarray(pos));
         return;
       }
+      if (r instanceof Promise) {
+        // Answers so far go out; this request and the rest wait, unread beyond what has arrived.
+        this.#write(conn, out);
+        conn.partial = Buffer.from(data.subarray(pos));
+        conn.partialSince = this.#sweeps;
+        conn.waiting = true;
+        conn.waited = true;
+        conn.socket.pause();
+        const again = () => this.#afterWait(conn);
+        r.then(again, again);
+        return;
+      }
       out.push(r.response);
       this.#answered++;
+      conn.waited = false;
       pos = r.next;
       if (!r.keepAlive) {
         close = true;
@@ -190,8 +224,16 @@ export class FastPath {
     }
   }
 
+  /** The wait is over: the buffered requests are read again (the one waited for is handed over if still unanswered). */
+  #afterWait(conn: Conn): void {
+    if (!this.#conns.has(conn) || !conn.waiting) return;
+    conn.waiting = false;
+    this.#onData(conn, EMPTY);
+    if (this.#conns.has(conn) && !conn.waiting && !conn.draining) conn.socket.resume();
+  }
+
   /** One request at `pos`: its answer and where the next begins, or that it is incomplete, or not ours. */
-  #one(route: FastRoute, data: Buffer, pos: number): { response: Buffer; next: number; keepAlive: boolean } | 'partial' | 'handover' {
+  #one(route: FastRoute, data: Buffer, pos: number, waited: boolean): { response: Buffer; next: number; keepAlive: boolean } | Promise<unknown> | 'partial' | 'handover' {
     const maxHead = (this.#server as Server & { maxHeaderSize?: number }).maxHeaderSize ?? maxHeaderSize;
     const headEnd = data.indexOf(CRLFCRLF, pos);
     if (headEnd < 0) {
@@ -264,8 +306,9 @@ export class FastPath {
       body = data.subarray(bodyStart, bodyStart + contentLength);
     }
     const keepAlive = !connClose && (line.http11 || connKeepAlive);
-    const response = route.answer({ method: line.method, target: line.target, body, ifNoneMatch }, this.#tail(keepAlive));
-    if (!response) return 'handover';
+    const request: FastRequest = { method: line.method, target: line.target, body, ifNoneMatch };
+    const response = route.answer(request, this.#tail(keepAlive));
+    if (!response) return (!waited && route.wait?.(request)) || 'handover';
     return { response, next: bodyStart + (body?.length ?? 0), keepAlive };
   }
 
@@ -288,10 +331,12 @@ export class FastPath {
     const socket = conn.socket;
     // Pipelined answers go out as one write, in order. A client that does not read its answers stops being read
     // (as node:http does): at most one chunk's worth of answers waits in memory.
-    if (!socket.write(out.length === 1 ? out[0]! : Buffer.concat(out)) && !socket.isPaused()) {
+    if (!socket.write(out.length === 1 ? out[0]! : Buffer.concat(out)) && !conn.draining) {
+      conn.draining = true;
       socket.pause();
       socket.once('drain', () => {
-        if (this.#conns.has(conn)) socket.resume();
+        conn.draining = false;
+        if (this.#conns.has(conn) && !conn.waiting) socket.resume();
       });
     }
   }

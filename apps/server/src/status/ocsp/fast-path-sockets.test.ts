@@ -283,7 +283,7 @@ describeEachBackend('OCSP fast path on the raw connection', (ctx) => {
     assert.equal(fastPath().answered - before, 1, 'the second request was answered on the fast path');
   });
 
-  test('during a freshness lapse, concurrent requests wait on the one poll of the change feed and are answered from memory, not each from the database', async () => {
+  test('during a freshness lapse, concurrent requests wait on the one poll of the change feed and are answered from memory, not each from the database — on the fast path (which keeps the connection) and on node:http', async () => {
     const pool = ctx.store.pool as unknown as { query: (...args: unknown[]) => unknown };
     const query = pool.query;
     let lookups = 0;
@@ -292,14 +292,30 @@ describeEachBackend('OCSP fast path on the raw connection', (ctx) => {
       return query.apply(this, args);
     };
     try {
-      const hits = fast.service.ocspCache.stats().hits;
-      fast.service.ocspCache.expireFreshness();
-      assert.equal(fast.service.ocspCache.isFresh(), false);
-      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? fetch(`${fast.url}${getPath}`) : fetch(`${fast.url}/ocsp`, { method: 'POST', body: new Uint8Array(request) })).then(async (r) => Buffer.from(await r.arrayBuffer()))));
-      for (const der of answers) assert.equal(parseOcspResponse(new Uint8Array(der)).status, 'successful');
-      assert.equal(lookups, 0, 'no request read its answer from the database');
-      assert.ok(fast.service.ocspCache.stats().hits - hits >= 12);
-      assert.equal(fast.service.ocspCache.isFresh(), true);
+      for (const server of [fast, slow]) {
+        const cache = server.service.ocspCache;
+        const hits = cache.stats().hits;
+        cache.expireFreshness();
+        assert.equal(cache.isFresh(), false);
+        const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? fetch(`${server.url}${getPath}`) : fetch(`${server.url}/ocsp`, { method: 'POST', body: new Uint8Array(request) })).then(async (r) => Buffer.from(await r.arrayBuffer()))));
+        for (const der of answers) assert.equal(parseOcspResponse(new Uint8Array(der)).status, 'successful');
+        assert.equal(lookups, 0, 'no request read its answer from the database');
+        assert.ok(cache.stats().hits - hits >= 12);
+        assert.equal(cache.isFresh(), true);
+      }
+      const held = fastPath().connections;
+      const c = await RawConnection.open(fast.url);
+      try {
+        const before = fastPath().answered;
+        fast.service.ocspCache.expireFreshness();
+        await c.send(Buffer.concat([Buffer.from(get()), post(), Buffer.from(get())]));
+        for (const what of ['GET', 'POST', 'GET']) good(await c.response(), `pipelined ${what} during a lapse`);
+        assert.equal(fastPath().answered - before, 3);
+        assert.equal(fastPath().connections, held + 1, 'the connection stays on the fast path');
+        assert.equal(lookups, 0);
+      } finally {
+        c.close();
+      }
     } finally {
       pool.query = query;
     }

@@ -143,6 +143,20 @@ export class OcspHttp {
     return (p.wireGet = wire(p.wireGet, 200, p.cacheable, tail, p.body)).bytes;
   }
 
+  /**
+   * For a request fast() left because the freshness bound has lapsed: the change feed's single in-flight
+   * confirmation, which the fast path waits for before calling fast() once more. Undefined otherwise.
+   */
+  fastWait(request: FastRequest): Promise<unknown> | undefined {
+    if (request.method === 'POST') {
+      const body = request.body;
+      if (!body || body.length === 0 || body.length > this.#o.maxRequestBytes) return undefined;
+      return this.#responder.cachedAfterLapse(`P${body.toString('latin1')}`);
+    }
+    const encoded = getSegment(request.target);
+    return encoded ? this.#responder.cachedAfterLapse(`G${encoded}`) : undefined;
+  }
+
   /** Who the on-demand cap counts this request against: the TCP peer, or what a trusted proxy forwarded. */
   #client(req: OcspHttpRequest): string | undefined {
     return this.#clientOf(req.socket.remoteAddress, rawHeaderList(req.rawHeaders, 'x-forwarded-for'));
@@ -330,6 +344,7 @@ export function ocspFastRoute(http: OcspHttp, log?: OcspAccessLog): FastRoute {
       return method === 'GET' ? target.startsWith(PREFIX) : target === '/ocsp' || target.startsWith('/ocsp?');
     },
     answer: (request, tail) => http.fast(request, tail),
+    wait: (request) => http.fastWait(request),
   };
 }
 

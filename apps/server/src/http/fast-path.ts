@@ -81,6 +81,8 @@ interface Conn {
   waited: boolean;
   /** Not read until the socket drains (the client is not reading its answers). */
   draining: boolean;
+  /** The client has finished sending (half-closed) while a wait was on: ended once the answers are out. */
+  ended: boolean;
   onData: (chunk: Buffer) => void;
   onEnd: () => void;
   onError: () => void;
@@ -134,8 +136,12 @@ export class FastPath {
       waiting: false,
       waited: false,
       draining: false,
+      ended: false,
       onData: (chunk) => this.#onData(conn, chunk),
-      onEnd: () => this.#drop(conn, 'end'),
+      onEnd: () => {
+        if (conn.waiting) conn.ended = true;
+        else this.#drop(conn, 'end');
+      },
       onError: () => this.#drop(conn, 'destroy'),
       onClose: () => this.#forget(conn),
     };
@@ -229,7 +235,9 @@ export class FastPath {
     if (!this.#conns.has(conn) || !conn.waiting) return;
     conn.waiting = false;
     this.#onData(conn, EMPTY);
-    if (this.#conns.has(conn) && !conn.waiting && !conn.draining) conn.socket.resume();
+    if (!this.#conns.has(conn) || conn.waiting) return;
+    if (conn.ended) this.#drop(conn, 'end');
+    else if (!conn.draining) conn.socket.resume();
   }
 
   /** One request at `pos`: its answer and where the next begins, or that it is incomplete, or not ours. */

@@ -58,6 +58,8 @@ export interface FastRoute {
 
 const SWEEP_MS = 1000;
 const EMPTY = Buffer.alloc(0);
+/** Answers written per pass before checking that the client reads them (bytes). */
+const MAX_OUT = 256 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const TARGET = /^[\x21-\x7e]+$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -185,9 +187,20 @@ export class FastPath {
       return;
     }
     const out: Buffer[] = [];
+    let outBytes = 0;
     let pos = 0;
     let close = false;
     while (pos < data.length) {
+      if (outBytes >= MAX_OUT) {
+        // Many small requests in one chunk make many large answers: out they go, and if the client is not
+        // reading them, the rest waits (unread) for the socket to drain — memory per connection stays bounded.
+        this.#write(conn, out.splice(0));
+        outBytes = 0;
+        if (conn.socket.writableNeedDrain) {
+          this.#suspend(conn, data, pos, new Promise((resolve) => conn.socket.once('drain', resolve)), false);
+          return;
+        }
+      }
       const r = this.#one(route, data, pos, conn.waited);
       if (r === 'partial') break;
       if (r === 'handover') {
@@ -198,16 +211,11 @@ export class FastPath {
       if (r instanceof Promise) {
         // Answers so far go out; this request and the rest wait, unread beyond what has arrived.
         this.#write(conn, out);
-        conn.partial = Buffer.from(data.subarray(pos));
-        conn.partialSince = this.#sweeps;
-        conn.waiting = true;
-        conn.waited = true;
-        conn.socket.pause();
-        const again = () => this.#afterWait(conn);
-        r.then(again, again);
+        this.#suspend(conn, data, pos, r, true);
         return;
       }
       out.push(r.response);
+      outBytes += r.response.length;
       this.#answered++;
       conn.waited = false;
       pos = r.next;
@@ -228,6 +236,17 @@ export class FastPath {
       conn.partial = Buffer.from(data.subarray(pos));
       if (!hadPartial || pos > 0) conn.partialSince = this.#sweeps;
     }
+  }
+
+  /** Stops reading until `until` settles; then the bytes from `pos` on are read again. */
+  #suspend(conn: Conn, data: Buffer, pos: number, until: Promise<unknown>, waited: boolean): void {
+    conn.partial = Buffer.from(data.subarray(pos));
+    conn.partialSince = this.#sweeps;
+    conn.waiting = true;
+    conn.waited = waited;
+    conn.socket.pause();
+    const again = () => this.#afterWait(conn);
+    until.then(again, again);
   }
 
   /** The wait is over: the buffered requests are read again (the one waited for is handed over if still unanswered). */

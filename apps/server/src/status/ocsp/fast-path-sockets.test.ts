@@ -124,6 +124,14 @@ describeEachBackend('OCSP fast path on the raw connection', (ctx) => {
     assert.equal(fastPath().answered - before, 5);
   });
 
+  test('hundreds of requests pipelined in one write (answers beyond what is written at once) are all answered, in order', async () => {
+    const before = fastPath().answered;
+    const count = 400;
+    const rs = await exchange(fast, Buffer.concat(Array.from({ length: count }, (_, i) => (i % 2 ? post() : Buffer.from(get())))), count);
+    rs.forEach((r, i) => good(r, `pipelined ${i}`));
+    assert.ok(fastPath().answered - before >= count * 0.9, 'most on the fast path (a packet boundary may split the rest)');
+  });
+
   test('a request split inside its request line, its headers and its body, and one dribbled a byte at a time, are answered from memory', async () => {
     const c = await RawConnection.open(fast.url);
     const before = fastPath().answered;

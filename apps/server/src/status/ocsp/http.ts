@@ -4,9 +4,12 @@
  * with HTTP 200 (or 304 on a matching If-None-Match) — including malformed, oversized or unreadable requests
  * (malformedRequest) and our own failures (internalError, tryLater).
  *
- * Served by a plain node:http handler in front of Fastify (serveOcspRaw, see http/front-door.ts) and by Fastify
- * routes (routes.ts: what `app.inject` reaches, and the fallback when there is no front door). Both call this.
- * A request answered from memory is synchronous from the bytes to the reply: no promise, no parsing.
+ * Served three ways, all through this class: beneath node:http on the raw connection (`fast`, ocspFastRoute, see
+ * ../../http/fast-path.ts: answers from memory only, one write of a response made once per answer and second);
+ * by a plain node:http handler in front of Fastify (ocspFrontRoute, see ../../http/front-door.ts: everything the
+ * fast path hands over); and by Fastify routes (routes.ts: what `app.inject` reaches, and the fallback when there
+ * is no front door). A request answered from memory is synchronous from the bytes to the reply: no promise, no
+ * parsing — unless the freshness bound has lapsed, when it waits on the change feed's one poll (cachedAfterLapse).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromBase64 } from '@qoltanba/pki';

@@ -77,11 +77,13 @@ export class StatusFeed {
   /**
    * Single flight for requests that find the bound lapsed (responder.ts): they all wait on the poll in flight —
    * or one started now — instead of each asking the database. True when that poll succeeded; the cache's
-   * isFresh() then says whether it confirmed recently enough. No new poll while stopped or within a poll interval
-   * of a failed one (the database is likely away; the reconnection's own backoff goes on).
+   * isFresh() then says whether it confirmed recently enough. Only while the feed is healthy (its last poll
+   * succeeded: the lapse is a late poll, say a database short of CPU): once a poll has failed — connection lost
+   * or hung, database away — requests read the database at once as before, rather than wait on a reconnection
+   * (its own backoff goes on); nor is a poll started within a poll interval of a failed one.
    */
   confirm(): Promise<boolean> {
-    if (this.#stopped) return Promise.resolve(false);
+    if (this.#stopped || this.#lastError !== undefined) return Promise.resolve(false);
     const polling = this.#polling ?? (performance.now() - this.#failedAt < this.#pollEveryMs ? undefined : this.sync());
     return polling ? polling.then(() => true, () => false) : Promise.resolve(false);
   }

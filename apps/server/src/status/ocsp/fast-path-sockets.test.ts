@@ -328,4 +328,26 @@ describeEachBackend('OCSP fast path on the raw connection', (ctx) => {
       pool.query = query;
     }
   });
+
+  test('with the change feed stopped, requests do not wait: they are read from the database at once, and the bound is never stretched', async () => {
+    const pool = ctx.store.pool as unknown as { query: (...args: unknown[]) => unknown };
+    const query = pool.query;
+    let lookups = 0;
+    pool.query = function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { name?: string } | undefined)?.name === 'qoltanba-ocsp-lookup') lookups++;
+      return query.apply(this, args);
+    };
+    try {
+      await slow.service.feed.stop();
+      assert.equal(slow.service.ocspCache.isFresh(), false);
+      const started = performance.now();
+      const der = Buffer.from(await (await fetch(`${slow.url}${getPath}`)).arrayBuffer());
+      assert.equal(parseOcspResponse(new Uint8Array(der)).status, 'successful');
+      assert.equal(lookups, 1, 'read from the database');
+      assert.ok(performance.now() - started < 1000);
+      assert.equal(slow.service.ocspCache.isFresh(), false, 'nothing made the cache fresh');
+    } finally {
+      pool.query = query;
+    }
+  });
 });

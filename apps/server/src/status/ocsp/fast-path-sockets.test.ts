@@ -7,6 +7,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { buildOcspRequest, parseOcspResponse } from '@qoltanba/pki';
 import { fastPathOf } from '../../http/front-door.ts';
 import { describeEachBackend } from '../../store/testing/backends.ts';
@@ -147,6 +148,27 @@ describeEachBackend('OCSP fast path on the raw connection', (ctx) => {
     } finally {
       c.close();
     }
+  });
+
+  test('a pipeline cut into packets anywhere is answered exactly as when sent whole (random cuts)', async () => {
+    const etag = (await exchange(slow, get()))[0]!.headers.etag!;
+    const stream = Buffer.concat([Buffer.from(get()), post(), Buffer.from(get(`If-None-Match: ${etag}\r\n`)), post(request, '1.1', 'Connection: keep-alive\r\n')]);
+    const whole = (await exchange(fast, stream, 4)).map((r) => withoutDate(r));
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 6 }), async (cuts) => {
+        const at = [0, ...cuts.sort((a, b) => a - b), stream.length];
+        const c = await RawConnection.open(fast.url);
+        try {
+          for (let i = 1; i < at.length; i++) await c.send(stream.subarray(at[i - 1], at[i]), 1);
+          const got = [];
+          for (let i = 0; i < 4; i++) got.push(withoutDate(await c.response()));
+          assert.deepEqual(got, whole);
+        } finally {
+          c.close();
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 
   test('a miss in a pipeline hands the connection to node:http at that request: hits before it, the miss, and everything after are answered in order', async () => {

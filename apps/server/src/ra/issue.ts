@@ -27,7 +27,7 @@ import {
 import { sql, type Kysely } from 'kysely';
 import type { Database, KeyStorage } from '../store/schema.ts';
 import { retryOnStalePlan } from '../store/prepared.ts';
-import { queueAuditFrom } from '../audit/index.ts';
+import { queueAuditFrom, type AuditEntry } from '../audit/index.ts';
 import { caUrls } from '../status/index.ts';
 import type { ServerContext } from '../context.ts';
 import type { Ra } from './ra.ts';
@@ -74,7 +74,7 @@ export interface IssueResult {
 }
 
 /** A 128-bit random serial colliding is ~never; a few retries make "never" exact without looping on a bug. */
-const SERIAL_ATTEMPTS = 4;
+export const SERIAL_ATTEMPTS = 4;
 const STORAGES: readonly KeyStorage[] = ['file', 'token'];
 const IDENTIFICATIONS: readonly IdentificationMethod[] = ['in-person', 'remote'];
 
@@ -89,18 +89,19 @@ export interface CheckedRequest {
   scope: string;
 }
 
-export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult> {
-  const checked = await checkRequest(ra, request);
+/** One checked request in a transaction of its own (a batch of one, and each request of a batch that failed as a whole). */
+export function issueAlone(ra: Ra, checked: CheckedRequest): Promise<Outcome> {
   // A statement prepared before a migration changed its result type fails the transaction once (store/prepared.ts):
   // nothing of it committed, so it runs once more.
-  const outcome = await withStore('the issuance', () => retryOnStalePlan(() => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked))));
-  await announceIssued(ra, outcome);
-  return { certificate: outcome.certificate, replayed: outcome.replayed };
+  return withStore('the issuance', () => retryOnStalePlan(() => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked))));
 }
 
-/** After COMMIT: the status service pre-signs OCSP for a new certificate (a replay's was announced the first time). */
+/**
+ * After COMMIT: the status service pre-signs OCSP for a new certificate (a replay's was announced the first time;
+ * a batch's certificates had theirs stored with them).
+ */
 export async function announceIssued(ra: Ra, outcome: Outcome): Promise<void> {
-  if (outcome.replayed) return;
+  if (outcome.replayed || outcome.ocspStored) return;
   const { caId, certificate } = outcome;
   await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, normalizeSerial(certificate.serial)));
 }
@@ -172,7 +173,7 @@ function tooLarge(maxBytes: number): QtError {
   return new QtError('QT_ERR_TOO_LARGE', `The certificate request is larger than ${maxBytes} bytes`, { maxBytes });
 }
 
-export type Outcome = Replayed | { replayed: false; caId: number; certificate: CertificateRecord };
+export type Outcome = Replayed | { replayed: false; caId: number; certificate: CertificateRecord; ocspStored?: boolean };
 /** The stored answer to an earlier request with the same idempotency key. */
 export type Replayed = { replayed: true; certificate: CertificateRecord };
 
@@ -243,8 +244,6 @@ export function signPrepared(ra: Ra, p: PreparedIssuance): Promise<IssuedCertifi
 export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssuance, signed: IssuedCertificate): Promise<Outcome> {
   const { ctx } = ra;
   const { c, ca } = p;
-  const { request } = c;
-  const bin = request.subject.bin || undefined;
   let issued = signed;
   let stored: { id: string; issued_at: Date } | undefined;
   let serial = '';
@@ -256,32 +255,32 @@ export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssu
     ctx.log.warn({ ca: ca.name, serial }, 'serial number collision; signing again with a new serial');
     if (attempt >= SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
   }
-  const cert = issued;
+  return { replayed: false, caId: ca.id, certificate: issuedRecord(c, ca, issued, serial, stored) };
+}
 
+/** The record of a certificate just stored (`serial` as the table spells it). */
+export function issuedRecord(c: CheckedRequest, ca: IssuingCa, cert: IssuedCertificate, serial: string, stored: { id: string; issued_at: Date }): CertificateRecord {
+  const { request } = c;
   return {
-    replayed: false,
-    caId: ca.id,
-    certificate: {
-      id: stored.id,
-      ca: ca.name,
-      serial: displaySerial(serial),
-      kind: c.kind,
-      profile: cert.profile,
-      subject: cert.info.subject.display,
-      iin: request.subject.iin,
-      bin: bin ?? null,
-      status: 'good',
-      revocationReason: null,
-      revokedAt: null,
-      invalidityDate: null,
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      storage: request.storage,
-      applicationId: c.applicationId ?? null,
-      issuedAt: stored.issued_at,
-      der: Buffer.from(cert.der),
-      pem: cert.pem,
-    },
+    id: stored.id,
+    ca: ca.name,
+    serial: displaySerial(serial),
+    kind: c.kind,
+    profile: cert.profile,
+    subject: cert.info.subject.display,
+    iin: request.subject.iin,
+    bin: request.subject.bin || null,
+    status: 'good',
+    revocationReason: null,
+    revokedAt: null,
+    invalidityDate: null,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    storage: request.storage,
+    applicationId: c.applicationId ?? null,
+    issuedAt: stored.issued_at,
+    der: Buffer.from(cert.der),
+    pem: cert.pem,
   };
 }
 
@@ -293,33 +292,8 @@ export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssu
 async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number): Promise<{ id: string; issued_at: Date } | undefined> {
   const { request } = c;
   const bin = request.subject.bin || undefined;
-  const audit = queueAuditFrom('c', {
-    actor: request.actor,
-    action: 'certificate.issued',
-    target: `certificate:${ca.name}/${displaySerial(serial)}`,
-    details: {
-      ca: ca.name,
-      serial: displaySerial(serial),
-      profile: issued.profile,
-      kind: c.kind,
-      iin: request.subject.iin,
-      bin: bin ?? null,
-      storage: request.storage,
-      identification: request.identification ?? null,
-      notBefore: issued.notBefore.toISOString(),
-      notAfter: issued.notAfter.toISOString(),
-      spkiSha256: c.spkiSha256.toString('hex'),
-      applicationId: c.applicationId ?? null,
-      idempotencyKey: c.key,
-      serialAttempts: attempt,
-    },
-  });
-  const subject = {
-    surname: request.subject.surname.trim(),
-    givenName: request.subject.name.trim(),
-    patronymic: request.subject.patronymic?.trim() || null,
-    email: request.email || null,
-  };
+  const audit = queueAuditFrom('c', issuedEntry(c, ca, issued, serial, attempt));
+  const subject = subjectOf(c);
   const { rows } = await sql<{ id: string; issued_at: Date }>`
     WITH c AS (
       INSERT INTO certificates (ca_id, serial, der, kind, profile, subject_iin, subject_bin, subject_dn, spki_sha256, not_before, not_after, storage, application_id)
@@ -340,8 +314,40 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
   return rows[0];
 }
 
+/** The `certificate.issued` audit entry (`serial` as the table spells it). */
+export function issuedEntry(c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number): AuditEntry {
+  const { request } = c;
+  return {
+    actor: request.actor,
+    action: 'certificate.issued',
+    target: `certificate:${ca.name}/${displaySerial(serial)}`,
+    details: {
+      ca: ca.name,
+      serial: displaySerial(serial),
+      profile: issued.profile,
+      kind: c.kind,
+      iin: request.subject.iin,
+      bin: request.subject.bin || null,
+      storage: request.storage,
+      identification: request.identification ?? null,
+      notBefore: issued.notBefore.toISOString(),
+      notAfter: issued.notAfter.toISOString(),
+      spkiSha256: c.spkiSha256.toString('hex'),
+      applicationId: c.applicationId ?? null,
+      idempotencyKey: c.key,
+      serialAttempts: attempt,
+    },
+  };
+}
+
+/** The subjects row an issuance records: the name the RA established; no address keeps the one we have. */
+export function subjectOf(c: CheckedRequest): { surname: string; givenName: string; patronymic: string | null; email: string | null } {
+  const s = c.request.subject;
+  return { surname: s.surname.trim(), givenName: s.name.trim(), patronymic: s.patronymic?.trim() || null, email: c.request.email || null };
+}
+
 /** The CA's key, opened for subscriber certificates only; any failure to reach it is one stable 503. */
-async function openSigner(ctx: ServerContext, ca: IssuingCa): Promise<Signer> {
+export async function openSigner(ctx: ServerContext, ca: IssuingCa): Promise<Signer> {
   try {
     return await ctx.signers.signerFor(ca.keyUri, 'certificate');
   } catch (err) {

@@ -71,6 +71,12 @@ export function issuanceBatchSizes(ra: Ra): readonly number[] {
   return queueOf(ra).sizes;
 }
 
+/** How many issuance transactions this RA ran, and for how many requests (the bench's mean batch size). */
+export function issuanceBatchTotals(ra: Ra): { transactions: number; requests: number } {
+  const q = queueOf(ra);
+  return { transactions: q.transactions, requests: q.requests };
+}
+
 /** How many requests wait for this RA's next issuance transaction (tests: to know a batch has formed). */
 export function issuanceWaiting(ra: Ra): number {
   return queueOf(ra).waiting;
@@ -87,6 +93,8 @@ interface Waiting<T, R> {
 /** One batch in flight at a time; what arrives meanwhile waits for the next (see above). */
 class GroupCommitQueue<T, R> {
   readonly sizes: number[] = [];
+  transactions = 0;
+  requests = 0;
   readonly #cap: number;
   readonly #apart: (a: T, b: T) => boolean;
   #waiting: Waiting<T, R>[] = [];
@@ -119,6 +127,8 @@ class GroupCommitQueue<T, R> {
       while (this.#waiting.length > 0) {
         const batch = this.#take();
         this.sizes.push(batch.length);
+        this.transactions++;
+        this.requests += batch.length;
         if (this.sizes.length > 1000) this.sizes.splice(0, this.sizes.length - 1000);
         let settled: Settled<R>[];
         try {

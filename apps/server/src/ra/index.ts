@@ -5,7 +5,7 @@
  * (README.md). Status changes reach OCSP and CRLs through StatusHooks.
  */
 export { createRa, type Ra, type RaOptions } from './ra.ts';
-export { issue, issuanceBatchSizes } from './batch.ts';
+export { issue, issuanceBatchSizes, issuanceBatchTotals } from './batch.ts';
 export { type IssueRequest, type IssueResult, type IssueSubject } from './issue.ts';
 export { revoke, hold, releaseHold, revocationReasons, type RevocationReason, type RevokeRequest, type HoldRequest, type StatusChangeRequest, type StatusChangeResult } from './revoke.ts';
 export { issueRaOperator, listRaOperators, revokeRaOperator, RA_OPERATOR_PROFILE, type IssueRaOperatorRequest } from './operators.ts';

@@ -24,7 +24,8 @@ export interface FreshOcsp {
 }
 
 export interface FreshOcspHooks {
-  sign(caId: number, serial: string): Promise<FreshOcsp>;
+  /** Undefined when it cannot be signed without a database read now: then afterIssue, after the commit. */
+  sign(caId: number, serial: string): Promise<FreshOcsp | undefined>;
   /** SQL inserting the responses of the certificates the caller's CTE `cte` (columns ca_id, serial) stored. */
   storeFrom(cte: string, responses: readonly FreshOcsp[]): RawBuilder<unknown>;
 }
@@ -35,7 +36,7 @@ export interface StatusServiceLike {
   presignNow(caId: number, serial: string): Promise<void>;
   crlAfterRevocation(caId: number): Promise<void>;
   // Method syntax: the service's own response type (a FreshOcsp with the signature) is accepted here.
-  signFresh?(caId: number, serial: string): Promise<FreshOcsp>;
+  signFresh?(caId: number, serial: string): Promise<FreshOcsp | undefined>;
   storeFreshFrom?(cte: string, responses: readonly FreshOcsp[]): RawBuilder<unknown>;
 }
 

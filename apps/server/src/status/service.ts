@@ -71,7 +71,7 @@ export class StatusService {
   }
 
   /** A new certificate's response, signed before its commit and stored by the issuing statement (storeFreshFrom). */
-  signFresh(caId: number, serial: string): Promise<FreshResponse> {
+  signFresh(caId: number, serial: string): Promise<FreshResponse | undefined> {
     return this.presigner.signFresh(caId, serial);
   }
 

@@ -115,11 +115,12 @@ export class OcspPresigner {
   }
 
   /** The "good" response of a certificate about to be stored (serial as the table spells it); see FreshResponse. */
-  async signFresh(caId: number, serial: string): Promise<FreshResponse> {
+  async signFresh(caId: number, serial: string): Promise<FreshResponse | undefined> {
     // Called inside the issuing transaction: the CA as last loaded, never a load (on PGlite it would wait for the
-    // connection that transaction holds). Not loaded yet: refused, and the issuance pre-signs after its commit instead.
+    // connection that transaction holds). Not loaded yet (a process's first issuances): none, and the issuance
+    // pre-signs after its commit instead (presignIssued).
     const ca = this.#directory.peekById(caId);
-    if (!ca) throw new QtError('QT_ERR_CA_NOT_FOUND', `The CA ${caId} is not loaded yet`, { id: caId });
+    if (!ca) return undefined;
     const key = await this.keyFor(ca);
     const certId = makeCertId(key.ca.hashes, serial, 'SHA-1');
     const s = await signOcsp(key, [{ certId, status: { status: 'good' } }], this.#ctx.now(), this.validityMs);

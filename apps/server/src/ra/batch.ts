@@ -42,6 +42,7 @@ import {
   issuedEntry,
   issuedRecord,
   openSigner,
+  presignFresh,
   signPrepared,
   subjectOf,
   SERIAL_ATTEMPTS,
@@ -309,16 +310,7 @@ export async function issueBatchIn(ra: Ra, trx: Kysely<Database>, list: readonly
 async function signOne(ra: Ra, i: number, p: PreparedIssuance, attempt: number): Promise<Signed> {
   const issued = await signPrepared(ra, p);
   const serial = normalizeSerial(issued.serialHex);
-  let fresh: FreshOcsp | undefined;
-  if (ra.hooks.fresh) {
-    try {
-      fresh = await ra.hooks.fresh.sign(p.ca.id, serial);
-    } catch (err) {
-      // As when pre-signing after the commit fails: the certificate is issued, OCSP signs on demand until the refresher fills it.
-      ra.ctx.log.warn({ err, ca: p.ca.name, serial }, 'OCSP pre-signing of a new certificate failed; the status service will catch up');
-    }
-  }
-  return { i, p, issued, serial, attempt, fresh };
+  return { i, p, issued, serial, attempt, fresh: await presignFresh(ra, p.ca, serial) };
 }
 
 async function applicationsFor(trx: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ApplicationForIssuance>> {

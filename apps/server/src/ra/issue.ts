@@ -24,7 +24,7 @@ import {
   type KzSubjectInput,
   type Signer,
 } from '@qoltanba/pki';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, KeyStorage } from '../store/schema.ts';
 import { retryOnStalePlan } from '../store/prepared.ts';
 import { queueAuditFrom, type AuditEntry } from '../audit/index.ts';
@@ -34,7 +34,7 @@ import type { Ra } from './ra.ts';
 import type { IssuingCa } from './authorities.ts';
 import { checkApplication, checkApplicationId, judgeApplication, type ApplicationForIssuance } from './applications.ts';
 import { withStore } from './db-errors.ts';
-import { afterCommit } from './hooks.ts';
+import { afterCommit, type FreshOcsp } from './hooks.ts';
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash } from './idempotency.ts';
 import { keyClash, publicKeyLock, refuseKeyClash } from './key-reuse.ts';
 import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
@@ -187,7 +187,7 @@ export type Replayed = { replayed: true; certificate: CertificateRecord };
 export async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promise<Outcome> {
   const prepared = await prepareIn(ra, trx, c);
   if (prepared.replayed) return prepared;
-  return storeSigned(ra, trx, prepared, await signPrepared(ra, prepared));
+  return storeSigned(ra, trx, prepared, await signPrepared(ra, prepared), { presign: true });
 }
 
 /** A fresh request that passed every check in the transaction: what its signature needs. */
@@ -239,23 +239,43 @@ export function signPrepared(ra: Ra, p: PreparedIssuance): Promise<IssuedCertifi
 
 /**
  * Stores a prepared certificate signed by signPrepared: one statement, or — on a serial collision, which stores
- * nothing — a new signature with a new serial and another try.
+ * nothing — a new signature with a new serial and another try. With `presign`, the certificate's OCSP response is
+ * signed now and stored by the same statement (presignFresh); issue-for-application.ts pre-signs its pair after the
+ * commit instead, off its answer's path.
  */
-export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssuance, signed: IssuedCertificate): Promise<Outcome> {
+export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssuance, signed: IssuedCertificate, options: { presign?: boolean } = {}): Promise<Outcome> {
   const { ctx } = ra;
   const { c, ca } = p;
   let issued = signed;
   let stored: { id: string; issued_at: Date } | undefined;
   let serial = '';
+  let fresh: FreshOcsp | undefined;
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) issued = await signPrepared(ra, p);
     serial = normalizeSerial(issued.serialHex);
-    stored = await storeIssued(trx, c, ca, issued, serial, attempt);
+    fresh = options.presign ? await presignFresh(ra, ca, serial) : undefined;
+    const ocsp = fresh && ra.hooks.fresh ? ra.hooks.fresh.storeFrom('c', [fresh]) : undefined;
+    stored = await storeIssued(trx, c, ca, issued, serial, attempt, ocsp);
     if (stored) break;
     ctx.log.warn({ ca: ca.name, serial }, 'serial number collision; signing again with a new serial');
     if (attempt >= SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
   }
-  return { replayed: false, caId: ca.id, certificate: issuedRecord(c, ca, issued, serial, stored) };
+  return { replayed: false, caId: ca.id, certificate: issuedRecord(c, ca, issued, serial, stored), ocspStored: fresh !== undefined };
+}
+
+/**
+ * A new certificate's OCSP "good" response, signed before its commit for the statement that stores the certificate
+ * (hooks.fresh), or undefined: no status service here, its CAs not loaded yet, or signing failed (logged) — then
+ * announceIssued pre-signs after the commit, as before.
+ */
+export async function presignFresh(ra: Ra, ca: IssuingCa, serial: string): Promise<FreshOcsp | undefined> {
+  if (!ra.hooks.fresh) return undefined;
+  try {
+    return await ra.hooks.fresh.sign(ca.id, serial);
+  } catch (err) {
+    ra.ctx.log.warn({ err, ca: ca.name, serial }, 'OCSP pre-signing of a new certificate failed; it is pre-signed after the commit');
+    return undefined;
+  }
 }
 
 /** The record of a certificate just stored (`serial` as the table spells it). */
@@ -289,7 +309,7 @@ export function issuedRecord(c: CheckedRequest, ca: IssuingCa, cert: IssuedCerti
  * answer (each CTE reads the certificate's RETURNING row, so a colliding serial stores nothing at all: that
  * signature is discarded, it never left this process). Undefined on a collision.
  */
-async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number): Promise<{ id: string; issued_at: Date } | undefined> {
+async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number, ocsp?: RawBuilder<unknown>): Promise<{ id: string; issued_at: Date } | undefined> {
   const { request } = c;
   const bin = request.subject.bin || undefined;
   const audit = queueAuditFrom('c', issuedEntry(c, ca, issued, serial, attempt));
@@ -300,7 +320,7 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
       VALUES (${ca.id}, ${serial}, ${Buffer.from(issued.der)}, ${c.kind}, ${issued.profile}, ${request.subject.iin}, ${bin ?? null}, ${issued.info.subject.display},
               ${c.spkiSha256}, ${issued.notBefore}, ${issued.notAfter}, ${request.storage}, ${c.applicationId ?? null})
       ON CONFLICT ON CONSTRAINT certificates_serial_unique_per_ca DO NOTHING
-      RETURNING id, issued_at
+      RETURNING id, issued_at, ca_id, serial
     ), s AS (
       INSERT INTO subjects (iin, surname, given_name, patronymic, email)
       SELECT ${request.subject.iin}::text, ${subject.surname}::text, ${subject.givenName}::text, ${subject.patronymic}::text, ${subject.email}::text FROM c
@@ -309,7 +329,7 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
       UPDATE idempotency_keys SET response_status = 201, completed_at = now(),
         response = jsonb_build_object('certificateId', c.id::text, 'ca', ${ca.name}::text, 'serial', ${serial}::text)
       FROM c WHERE idempotency_keys.scope = ${c.scope} AND idempotency_keys.key = ${c.key}
-    )
+    )${ocsp ? sql`, o AS (${ocsp})` : sql``}
     SELECT id, issued_at FROM c`.execute(trx);
   return rows[0];
 }

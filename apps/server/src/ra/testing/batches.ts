@@ -23,7 +23,15 @@ export const answer = (p: Promise<IssueResult>): Promise<Answer> =>
  * in the queue (requests refused on their own, before any transaction, never do). Those then go in as one batch (or
  * more, when some must not share one). Answers in request order.
  */
-export async function issueAsOneBatch(store: Store, ra: Ra, blocker: IssueRequest, requests: readonly IssueRequest[], queued = requests.length): Promise<{ blocker: Answer; answers: Answer[] }> {
+export async function issueAsOneBatch(
+  store: Store,
+  ra: Ra,
+  blocker: IssueRequest,
+  requests: readonly IssueRequest[],
+  queued = requests.length,
+  /** Submitted once `requests` wait, so they queue after them (checks finish in no set order). Answered after `requests`. */
+  later: readonly IssueRequest[] = [],
+): Promise<{ blocker: Answer; answers: Answer[] }> {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let held!: () => void;
@@ -44,6 +52,8 @@ export async function issueAsOneBatch(store: Store, ra: Ra, blocker: IssueReques
   await until(() => issuanceBatchSizes(ra).length > sizesBefore);
   const answers = requests.map((r) => answer(issue(ra, r)));
   await until(() => issuanceWaiting(ra) === queued);
+  answers.push(...later.map((r) => answer(issue(ra, r))));
+  await until(() => issuanceWaiting(ra) === queued + later.length);
   release();
   await holder;
   return { blocker: await first, answers: await Promise.all(answers) };

@@ -135,7 +135,7 @@ export async function run(): Promise<void> {
   const { uniqueIin } = await import('../apps/server/src/ra/testing/fixture.ts');
   const { opensslCsr } = await import('../apps/server/src/ra/testing/openssl.ts');
   const { apiApp } = await import('../apps/server/src/api/testing/harness.ts');
-  const { createRa } = await import('../apps/server/src/ra/index.ts');
+  const { createRa, issuanceBatchTotals } = await import('../apps/server/src/ra/index.ts');
   const { issueCertificate } = await import('@qoltanba/pki');
 
   const backend = arg('backend', 'postgres') as 'postgres' | 'pglite';
@@ -167,7 +167,7 @@ export async function run(): Promise<void> {
     await runClient(spec(Math.max(...levels), 'warm', Number(arg('warm-seconds', '5'))));
     // Where the time goes: CPU of this process (the server: HTTP, RA, PKI, the signer's threads) and of the
     // database's backends for this database, per certificate, beside what one RSA-4096 signature costs.
-    const results: { level: number; r: ClientResult; serverCpuMs: number; pgCpuMs: number; mainThreadMs: number }[] = [];
+    const results: { level: number; r: ClientResult; serverCpuMs: number; pgCpuMs: number; mainThreadMs: number; perTransaction: number | undefined }[] = [];
     // --profile: V8's CPU profile of the server's main thread over the measured levels only (not setup, warm-up or the
     // comparisons after), for chrome://inspect or any .cpuprofile reader.
     const profile = process.argv.includes('--profile') ? await startProfile() : undefined;
@@ -175,11 +175,15 @@ export async function run(): Promise<void> {
       const cpu0 = process.cpuUsage();
       const main0 = mainThreadCpuMs();
       const pg0 = await postgresCpuMs(db.store);
+      // Group commit (ra/batch.ts): how many requests shared each issuance transaction.
+      const b0 = issuanceBatchTotals(harness.fx.ra);
       const r = await runClient(spec(level, `c${level}`, seconds));
+      const b1 = issuanceBatchTotals(harness.fx.ra);
+      const perTransaction = b1.transactions > b0.transactions ? (b1.requests - b0.requests) / (b1.transactions - b0.transactions) : undefined;
       const cpu = process.cpuUsage(cpu0);
       const mainMs = mainThreadCpuMs() - main0;
       const pgMs = (await postgresCpuMs(db.store)) - pg0;
-      results.push({ level, r, serverCpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.issued), pgCpuMs: pgMs / Math.max(1, r.issued), mainThreadMs: mainMs / Math.max(1, r.issued) });
+      results.push({ level, r, serverCpuMs: (cpu.user + cpu.system) / 1000 / Math.max(1, r.issued), pgCpuMs: pgMs / Math.max(1, r.issued), mainThreadMs: mainMs / Math.max(1, r.issued), perTransaction });
     }
     if (profile) writeFileSync(arg('profile', 'issuance-api.cpuprofile'), JSON.stringify(await profile()));
 
@@ -212,11 +216,11 @@ export async function run(): Promise<void> {
     const speed = opensslRsaSpeed(4096, 3);
     const stored = Number((await db.store.db.selectFrom('certificates').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ceiling = `${speed.signPerSec.toFixed(0)} sign/s per core (×${cpus().length} cores: ${(speed.signPerSec * cpus().length).toFixed(0)})`;
-    const rows: BenchRow[] = results.map(({ level, r, serverCpuMs, pgCpuMs, mainThreadMs }) => ({
+    const rows: BenchRow[] = results.map(({ level, r, serverCpuMs, pgCpuMs, mainThreadMs, perTransaction }) => ({
       what: `POST /api/v1/certificates, ${level} concurrent`,
       ours: `${((r.issued * 1000) / r.elapsedMs).toFixed(1)}/s`,
       openssl: ceiling,
-      note: `p50 ${millis(r.p50)}, p99 ${millis(r.p99)}; CPU per certificate: server ${serverCpuMs.toFixed(1)} ms (main thread ${mainThreadMs.toFixed(1)}, the signing threads and others ${(serverCpuMs - mainThreadMs).toFixed(1)}), PostgreSQL ${db.backend === 'postgres' ? `${pgCpuMs.toFixed(1)} ms` : 'in the server (PGlite)'}, the RSA-4096 signature in it ${(1000 / speed.signPerSec).toFixed(1)} ms${r.failed ? `; ${r.failed} failed ${JSON.stringify(r.failures)}` : ''}`,
+      note: `p50 ${millis(r.p50)}, p99 ${millis(r.p99)}; CPU per certificate: server ${serverCpuMs.toFixed(1)} ms (main thread ${mainThreadMs.toFixed(1)}, the signing threads and others ${(serverCpuMs - mainThreadMs).toFixed(1)}), PostgreSQL ${db.backend === 'postgres' ? `${pgCpuMs.toFixed(1)} ms` : 'in the server (PGlite)'}, the RSA-4096 signature in it ${(1000 / speed.signPerSec).toFixed(1)} ms${perTransaction === undefined ? '' : `; ${perTransaction.toFixed(1)} requests per issuance transaction`}${r.failed ? `; ${r.failed} failed ${JSON.stringify(r.failures)}` : ''}`,
     }));
     rows.push({
       what: `same, ${top} concurrent, without OCSP pre-signing`,

@@ -44,3 +44,21 @@ export function queueAuditFrom(cte: string, entry: AuditEntry): RawBuilder<unkno
   return sql`INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
     SELECT ${row.actor}::text, ${row.action}::text, ${row.target}::text, ${row.details}::jsonb, ${row.beforeAt}::text, ${row.beforeSeq}::text, ${row.after}::text FROM ${sql.table(cte)}`;
 }
+
+/**
+ * `INSERT INTO audit_pending … SELECT … FROM unnest(…) JOIN <cte>`: queues each item's entry when the row of the
+ * caller's CTE whose `cteKey` equals the item's `key` exists (none for a key the CTE did not write), in the items'
+ * order — several changes of one statement and their entries together (ra/batch.ts stores a batch of certificates
+ * this way). The statement's text does not depend on how many items there are, so it is prepared once.
+ */
+export function queueAuditsFrom(cte: string, cteKey: RawBuilder<string>, items: readonly { key: string; entry: AuditEntry }[]): RawBuilder<unknown> {
+  const rows = items.map((i) => auditPendingRow(i.entry));
+  const col = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+  return sql`INSERT INTO audit_pending (actor, action, target, details, canonical_before_at, canonical_before_seq, canonical_after)
+    SELECT e.actor, e.action, e.target, e.details::jsonb, e.before_at, e.before_seq, e.after
+    FROM unnest(${items.map((i) => i.key)}::text[], ${col('actor')}::text[], ${col('action')}::text[], ${col('target')}::text[], ${col('details')}::text[],
+                ${col('beforeAt')}::text[], ${col('beforeSeq')}::text[], ${col('after')}::text[])
+         WITH ORDINALITY AS e(key, actor, action, target, details, before_at, before_seq, after, ord)
+    JOIN ${sql.table(cte)} ON ${cteKey} = e.key
+    ORDER BY e.ord`;
+}

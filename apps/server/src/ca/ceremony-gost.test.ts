@@ -14,7 +14,7 @@ import {
 } from '@qoltanba/pki';
 import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, uniqueIin, type CaFixture } from '../ra/testing/fixture.ts';
-import { issue } from '../ra/issue.ts';
+import { issue } from '../ra/batch.ts';
 import { normalizeSerial } from '../ra/serial.ts';
 import { gostIssuingPlan, validateCeremonyConfig, defaultCeremonyConfig } from './ceremony-config.ts';
 

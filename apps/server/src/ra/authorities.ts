@@ -40,6 +40,16 @@ export class IssuingCas {
     return name === undefined ? query.where('cas.kind', '=', 'issuing').where('cas.status', '=', 'active') : query.where('cas.name', '=', name);
   }
 
+  /** Every CA, for a batch of requests naming different ones: `among` then gives each the rows `candidates` would. */
+  all(db: Kysely<Database>): Promise<CandidateRow[]> {
+    return db.selectFrom('cas').select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after']).orderBy('cas.id').execute();
+  }
+
+  /** The rows of `all` that `candidates(db, name)` selects, in its order. */
+  among(all: readonly CandidateRow[], name: string | undefined): CandidateRow[] {
+    return all.filter((r) => (name === undefined ? r.kind === 'issuing' && r.status === 'active' : r.name === name));
+  }
+
   choose(rows: readonly CandidateRow[], name: string | undefined, keyAlgorithm: string, now: Date): IssuingCa {
     if (name !== undefined && rows.length === 0) throw new QtError('QT_ERR_CA_NOT_FOUND', `There is no CA named "${name}"`, { ca: name });
     const candidates = rows.map((r) => ({ ...r, info: this.#info(r.id, r.certificate) }));

@@ -4,11 +4,30 @@
  * on this small interface rather than on the status service, so either can run without the other (a
  * CLI issuing offline, an RA node whose status nodes run elsewhere and catch up through their refresher).
  */
+import type { RawBuilder } from 'kysely';
 import type { Logger } from '../context.ts';
 
 export interface StatusHooks {
   afterIssue(caId: number, serial: string): Promise<void>;
   afterStatusChange(caId: number, serial: string): Promise<void>;
+  /**
+   * Optional: a new certificate's OCSP response signed before its commit and stored by the statement that stores
+   * the certificate (ra/batch.ts), instead of afterIssue's statements and transaction after the commit.
+   */
+  fresh?: FreshOcspHooks;
+}
+
+/** A signed response the status service can store; the RA only carries it. */
+export interface FreshOcsp {
+  caId: number;
+  serial: string;
+}
+
+export interface FreshOcspHooks {
+  /** Undefined when it cannot be signed without a database read now: then afterIssue, after the commit. */
+  sign(caId: number, serial: string): Promise<FreshOcsp | undefined>;
+  /** SQL inserting the responses of the certificates the caller's CTE `cte` (columns ca_id, serial) stored. */
+  storeFrom(cte: string, responses: readonly FreshOcsp[]): RawBuilder<unknown>;
 }
 
 /** The part of the status service (status/service.ts) the hooks need. */
@@ -16,6 +35,9 @@ export interface StatusServiceLike {
   presignIssued(caId: number, serial: string): Promise<void>;
   presignNow(caId: number, serial: string): Promise<void>;
   crlAfterRevocation(caId: number): Promise<void>;
+  // Method syntax: the service's own response type (a FreshOcsp with the signature) is accepted here.
+  signFresh?(caId: number, serial: string): Promise<FreshOcsp | undefined>;
+  storeFreshFrom?(cte: string, responses: readonly FreshOcsp[]): RawBuilder<unknown>;
 }
 
 export function statusHooksFor(status: StatusServiceLike): StatusHooks {
@@ -26,6 +48,9 @@ export function statusHooksFor(status: StatusServiceLike): StatusHooks {
       await status.presignNow(caId, serial);
       await status.crlAfterRevocation(caId);
     },
+    ...(status.signFresh && status.storeFreshFrom
+      ? { fresh: { sign: (caId: number, serial: string) => status.signFresh!(caId, serial), storeFrom: (cte: string, r: readonly FreshOcsp[]) => status.storeFreshFrom!(cte, r) } }
+      : {}),
   };
 }
 

@@ -79,6 +79,11 @@ export async function claimIdempotencyKey(trx: Kysely<Database>, scope: string, 
     .where('scope', '=', scope)
     .where('key', '=', key)
     .executeTakeFirst();
+  return storedAnswer(first, hash);
+}
+
+/** What a key that was not claimed answers: the first request's stored response, or why there is none to give. */
+export function storedAnswer(first: { request_hash: Buffer; response_status: number | null; response: unknown } | undefined, hash: Buffer): Claim {
   if (!first) {
     // Only when the first request's row expired and was swept between our two statements.
     throw new QtError('QT_ERR_STORE_BUSY', 'The idempotency key changed hands during this request; please retry', { retry: true });
@@ -91,16 +96,49 @@ export async function claimIdempotencyKey(trx: Kysely<Database>, scope: string, 
   if (first.response_status === null || first.response === null || typeof first.response !== 'object' || Array.isArray(first.response)) {
     throw new QtError('QT_ERR_IDEMPOTENCY_CONFLICT', 'The first request with this Idempotency-Key has not finished', { header: 'Idempotency-Key', inProgress: true });
   }
-  return { kind: 'replay', status: first.response_status, response: first.response };
+  return { kind: 'replay', status: first.response_status, response: first.response as JsonObject };
 }
 
-export async function completeIdempotencyKey(trx: Kysely<Database>, scope: string, key: string, status: number, response: JsonObject): Promise<void> {
-  await trx
-    .updateTable('idempotency_keys')
-    .set({ response_status: status, response: JSON.stringify(response), completed_at: sql<Date>`now()` })
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .execute();
+export interface KeyClaim {
+  scope: string;
+  key: string;
+  hash: Buffer;
+  /** The number `onClaim` is given for this key once it is claimed (issuance: its public key's lock). */
+  lock: number;
+}
+
+/**
+ * claimIdempotencyKey for several keys in one statement (ra/batch.ts; each (scope, key) at most once): returns the
+ * indexes of the claims that were new; the others are read with the batch's next statement (storedAnswer).
+ * `onClaim(lock)` is evaluated per claimed key in the same statement, in the order of `lock`, so two batches on two
+ * nodes take their public-key locks in one order. One statement text whatever the number of keys: prepared once.
+ */
+export async function claimIdempotencyKeys(
+  trx: Kysely<Database>,
+  claims: readonly KeyClaim[],
+  hours: number,
+  onClaim: (lock: RawBuilder<number>) => RawBuilder<unknown>,
+): Promise<Set<number>> {
+  if (claims.length === 0) return new Set();
+  const { rows } = await sql<{ i: number }>`
+    WITH m AS (
+      SELECT m.scope, m.key, m.hash, m.lock, m.i FROM unnest(${claims.map((c) => c.scope)}::text[], ${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.hash)}::bytea[],
+                           ${claims.map((c) => c.lock)}::int4[], ${claims.map((_, i) => i)}::int4[]) AS m(scope, key, hash, lock, i)
+    ), claimed AS (
+      INSERT INTO idempotency_keys AS k (scope, key, request_hash, expires_at)
+      SELECT scope, key, hash, now() + make_interval(hours => ${hours}) FROM m ORDER BY lock, i
+      ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, expires_at = excluded.expires_at, created_at = now(),
+        response_status = NULL, response = NULL, completed_at = NULL
+      WHERE k.expires_at <= now()
+      RETURNING scope, key
+    )
+    -- The select list runs once per claimed row, only once the INSERT claimed it, in the INSERT's order (a CTE is
+    -- scanned in the order its rows were returned; the scalar subqueries look each row's own values up).
+    SELECT x.i, ${onClaim(sql<number>`x.lock`)} AS on_claim
+    FROM (SELECT (SELECT m.i FROM m WHERE m.scope = c.scope AND m.key = c.key) AS i,
+                 (SELECT m.lock FROM m WHERE m.scope = c.scope AND m.key = c.key) AS lock
+          FROM claimed c) x`.execute(trx);
+  return new Set(rows.map((r) => Number(r.i)));
 }
 
 /**

@@ -5,7 +5,8 @@
  * (README.md). Status changes reach OCSP and CRLs through StatusHooks.
  */
 export { createRa, type Ra, type RaOptions } from './ra.ts';
-export { issue, type IssueRequest, type IssueResult, type IssueSubject } from './issue.ts';
+export { issue, issuanceBatchSizes, issuanceBatchTotals } from './batch.ts';
+export { type IssueRequest, type IssueResult, type IssueSubject } from './issue.ts';
 export { revoke, hold, releaseHold, revocationReasons, type RevocationReason, type RevokeRequest, type HoldRequest, type StatusChangeRequest, type StatusChangeResult } from './revoke.ts';
 export { issueRaOperator, listRaOperators, revokeRaOperator, RA_OPERATOR_PROFILE, type IssueRaOperatorRequest } from './operators.ts';
 export { createApplication, moveApplication, countApplications, openIssuance, OPEN_STATES, APPLICATION_MOVES, type NewApplication, type ApplicationMove } from './applications.ts';

@@ -24,17 +24,17 @@ import {
   type KzSubjectInput,
   type Signer,
 } from '@qoltanba/pki';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database, KeyStorage } from '../store/schema.ts';
 import { retryOnStalePlan } from '../store/prepared.ts';
-import { queueAuditFrom } from '../audit/index.ts';
+import { queueAuditFrom, type AuditEntry } from '../audit/index.ts';
 import { caUrls } from '../status/index.ts';
 import type { ServerContext } from '../context.ts';
 import type { Ra } from './ra.ts';
 import type { IssuingCa } from './authorities.ts';
 import { checkApplication, checkApplicationId, judgeApplication, type ApplicationForIssuance } from './applications.ts';
 import { withStore } from './db-errors.ts';
-import { afterCommit } from './hooks.ts';
+import { afterCommit, type FreshOcsp } from './hooks.ts';
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash } from './idempotency.ts';
 import { keyClash, publicKeyLock, refuseKeyClash } from './key-reuse.ts';
 import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
@@ -74,7 +74,7 @@ export interface IssueResult {
 }
 
 /** A 128-bit random serial colliding is ~never; a few retries make "never" exact without looping on a bug. */
-const SERIAL_ATTEMPTS = 4;
+export const SERIAL_ATTEMPTS = 4;
 const STORAGES: readonly KeyStorage[] = ['file', 'token'];
 const IDENTIFICATIONS: readonly IdentificationMethod[] = ['in-person', 'remote'];
 
@@ -89,18 +89,19 @@ export interface CheckedRequest {
   scope: string;
 }
 
-export async function issue(ra: Ra, request: IssueRequest): Promise<IssueResult> {
-  const checked = await checkRequest(ra, request);
+/** One checked request in a transaction of its own (a batch of one, and each request of a batch that failed as a whole). */
+export function issueAlone(ra: Ra, checked: CheckedRequest): Promise<Outcome> {
   // A statement prepared before a migration changed its result type fails the transaction once (store/prepared.ts):
   // nothing of it committed, so it runs once more.
-  const outcome = await withStore('the issuance', () => retryOnStalePlan(() => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked))));
-  await announceIssued(ra, outcome);
-  return { certificate: outcome.certificate, replayed: outcome.replayed };
+  return withStore('the issuance', () => retryOnStalePlan(() => ra.ctx.store.db.transaction().execute((trx) => issueIn(ra, trx, checked))));
 }
 
-/** After COMMIT: the status service pre-signs OCSP for a new certificate (a replay's was announced the first time). */
+/**
+ * After COMMIT: the status service pre-signs OCSP for a new certificate (a replay's was announced the first time;
+ * a batch's certificates had theirs stored with them).
+ */
 export async function announceIssued(ra: Ra, outcome: Outcome): Promise<void> {
-  if (outcome.replayed) return;
+  if (outcome.replayed || outcome.ocspStored) return;
   const { caId, certificate } = outcome;
   await afterCommit(ra.ctx.log, 'OCSP pre-signing of a new certificate', () => ra.hooks.afterIssue(caId, normalizeSerial(certificate.serial)));
 }
@@ -172,7 +173,7 @@ function tooLarge(maxBytes: number): QtError {
   return new QtError('QT_ERR_TOO_LARGE', `The certificate request is larger than ${maxBytes} bytes`, { maxBytes });
 }
 
-export type Outcome = Replayed | { replayed: false; caId: number; certificate: CertificateRecord };
+export type Outcome = Replayed | { replayed: false; caId: number; certificate: CertificateRecord; ocspStored?: boolean };
 /** The stored answer to an earlier request with the same idempotency key. */
 export type Replayed = { replayed: true; certificate: CertificateRecord };
 
@@ -186,7 +187,7 @@ export type Replayed = { replayed: true; certificate: CertificateRecord };
 export async function issueIn(ra: Ra, trx: Kysely<Database>, c: CheckedRequest): Promise<Outcome> {
   const prepared = await prepareIn(ra, trx, c);
   if (prepared.replayed) return prepared;
-  return storeSigned(ra, trx, prepared, await signPrepared(ra, prepared));
+  return storeSigned(ra, trx, prepared, await signPrepared(ra, prepared), { presign: true });
 }
 
 /** A fresh request that passed every check in the transaction: what its signature needs. */
@@ -238,50 +239,68 @@ export function signPrepared(ra: Ra, p: PreparedIssuance): Promise<IssuedCertifi
 
 /**
  * Stores a prepared certificate signed by signPrepared: one statement, or — on a serial collision, which stores
- * nothing — a new signature with a new serial and another try.
+ * nothing — a new signature with a new serial and another try. With `presign`, the certificate's OCSP response is
+ * signed now and stored by the same statement (presignFresh); issue-for-application.ts pre-signs its pair after the
+ * commit instead, off its answer's path.
  */
-export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssuance, signed: IssuedCertificate): Promise<Outcome> {
+export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssuance, signed: IssuedCertificate, options: { presign?: boolean } = {}): Promise<Outcome> {
   const { ctx } = ra;
   const { c, ca } = p;
-  const { request } = c;
-  const bin = request.subject.bin || undefined;
   let issued = signed;
   let stored: { id: string; issued_at: Date } | undefined;
   let serial = '';
+  let fresh: FreshOcsp | undefined;
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) issued = await signPrepared(ra, p);
     serial = normalizeSerial(issued.serialHex);
-    stored = await storeIssued(trx, c, ca, issued, serial, attempt);
+    fresh = options.presign ? await presignFresh(ra, ca, serial) : undefined;
+    const ocsp = fresh && ra.hooks.fresh ? ra.hooks.fresh.storeFrom('c', [fresh]) : undefined;
+    stored = await storeIssued(trx, c, ca, issued, serial, attempt, ocsp);
     if (stored) break;
     ctx.log.warn({ ca: ca.name, serial }, 'serial number collision; signing again with a new serial');
     if (attempt >= SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
   }
-  const cert = issued;
+  return { replayed: false, caId: ca.id, certificate: issuedRecord(c, ca, issued, serial, stored), ocspStored: fresh !== undefined };
+}
 
+/**
+ * A new certificate's OCSP "good" response, signed before its commit for the statement that stores the certificate
+ * (hooks.fresh), or undefined: no status service here, its CAs not loaded yet, or signing failed (logged) — then
+ * announceIssued pre-signs after the commit, as before.
+ */
+export async function presignFresh(ra: Ra, ca: IssuingCa, serial: string): Promise<FreshOcsp | undefined> {
+  if (!ra.hooks.fresh) return undefined;
+  try {
+    return await ra.hooks.fresh.sign(ca.id, serial);
+  } catch (err) {
+    ra.ctx.log.warn({ err, ca: ca.name, serial }, 'OCSP pre-signing of a new certificate failed; it is pre-signed after the commit');
+    return undefined;
+  }
+}
+
+/** The record of a certificate just stored (`serial` as the table spells it). */
+export function issuedRecord(c: CheckedRequest, ca: IssuingCa, cert: IssuedCertificate, serial: string, stored: { id: string; issued_at: Date }): CertificateRecord {
+  const { request } = c;
   return {
-    replayed: false,
-    caId: ca.id,
-    certificate: {
-      id: stored.id,
-      ca: ca.name,
-      serial: displaySerial(serial),
-      kind: c.kind,
-      profile: cert.profile,
-      subject: cert.info.subject.display,
-      iin: request.subject.iin,
-      bin: bin ?? null,
-      status: 'good',
-      revocationReason: null,
-      revokedAt: null,
-      invalidityDate: null,
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      storage: request.storage,
-      applicationId: c.applicationId ?? null,
-      issuedAt: stored.issued_at,
-      der: Buffer.from(cert.der),
-      pem: cert.pem,
-    },
+    id: stored.id,
+    ca: ca.name,
+    serial: displaySerial(serial),
+    kind: c.kind,
+    profile: cert.profile,
+    subject: cert.info.subject.display,
+    iin: request.subject.iin,
+    bin: request.subject.bin || null,
+    status: 'good',
+    revocationReason: null,
+    revokedAt: null,
+    invalidityDate: null,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    storage: request.storage,
+    applicationId: c.applicationId ?? null,
+    issuedAt: stored.issued_at,
+    der: Buffer.from(cert.der),
+    pem: cert.pem,
   };
 }
 
@@ -290,10 +309,35 @@ export async function storeSigned(ra: Ra, trx: Kysely<Database>, p: PreparedIssu
  * answer (each CTE reads the certificate's RETURNING row, so a colliding serial stores nothing at all: that
  * signature is discarded, it never left this process). Undefined on a collision.
  */
-async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number): Promise<{ id: string; issued_at: Date } | undefined> {
+async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number, ocsp?: RawBuilder<unknown>): Promise<{ id: string; issued_at: Date } | undefined> {
   const { request } = c;
   const bin = request.subject.bin || undefined;
-  const audit = queueAuditFrom('c', {
+  const audit = queueAuditFrom('c', issuedEntry(c, ca, issued, serial, attempt));
+  const subject = subjectOf(c);
+  const { rows } = await sql<{ id: string; issued_at: Date }>`
+    WITH c AS (
+      INSERT INTO certificates (ca_id, serial, der, kind, profile, subject_iin, subject_bin, subject_dn, spki_sha256, not_before, not_after, storage, application_id)
+      VALUES (${ca.id}, ${serial}, ${Buffer.from(issued.der)}, ${c.kind}, ${issued.profile}, ${request.subject.iin}, ${bin ?? null}, ${issued.info.subject.display},
+              ${c.spkiSha256}, ${issued.notBefore}, ${issued.notAfter}, ${request.storage}, ${c.applicationId ?? null})
+      ON CONFLICT ON CONSTRAINT certificates_serial_unique_per_ca DO NOTHING
+      RETURNING id, issued_at, ca_id, serial
+    ), s AS (
+      INSERT INTO subjects (iin, surname, given_name, patronymic, email)
+      SELECT ${request.subject.iin}::text, ${subject.surname}::text, ${subject.givenName}::text, ${subject.patronymic}::text, ${subject.email}::text FROM c
+      ${ON_SUBJECT_CONFLICT}
+    ), a AS (${audit}), i AS (
+      UPDATE idempotency_keys SET response_status = 201, completed_at = now(),
+        response = jsonb_build_object('certificateId', c.id::text, 'ca', ${ca.name}::text, 'serial', ${serial}::text)
+      FROM c WHERE idempotency_keys.scope = ${c.scope} AND idempotency_keys.key = ${c.key}
+    )${ocsp ? sql`, o AS (${ocsp})` : sql``}
+    SELECT id, issued_at FROM c`.execute(trx);
+  return rows[0];
+}
+
+/** The `certificate.issued` audit entry (`serial` as the table spells it). */
+export function issuedEntry(c: CheckedRequest, ca: IssuingCa, issued: IssuedCertificate, serial: string, attempt: number): AuditEntry {
+  const { request } = c;
+  return {
     actor: request.actor,
     action: 'certificate.issued',
     target: `certificate:${ca.name}/${displaySerial(serial)}`,
@@ -303,7 +347,7 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
       profile: issued.profile,
       kind: c.kind,
       iin: request.subject.iin,
-      bin: bin ?? null,
+      bin: request.subject.bin || null,
       storage: request.storage,
       identification: request.identification ?? null,
       notBefore: issued.notBefore.toISOString(),
@@ -313,35 +357,17 @@ async function storeIssued(trx: Kysely<Database>, c: CheckedRequest, ca: Issuing
       idempotencyKey: c.key,
       serialAttempts: attempt,
     },
-  });
-  const subject = {
-    surname: request.subject.surname.trim(),
-    givenName: request.subject.name.trim(),
-    patronymic: request.subject.patronymic?.trim() || null,
-    email: request.email || null,
   };
-  const { rows } = await sql<{ id: string; issued_at: Date }>`
-    WITH c AS (
-      INSERT INTO certificates (ca_id, serial, der, kind, profile, subject_iin, subject_bin, subject_dn, spki_sha256, not_before, not_after, storage, application_id)
-      VALUES (${ca.id}, ${serial}, ${Buffer.from(issued.der)}, ${c.kind}, ${issued.profile}, ${request.subject.iin}, ${bin ?? null}, ${issued.info.subject.display},
-              ${c.spkiSha256}, ${issued.notBefore}, ${issued.notAfter}, ${request.storage}, ${c.applicationId ?? null})
-      ON CONFLICT ON CONSTRAINT certificates_serial_unique_per_ca DO NOTHING
-      RETURNING id, issued_at
-    ), s AS (
-      INSERT INTO subjects (iin, surname, given_name, patronymic, email)
-      SELECT ${request.subject.iin}::text, ${subject.surname}::text, ${subject.givenName}::text, ${subject.patronymic}::text, ${subject.email}::text FROM c
-      ${ON_SUBJECT_CONFLICT}
-    ), a AS (${audit}), i AS (
-      UPDATE idempotency_keys SET response_status = 201, completed_at = now(),
-        response = jsonb_build_object('certificateId', c.id::text, 'ca', ${ca.name}::text, 'serial', ${serial}::text)
-      FROM c WHERE idempotency_keys.scope = ${c.scope} AND idempotency_keys.key = ${c.key}
-    )
-    SELECT id, issued_at FROM c`.execute(trx);
-  return rows[0];
+}
+
+/** The subjects row an issuance records: the name the RA established; no address keeps the one we have. */
+export function subjectOf(c: CheckedRequest): { surname: string; givenName: string; patronymic: string | null; email: string | null } {
+  const s = c.request.subject;
+  return { surname: s.surname.trim(), givenName: s.name.trim(), patronymic: s.patronymic?.trim() || null, email: c.request.email || null };
 }
 
 /** The CA's key, opened for subscriber certificates only; any failure to reach it is one stable 503. */
-async function openSigner(ctx: ServerContext, ca: IssuingCa): Promise<Signer> {
+export async function openSigner(ctx: ServerContext, ca: IssuingCa): Promise<Signer> {
   try {
     return await ctx.signers.signerFor(ca.keyUri, 'certificate');
   } catch (err) {

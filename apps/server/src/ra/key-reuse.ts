@@ -17,7 +17,17 @@ export async function lockPublicKey(trx: Kysely<Database>, spkiSha256: Buffer): 
 
 /** The lock as an expression, for a statement that takes it beside other work (issuance's idempotency claim). */
 export function publicKeyLock(spkiSha256: Buffer): RawBuilder<unknown> {
-  return sql`pg_advisory_xact_lock(${KEY_LOCK_CLASS}::int4, ${spkiSha256.readInt32BE(0)}::int4)`;
+  return publicKeyLockOn(sql<number>`${publicKeyLockKey(spkiSha256)}::int4`);
+}
+
+/** Which lock of the key space a public key takes (a batch passes these as an array: ra/batch.ts). */
+export function publicKeyLockKey(spkiSha256: Buffer): number {
+  return spkiSha256.readInt32BE(0);
+}
+
+/** The lock on the key whose publicKeyLockKey `key` names (a column or parameter of the caller's statement). */
+export function publicKeyLockOn(key: RawBuilder<number>): RawBuilder<unknown> {
+  return sql`pg_advisory_xact_lock(${KEY_LOCK_CLASS}::int4, ${key})`;
 }
 
 export async function checkKeyReuse(trx: Kysely<Database>, spkiSha256: Buffer, iin: string): Promise<void> {
@@ -28,8 +38,9 @@ export async function checkKeyReuse(trx: Kysely<Database>, spkiSha256: Buffer, i
 /**
  * The certificate that forbids certifying this key for `iin` (another person's, or one revoked as compromised),
  * if any. Read it after the key's lock was taken, in a later statement (a statement's snapshot predates its locks).
+ * Key and IIN may be columns of the caller's query (ra/batch.ts joins it laterally to a batch's requests).
  */
-export function keyClash(db: Kysely<Database>, spkiSha256: Buffer, iin: string) {
+export function keyClash(db: Kysely<Database>, spkiSha256: Buffer | RawBuilder<Buffer>, iin: string | RawBuilder<string>) {
   return db
     .selectFrom('certificates as kc')
     .innerJoin('cas as kca', 'kca.id', 'kc.ca_id')

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { inspectCertificate, parseCrl, toPem } from '@qoltanba/pki';
 import { createTestDatabase } from '../store/testing/backends.ts';
 import type { Store } from '../store/index.ts';
@@ -66,6 +67,17 @@ const reported = (lines: string[], what: 'issued' | 'revoked' | 'crl') => lines.
 /** Everything that must hold after any crash; returns the number of certificates. */
 async function checkConsistent(store: Store, files: { root: string; issuing: string }, childLines: string[]): Promise<number> {
   const db = store.db;
+  // The killed child's backend may still be finishing a COMMIT it was sent before the kill (a batch's, with many audit
+  // seals, takes a few ms more): the checks below read in several statements, so they wait until no other backend of
+  // this database is inside a statement or a transaction, and all read one settled state.
+  for (const deadline = Date.now() + 10_000; ; ) {
+    const { rows } = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'`.execute(db);
+    if (Number(rows[0]?.n) === 0) break;
+    if (Date.now() > deadline) throw new Error('another backend of the test database is still busy');
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const certs = await db.selectFrom('certificates as c').innerJoin('cas as ca', 'ca.id', 'c.ca_id').select(['ca.name as ca', 'c.serial', 'c.der', 'c.subject_dn', 'c.status', 'c.not_after']).execute();
   const dir = mkdtempSync(join(tmpdir(), 'qt-burst-verify-'));
   try {

@@ -13,7 +13,7 @@ import type { PortalDeps } from '../portal/deps.ts';
 import { createCitizen } from '../portal/testing/citizens.ts';
 import { uniqueIin } from './testing/fixture.ts';
 import { opensslCsr, opensslVerify } from './testing/openssl.ts';
-import { issue } from './issue.ts';
+import { issue } from './batch.ts';
 import { issueRaOperator, listRaOperators, revokeRaOperator } from './operators.ts';
 import { normalizeSerial } from './serial.ts';
 

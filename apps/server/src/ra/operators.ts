@@ -9,7 +9,8 @@
  */
 import { QtError } from '@qoltanba/pki';
 import type { KeyStorage } from '../store/schema.ts';
-import { issue, type IssueResult } from './issue.ts';
+import { issue } from './batch.ts';
+import type { IssueResult } from './issue.ts';
 import type { Ra } from './ra.ts';
 import { selectCertificates, toRecord, type CertificateRecord } from './records.ts';
 import { revoke, type RevocationReason, type StatusChangeResult } from './revoke.ts';

@@ -5,7 +5,7 @@ import { describeEachBackend } from '../store/testing/backends.ts';
 import { verifyAudit } from '../audit/index.ts';
 import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr } from './testing/openssl.ts';
-import { issue } from './issue.ts';
+import { issue } from './batch.ts';
 import { hold, releaseHold, revoke } from './revoke.ts';
 import { createApplication, moveApplication } from './applications.ts';
 import { certificateStatus, listBySubject } from './records.ts';

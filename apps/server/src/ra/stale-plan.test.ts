@@ -4,7 +4,9 @@ import { sql } from 'kysely';
 import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, uniqueIin, type CaFixture } from './testing/fixture.ts';
 import { opensslCsr, type OpensslCsr } from './testing/openssl.ts';
-import { issue, type IssueRequest } from './issue.ts';
+import { issue, issuanceBatchSizes } from './batch.ts';
+import { issueAsOneBatch } from './testing/batches.ts';
+import type { IssueRequest } from './issue.ts';
 
 // The store prepares the issuance's statements on its connections (store/prepared.ts). A migration that changes a
 // column's type under them — a rolling upgrade — fails a prepared statement inside the issuance's transaction once;
@@ -15,7 +17,7 @@ describeEachBackend(
     let fx: CaFixture;
     const csrs: OpensslCsr[] = [];
     before(async () => {
-      for (let i = 0; i < 4; i++) csrs.push(await opensslCsr());
+      for (let i = 0; i < 16; i++) csrs.push(await opensslCsr());
     });
     after(async () => fx?.close());
 
@@ -55,6 +57,29 @@ describeEachBackend(
       const again = await issue(fx.ra, req);
       assert.equal(again.replayed, true);
       assert.equal(again.certificate.id, certificate.id);
+    });
+
+    test('a batch whose prepared statement went stale is run again: each request one audited certificate', async () => {
+      const { db } = ctx.store;
+      const batch = (from: number) => issueAsOneBatch(ctx.store, fx.ra, request(csrs[from]!), [request(csrs[from + 1]!), request(csrs[from + 2]!)]);
+      // Warm: the batch's statements are prepared on the one connection (named on their second run).
+      await batch(4);
+      await batch(7);
+      const named = await sql<{ n: string }>`SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'qt\\_%' AND statement LIKE '%unnest%'`.execute(db);
+      assert.ok(Number(named.rows[0]?.n) >= 3, 'the batch statements are prepared');
+
+      // The batch's second statement returns the stored answers' status: that result type changes.
+      await sql`ALTER TABLE idempotency_keys ALTER COLUMN response_status TYPE integer`.execute(db);
+      const { blocker, answers } = await batch(10);
+      assert.deepEqual(issuanceBatchSizes(fx.ra).slice(-2), [1, 2]);
+      for (const a of [blocker, ...answers]) {
+        assert.ok(a.ok, a.ok ? '' : `${a.code}: ${a.message}`);
+        const { certificate } = a.result;
+        const stored = await db.selectFrom('certificates').select(['id']).where('subject_iin', '=', certificate.iin).execute();
+        assert.equal(stored.length, 1);
+        const audited = await db.selectFrom('audit_log').select('seq').where('action', '=', 'certificate.issued').where('target', '=', `certificate:${certificate.ca}/${certificate.serial}`).execute();
+        assert.equal(audited.length, 1);
+      }
     });
   },
   { poolSize: 1 },

@@ -101,6 +101,17 @@ export class CaDirectory {
     return s?.byId.get(caId)?.ocspSigner?.id;
   }
 
+  /**
+   * A CA as last loaded, without waiting (a snapshot past its age is answered from and reloaded in the background);
+   * undefined before the first load. For work inside a transaction (issuance's OCSP pre-signing, ra/batch.ts), which on
+   * PGlite holds the only connection a load would need.
+   */
+  peekById(id: number): CaEntry | undefined {
+    const s = this.#snapshot;
+    if (!s || this.#now() - s.loadedAt >= this.#maxAgeMs) void this.#current().catch(() => undefined);
+    return s?.byId.get(id);
+  }
+
   /** Reloads now (after creating a CA or rotating an OCSP signer in this process). */
   async reload(): Promise<void> {
     this.#snapshot = undefined;

@@ -11,7 +11,7 @@ import { createBoss, openDatabase, type Store } from '../store/index.ts';
 import { describeEachBackend } from '../store/testing/backends.ts';
 import { caFixture, uniqueIin, type CaFixture } from '../ra/testing/fixture.ts';
 import { opensslCsr } from '../ra/testing/openssl.ts';
-import { issue } from '../ra/issue.ts';
+import { issue } from '../ra/batch.ts';
 import { revoke } from '../ra/revoke.ts';
 import { normalizeSerial } from '../ra/serial.ts';
 import { TICK_QUEUE } from './schedule.ts';

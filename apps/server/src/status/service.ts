@@ -12,7 +12,8 @@ import { generateCrl, type CrlKind, type GenerateCrlOptions, type GeneratedCrl }
 import { LatestCrls, type PublishedCrl } from './crl/latest.ts';
 import { OcspCache } from './ocsp/cache.ts';
 import { StatusFeed } from './ocsp/feed.ts';
-import { OcspPresigner } from './ocsp/presign.ts';
+import { OcspPresigner, storeFreshFrom, type FreshResponse } from './ocsp/presign.ts';
+import type { RawBuilder } from 'kysely';
 import { refreshOcsp, type RefreshOptions, type RefreshResult } from './ocsp/refresh.ts';
 import { OcspResponder } from './ocsp/responder.ts';
 import { sendDeltaSoon, startClusterSchedule, startTimerSchedule, type Schedule, type ScheduleOptions } from './schedule.ts';
@@ -67,6 +68,15 @@ export class StatusService {
   /** Issuance calls this after its commit: the new certificate's response, batched with others' (presign.ts). */
   presignIssued(caId: number, serial: string): Promise<void> {
     return this.presigner.presignIssued(caId, serial);
+  }
+
+  /** A new certificate's response, signed before its commit and stored by the issuing statement (storeFreshFrom). */
+  signFresh(caId: number, serial: string): Promise<FreshResponse | undefined> {
+    return this.presigner.signFresh(caId, serial);
+  }
+
+  storeFreshFrom(cte: string, responses: readonly FreshResponse[]): RawBuilder<unknown> {
+    return storeFreshFrom(cte, responses);
   }
 
   /** The revocation service calls this after its commit: OCSP says "revoked" from then on. */

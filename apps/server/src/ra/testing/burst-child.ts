@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '../../store/index.ts';
-import { issue } from '../issue.ts';
+import { issue } from '../batch.ts';
 import { revoke } from '../revoke.ts';
 import { caFixture } from './fixture.ts';
 

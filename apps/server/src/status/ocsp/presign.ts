@@ -13,7 +13,7 @@
  * at all (audit-guard.ts).
  */
 import { makeCertId, QtError } from '@qoltanba/pki';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { ServerContext } from '../../context.ts';
 import type { CaDirectory, CaEntry } from '../directory.ts';
 import { certStatusOf, signOcsp, type CertificateStatusRow, type ResponderKey, type SignedOcsp } from './sign.ts';
@@ -23,6 +23,34 @@ import { goodAgainstAudit } from './audit-guard.ts';
 const BATCH = 500;
 /** Signatures in flight at once: WebCrypto and PKCS#11 sign off the event loop, so a few overlap well. */
 const SIGN_CONCURRENCY = 8;
+
+/**
+ * A new certificate's "good" response, signed before the certificate commits, for the statement that stores the
+ * certificate to store too (ra/batch.ts): no statement, transaction or audit read of its own after the commit.
+ */
+export interface FreshResponse {
+  caId: number;
+  serial: string;
+  signerId: number;
+  der: Uint8Array;
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
+/**
+ * `INSERT INTO ocsp_responses …` for the responses whose certificate the caller's CTE `cte` (columns ca_id, serial)
+ * stored — a certificate that was not stored (a serial collision) gets none. The audit guard (audit-guard.ts) is not
+ * asked: a certificate stored by this very statement has no audit history but its `certificate.issued`.
+ */
+export function storeFreshFrom(cte: string, responses: readonly FreshResponse[]): RawBuilder<unknown> {
+  return sql`INSERT INTO ocsp_responses (ca_id, serial, signer_id, cert_status, der, this_update, next_update)
+    SELECT v.ca_id, v.serial, v.signer_id, 'good', v.der, v.this_update, v.next_update
+    FROM unnest(${responses.map((r) => r.caId)}::int4[], ${responses.map((r) => r.serial)}::text[], ${responses.map((r) => r.signerId)}::int4[],
+                ${responses.map((r) => Buffer.from(r.der))}::bytea[], ${responses.map((r) => r.thisUpdate.toISOString())}::timestamptz[],
+                ${responses.map((r) => r.nextUpdate.toISOString())}::timestamptz[]) AS v(ca_id, serial, signer_id, der, this_update, next_update)
+    JOIN ${sql.table(cte)} ON ${sql.ref(`${cte}.ca_id`)} = v.ca_id AND ${sql.ref(`${cte}.serial`)} = v.serial
+    ON CONFLICT (ca_id, serial) DO NOTHING`;
+}
 
 interface FreshCertificate {
   caId: number;
@@ -84,6 +112,19 @@ export class OcspPresigner {
       this.#fresh.push({ caId, serial, done: (e) => (e === undefined ? resolve() : reject(e)) });
       this.#flushing ??= this.#flushFresh();
     });
+  }
+
+  /** The "good" response of a certificate about to be stored (serial as the table spells it); see FreshResponse. */
+  async signFresh(caId: number, serial: string): Promise<FreshResponse | undefined> {
+    // Called inside the issuing transaction: the CA as last loaded, never a load (on PGlite it would wait for the
+    // connection that transaction holds). Not loaded yet (a process's first issuances): none, and the issuance
+    // pre-signs after its commit instead (presignIssued).
+    const ca = this.#directory.peekById(caId);
+    if (!ca) return undefined;
+    const key = await this.keyFor(ca);
+    const certId = makeCertId(key.ca.hashes, serial, 'SHA-1');
+    const s = await signOcsp(key, [{ certId, status: { status: 'good' } }], this.#ctx.now(), this.validityMs);
+    return { caId, serial, signerId: key.entry.id, der: s.der, thisUpdate: s.thisUpdate, nextUpdate: s.nextUpdate };
   }
 
   /** Resolves once no pre-signing of new certificates is queued or in progress (the status service's stop waits for it). */

@@ -10,7 +10,7 @@
  * the masked phone and counters only).
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Locale } from '@qoltanba/i18n';
 import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
@@ -135,6 +135,21 @@ export async function sendCode(
 }
 
 export type CodeCheck = { ok: true } | { ok: false; error: QtError };
+
+/**
+ * checkCodeIn's verdict "right" as an SQL condition on the portal_otps row `o` of the caller's statement (the
+ * wizard confirms the code and moves the application in one, service.ts): not used yet, attempts left, not
+ * expired, and the salted hash of `typed` is the stored one — computed by PostgreSQL's sha256() exactly as
+ * codeHash computes it. Undefined when `typed` cannot be a code at all. A wrong code matches no row and
+ * changes nothing; the caller then goes checkCodeIn's way, which counts the attempt and says why.
+ */
+export function rightCodeCondition(deps: PortalDeps, applicationId: string, typed: string, now: Date): RawBuilder<unknown> | undefined {
+  const o = deps.options.otp;
+  const clean = typed.replace(/\s+/g, '');
+  if (!/^\d+$/.test(clean) || clean.length !== o.length) return undefined;
+  return sql`o.verified_at IS NULL AND o.attempts < ${o.maxAttempts} AND o.expires_at > ${now}
+    AND o.code_sha256 = sha256(o.salt || convert_to(${applicationId}::text, 'UTF8') || decode('00', 'hex') || convert_to(${clean}::text, 'UTF8'))`;
+}
 
 /**
  * Checks a typed code inside the caller's transaction (the application row is already locked). A wrong code

@@ -17,7 +17,7 @@ import { isUsable, storageLabel } from '../keys/describe.ts';
 import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
 import { portalDb } from '../tables.ts';
 import { answerKeys, readInstalled } from './agent.ts';
-import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
+import { checkCodeIn, rightCodeCondition, sendCode, type OtpStatus } from './otp.ts';
 import { expectStep, expireIfDue, identityOf, loadReissue, type Reissue } from './store.ts';
 import { isUuid } from '../../store/uuid.ts';
 
@@ -193,27 +193,54 @@ export async function resendCode(deps: PortalDeps, me: Me, id: string, locale: L
 export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: string): Promise<void> {
   const { ctx } = deps;
   const now = ctx.now();
-  const pair = await currentPair(deps, me.iin);
+  // The person's current keys are read beside the transaction (one round trip's wait); judged only once the code is.
+  const current = Promise.allSettled([currentPair(deps, me.iin)]).then(([s]) => s);
   const failure = await ctx.store.db.transaction().execute(async (trx): Promise<QtError | undefined> => {
-    const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
-    expectStep(r, 'code');
-    const checked = await checkCodeIn(trx, deps, r.id, typed, now);
     const actor = `citizen:${me.iin}`;
-    if (!checked.ok) {
-      if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
-        await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts }, known: identityOf(r) });
-      } else {
-        await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
+    // The right code, as usual, is one statement: the application locked at the code step, the code checked and
+    // marked used, submitted → verified with its audit entry. The portal files its re-issuances as 'remote'.
+    const right = isUuid(id) ? rightCodeCondition(deps, id.toLowerCase(), typed, now) : undefined;
+    const applicationId = id.toLowerCase();
+    let known = { kind: 'reissue' as const, iin: me.iin, identification: 'remote' as const } as ReturnType<typeof identityOf>;
+    const verified = right
+      ? await moveApplication(trx, applicationId, 'submitted', 'verified', now, {
+          actor,
+          details: { by: ['signature', 'sms'] },
+          known,
+          along: {
+            ctes: sql`locked AS (
+              SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id JOIN portal_otps o ON o.application_id = a.id
+              WHERE a.id = ${applicationId}::uuid AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'submitted' AND r.signed_at IS NOT NULL AND ${right}
+              FOR UPDATE
+            ), code_used AS (
+              UPDATE portal_otps SET verified_at = ${now} FROM locked WHERE portal_otps.application_id = locked.id RETURNING portal_otps.application_id
+            )`,
+            gate: 'code_used',
+          },
+        })
+      : undefined;
+    if (!verified) {
+      // Wrong, expired or used code, another step, another person's: the long way counts and says why, as ever.
+      const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
+      expectStep(r, 'code');
+      const checked = await checkCodeIn(trx, deps, r.id, typed, now);
+      if (!checked.ok) {
+        if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
+          await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts }, known: identityOf(r) });
+        } else {
+          await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
+        }
+        return checked.error;
       }
-      return checked.error;
+      known = identityOf(r);
+      await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] }, known });
     }
-    const known = identityOf(r);
-    await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] }, known });
+    const pair = unwrap(await current);
     if (!pair) {
-      await moveApplication(trx, r.id, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid', known });
+      await moveApplication(trx, applicationId, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid', known });
       return new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
     }
-    await moveApplication(trx, r.id, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] }, known });
+    await moveApplication(trx, applicationId, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] }, known });
     return undefined;
   });
   if (failure) throw failure;

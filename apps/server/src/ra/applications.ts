@@ -124,6 +124,11 @@ export interface ApplicationMove {
    * out why.
    */
   along?: { ctes: RawBuilder<unknown>; gate: string } | undefined;
+  /**
+   * With `known`: the surface's own change beside the move, as a CTE written in the same statement that reads
+   * `moved` (so it happens exactly when the move does), e.g. its row naming what completed the application.
+   */
+  alongside?: RawBuilder<unknown> | undefined;
 }
 
 export interface ApplicationIdentity {
@@ -174,7 +179,7 @@ export async function moveApplication(
         WHERE id = ${id} AND state = ${from} AND kind = ${k.kind} AND iin = ${k.iin} AND identification IS NOT DISTINCT FROM ${k.identification}
           ${along ? sql`AND EXISTS (SELECT 1 FROM ${sql.table(along.gate)})` : sql``}
         RETURNING id
-      ), audit AS (${queueAuditFrom('moved', entry(k))})
+      ), audit AS (${queueAuditFrom('moved', entry(k))})${move.alongside ? sql`, alongside AS (${move.alongside})` : sql``}
       SELECT id FROM moved`.execute(trx);
     if (!rows[0]) {
       if (along) return undefined;
@@ -182,7 +187,7 @@ export async function moveApplication(
     }
     return { kind: k.kind, iin: k.iin, identification: k.identification };
   }
-  if (move.along) throw new QtError('QT_ERR_INTERNAL', 'A move along with other changes needs the application as the caller read it (known)');
+  if (move.along || move.alongside) throw new QtError('QT_ERR_INTERNAL', 'A move along with other changes needs the application as the caller read it (known)');
   const moved = await trx
     .updateTable('applications')
     .set({ state: to, updated_at: now, ...(move.reason ? { decision_reason: move.reason } : {}) })

@@ -15,7 +15,6 @@ import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
 import { isUsable, storageLabel } from '../keys/describe.ts';
 import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
-import { portalDb } from '../tables.ts';
 import { answerKeys, readInstalled } from './agent.ts';
 import { checkCodeIn, rightCodeCondition, sendCode, type OtpStatus } from './otp.ts';
 import { expectStep, expireIfDue, identityOf, loadReissue, type Reissue } from './store.ts';
@@ -277,13 +276,9 @@ export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSu
         auth: { csr: csrs.AUTHENTICATION, profile: old.auth.profile },
         sign: { csr: csrs.SIGNATURE, profile: old.sign.profile },
         actor: `citizen:${me.iin}`,
-        record: async (trx, issued) => {
-          await portalDb(trx)
-            .updateTable('portal_reissues')
-            .set({ auth_certificate_id: issued.auth.id, sign_certificate_id: issued.sign.id, agent_request_id: requestId, updated_at: deps.ctx.now() })
-            .where('application_id', '=', r.id)
-            .execute();
-        },
+        // Named in the statement that completes the application (one round trip with the move and its entry).
+        recordAlong: (issued) => sql`UPDATE portal_reissues SET auth_certificate_id = ${issued.auth.id}::bigint, sign_certificate_id = ${issued.sign.id}::bigint,
+          agent_request_id = ${requestId}::text, updated_at = ${deps.ctx.now()}::timestamptz FROM moved WHERE portal_reissues.application_id = moved.id`,
       });
     },
   });

@@ -133,6 +133,40 @@ describeEachBackend('portal re-issuance steps', (ctx) => {
     await svc.cancelReissue(deps, p.me, id);
   });
 
+  test('the signed application and its first code: stored together, one code-sent entry; past the day\'s cap the signature is kept and the cap is said', async () => {
+    const p = await person();
+    const { id } = await atCodeStep(p);
+    const row = await portalDb(ctx.store.db).selectFrom('portal_otps').select(['sends', 'phone_masked']).where('application_id', '=', id).executeTakeFirstOrThrow();
+    assert.equal(row.sends, 1);
+    const entries = await ctx.store.db.selectFrom('audit_log').select('action').where('target', '=', `application:${id}`).orderBy('seq').execute();
+    assert.deepEqual(entries.map((e) => e.action), ['application.submitted', 'application.signed', 'portal.code-sent']);
+    await svc.cancelReissue(deps, p.me, id);
+
+    // The person's codes today already at the cap: the signature is still kept, the code is refused with its code.
+    await portalDb(ctx.store.db).updateTable('portal_otps').set({ sends: deps.options.otp.perPersonPerDay }).where('application_id', '=', id).execute();
+    const second = await svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false });
+    const challenge = await svc.applicationChallenge(deps, p.me, second, t);
+    const sent = await svc.signApplication(deps, p.me, second, { challengeId: challenge.id, cms: await signAs(p.citizen.sign, challenge.content) }, 'ru');
+    assert.ok(isQtError(sent) && sent.code === 'QT_ERR_OTP_SEND_LIMIT', String(sent));
+    assert.ok((await svc.loadOwn(deps, second, p.me.iin)).signedAt, 'the signature is kept');
+    assert.equal(await portalDb(ctx.store.db).selectFrom('portal_otps').select('sends').where('application_id', '=', second).executeTakeFirst(), undefined);
+    await svc.cancelReissue(deps, p.me, second);
+  });
+
+  test('a challenge names its application: sent for another one (closed) it is refused for that step and not spent', async () => {
+    const p = await person();
+    const { id } = await atCodeStep(p);
+    await svc.cancelReissue(deps, p.me, id);
+    const next = await svc.createReissue(deps, p.me.iin, { email: undefined, storage: 'file', revokeOld: false });
+    const challenge = await svc.applicationChallenge(deps, p.me, next, t);
+    const cms = await signAs(p.citizen.sign, challenge.content);
+    // Signed for the right application but sent for the closed one: refused for its step.
+    await assert.rejects(svc.signApplication(deps, p.me, id, { challengeId: challenge.id, cms }, 'ru'), refused('QT_ERR_APPLICATION_STATE'));
+    const sent = await svc.signApplication(deps, p.me, next, { challengeId: challenge.id, cms }, 'ru');
+    assert.ok(!isQtError(sent), 'the challenge names the other application, so it was not burnt');
+    await svc.cancelReissue(deps, p.me, next);
+  });
+
   test('the right code with the attempts used up refuses the application, as ever', async () => {
     const p = await person();
     const { id, code } = await atCodeStep(p);

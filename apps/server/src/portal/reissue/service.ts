@@ -16,7 +16,7 @@ import type { PortalDeps } from '../deps.ts';
 import { isUsable, storageLabel } from '../keys/describe.ts';
 import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
 import { answerKeys, readInstalled } from './agent.ts';
-import { checkCodeIn, rightCodeCondition, sendCode, type OtpStatus } from './otp.ts';
+import { checkCodeIn, deliverCode, firstCodeInsert, newCode, rightCodeCondition, sendCode, type OtpStatus } from './otp.ts';
 import { expectStep, expireIfDue, identityOf, loadReissue, type Reissue } from './store.ts';
 import { isUuid } from '../../store/uuid.ts';
 
@@ -137,17 +137,29 @@ export async function applicationChallenge(deps: PortalDeps, me: Me, id: string,
 /** The signed application: verified like a login, but with the SIGN key, and it must be the applicant's. */
 export async function signApplication(deps: PortalDeps, me: Me, id: string, body: { challengeId: unknown; cms: unknown }, locale: Locale): Promise<OtpStatus | QtError> {
   const { ctx } = deps;
-  const r = await loadOwn(deps, id, me.iin);
-  expectStep(r, 'sign');
   const now = ctx.now();
-  const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: r.id, now });
+  // The application and the challenge at once (one round trip's wait), judged in the old order: the application
+  // first. A challenge is single-use whatever happens next; one burnt beside an application at another step could
+  // not have signed anything anyway (it names this application).
+  const [own, consumed] = await Promise.allSettled([
+    loadOwn(deps, id, me.iin),
+    isUuid(id) ? consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: id.toLowerCase(), now }) : Promise.reject(new Error('not an id')),
+  ]);
+  const r = unwrap(own);
+  expectStep(r, 'sign');
+  const challenge = unwrap(consumed);
   // The registry's phone for the code is read while the signature is verified (a read; used only if it verifies).
   const registry = deps.mobileCitizens.lookup([me.iin]);
   registry.catch(() => undefined);
   const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'emailProtection', iin: me.iin });
   const cms = String(body.cms);
-  // One statement: the application locked if it is still at this step, the signature kept, its audit entry queued.
-  const { rows } = await sql<{ application_id: string }>`
+  // The first code is stored in the same statement when the registry has a verified number (the usual case);
+  // anything else — no number, a code already there, the day's cap — goes sendCode's way below, which says why.
+  const entry = await registry.then((m) => m.get(me.iin), () => undefined);
+  const code = entry?.verified ? newCode(deps, { applicationId: r.id, iin: me.iin, phone: entry.phone, locale }) : undefined;
+  // One statement: the application locked if it is still at this step, the signature kept, its audit entry queued
+  // (and the first code stored).
+  const { rows } = await sql<{ application_id: string; sends: number | null }>`
     WITH locked AS (
       SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id
       WHERE a.id = ${r.id} AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'submitted' AND r.signed_at IS NULL
@@ -161,8 +173,8 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
       action: 'application.signed',
       target: `application:${r.id}`,
       details: { applicationId: r.id, iin: me.iin, signer: `${verified.certificate.ca}/${verified.certificate.serial}`, challengeId: challenge.id },
-    })})
-    SELECT application_id FROM signed`.execute(ctx.store.db);
+    })})${code ? sql`, first AS (${firstCodeInsert(deps, code, sql`signed`)})` : sql``}
+    SELECT application_id, ${code ? sql`(SELECT sends FROM first)` : sql`NULL::int`} AS sends FROM signed`.execute(ctx.store.db);
   if (!rows[0]) {
     // Moved on meanwhile (cancelled, expired, signed by a racing request): the step it is at says so.
     expectStep(await loadReissue(ctx.store.db, id, me.iin), 'sign');
@@ -171,6 +183,8 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
   // The code goes out at once; when it cannot (no number in the registry, SMS centre down), the page shows why
   // and offers to send it again — the signature is kept.
   try {
+    const sends = rows[0].sends;
+    if (code && sends !== null) return await deliverCode(deps, code, sends);
     return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale, registry });
   } catch (e) {
     if (isQtError(e)) return e;

@@ -10,6 +10,8 @@ import type { RemoteOptions } from './remote/options.ts';
 import type { VerifyOptions } from './verify/options.ts';
 import type { TsaOptions } from './tsa/options.ts';
 import { validateTrustProxy } from './status/ocsp/client-address.ts';
+import { DEFAULT_POOL_SIZE } from './store/open-database.ts';
+import { DEFAULT_MAX_PREPARED_STATEMENTS } from './store/prepared.ts';
 
 export const roles = ['portal', 'api', 'status', 'worker', 'verify', 'tsa', 'signer'] as const;
 export type Role = (typeof roles)[number];
@@ -19,6 +21,13 @@ export interface ServerConfig {
   home: string;
   /** postgres://… ; absent → embedded PGlite in `home`. */
   databaseUrl: string | undefined;
+  /**
+   * The PostgreSQL connection pool of this process (store/open-database.ts): poolSize connections;
+   * preparedStatements kept named per connection (store/prepared.ts) — 0 behind a pooler in transaction mode
+   * (PgBouncer `pool_mode = transaction`), which does not keep a client's named statements.
+   * The embedded database ignores poolSize (one connection).
+   */
+  database: { poolSize: number; preparedStatements: number };
   host: string;
   port: number;
   /**
@@ -90,7 +99,8 @@ export interface CpsSettings {
   website?: string;
 }
 
-export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'audit' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
+export type ServerConfigOverrides = Partial<Omit<ServerConfig, 'database' | 'signer' | 'keys' | 'limits' | 'crl' | 'ocsp' | 'audit' | 'notify' | 'remote' | 'verify' | 'tsa' | 'cps'>> & {
+  database?: Partial<ServerConfig['database']>;
   signer?: ServerConfig['signer'];
   keys?: Partial<ServerConfig['keys']>;
   limits?: Partial<ServerConfig['limits']>;
@@ -108,6 +118,7 @@ export function defaultConfig(home: string): ServerConfig {
   return {
     home,
     databaseUrl: undefined,
+    database: { poolSize: DEFAULT_POOL_SIZE, preparedStatements: DEFAULT_MAX_PREPARED_STATEMENTS },
     host: '127.0.0.1',
     port: 8080,
     publicUrl: 'http://127.0.0.1:8080',
@@ -162,6 +173,7 @@ function merge(base: ServerConfig, o: ServerConfigOverrides): ServerConfig {
   return {
     ...base,
     ...defined(o as Partial<ServerConfig>),
+    database: { ...base.database, ...defined(o.database) },
     signer: o.signer ?? base.signer,
     keys: { ...base.keys, ...defined(o.keys) },
     limits: { ...base.limits, ...defined(o.limits) },
@@ -200,6 +212,13 @@ function validate(c: ServerConfig): void {
     throw new QtError('QT_ERR_INPUT_INVALID', `publicUrl "${c.publicUrl}" is not a URL`);
   }
   validateTrustProxy(c.ocsp.trustProxy);
+  const { poolSize, preparedStatements } = c.database;
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new QtError('QT_ERR_INPUT_INVALID', `database.poolSize must be a whole number from 1 to 1000, not ${JSON.stringify(poolSize)}`);
+  }
+  if (!Number.isInteger(preparedStatements) || preparedStatements < 0 || preparedStatements > 10_000) {
+    throw new QtError('QT_ERR_INPUT_INVALID', `database.preparedStatements must be a whole number from 0 (off) to 10000, not ${JSON.stringify(preparedStatements)}`);
+  }
   if (c.signer.mode === 'network' && c.roles.includes('signer')) {
     throw new QtError('QT_ERR_INPUT_INVALID', 'A process cannot both be the signer and use a signer over the network (--signer-url)');
   }

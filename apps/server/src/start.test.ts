@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { isQtError } from '@qoltanba/pki';
 import { defaultCeremonyConfig } from './ca/ceremony-config.ts';
+import { sql } from 'kysely';
 import { startServer } from './start.ts';
+import { createTestDatabase } from './store/testing/backends.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'qt-start-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -87,5 +89,35 @@ test('the generated development passphrase is announced once, by the start that 
     assert.match(second, /CA key passphrase: the development default in/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('server.json database settings reach the pool: poolSize is its size, preparedStatements 0 sends a repeated statement unnamed (for a pooler in transaction mode)', async () => {
+  const database = await createTestDatabase('postgres', { migrated: false });
+  const dir = mkdtempSync(join(tmpdir(), 'qt-start-pg-'));
+  try {
+    smallCeremony(dir);
+    const namedAfterTwoRuns = async (preparedStatements: number | undefined) => {
+      const server = await startServer({
+        home: dir,
+        env,
+        overrides: { port: 0, databaseUrl: database.openOptions.databaseUrl, database: { poolSize: 1, preparedStatements } },
+        logger: false,
+      });
+      try {
+        assert.equal(server.ctx.store.pool.options.max, 1);
+        // One connection, so both runs and the look at pg_prepared_statements happen on the same session.
+        for (let i = 0; i < 2; i++) await sql`select ${i}::int as n`.execute(server.ctx.store.db);
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where name like 'qt_%'`.execute(server.ctx.store.db);
+        return rows[0]!.n;
+      } finally {
+        await server.close();
+      }
+    };
+    assert.ok((await namedAfterTwoRuns(undefined)) >= 1, 'by default a statement run twice is prepared');
+    assert.equal(await namedAfterTwoRuns(0), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await database.dispose();
   }
 });

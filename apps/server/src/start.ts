@@ -76,7 +76,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let signers: SignerProvider | undefined;
   const stops: Array<() => Promise<void>> = [];
   try {
-    store = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.home, 'db'), log: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
+    store = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: join(config.home, 'db'),
+      poolSize: config.database.poolSize,
+      preparedStatements: config.database.preparedStatements,
+      log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+    });
     await migrate(store.db);
     // Before anything else is decided or written: is this directory (not) a demo? (demo/startup.ts)
     const demoState = await checkDemoDirectory(store.db, config);

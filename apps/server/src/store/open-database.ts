@@ -85,7 +85,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_POOL_SIZE = 10;
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 30_000;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Store> {

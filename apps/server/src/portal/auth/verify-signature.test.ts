@@ -98,7 +98,7 @@ describeEachBackend('signature verifier: acceptance on our record', (b) => {
     }
     h.clock.advance(-86_400_000);
     try {
-      assert.notEqual(await bothSay(await request(aigerim.sign, aigerim.iin)), 'ok');
+      assert.equal(await bothSay(await request(aigerim.sign, aigerim.iin)), 'QT_ERR_CERT_NOT_YET_VALID');
     } finally {
       h.clock.reset();
     }
@@ -116,8 +116,7 @@ describeEachBackend('signature verifier: acceptance on our record', (b) => {
     assert.equal(inspectCertificate(forged).serialHex, aigerim.sign.record.serial, 'the forgery names a serial we issued');
     const key = { ...aigerim.sign, record: { ...aigerim.sign.record, der: forged } };
     const code = await bothSay(await request(key, aigerim.iin));
-    assert.notEqual(code, 'ok');
-    assert.match(code, /^QT_ERR_(SIGNATURE_INVALID|CHAIN_INVALID|CHAIN_INCOMPLETE)$/);
+    assert.equal(code, 'QT_ERR_SIGNATURE_INVALID', 'our CA\'s signature on it does not verify');
 
     // A CA of its own, and a certificate from it for the same person.
     const now = new Date();

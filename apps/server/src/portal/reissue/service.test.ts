@@ -167,6 +167,19 @@ describeEachBackend('portal re-issuance steps', (ctx) => {
     await svc.cancelReissue(deps, p.me, next);
   });
 
+  test('the right code sent twice at once: one confirms, the other finds the application past the step; one verified and one approved entry', async () => {
+    const p = await person();
+    const { id, code } = await atCodeStep(p);
+    const results = await Promise.allSettled([svc.confirmCode(deps, p.me, id, code), svc.confirmCode(deps, p.me, id, code)]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    refused('QT_ERR_APPLICATION_STATE')(failed.reason);
+    assert.equal(await state(id), 'approved');
+    const moves = await ctx.store.db.selectFrom('audit_log').select('action').where('target', '=', `application:${id}`).where('action', 'in', ['application.verified', 'application.approved']).execute();
+    assert.deepEqual(moves.map((m) => m.action).sort(), ['application.approved', 'application.verified']);
+    await svc.cancelReissue(deps, p.me, id);
+  });
+
   test('the right code with the attempts used up refuses the application, as ever', async () => {
     const p = await person();
     const { id, code } = await atCodeStep(p);

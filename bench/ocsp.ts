@@ -9,11 +9,12 @@
  *    the floor under any node:http responder, and the p99 the scheduler alone leaves with wrk on the same cores.
  * Beside requests per second, the CPU time (user + system) the serving processes used per answer, from /proc.
  *
- *   node --import tsx bench/ocsp.ts [--backend postgres|pglite] [--seconds 10] [--connections 16] [--workers 1,2] [--autogroup-nice 10]
+ *   node --import tsx bench/ocsp.ts [--backend postgres|pglite] [--seconds 10] [--connections 16] [--workers 1,2] [--server-nice 10] [--autogroup-nice 10] [--fastify]
  *
  * Ours runs as `qoltanba up --workers N` does (bench/lib/ocsp-node.ts: node:cluster workers, each with its own
- * pool, cache and change feed, request logger on), answering plain requests from memory and signing nonce
- * requests on demand. Requests are built by openssl (`-reqout`) for a spread of serials, good and revoked.
+ * pool, cache and change feed, request logger on), answering plain requests from memory (on the raw-connection
+ * fast path, apps/server/src/http/fast-path.ts) and signing nonce requests on demand; with 1 worker also on the
+ * node:http front door alone (no fast path: what the fast path saves) and, with --fastify, through Fastify. Requests are built by openssl (`-reqout`) for a spread of serials, good and revoked.
  * More than one worker needs PostgreSQL (PGlite belongs to one process): with --backend pglite only 1 is run.
  * Needs `wrk` and `nginx` (Debian packages wrk, nginx-light): installed with apt-get when missing.
  */
@@ -57,6 +58,17 @@ const WARMUP_SECONDS = 2;
  * with the same answers per second — and ours serves from memory only while its change feed reaches PostgreSQL.
  */
 const autogroupNice = Number(arg('autogroup-nice', '0'));
+/**
+ * `--server-nice N`: every process that serves HTTP from memory — ours, the node:http floor, nginx — runs in a
+ * session of its own (its own autogroup) at autogroup nice N, as status/README.md tells operators to run the
+ * server beside a PostgreSQL on the same machine (the database's share above the server's: systemd CPUWeight=).
+ * wrk and this process (which measures PostgreSQL's round trip) stay in the bench's session at its nice, and so
+ * does openssl's responder (its -multi needs a process group of its own, which a session leader cannot make):
+ * against openssl ours is then at a disadvantage, never the reverse. 0 (default): everything as started.
+ */
+const serverNice = Number(arg('server-nice', '0'));
+/** Also measure /ocsp through Fastify's routing (1 worker; earlier rows of bench/README.md have it). */
+const withFastify = process.argv.includes('--fastify');
 
 /** Progress on stderr; the table goes to stdout. */
 const step = (what: string) => process.stderr.write(`[ocsp bench] ${what}\n`);
@@ -129,9 +141,9 @@ export async function run(): Promise<void> {
       return { ...r, cpuUs: ((cpuMillis(pids) - before) * 1000) / Math.max(1, r.requests), dbWorstMs };
     };
     // PostgreSQL: as `up --workers` runs it, in processes of its own. PGlite admits one process, this one: in-process.
-    const withOurResponder = <T>(workers: number, frontDoor: boolean, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> =>
+    const withOurResponder = <T>(workers: number, path: OurPath, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> =>
       backend === 'postgres'
-        ? withOurProcesses(db.store.connectionString, pki.keysDir, workers, frontDoor, fn)
+        ? withOurProcesses(db.store.connectionString, pki.keysDir, workers, path, fn)
         : withInProcess(fn);
     const withInProcess = async <T>(fn: (url: string, pids: number[]) => Promise<T>): Promise<T> => {
       const server = await startStatusServer(db.store, pki, { config: (c) => Object.assign(c.ocsp, { onDemandConcurrency: Number.MAX_SAFE_INTEGER, onDemandPerClient: Number.MAX_SAFE_INTEGER }) });
@@ -145,9 +157,10 @@ export async function run(): Promise<void> {
     const ours = new Map<string, { post: Measured; get: Measured; nonce: Measured }>();
     const floor = new Map<string, Measured>();
     let fastify: { post: WrkResult; get: WrkResult } | undefined;
+    let frontDoorOnly: { post: Measured; get: Measured } | undefined;
     for (const workers of workerCounts) {
       step(`our responder, ${workers} worker(s): warm-up ${WARMUP_SECONDS} s, then ${seconds} s per run`);
-      await withOurResponder(workers, true, async (url, pids) => {
+      await withOurResponder(workers, 'fast', async (url, pids) => {
         await sanityCheck(url, plain[0]!, withNonce[0]!);
         await wrk(`${url}/ocsp`, scripts.post, WARMUP_SECONDS);
         await wrk(url, scripts.get, WARMUP_SECONDS);
@@ -159,10 +172,19 @@ export async function run(): Promise<void> {
         await wrk(url, scripts.get, WARMUP_SECONDS);
         floor.set(String(workers), await measured(pids, url, scripts.get));
       });
-      if (workers === 1) {
+      if (workers === 1 && backend === 'postgres') {
+        // The same process and answers from memory on the node:http front door alone: what the fast path saves.
+        step('our responder, 1 worker, /ocsp on the node:http front door without the raw fast path');
+        await withOurResponder(1, 'front-door', async (url, pids) => {
+          await wrk(`${url}/ocsp`, scripts.post, WARMUP_SECONDS);
+          await wrk(url, scripts.get, WARMUP_SECONDS);
+          frontDoorOnly = { post: await measured(pids, `${url}/ocsp`, scripts.post), get: await measured(pids, url, scripts.get) };
+        });
+      }
+      if (workers === 1 && withFastify) {
         // The same process and answers from memory, but on Fastify's routing: what the node:http front door saves.
         step('our responder, 1 worker, /ocsp through Fastify instead of the front door');
-        await withOurResponder(1, false, async (url) => {
+        await withOurResponder(1, 'fastify', async (url) => {
           await wrk(`${url}/ocsp`, scripts.post, WARMUP_SECONDS);
           fastify = { post: await wrk(`${url}/ocsp`, scripts.post), get: await wrk(url, scripts.get) };
         });
@@ -172,7 +194,7 @@ export async function run(): Promise<void> {
     // nginx serving the very bytes our responder answers, at the very GET paths: files under the decoded path.
     step('collecting the pre-signed answers for nginx');
     const www = tmp.path('www');
-    await withOurResponder(1, true, async (url) => {
+    await withOurResponder(1, 'fast', async (url) => {
       for (const path of getPaths) {
         const der = Buffer.from(await (await fetch(`${url}${path}`)).arrayBuffer());
         if (parseOcspResponse(new Uint8Array(der)).status !== 'successful') throw new Error(`no pre-signed answer for ${path}`);
@@ -217,6 +239,15 @@ export async function run(): Promise<void> {
       const f = floor.get(workers);
       if (f) rows.push({ what: `GET — ours ${n} worker(s) vs node:http answering a fixed buffer (${n} worker(s))`, ours: fmt(r.get), openssl: fmt(f), note: `${((100 * r.get.rps) / f.rps).toFixed(0)} % of the floor; its p99 is the scheduler's share` });
     }
+    if (frontDoorOnly) {
+      const r1 = ours.get('1')!;
+      rows.push({
+        what: 'what the raw fast path saves (1 worker, from memory)',
+        ours: `fast path: POST ${fmt(r1.post)}; GET ${fmt(r1.get)}`,
+        openssl: `node:http front door alone: POST ${fmt(frontDoorOnly.post)}; GET ${fmt(frontDoorOnly.get)}`,
+        note: `GET ×${(r1.get.rps / frontDoorOnly.get.rps).toFixed(2)}, ${(frontDoorOnly.get.cpuUs - r1.get.cpuUs).toFixed(1)} µs CPU less per answer`,
+      });
+    }
     if (fastify) {
       const r1 = ours.get('1')!;
       rows.push({
@@ -241,7 +272,7 @@ export async function run(): Promise<void> {
       });
     }
     printTable(
-      `OCSP responder (${backend}; ${connections} connections, ${seconds} s each, wrk -t2 on the same ${cpus().length} cores${autogroupNice ? `, the bench's autogroup at nice ${autogroupNice}` : ''}; ${CERTS} certificates, ${DISTINCT_REQUESTS} distinct requests; load average ${loadBefore} before, ${load()} after; ${opensslVersion()})`,
+      `OCSP responder (${backend}; ${connections} connections, ${seconds} s each, wrk -t2 on the same ${cpus().length} cores${autogroupNice ? `, the bench's autogroup at nice ${autogroupNice}` : ''}${serverNice ? `; ours, the node:http floor and nginx each in a session of its own at autogroup nice ${serverNice} (wrk, openssl and PostgreSQL not)` : ''}; ${CERTS} certificates, ${DISTINCT_REQUESTS} distinct requests; load average ${loadBefore} before, ${load()} after; ${opensslVersion()})`,
       rows,
     );
   } finally {
@@ -302,12 +333,13 @@ function pingDatabase(pool: { query(sql: string): Promise<unknown> }): { stop():
 
 /** bench/lib/http-floor.ts in `workers` processes. */
 async function withHttpFloor<T>(workers: number, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'http-floor.ts'), JSON.stringify({ workers })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'http-floor.ts'), JSON.stringify({ workers })], { stdio: ['ignore', 'pipe', 'inherit'], detached: serverNice !== 0 });
+  niceServing(child);
   try {
     const { port, pids } = await firstJsonLine<{ port: number; pids: number[] }>(child, 'the node:http floor');
     return await fn(`http://127.0.0.1:${port}`, pids);
   } finally {
-    await stopChild(child, 'SIGTERM');
+    await stopChild(child, 'SIGTERM', serverNice !== 0);
   }
 }
 
@@ -328,16 +360,29 @@ function firstJsonLine<T>(child: ChildProcess, what: string): Promise<T> {
   });
 }
 
-async function withOurProcesses<T>(databaseUrl: string, keysDir: string, workers: number, frontDoor: boolean, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> {
-  const spec: OcspNodeSpec = { databaseUrl, keysDir, workers, port: await freePort(), frontDoor };
+/** How /ocsp is served: the raw fast path (as `qoltanba up`), the node:http front door alone, or Fastify. */
+type OurPath = 'fast' | 'front-door' | 'fastify';
+
+async function withOurProcesses<T>(databaseUrl: string, keysDir: string, workers: number, path: OurPath, fn: (url: string, pids: number[]) => Promise<T>): Promise<T> {
+  const spec: OcspNodeSpec = { databaseUrl, keysDir, workers, port: await freePort(), frontDoor: path !== 'fastify', fastPath: path === 'fast' };
   // Its request log (info, as in production) goes nowhere: what it costs is the point, not what it says.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'ocsp-node.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'lib', 'ocsp-node.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'], detached: serverNice !== 0 });
+  niceServing(child);
   try {
     const { port, pids } = await firstJsonLine<{ port: number; pids: number[] }>(child, 'our responder');
     return await fn(`http://127.0.0.1:${port}`, pids);
   } finally {
-    await stopChild(child, 'SIGTERM');
+    await stopChild(child, 'SIGTERM', serverNice !== 0);
   }
+}
+
+/**
+ * --server-nice: a serving process started detached leads a session of its own, hence an autogroup of its own
+ * (Linux), whose nice applies to every process in it (the cluster workers it forks, nginx's workers).
+ */
+function niceServing(child: ChildProcess): void {
+  if (!serverNice) return;
+  writeFileSync(`/proc/${child.pid}/autogroup`, String(serverNice));
 }
 
 async function withNginx<T>(tmp: TempDir, root: string, fn: (url: string, workerPids: number[]) => Promise<T>): Promise<T> {
@@ -367,6 +412,7 @@ http {
 `,
   );
   const child = spawn('nginx', ['-c', conf, '-p', prefix, '-g', 'daemon off;', '-e', `${prefix}/logs/error.log`], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  niceServing(child);
   try {
     for (let i = 0; ; i++) {
       try {

@@ -26,6 +26,8 @@ export interface OcspNodeSpec {
   port: number;
   /** false: /ocsp through Fastify's routing (and its request logger) instead of the node:http front door. */
   frontDoor: boolean;
+  /** false: the front door on node:http only, without the raw fast path beneath it (default true). */
+  fastPath?: boolean;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '') as OcspNodeSpec;
@@ -46,7 +48,7 @@ if (cluster.isPrimary) {
   const app = createHttpApp({ bodyLimit: config.limits.bodyBytes, logger: { level: 'info' } });
   const ctx: ServerContext = { config, store, signers, log: app.log, now: () => new Date() };
   const service = createStatusService(ctx);
-  await app.register(statusRoutes, { service, ocspFrontDoor: spec.frontDoor });
+  await app.register(statusRoutes, { service, ocspFrontDoor: spec.frontDoor, ocspFastPath: spec.fastPath ?? true });
   await service.startOcspCache();
   const address = await app.listen({ host: '127.0.0.1', port: spec.port });
   reportReady(Number(new URL(address).port), null);

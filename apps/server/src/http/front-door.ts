@@ -10,7 +10,9 @@
  * percent-encoding), which Fastify reports through frameworkErrors — the only place such a request reaches.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { FastPath, type FastRoute } from './fast-path.ts';
 
 export interface FrontReply {
   status: number;
@@ -27,6 +29,8 @@ export interface FrontRoute {
 
 export class FrontDoor {
   readonly #routes: FrontRoute[] = [];
+  /** The raw-connection reader's route (fast-path.ts), beneath node:http: at most one. */
+  fastRoute: FastRoute | undefined;
 
   add(route: FrontRoute): void {
     this.#routes.push(route);
@@ -54,6 +58,7 @@ export function frontDoorServerFactory(door: FrontDoor): NonNullable<FastifyServ
     const server: Server = createServer((req, res) => {
       if (!door.serve(req, res)) handler(req, res);
     });
+    installFastPath(server, door);
     // What Fastify does to the server it makes itself (lib/server.js), so behaviour does not change.
     const o = options as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number; maxRequestsPerSocket?: number };
     if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout;
@@ -62,6 +67,41 @@ export function frontDoorServerFactory(door: FrontDoor): NonNullable<FastifyServ
     if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
     return server;
   };
+}
+
+/**
+ * Every accepted connection meets the fast path (fast-path.ts) first; what it does not answer it hands to
+ * node:http's own connection listener — the one `createServer` installed, called as `emit('connection')` would
+ * (that event now reaches the fast path). Fastify's close (closeIdleConnections / closeAllConnections) reaches
+ * the connections the fast path still holds too, so a kept-alive idle one does not hold the close up.
+ */
+export function installFastPath(server: Server, door: FrontDoor): FastPath {
+  const nodeListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  const handOver = (socket: Socket) => {
+    for (const listener of nodeListeners) listener.call(server, socket);
+  };
+  const fast = new FastPath(server, () => door.fastRoute, handOver);
+  server.on('connection', (socket: Socket) => fast.accept(socket));
+  const closeIdle = server.closeIdleConnections.bind(server);
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeIdleConnections = () => {
+    fast.closeIdle();
+    closeIdle();
+  };
+  server.closeAllConnections = () => {
+    fast.closeAll();
+    closeAll();
+  };
+  (server as Server & { [FAST_PATH]?: FastPath })[FAST_PATH] = fast;
+  return fast;
+}
+
+const FAST_PATH = Symbol('qoltanba.fastPath');
+
+/** The server's fast path (tests: how many connections it holds). */
+export function fastPathOf(server: Server): FastPath | undefined {
+  return (server as Server & { [FAST_PATH]?: FastPath })[FAST_PATH];
 }
 
 export function attachFrontDoor(app: FastifyInstance, door: FrontDoor): void {

@@ -17,6 +17,8 @@ export interface StatusRoutesOptions {
   service: StatusService;
   /** false: /ocsp through Fastify only, never the node:http front door (bench/ocsp.ts measures the difference). */
   ocspFrontDoor?: boolean;
+  /** false: the front door on node:http only, without the raw fast path beneath it (bench/ocsp.ts compares). */
+  ocspFastPath?: boolean;
 }
 
 export interface CaUrls {
@@ -80,7 +82,7 @@ export async function statusRoutes(app: FastifyInstance, options: StatusRoutesOp
   const { config } = service.ctx;
   const now = () => service.ctx.now();
 
-  await app.register(ocspRoutes, { responder: service.responder, maxRequestBytes: config.limits.ocspRequestBytes, trustProxy: config.ocsp.trustProxy, now, frontDoor: options.ocspFrontDoor ?? true });
+  await app.register(ocspRoutes, { responder: service.responder, maxRequestBytes: config.limits.ocspRequestBytes, trustProxy: config.ocsp.trustProxy, now, frontDoor: options.ocspFrontDoor ?? true, fastPath: options.ocspFastPath ?? true });
 
   app.get('/api/v1/ca', { schema: caListSchema }, async () => {
     const all = await service.directory.all();

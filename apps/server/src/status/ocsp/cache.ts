@@ -72,6 +72,7 @@ export class OcspCache {
   #globalFloor = 0;
   readonly #invalidatedAt = new Map<string, number>();
   #freshUntil = 0;
+  #confirm: (() => Promise<boolean>) | undefined;
   #hits = 0;
   #misses = 0;
 
@@ -94,6 +95,28 @@ export class OcspCache {
   /** The change feed's successful poll: nothing that committed before `monotonicAt - bound` is missed. */
   confirmFreshUntil(monotonicUntil: number): void {
     if (monotonicUntil > this.#freshUntil) this.#freshUntil = monotonicUntil;
+  }
+
+  /**
+   * The change feed's single-flight confirmation (feed.ts): resolves true once a poll has succeeded — the one
+   * in flight, or one started now — false if it failed or there is no feed. Whether that poll made the cache
+   * fresh is for isFresh() to say: a poll that began too long ago confirms nothing.
+   */
+  setConfirmer(confirm: (() => Promise<boolean>) | undefined): void {
+    this.#confirm = confirm;
+  }
+
+  confirmFreshness(): Promise<boolean> {
+    return this.#confirm ? this.#confirm() : Promise.resolve(false);
+  }
+
+  /**
+   * These request bytes name a live entry that is held back only because the bound has lapsed: worth waiting
+   * for the feed's confirmation rather than asking the database (responder.ts).
+   */
+  lapsed(requestKey: string): boolean {
+    const alias = this.#aliases.get(requestKey);
+    return alias !== undefined && !alias.entry.dead && !this.isFresh();
   }
 
   /** Stop serving from memory now (the feed lost track); a later successful poll resumes. */
@@ -129,7 +152,10 @@ export class OcspCache {
     if (bytes > this.#maxEntryBytes) return false;
     const old = this.#entries.get(key);
     let entry: CachedOcsp;
-    if (old && !old.dead && old.answer.der === fields.answer.der) {
+    // The same bytes read again (another request form — a GET after a POST — or another alias of the same
+    // certificate): keep the entry, so the aliases it already has stay live. Replacing it would kill them, and
+    // a client mixing GET and POST for one certificate would send every other request to the database.
+    if (old && !old.dead && (old.answer.der === fields.answer.der || sameBytes(old.answer.der, fields.answer.der))) {
       entry = old;
     } else {
       if (old) this.#remove(key, old);
@@ -206,6 +232,10 @@ interface Alias {
   readonly entry: CachedOcsp;
   /** Hit since the eviction last passed it. */
   referenced: boolean;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
 }
 
 function keyOf(caId: number, serial: string): string {

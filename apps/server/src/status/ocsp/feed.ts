@@ -65,10 +65,27 @@ export class StatusFeed {
   #polling: Promise<void> | undefined;
   #stopped = true;
   #lastError: string | undefined;
+  /** performance.now() of the last failed poll: within a poll interval of it, confirm() starts none. */
+  #failedAt = -Infinity;
 
   constructor(options: StatusFeedOptions) {
     this.#o = options;
     this.#pollEveryMs = Math.max(20, Math.floor(options.freshnessMs / 3));
+    options.cache.setConfirmer(() => this.confirm());
+  }
+
+  /**
+   * Single flight for requests that find the bound lapsed (responder.ts): they all wait on the poll in flight —
+   * or one started now — instead of each asking the database. True when that poll succeeded; the cache's
+   * isFresh() then says whether it confirmed recently enough. Only while the feed is healthy (its last poll
+   * succeeded: the lapse is a late poll, say a database short of CPU): once a poll has failed — connection lost
+   * or hung, database away — requests read the database at once as before, rather than wait on a reconnection
+   * (its own backoff goes on); nor is a poll started within a poll interval of a failed one.
+   */
+  confirm(): Promise<boolean> {
+    if (this.#stopped || this.#lastError !== undefined) return Promise.resolve(false);
+    const polling = this.#polling ?? (performance.now() - this.#failedAt < this.#pollEveryMs ? undefined : this.sync());
+    return polling ? polling.then(() => true, () => false) : Promise.resolve(false);
   }
 
   /** The backend process id of the feed's connection (PostgreSQL), for operators and tests. */
@@ -135,6 +152,7 @@ export class StatusFeed {
         this.#lastError = undefined;
       }
     } catch (e) {
+      this.#failedAt = performance.now();
       this.#failed(e);
       throw e;
     }

@@ -7,89 +7,12 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { buildOcspRequest, parseOcspResponse } from '@qoltanba/pki';
 import { describeEachBackend } from '../../store/testing/backends.ts';
 import { createTestPki, type TestCertificate, type TestPki } from '../testing/pki.ts';
 import { startStatusServer, type StatusHarness } from '../testing/server.ts';
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/** A kept-alive connection that reads HTTP/1.1 responses (Content-Length framed, as ours all are) in order. */
-class Connection {
-  readonly #socket: Socket;
-  #buffered = Buffer.alloc(0);
-  #waiting: (() => void) | undefined;
-  #closed = false;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.#buffered = Buffer.concat([this.#buffered, d]);
-      this.#waiting?.();
-    });
-    socket.on('close', () => {
-      this.#closed = true;
-      this.#waiting?.();
-    });
-  }
-
-  static open(url: string): Promise<Connection> {
-    const { hostname, port } = new URL(url);
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: hostname, port: Number(port) }, () => resolve(new Connection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Writes these bytes as one write() (one packet on loopback, with Nagle off), then lets the loop turn. */
-  async send(bytes: Buffer | string): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.#socket.write(bytes, (e) => (e ? reject(e) : resolve())));
-    await new Promise((r) => setTimeout(r, 15));
-  }
-
-  /** The next complete response; fails if the server closes the connection first. */
-  async response(): Promise<RawResponse> {
-    for (;;) {
-      const parsed = this.#take();
-      if (parsed) return parsed;
-      if (this.#closed) throw new Error(`the server closed the connection; unread: ${this.#buffered.toString('latin1').slice(0, 200)}`);
-      await new Promise<void>((resolve) => (this.#waiting = resolve));
-      this.#waiting = undefined;
-    }
-  }
-
-  /** Nothing more arrived than what was read (no stray or duplicated response). */
-  get unread(): number {
-    return this.#buffered.length;
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-
-  #take(): RawResponse | undefined {
-    const end = this.#buffered.indexOf('\r\n\r\n');
-    if (end < 0) return undefined;
-    const [statusLine = '', ...lines] = this.#buffered.subarray(0, end).toString('latin1').split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    const length = Number(headers['content-length'] ?? 0);
-    if (this.#buffered.length < end + 4 + length) return undefined;
-    const body = this.#buffered.subarray(end + 4, end + 4 + length);
-    this.#buffered = this.#buffered.subarray(end + 4 + length);
-    return { status: Number(statusLine.split(' ')[1]), headers, body: Buffer.from(body) };
-  }
-}
+import { RawConnection as Connection, type RawResponse } from '../testing/raw-http.ts';
 
 describeEachBackend('OCSP front door on real sockets: split, dribbled, chunked and pipelined requests', (ctx) => {
   let pki: TestPki;

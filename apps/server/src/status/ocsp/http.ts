@@ -4,12 +4,16 @@
  * with HTTP 200 (or 304 on a matching If-None-Match) — including malformed, oversized or unreadable requests
  * (malformedRequest) and our own failures (internalError, tryLater).
  *
- * Served by a plain node:http handler in front of Fastify (serveOcspRaw, see http/front-door.ts) and by Fastify
- * routes (routes.ts: what `app.inject` reaches, and the fallback when there is no front door). Both call this.
- * A request answered from memory is synchronous from the bytes to the reply: no promise, no parsing.
+ * Served three ways, all through this class: beneath node:http on the raw connection (`fast`, ocspFastRoute, see
+ * ../../http/fast-path.ts: answers from memory only, one write of a response made once per answer and second);
+ * by a plain node:http handler in front of Fastify (ocspFrontRoute, see ../../http/front-door.ts: everything the
+ * fast path hands over); and by Fastify routes (routes.ts: what `app.inject` reaches, and the fallback when there
+ * is no front door). A request answered from memory is synchronous from the bytes to the reply: no promise, no
+ * parsing — unless the freshness bound has lapsed, when it waits on the change feed's one poll (cachedAfterLapse).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromBase64 } from '@qoltanba/pki';
+import type { FastRequest, FastRoute } from '../../http/fast-path.ts';
 import type { FrontReply, FrontRoute } from '../../http/front-door.ts';
 import { clientAddressResolver, type ClientAddressOf } from './client-address.ts';
 import { etagOf, ocspErrorAnswer, type OcspAnswer, type OcspResponder } from './responder.ts';
@@ -53,6 +57,17 @@ interface Prepared {
   /** `cacheable` and `notModified` hold while from < now ≤ until (ms): the max-age in them is still exact. */
   from: number;
   until: number;
+  /** The complete responses the raw fast path writes (../../http/fast-path.ts), each for one header list and tail. */
+  wirePost: Wire | undefined;
+  wireGet: Wire | undefined;
+  wire304: Wire | undefined;
+}
+
+/** A complete HTTP response: made from `headers` and `tail`, remade when either is another object. */
+interface Wire {
+  readonly headers: readonly string[];
+  readonly tail: string;
+  readonly bytes: Buffer;
 }
 
 export class OcspHttp {
@@ -84,6 +99,8 @@ export class OcspHttp {
       const p = this.#prepare(hit);
       return { status: 200, headers: p.noStore, body: p.body };
     }
+    const later = this.#responder.cachedAfterLapse(key);
+    if (later) return later.then((hit) => (hit ? this.#reply(hit, false) : this.#responder.answer(body, { key, client: this.#client(req) }).then((answer) => this.#reply(answer, false))));
     return this.#responder.answer(body, { key, client: this.#client(req) }).then((answer) => this.#reply(answer, false));
   }
 
@@ -93,9 +110,54 @@ export class OcspHttp {
     const key = `G${encoded}`;
     const hit = this.#responder.cached(key);
     if (hit) return this.#replyGet(hit, rawHeader(req.rawHeaders, 'if-none-match'));
+    const later = this.#responder.cachedAfterLapse(key);
+    if (later) return later.then((hit) => (hit ? this.#replyGet(hit, rawHeader(req.rawHeaders, 'if-none-match')) : this.#getFromDatabase(encoded, key, req)));
+    return this.#getFromDatabase(encoded, key, req);
+  }
+
+  #getFromDatabase(encoded: string, key: string, req: OcspHttpRequest): OcspHttpReply | Promise<OcspHttpReply> {
     const der = decodeGetPath(encoded);
     if (!der) return this.#reply(ocspErrorAnswer('malformedRequest'), false);
     return this.#responder.answer(der, { key, client: this.#client(req) }).then((answer) => this.#replyGet(answer, rawHeader(req.rawHeaders, 'if-none-match')));
+  }
+
+  /**
+   * The raw fast path's answer (../../http/fast-path.ts): the complete response when — and only when — the
+   * request is answered from memory exactly as get()/post() would answer it (the same cached() check, the same
+   * headers and bytes), else undefined and node:http serves the request through get()/post().
+   */
+  fast(request: FastRequest, tail: string): Buffer | undefined {
+    if (request.method === 'POST') {
+      const body = request.body;
+      if (!body || body.length === 0 || body.length > this.#o.maxRequestBytes) return undefined;
+      const hit = this.#responder.cached(`P${body.toString('latin1')}`);
+      if (!hit) return undefined;
+      const p = this.#prepare(hit);
+      return (p.wirePost = wire(p.wirePost, 200, p.noStore, tail, p.body)).bytes;
+    }
+    const encoded = getSegment(request.target);
+    if (encoded === undefined || encoded.length === 0 || encoded.length > this.#maxEncoded) return undefined;
+    const hit = this.#responder.cached(`G${encoded}`);
+    if (!hit?.validity) return undefined;
+    const p = this.#prepare(hit);
+    const now = this.#nowMs();
+    if (now <= p.from || now > p.until) this.#prepareCacheable(p, hit, now);
+    if (request.ifNoneMatch !== undefined && request.ifNoneMatch === hit.etag) return (p.wire304 = wire(p.wire304, 304, p.notModified, tail, undefined)).bytes;
+    return (p.wireGet = wire(p.wireGet, 200, p.cacheable, tail, p.body)).bytes;
+  }
+
+  /**
+   * For a request fast() left because the freshness bound has lapsed: the change feed's single in-flight
+   * confirmation, which the fast path waits for before calling fast() once more. Undefined otherwise.
+   */
+  fastWait(request: FastRequest): Promise<unknown> | undefined {
+    if (request.method === 'POST') {
+      const body = request.body;
+      if (!body || body.length === 0 || body.length > this.#o.maxRequestBytes) return undefined;
+      return this.#responder.cachedAfterLapse(`P${body.toString('latin1')}`);
+    }
+    const encoded = getSegment(request.target);
+    return encoded ? this.#responder.cachedAfterLapse(`G${encoded}`) : undefined;
   }
 
   /** Who the on-demand cap counts this request against: the TCP peer, or what a trusted proxy forwarded. */
@@ -150,6 +212,9 @@ export class OcspHttp {
         notModified: [],
         from: 0,
         until: -1,
+        wirePost: undefined,
+        wireGet: undefined,
+        wire304: undefined,
       };
       this.#prepared.set(answer, p);
     }
@@ -185,6 +250,16 @@ export class OcspHttp {
     // max-age is 0 from nextUpdate on (for ever); before, it is n for next - (n+1) s < now ≤ next - n s.
     return maxAge === 0 ? { headers, from: next - 1000, until: Number.MAX_SAFE_INTEGER } : { headers, from: next - (maxAge + 1) * 1000, until: next - maxAge * 1000 };
   }
+}
+
+/** `current` if it was made from these headers and this tail, else the response remade (once a second per entry). */
+function wire(current: Wire | undefined, status: 200 | 304, headers: readonly string[], tail: string, body: Buffer | undefined): Wire {
+  if (current && current.headers === headers && current.tail === tail) return current;
+  let head = status === 200 ? 'HTTP/1.1 200 OK\r\n' : 'HTTP/1.1 304 Not Modified\r\n';
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  head += tail;
+  const bytes = body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
+  return { headers, tail, bytes };
 }
 
 function bufferOf(der: Uint8Array): Buffer {
@@ -257,6 +332,22 @@ export function ocspFrontRoute(http: OcspHttp, log?: OcspAccessLog): FrontRoute 
       const reply = http.malformed();
       return { status: reply.status, headers: headerObject(reply.headers), body: reply.body! };
     },
+  };
+}
+
+/**
+ * The raw fast path's route (../../http/fast-path.ts): GET /ocsp/… and POST /ocsp answered from memory with one
+ * write. At `debug` it takes nothing, so that every request reaches ocspFrontRoute's access log.
+ */
+export function ocspFastRoute(http: OcspHttp, log?: OcspAccessLog): FastRoute {
+  return {
+    maxBody: http.maxRequestBytes,
+    accepts(method, target) {
+      if (log?.isLevelEnabled('debug')) return false;
+      return method === 'GET' ? target.startsWith(PREFIX) : target === '/ocsp' || target.startsWith('/ocsp?');
+    },
+    answer: (request, tail) => http.fast(request, tail),
+    wait: (request) => http.fastWait(request),
   };
 }
 

@@ -91,6 +91,18 @@ export class OcspResponder {
     return entry.answer;
   }
 
+  /**
+   * When these request bytes name an answer held back only by a lapsed freshness bound (the change feed's poll
+   * is late): the answer once the feed's single in-flight poll confirms freshness — undefined if it cannot, and
+   * the caller asks the database as before. So during a lapse requests wait on one poll instead of each querying
+   * PostgreSQL; the bound still holds (cached() checks it again). Undefined at once when there is nothing to wait for.
+   */
+  cachedAfterLapse(key: string): Promise<OcspAnswer | undefined> | undefined {
+    const cache = this.#cache;
+    if (!cache?.lapsed(key)) return undefined;
+    return cache.confirmFreshness().then((ok) => (ok ? this.cached(key) : undefined));
+  }
+
   async answer(request: Uint8Array, options: AnswerOptions = {}): Promise<OcspAnswer> {
     // Read before any lookup: an invalidation that arrives while we read must win over what we read.
     const generation = this.#cache?.generation ?? 0;

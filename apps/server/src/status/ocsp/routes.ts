@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { frontDoorOf } from '../../http/front-door.ts';
 import { clientAddressResolver } from './client-address.ts';
-import { headerObject, OcspHttp, ocspFrontRoute, type OcspAccessLog, type OcspHttpReply } from './http.ts';
+import { headerObject, OcspHttp, ocspFastRoute, ocspFrontRoute, type OcspAccessLog, type OcspHttpReply } from './http.ts';
 import type { OcspResponder } from './responder.ts';
 
 export interface OcspRoutesOptions {
@@ -19,11 +19,19 @@ export interface OcspRoutesOptions {
   trustProxy?: readonly string[];
   /** Serve on the app's front door too (default true). */
   frontDoor?: boolean;
+  /** With the front door, also answer from memory on the raw connection beneath node:http (default true). */
+  fastPath?: boolean;
 }
 
 export async function ocspRoutes(app: FastifyInstance, options: OcspRoutesOptions): Promise<void> {
   const http = new OcspHttp(options.responder, { maxRequestBytes: options.maxRequestBytes, now: options.now, clientOf: clientAddressResolver(options.trustProxy ?? []) });
-  if (options.frontDoor ?? true) frontDoorOf(app)?.add(ocspFrontRoute(http, accessLogOf(app.log)));
+  const door = options.frontDoor ?? true ? frontDoorOf(app) : undefined;
+  if (door) {
+    const log = accessLogOf(app.log);
+    door.add(ocspFrontRoute(http, log));
+    // Beneath it, on the raw connection: answers from memory in one write (../../http/fast-path.ts).
+    if (options.fastPath ?? true) door.fastRoute = ocspFastRoute(http, log);
+  }
 
   // Clients differ in the content type they send (or send none); the body is the DER request regardless.
   app.removeAllContentTypeParsers();

@@ -46,6 +46,8 @@ export async function startStatusServer(
     signers?: SignerProvider;
     /** The HTTP app's own logger (Fastify's option; default none). */
     appLogger?: FastifyServerOptions['logger'];
+    /** false: OCSP on the node:http front door only, without the raw fast path beneath it. */
+    fastPath?: boolean;
   } = {},
 ): Promise<StatusHarness> {
   const config = defaultConfig('/nonexistent-qoltanba-home');
@@ -54,7 +56,7 @@ export async function startStatusServer(
   const ctx: ServerContext = { config, store, signers: options.signers ?? pki.signers, log: options.log ?? silentLogger, now: clock.now };
   const service = createStatusService(ctx, options.service);
   const app = createHttpApp({ bodyLimit: config.limits.bodyBytes, logger: options.appLogger });
-  await app.register(statusRoutes, { service });
+  await app.register(statusRoutes, { service, ocspFastPath: options.fastPath ?? true });
   if (options.cache !== false) await service.startOcspCache();
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   config.publicUrl = address;

@@ -212,9 +212,9 @@ export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: s
     const actor = `citizen:${me.iin}`;
     // The right code, as usual, is one statement: the application locked at the code step, the code checked and
     // marked used, submitted → verified with its audit entry. The portal files its re-issuances as 'remote'.
-    const right = isUuid(id) ? rightCodeCondition(deps, id.toLowerCase(), typed, now) : undefined;
     const applicationId = id.toLowerCase();
-    let known = { kind: 'reissue' as const, iin: me.iin, identification: 'remote' as const } as ReturnType<typeof identityOf>;
+    const right = isUuid(id) ? rightCodeCondition(deps, applicationId, typed, now) : undefined;
+    let known: ReturnType<typeof identityOf> = { kind: 'reissue', iin: me.iin, identification: 'remote' };
     const verified = right
       ? await moveApplication(trx, applicationId, 'submitted', 'verified', now, {
           actor,

@@ -1,7 +1,8 @@
 /**
  * Portal re-issuance benchmark: the server-side cost of one complete re-issuance through the portal's own
  * service functions (the routes add only parsing and rendering) on PostgreSQL — «Подать заявку», the text
- * to sign, verifying the signed application (CMS, chain, OCSP from our responder, our record), the SMS code
+ * to sign, verifying the signed application (CMS and our record of the signer's certificate; the chain and our
+ * OCSP answer for the first signer under the CA, portal/auth/ours.ts), the SMS code
  * (to the development sink) and its check, two certificates from the RSA-4096 issuing CA (CSR checks,
  * lint-before-sign, one transaction each, OCSP pre-signing), the wizard's bookkeeping — then sustained
  * re-issuances per second at a few concurrency levels, beside `openssl speed rsa4096` (the CA key's signing
@@ -204,7 +205,7 @@ export async function run(): Promise<void> {
     const cores = cpus().length;
     const rows: BenchRow[] = [
       { what: `one re-issuance, server side (median of ${sequentialCount}, sequential)`, ours: millis(median(single.map((s) => s.total))), note: 'apply, text, verify, SMS code, 2 certificates, OCSP pre-sign, bookkeeping' },
-      { what: '  of which: verify the signed application (+ send the code)', ours: `${millis(median(single.map((s) => s.verify)))} (CPU ${millis(median(single.map((s) => s.verifyCpu)))})`, note: 'CMS, chain to our root, OCSP from our responder, our record; then the SMS to the sink' },
+      { what: '  of which: verify the signed application (+ send the code)', ours: `${millis(median(single.map((s) => s.verify)))} (CPU ${millis(median(single.map((s) => s.verifyCpu)))})`, note: 'CMS, our record of the signer (chain + our OCSP answer once per CA and purpose); then the SMS to the sink' },
       { what: '  of which: issue AUTH + SIGN, store, pre-sign OCSP', ours: `${millis(median(single.map((s) => s.issue)))} (CPU ${millis(median(single.map((s) => s.issueCpu)))})`, openssl: `2 × ${millis(1000 / speed.signPerSec)} (rsa${bits} sign)`, note: 'one RA transaction: per certificate CSR check, lint-before-sign, CA signature, audit; the application completed with them' },
       {
         what: `  CPU per re-issuance (same ${sequentialCount}): server + PostgreSQL`,

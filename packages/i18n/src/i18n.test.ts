@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTranslator, formatDate, negotiateLocale, normalizeLocale, words } from './index.ts';
+import { createTranslator, formatDate, formatDateTime, formatNumber, negotiateLocale, normalizeLocale, words } from './index.ts';
 import { assertCatalogComplete } from './testing/index.ts';
 
 test('the vocabulary exists in kk, ru and en with the same placeholders', () => {
@@ -30,6 +30,19 @@ test('dates are written the way each language writes them, in Almaty time', () =
   assert.equal(formatDate('ru', d), '24 ноября 2026 г.');
   assert.equal(formatDate('kk', d), '2026 ж. 24 қараша');
   assert.equal(formatDate('en', d), '24 November 2026');
+});
+
+test('formatters made once per language and style still write each language and style its own way', () => {
+  const d = new Date('2026-11-23T20:30:00Z');
+  for (let i = 0; i < 2; i++) {
+    assert.equal(formatDate('ru', d), '24 ноября 2026 г.');
+    assert.equal(formatDate('en', d, 'short'), '24/11/2026');
+    assert.equal(formatDate('en', d), '24 November 2026');
+    assert.match(formatDateTime('ru', d), /^24 нояб\. 2026 г\., 01:30$/);
+    assert.match(formatDateTime('en', d), /^24 Nov 2026, 01:30$/);
+    assert.match(formatNumber('ru', 1234567), /^1\s234\s567$/);
+    assert.equal(formatNumber('en', 1234567), '1,234,567');
+  }
 });
 
 test('locale names from NCALayer and browsers are understood', () => {

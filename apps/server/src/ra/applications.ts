@@ -116,6 +116,19 @@ export interface ApplicationMove {
    * its audit entry are then one statement instead of two.
    */
   known?: ApplicationIdentity | undefined;
+  /**
+   * With `known`: CTEs of the caller's own that go first in the move's statement (a locked read, a change of the
+   * caller's table), and the one of them that must have a row for the application to move — the caller's change,
+   * the move and its audit entry are then one statement, all or nothing. The move is only tried; when it does not
+   * happen (the gate had no row), moveApplication returns undefined instead of refusing, so the caller can find
+   * out why.
+   */
+  along?: { ctes: RawBuilder<unknown>; gate: string } | undefined;
+  /**
+   * With `known`: the surface's own change beside the move, as a CTE written in the same statement that reads
+   * `moved` (so it happens exactly when the move does), e.g. its row naming what completed the application.
+   */
+  alongside?: RawBuilder<unknown> | undefined;
 }
 
 export interface ApplicationIdentity {
@@ -130,6 +143,8 @@ export interface ApplicationIdentity {
  * QT_ERR_APPLICATION_STATE says so. The entry names the application as its row does (kind, identification,
  * person), whoever asks for the move.
  */
+export async function moveApplication(trx: Kysely<Database>, id: string, from: ApplicationState, to: ApplicationState, now: Date, move: ApplicationMove & { along: NonNullable<ApplicationMove['along']> }): Promise<ApplicationIdentity | undefined>;
+export async function moveApplication(trx: Kysely<Database>, id: string, from: ApplicationState, to: ApplicationState, now: Date, move: ApplicationMove): Promise<ApplicationIdentity>;
 export async function moveApplication(
   trx: Kysely<Database>,
   id: string,
@@ -137,7 +152,7 @@ export async function moveApplication(
   to: ApplicationState,
   now: Date,
   move: ApplicationMove,
-): Promise<ApplicationIdentity> {
+): Promise<ApplicationIdentity | undefined> {
   if (!APPLICATION_MOVES[from].includes(to)) throw new QtError('QT_ERR_APPLICATION_STATE', `An application cannot go from ${from} to ${to}`, { from, to });
   const entry = (moved: ApplicationIdentity) => ({
     actor: move.actor,
@@ -157,16 +172,22 @@ export async function moveApplication(
   if (move.known) {
     // The row is moved only if it is still what the entry says; the entry is queued only for a row moved.
     const k = move.known;
+    const along = move.along;
     const { rows } = await sql<{ id: string }>`
-      WITH moved AS (
+      WITH ${along ? sql`${along.ctes}, ` : sql``}moved AS (
         UPDATE applications SET state = ${to}, updated_at = ${now}${move.reason ? sql`, decision_reason = ${move.reason}` : sql``}
         WHERE id = ${id} AND state = ${from} AND kind = ${k.kind} AND iin = ${k.iin} AND identification IS NOT DISTINCT FROM ${k.identification}
+          ${along ? sql`AND EXISTS (SELECT 1 FROM ${sql.table(along.gate)})` : sql``}
         RETURNING id
-      ), audit AS (${queueAuditFrom('moved', entry(k))})
+      ), audit AS (${queueAuditFrom('moved', entry(k))})${move.alongside ? sql`, alongside AS (${move.alongside})` : sql``}
       SELECT id FROM moved`.execute(trx);
-    if (!rows[0]) throw new QtError('QT_ERR_APPLICATION_STATE', `The application is no longer ${from}`);
+    if (!rows[0]) {
+      if (along) return undefined;
+      throw new QtError('QT_ERR_APPLICATION_STATE', `The application is no longer ${from}`);
+    }
     return { kind: k.kind, iin: k.iin, identification: k.identification };
   }
+  if (move.along || move.alongside) throw new QtError('QT_ERR_INTERNAL', 'A move along with other changes needs the application as the caller read it (known)');
   const moved = await trx
     .updateTable('applications')
     .set({ state: to, updated_at: now, ...(move.reason ? { decision_reason: move.reason } : {}) })

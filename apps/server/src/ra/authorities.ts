@@ -12,6 +12,8 @@ export interface IssuingCa {
   keyUri: string;
   certificate: Buffer;
   info: CertificateInfo;
+  /** This CA's certificate, then its parent's (the root) when it has one: what a subscriber installs beside its own. */
+  chain: Buffer[];
 }
 
 /** A `cas` row as `IssuingCas.candidates` selects it. */
@@ -23,6 +25,7 @@ export interface CandidateRow {
   key_uri: string | null;
   certificate: Buffer;
   not_after: Date;
+  parent_certificate: Buffer | null;
 }
 
 export class IssuingCas {
@@ -36,7 +39,11 @@ export class IssuingCas {
 
   /** The rows `choose` picks from, as a query a caller may join more to (issuance joins its key check, saving a round trip). */
   candidates(db: Kysely<Database>, name: string | undefined) {
-    const query = db.selectFrom('cas').select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after']).orderBy('cas.id');
+    const query = db
+      .selectFrom('cas')
+      .leftJoin('cas as parent', 'parent.id', 'cas.parent_id')
+      .select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after', 'parent.certificate as parent_certificate'])
+      .orderBy('cas.id');
     return name === undefined ? query.where('cas.kind', '=', 'issuing').where('cas.status', '=', 'active') : query.where('cas.name', '=', name);
   }
 
@@ -61,7 +68,7 @@ export class IssuingCas {
       });
     }
     if (!row.key_uri) throw new QtError('QT_ERR_CA_KEY_OFFLINE', `The key of CA "${row.name}" is kept offline`, { ca: row.name });
-    return { id: row.id, name: row.name, keyUri: row.key_uri, certificate: row.certificate, info: row.info };
+    return { id: row.id, name: row.name, keyUri: row.key_uri, certificate: row.certificate, info: row.info, chain: row.parent_certificate ? [row.certificate, row.parent_certificate] : [row.certificate] };
   }
 
   #info(id: number, der: Buffer): CertificateInfo {

@@ -10,7 +10,7 @@ export { type IssueRequest, type IssueResult, type IssueSubject } from './issue.
 export { revoke, hold, releaseHold, revocationReasons, type RevocationReason, type RevokeRequest, type HoldRequest, type StatusChangeRequest, type StatusChangeResult } from './revoke.ts';
 export { issueRaOperator, listRaOperators, revokeRaOperator, RA_OPERATOR_PROFILE, type IssueRaOperatorRequest } from './operators.ts';
 export { createApplication, moveApplication, countApplications, openIssuance, OPEN_STATES, APPLICATION_MOVES, type NewApplication, type ApplicationMove } from './applications.ts';
-export { issueForApplication, issuedForAgent, type ApplicationIssuance, type IssuedPair, type IssuedForAgent } from './issue-for-application.ts';
+export { issueForApplication, issuedForAgent, issuedForAgentFrom, type ApplicationIssuance, type IssuedPair, type IssuedForAgent } from './issue-for-application.ts';
 export { certificateStatus, listBySubject, type CertificateRecord } from './records.ts';
 export { statusHooksFor, noStatusHooks, type StatusHooks, type StatusServiceLike } from './hooks.ts';
 export { normalizeSerial } from './serial.ts';

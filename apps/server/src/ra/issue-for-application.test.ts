@@ -9,7 +9,8 @@ import { buildOcspRequest, isQtError, parseOcspResponse } from '@qoltanba/pki';
 import { readFileSync } from 'node:fs';
 import { describeEachBackend } from '../store/testing/backends.ts';
 import { moveApplication } from './applications.ts';
-import { issueForApplication, issuedForAgent, type ApplicationIssuance } from './issue-for-application.ts';
+import { issueForApplication, issuedForAgent, issuedForAgentFrom, type ApplicationIssuance } from './issue-for-application.ts';
+import { sql } from 'kysely';
 import { fileApplication } from './testing/applications.ts';
 import { noStatusHooks } from './hooks.ts';
 import { createRa } from './ra.ts';
@@ -28,7 +29,7 @@ describeEachBackend('RA issuance for an application', (ctx) => {
   let fx: CaFixture;
   let keys: OpensslCsr[];
   before(async () => {
-    keys = await Promise.all(Array.from({ length: 8 }, () => opensslCsr()));
+    keys = await Promise.all(Array.from({ length: 10 }, () => opensslCsr()));
   });
   after(async () => fx?.close());
 
@@ -133,6 +134,22 @@ describeEachBackend('RA issuance for an application', (ctx) => {
       assert.equal((await askOcsp(c)).answer.outcome, 'presigned');
     }
     assert.equal((await fx.status.refreshOcsp({ missingAfterMs: 0 })).missing, 0, 'nothing is missing any more');
+  });
+
+  test('the surface\'s record in the statement that completes the application: failing, it leaves neither certificate; the answer carries the chain, as stored', async () => {
+    const app = await approved();
+    const over = { auth: { csr: keys[8]!.pem, profile: 'individual-auth' }, sign: { csr: keys[9]!.pem, profile: 'individual-sign' }, record: undefined };
+    await assert.rejects(issueForApplication(fx.ra, pairFor(app, 'r6', { ...over, recordAlong: () => sql`DELETE FROM idempotency_keys WHERE key = (SELECT (1 / (count(*) - count(*)))::text FROM moved)` })));
+    assert.equal(await stateOf(app.id), 'approved');
+    assert.deepEqual(await certificatesOf(app.id), []);
+    const pair = await issueForApplication(fx.ra, pairFor(app, 'r6', { ...over, recordAlong: () => sql`UPDATE idempotency_keys SET expires_at = expires_at FROM moved WHERE false` }));
+    assert.equal(await stateOf(app.id), 'completed');
+    assert.ok(pair.chain, 'signed just now: the chain comes with the pair');
+    const stored = await issuedForAgent(ctx.store.db, { iin: app.iin, authCertificateId: pair.auth.id, signCertificateId: pair.sign.id, agentRequestId: 'r6' });
+    assert.deepEqual(issuedForAgentFrom({ ...pair, chain: pair.chain }, app.iin, 'r6'), stored, 'the same answer as read back from the store');
+    assert.throws(() => issuedForAgentFrom({ ...pair, chain: pair.chain! }, '000000000000', 'r6'), refused('QT_ERR_INTERNAL'));
+    const replay = await issueForApplication(fx.ra, pairFor(app, 'r6', over));
+    assert.equal(replay.chain, undefined, 'a replay is answered as stored');
   });
 
   test('an application that is not approved gets nothing', async () => {

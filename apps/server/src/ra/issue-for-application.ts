@@ -11,7 +11,7 @@
  * so a retry after a lost answer gets the same certificates, and a second request for the same application
  * waits on its row for the first one's COMMIT instead of signing a second pair.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { QtError, toPem, type IdentificationMethod, type IssuedCertificate } from '@qoltanba/pki';
 import type { Database, KeyStorage } from '../store/schema.ts';
 import { retryOnStalePlan } from '../store/prepared.ts';
@@ -40,12 +40,22 @@ export interface ApplicationIssuance {
    * The surface's own record of the two certificates (e.g. its row's certificate ids), written in the
    * transaction that completes the application, with the application row locked.
    */
-  record(trx: Kysely<Database>, issued: IssuedPair): Promise<void>;
+  record?(trx: Kysely<Database>, issued: IssuedPair): Promise<void>;
+  /**
+   * The same record as a statement of its own kind (an UPDATE of the surface's row, reading `moved`), sent in the
+   * statement that completes the application: the record, the move and its audit entry go as one round trip.
+   */
+  recordAlong?(issued: IssuedPair): RawBuilder<unknown>;
 }
 
 export interface IssuedPair {
   auth: CertificateRecord;
   sign: CertificateRecord;
+  /**
+   * The chain the agent installs with them (the issuing CA, then its root), when this issuance signed them: the
+   * CA rows it signed with, read in its transaction. Absent for a replay.
+   */
+  chain?: Buffer[] | undefined;
 }
 
 export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promise<IssuedPair> {
@@ -63,7 +73,7 @@ export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promi
     return c.value;
   }) as [CheckedRequest, CheckedRequest];
   const id = auth.applicationId as string;
-  const outcomes = await withStore('the issuance', () =>
+  const done = await withStore('the issuance', () =>
     retryOnStalePlan(() => ra.ctx.store.db.transaction().execute(async (trx) => {
       // Locked until COMMIT: each certificate's application check judges this row instead of reading it again.
       const app = await trx.selectFrom('applications').select(['kind', 'state', 'iin', 'bin', 'identification']).where('id', '=', id).forUpdate().executeTakeFirst();
@@ -87,17 +97,21 @@ export async function issueForApplication(ra: Ra, a: ApplicationIssuance): Promi
           actor: a.actor,
           details: { issued: [`${issued.auth.ca}/${issued.auth.serial}`, `${issued.sign.ca}/${issued.sign.serial}`], agentRequestId: a.requestId },
           known: app,
+          alongside: a.recordAlong?.(issued),
         });
-        await a.record(trx, issued);
+        await a.record?.(trx, issued);
       }
-      return [authOutcome, signOutcome] as const;
+      // Both signed by one CA (the same one, chosen by key family; the pair's keys are of one family): its chain.
+      const cas = prepared.flatMap((p) => (p.replayed ? [] : [p.ca]));
+      const chain = cas.length === 2 && cas[0]!.id === cas[1]!.id ? cas[0]!.chain : undefined;
+      return { outcomes: [authOutcome, signOutcome] as const, chain };
     })),
   );
   // OCSP pre-signing of the new pair, both in one batch, off the answer's path: the agent gets its certificates
   // without waiting for it. Until it is stored (or if this process dies first) the responder signs a certificate's
   // first answer on demand and stores it, and the refresher fills what is still missing (status/ocsp/refresh.ts).
-  void announceIssuedAll(ra, outcomes);
-  return { auth: outcomes[0].certificate, sign: outcomes[1].certificate };
+  void announceIssuedAll(ra, done.outcomes);
+  return { auth: done.outcomes[0].certificate, sign: done.outcomes[1].certificate, chain: done.chain };
 }
 
 export interface IssuedForAgent {
@@ -106,6 +120,15 @@ export interface IssuedForAgent {
   certificates: string[];
   /** The issuing CA, then its root. */
   chain: string[];
+}
+
+/**
+ * What the agent installs, from a pair this process has just issued (issueForApplication's answer with its chain):
+ * nothing to read again.
+ */
+export function issuedForAgentFrom(pair: IssuedPair & { chain: Buffer[] }, iin: string, requestId: string): IssuedForAgent {
+  if (pair.auth.iin !== iin || pair.sign.iin !== iin) throw new QtError('QT_ERR_INTERNAL', 'The issued certificates are not the applicant\'s');
+  return { requestId, certificates: [toPem('CERTIFICATE', pair.auth.der), toPem('CERTIFICATE', pair.sign.der)], chain: pair.chain.map((der) => toPem('CERTIFICATE', der)) };
 }
 
 /** What the agent installs for an application: its two certificates (they must be the person's) and the chain to our root. */

@@ -7,6 +7,7 @@
  * request): a retry after a lost answer gets the same certificates.
  */
 import { QtError } from '@qoltanba/pki';
+import { sql } from 'kysely';
 import { appendAudit } from '../audit/index.ts';
 import { issueForApplication, type IssuedForAgent } from '../ra/index.ts';
 import type { RemoteDeps, Visitor } from './deps.ts';
@@ -38,13 +39,9 @@ export async function issueRemote(deps: RemoteDeps, visitor: Visitor, id: string
         auth: { csr: csrs.AUTHENTICATION, profile: 'individual-auth' },
         sign: { csr: csrs.SIGNATURE, profile: 'individual-sign' },
         actor: `citizen:${r.iin}`,
-        record: async (trx, issued) => {
-          await remoteDb(trx)
-            .updateTable('remote_applications')
-            .set({ auth_certificate_id: issued.auth.id, sign_certificate_id: issued.sign.id, agent_request_id: requestId, updated_at: deps.portal.ctx.now() })
-            .where('application_id', '=', r.id)
-            .execute();
-        },
+        // Named in the statement that completes the application (one round trip with the move and its entry).
+        recordAlong: (issued) => sql`UPDATE remote_applications SET auth_certificate_id = ${issued.auth.id}::bigint, sign_certificate_id = ${issued.sign.id}::bigint,
+          agent_request_id = ${requestId}::text, updated_at = ${deps.portal.ctx.now()}::timestamptz FROM moved WHERE remote_applications.application_id = moved.id`,
       });
     },
   });

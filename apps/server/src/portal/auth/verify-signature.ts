@@ -11,6 +11,15 @@
  *  4. the certificate is one we issued (its row exists, for this IIN, with status good).
  * Only then is the IIN taken from the certificate. Each failure keeps its stable code, so the page can say
  * what happened (expired on …, revoked on …, not our CA …).
+ *
+ * Once that full procedure has accepted a signer under one of our issuing CAs for a purpose, later signers
+ * under the same CA and purpose are accepted on OUR RECORD instead of steps 2–3 for the leaf (ours.ts): the
+ * signer's certificate byte-equal to one we issued and hold as good, inside its validity, the person's, with
+ * the purpose's key usages; the CA part of the chain as the full procedure found it (same CA certificates,
+ * inside their validity, the roots' newest CRLs unchanged). A certificate whose bytes we issued cannot be
+ * forged, and our record is what our OCSP answer is made from, so this is at least as strict and costs one
+ * statement instead of three plus the chain and OCSP parsing. Anything that does not pass goes the full way,
+ * so every refusal keeps the code it always had.
  */
 import {
   buildOcspRequest,
@@ -25,6 +34,7 @@ import {
 import type { ServerContext } from '../../context.ts';
 import type { StatusService } from '../../status/index.ts';
 import { findCertificate, type CertificateRecord } from '../../ra/records.ts';
+import { acceptedOnRecord, caPartOf, ourRecordWithRootCrls, rootCrlsTag, type CaPart } from './ours.ts';
 
 export interface VerifiedSignature {
   certificate: CertificateRecord;
@@ -42,7 +52,7 @@ export interface VerifyRequest {
   iin?: string;
 }
 
-interface CaRow {
+export interface CaRow {
   id: number;
   name: string;
   kind: 'root' | 'issuing';
@@ -55,7 +65,8 @@ const MAX_CMS_CHARS = 64 * 1024;
 const TRUST_TTL_MS = 60_000;
 
 export class SignatureVerifier {
-  #trust: { at: number; cas: CaRow[] } | undefined;
+  /** Our CAs, re-read every minute; the CA parts the full procedure accepted live and die with them. */
+  #trust: { at: number; cas: CaRow[]; passed: Map<string, CaPart> } | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -78,11 +89,20 @@ export class SignatureVerifier {
 
     const cas = await this.#cas();
     const issuer = cas.find((c) => c.kind === 'issuing' && Buffer.from(info.issuer.der).equals(c.subject));
+    const passedKey = issuer ? `${issuer.id}/${req.purpose}` : '';
+    const passed = issuer ? this.#trust?.passed.get(passedKey) : undefined;
+    if (issuer && passed && issuer.status !== 'revoked' && Buffer.from(passed.issuerCertificate).equals(issuer.certificate)) {
+      const ours = await ourRecordWithRootCrls(this.ctx.store.db, issuer.id, passed.roots, info.serialHex);
+      const accepted = ours && acceptedOnRecord({ record: ours.record, rootCrls: ours.rootCrls, info, passed, purpose: req.purpose, iin: req.iin, now });
+      if (accepted) return { certificate: ours.record, info, iin: accepted.iin };
+      // Not accepted on our record: the full procedure below decides, and says why with its usual code.
+    }
     // Our responder's answer, the roots' CRLs and our record of the certificate are independent reads: asked
     // for together (one round trip's wait instead of three), judged below in the same order as ever — the
     // record only once the chain and the status have passed.
     const recordLookup = issuer ? settle(findCertificate(this.ctx.store.db, issuer.name, info.serialHex)) : undefined;
-    const [ocsp, crls] = issuer ? await Promise.all([this.#ocspFor(signer.certificate, issuer), this.#rootCrls(cas)]) : [undefined, []];
+    const [ocsp, rootCrls] = issuer ? await Promise.all([this.#ocspFor(signer.certificate, issuer), this.#rootCrls(cas)]) : [undefined, { ders: [], tag: '' }];
+    const crls = rootCrls.ders;
     const verdict = await validatePath({
       leaf: signer.certificate,
       intermediates: cas.filter((c) => c.kind === 'issuing').map((c) => c.certificate),
@@ -112,6 +132,9 @@ export class SignatureVerifier {
     if (record.status === 'revoked') throw withDates(new QtError('QT_ERR_CERT_REVOKED'), info, record.revokedAt ?? undefined);
     if (record.status === 'on_hold') throw new QtError('QT_ERR_CERT_ON_HOLD');
     if (req.iin !== undefined && req.iin !== iin) throw new QtError('QT_ERR_SIGNER_NOT_ALLOWED');
+    // The CA part of this chain is now known good for this purpose: remembered with the CRLs it was judged by.
+    const part = caPartOf(verdict.chain, issuer, cas, rootCrls.tag);
+    if (part && this.#trust?.cas === cas) this.#trust.passed.set(passedKey, part);
     return { certificate: record, info, iin };
   }
 
@@ -120,7 +143,7 @@ export class SignatureVerifier {
     if (this.#trust && now - this.#trust.at < TRUST_TTL_MS) return this.#trust.cas;
     const rows = await this.ctx.store.db.selectFrom('cas').select(['id', 'name', 'kind', 'status', 'certificate']).execute();
     const cas = rows.map((r) => ({ ...r, subject: Buffer.from(inspectCertificate(r.certificate).subject.der) }));
-    this.#trust = { at: now, cas };
+    this.#trust = { at: now, cas, passed: new Map() };
     return cas;
   }
 
@@ -131,10 +154,13 @@ export class SignatureVerifier {
     return answer.outcome === 'presigned' || answer.outcome === 'signed' ? answer.der : undefined;
   }
 
-  /** The newest full CRL of each root, when the status service has published one (it covers the issuing CAs). */
-  async #rootCrls(cas: CaRow[]): Promise<Buffer[]> {
+  /**
+   * The newest full CRL of each root, when the status service has published one (it covers the issuing CAs),
+   * and which ones they were (rootCrlsTag), so an acceptance on our record can tell they are still the newest.
+   */
+  async #rootCrls(cas: CaRow[]): Promise<{ ders: Buffer[]; tag: string }> {
     const roots = cas.filter((c) => c.kind === 'root').map((c) => c.id);
-    if (roots.length === 0) return [];
+    if (roots.length === 0) return { ders: [], tag: '' };
     const rows = await this.ctx.store.db
       .selectFrom('crls')
       .select(['ca_id', 'der', 'crl_number'])
@@ -143,9 +169,9 @@ export class SignatureVerifier {
       .orderBy('crl_number', 'desc')
       .limit(roots.length * 2)
       .execute();
-    const newest = new Map<number, Buffer>();
-    for (const r of rows) if (!newest.has(r.ca_id)) newest.set(r.ca_id, r.der);
-    return [...newest.values()];
+    const newest = new Map<number, { der: Buffer; number: string }>();
+    for (const r of rows) if (!newest.has(r.ca_id)) newest.set(r.ca_id, { der: r.der, number: String(r.crl_number) });
+    return { ders: [...newest.values()].map((n) => n.der), tag: rootCrlsTag([...newest].map(([caId, n]) => ({ caId, number: n.number }))) };
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { parseCsr, QtError } from '@qoltanba/pki';
-import { issuedForAgent, type IssuedForAgent, type IssuedPair } from '../../ra/index.ts';
+import { issuedForAgent, issuedForAgentFrom, type IssuedForAgent, type IssuedPair } from '../../ra/index.ts';
 import type { Database } from '../../store/schema.ts';
 import type { InstalledKeyFile } from '../tables.ts';
 
@@ -52,6 +52,8 @@ export async function answerKeys<R extends AgentKeysRecord>(db: Kysely<Database>
   }
   step.expectKeys(r);
   const pair = await step.issue(r, requestId, readAgentCsrs(body.keys));
+  // A pair signed just now comes with its chain: nothing to read again. A replayed one is read as stored.
+  if (pair.chain) return issuedForAgentFrom({ ...pair, chain: pair.chain }, r.iin, requestId);
   return issuedForAgent(db, { iin: r.iin, authCertificateId: pair.auth.id, signCertificateId: pair.sign.id, agentRequestId: requestId });
 }
 

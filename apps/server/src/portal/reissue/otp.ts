@@ -10,7 +10,7 @@
  * the masked phone and counters only).
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Locale } from '@qoltanba/i18n';
 import { QtError } from '@qoltanba/pki';
 import { appendAudit } from '../../audit/index.ts';
@@ -64,24 +64,12 @@ export async function sendCode(
     });
     throw new QtError('QT_ERR_PHONE_NOT_REGISTERED');
   }
-  const phone = entry.phone;
-  const masked = maskPhone(phone);
-  const now = ctx.now();
-  const code = String(randomInt(0, 10 ** o.length)).padStart(o.length, '0');
-  const salt = randomBytes(16);
-  const expiresAt = new Date(now.getTime() + o.validMinutes * 60_000);
-
-  const hash = codeHash(salt, input.applicationId, code);
+  const code = newCode(deps, { applicationId: input.applicationId, iin: input.iin, phone: entry.phone, locale: input.locale, purpose: input.purpose });
+  const { now, hash, salt, masked, expiresAt } = code;
   // The usual case, the application's first code, is one statement: stored only when no code exists yet and the
   // person is under the day's cap. Anything else (a resend, the cap reached, a racing request) goes the long way
   // below, which decides and says why.
-  const first = await sql<{ sends: number }>`
-    INSERT INTO portal_otps (application_id, iin, sends, code_sha256, salt, phone_masked, attempts, sent_at, expires_at)
-    SELECT ${input.applicationId}::uuid, ${input.iin}::text, 1, ${hash}::bytea, ${salt}::bytea, ${masked}::text, 0, ${now}::timestamptz, ${expiresAt}::timestamptz
-    WHERE NOT EXISTS (SELECT 1 FROM portal_otps WHERE application_id = ${input.applicationId}::uuid)
-      AND (SELECT coalesce(sum(sends), 0) FROM portal_otps WHERE iin = ${input.iin} AND sent_at > ${new Date(now.getTime() - 86_400_000)}) < ${o.perPersonPerDay}
-    ON CONFLICT (application_id) DO NOTHING
-    RETURNING sends`.execute(ctx.store.db);
+  const first = await firstCodeInsert(deps, code, sql`(SELECT 1) AS one`).execute(ctx.store.db);
   const sends = first.rows[0]?.sends ?? await ctx.store.db.transaction().execute(async (trx) => {
     const pdb = portalDb(trx);
     const current = await pdb.selectFrom('portal_otps').selectAll().where('application_id', '=', input.applicationId).forUpdate().executeTakeFirst();
@@ -106,8 +94,65 @@ export async function sendCode(
     else await pdb.insertInto('portal_otps').values({ application_id: input.applicationId, iin: input.iin, sends: n, ...values }).execute();
     return n;
   });
+  return deliverCode(deps, code, sends);
+}
 
-  const sms = oneTimeCodeSms(input.locale, { code, purpose: input.purpose ?? 'reissue', validMinutes: o.validMinutes });
+/** A fresh code for an application, not stored or sent yet: what storing it (only its salted hash) and sending it need. */
+export interface NewCode {
+  applicationId: string;
+  iin: string;
+  phone: string;
+  masked: string;
+  locale: Locale;
+  purpose: OneTimeCodePurpose | undefined;
+  code: string;
+  salt: Buffer;
+  hash: Buffer;
+  now: Date;
+  expiresAt: Date;
+}
+
+export function newCode(deps: PortalDeps, input: { applicationId: string; iin: string; phone: string; locale: Locale; purpose?: OneTimeCodePurpose | undefined }): NewCode {
+  const o = deps.options.otp;
+  const now = deps.ctx.now();
+  const code = String(randomInt(0, 10 ** o.length)).padStart(o.length, '0');
+  const salt = randomBytes(16);
+  return {
+    ...input,
+    purpose: input.purpose,
+    masked: maskPhone(input.phone),
+    code,
+    salt,
+    hash: codeHash(salt, input.applicationId, code),
+    now,
+    expiresAt: new Date(now.getTime() + o.validMinutes * 60_000),
+  };
+}
+
+/**
+ * The application's first code as an INSERT for the caller's statement, `FROM <from>` (a CTE of it, e.g. the
+ * signed application's, so the code is stored only when that row is): only when no code exists yet and the person
+ * is under the day's cap; RETURNING sends. Nothing inserted means: go sendCode's long way.
+ */
+export function firstCodeInsert(deps: PortalDeps, c: NewCode, from: RawBuilder<unknown>): RawBuilder<{ sends: number }> {
+  return sql<{ sends: number }>`
+    INSERT INTO portal_otps (application_id, iin, sends, code_sha256, salt, phone_masked, attempts, sent_at, expires_at)
+    SELECT ${c.applicationId}::uuid, ${c.iin}::text, 1, ${c.hash}::bytea, ${c.salt}::bytea, ${c.masked}::text, 0, ${c.now}::timestamptz, ${c.expiresAt}::timestamptz FROM ${from}
+    WHERE NOT EXISTS (SELECT 1 FROM portal_otps WHERE application_id = ${c.applicationId}::uuid)
+      AND (SELECT coalesce(sum(sends), 0) FROM portal_otps WHERE iin = ${c.iin} AND sent_at > ${new Date(c.now.getTime() - 86_400_000)}) < ${deps.options.otp.perPersonPerDay}
+    ON CONFLICT (application_id) DO NOTHING
+    RETURNING sends`;
+}
+
+/** A stored code to the SMS centre, and its audit entry; when it cannot go, the code is void and not counted. */
+export async function deliverCode(deps: PortalDeps, c: NewCode, sends: number): Promise<OtpStatus> {
+  const { ctx, options } = deps;
+  const o = options.otp;
+  const { now, masked, expiresAt } = c;
+  const phone = c.phone;
+  const input = { applicationId: c.applicationId, iin: c.iin };
+  const code = c.code;
+  const sms = oneTimeCodeSms(c.locale, { code, purpose: c.purpose ?? 'reissue', validMinutes: o.validMinutes });
   try {
     await deps.sms.send({ to: phone, text: sms.text, secrets: sms.secrets, validForMinutes: sms.validForMinutes, reference: `application:${input.applicationId}` });
   } catch (err) {
@@ -135,6 +180,21 @@ export async function sendCode(
 }
 
 export type CodeCheck = { ok: true } | { ok: false; error: QtError };
+
+/**
+ * checkCodeIn's verdict "right" as an SQL condition on the portal_otps row `o` of the caller's statement (the
+ * wizard confirms the code and moves the application in one, service.ts): not used yet, attempts left, not
+ * expired, and the salted hash of `typed` is the stored one — computed by PostgreSQL's sha256() exactly as
+ * codeHash computes it. Undefined when `typed` cannot be a code at all. A wrong code matches no row and
+ * changes nothing; the caller then goes checkCodeIn's way, which counts the attempt and says why.
+ */
+export function rightCodeCondition(deps: PortalDeps, applicationId: string, typed: string, now: Date): RawBuilder<unknown> | undefined {
+  const o = deps.options.otp;
+  const clean = typed.replace(/\s+/g, '');
+  if (!/^\d+$/.test(clean) || clean.length !== o.length) return undefined;
+  return sql`o.verified_at IS NULL AND o.attempts < ${o.maxAttempts} AND o.expires_at > ${now}
+    AND o.code_sha256 = sha256(o.salt || convert_to(${applicationId}::text, 'UTF8') || decode('00', 'hex') || convert_to(${clean}::text, 'UTF8'))`;
+}
 
 /**
  * Checks a typed code inside the caller's transaction (the application row is already locked). A wrong code

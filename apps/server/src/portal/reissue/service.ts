@@ -15,9 +15,8 @@ import type { Database } from '../../store/schema.ts';
 import type { PortalDeps } from '../deps.ts';
 import { isUsable, storageLabel } from '../keys/describe.ts';
 import { challengeNonce, consumeChallenge, createChallenge, type Challenge } from '../session/challenges.ts';
-import { portalDb } from '../tables.ts';
 import { answerKeys, readInstalled } from './agent.ts';
-import { checkCodeIn, sendCode, type OtpStatus } from './otp.ts';
+import { checkCodeIn, deliverCode, firstCodeInsert, newCode, rightCodeCondition, sendCode, type OtpStatus } from './otp.ts';
 import { expectStep, expireIfDue, identityOf, loadReissue, type Reissue } from './store.ts';
 import { isUuid } from '../../store/uuid.ts';
 
@@ -138,17 +137,29 @@ export async function applicationChallenge(deps: PortalDeps, me: Me, id: string,
 /** The signed application: verified like a login, but with the SIGN key, and it must be the applicant's. */
 export async function signApplication(deps: PortalDeps, me: Me, id: string, body: { challengeId: unknown; cms: unknown }, locale: Locale): Promise<OtpStatus | QtError> {
   const { ctx } = deps;
-  const r = await loadOwn(deps, id, me.iin);
-  expectStep(r, 'sign');
   const now = ctx.now();
-  const challenge = await consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: r.id, now });
+  // The application and the challenge at once (one round trip's wait), judged in the old order: the application
+  // first. A challenge is single-use whatever happens next; one burnt beside an application at another step could
+  // not have signed anything anyway (it names this application).
+  const [own, consumed] = await Promise.allSettled([
+    loadOwn(deps, id, me.iin),
+    isUuid(id) ? consumeChallenge(ctx.store.db, { id: body.challengeId, sessionSha256: me.sessionSha256, purpose: 'application', applicationId: id.toLowerCase(), now }) : Promise.reject(new Error('not an id')),
+  ]);
+  const r = unwrap(own);
+  expectStep(r, 'sign');
+  const challenge = unwrap(consumed);
   // The registry's phone for the code is read while the signature is verified (a read; used only if it verifies).
   const registry = deps.mobileCitizens.lookup([me.iin]);
   registry.catch(() => undefined);
   const verified = await deps.verifier.verify({ cms: body.cms, content: challenge.content, purpose: 'emailProtection', iin: me.iin });
   const cms = String(body.cms);
-  // One statement: the application locked if it is still at this step, the signature kept, its audit entry queued.
-  const { rows } = await sql<{ application_id: string }>`
+  // The first code is stored in the same statement when the registry has a verified number (the usual case);
+  // anything else — no number, a code already there, the day's cap — goes sendCode's way below, which says why.
+  const entry = await registry.then((m) => m.get(me.iin), () => undefined);
+  const code = entry?.verified ? newCode(deps, { applicationId: r.id, iin: me.iin, phone: entry.phone, locale }) : undefined;
+  // One statement: the application locked if it is still at this step, the signature kept, its audit entry queued
+  // (and the first code stored).
+  const { rows } = await sql<{ application_id: string; sends: number | null }>`
     WITH locked AS (
       SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id
       WHERE a.id = ${r.id} AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'submitted' AND r.signed_at IS NULL
@@ -162,8 +173,8 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
       action: 'application.signed',
       target: `application:${r.id}`,
       details: { applicationId: r.id, iin: me.iin, signer: `${verified.certificate.ca}/${verified.certificate.serial}`, challengeId: challenge.id },
-    })})
-    SELECT application_id FROM signed`.execute(ctx.store.db);
+    })})${code ? sql`, first AS (${firstCodeInsert(deps, code, sql`signed`)})` : sql``}
+    SELECT application_id, ${code ? sql`(SELECT sends FROM first)` : sql`NULL::int`} AS sends FROM signed`.execute(ctx.store.db);
   if (!rows[0]) {
     // Moved on meanwhile (cancelled, expired, signed by a racing request): the step it is at says so.
     expectStep(await loadReissue(ctx.store.db, id, me.iin), 'sign');
@@ -172,6 +183,8 @@ export async function signApplication(deps: PortalDeps, me: Me, id: string, body
   // The code goes out at once; when it cannot (no number in the registry, SMS centre down), the page shows why
   // and offers to send it again — the signature is kept.
   try {
+    const sends = rows[0].sends;
+    if (code && sends !== null) return await deliverCode(deps, code, sends);
     return await sendCode(deps, { applicationId: r.id, iin: me.iin, locale, registry });
   } catch (e) {
     if (isQtError(e)) return e;
@@ -193,27 +206,54 @@ export async function resendCode(deps: PortalDeps, me: Me, id: string, locale: L
 export async function confirmCode(deps: PortalDeps, me: Me, id: string, typed: string): Promise<void> {
   const { ctx } = deps;
   const now = ctx.now();
-  const pair = await currentPair(deps, me.iin);
+  // The person's current keys are read beside the transaction (one round trip's wait); judged only once the code is.
+  const current = Promise.allSettled([currentPair(deps, me.iin)]).then(([s]) => s);
   const failure = await ctx.store.db.transaction().execute(async (trx): Promise<QtError | undefined> => {
-    const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
-    expectStep(r, 'code');
-    const checked = await checkCodeIn(trx, deps, r.id, typed, now);
     const actor = `citizen:${me.iin}`;
-    if (!checked.ok) {
-      if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
-        await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts }, known: identityOf(r) });
-      } else {
-        await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
+    // The right code, as usual, is one statement: the application locked at the code step, the code checked and
+    // marked used, submitted → verified with its audit entry. The portal files its re-issuances as 'remote'.
+    const applicationId = id.toLowerCase();
+    const right = isUuid(id) ? rightCodeCondition(deps, applicationId, typed, now) : undefined;
+    let known: ReturnType<typeof identityOf> = { kind: 'reissue', iin: me.iin, identification: 'remote' };
+    const verified = right
+      ? await moveApplication(trx, applicationId, 'submitted', 'verified', now, {
+          actor,
+          details: { by: ['signature', 'sms'] },
+          known,
+          along: {
+            ctes: sql`locked AS (
+              SELECT a.id FROM applications a JOIN portal_reissues r ON r.application_id = a.id JOIN portal_otps o ON o.application_id = a.id
+              WHERE a.id = ${applicationId}::uuid AND a.iin = ${me.iin} AND a.kind = 'reissue' AND a.state = 'submitted' AND r.signed_at IS NOT NULL AND ${right}
+              FOR UPDATE
+            ), code_used AS (
+              UPDATE portal_otps SET verified_at = ${now} FROM locked WHERE portal_otps.application_id = locked.id RETURNING portal_otps.application_id
+            )`,
+            gate: 'code_used',
+          },
+        })
+      : undefined;
+    if (!verified) {
+      // Wrong, expired or used code, another step, another person's: the long way counts and says why, as ever.
+      const r = await loadReissue(trx, id, me.iin, { forUpdate: true });
+      expectStep(r, 'code');
+      const checked = await checkCodeIn(trx, deps, r.id, typed, now);
+      if (!checked.ok) {
+        if (checked.error.code === 'QT_ERR_OTP_ATTEMPTS') {
+          await moveApplication(trx, r.id, 'submitted', 'rejected', now, { actor: 'system:portal', reason: 'otp-attempts', details: { attempts: deps.options.otp.maxAttempts }, known: identityOf(r) });
+        } else {
+          await appendAudit(trx, { actor, action: 'portal.code-refused', target: `application:${r.id}`, details: { applicationId: r.id, errorCode: checked.error.code } });
+        }
+        return checked.error;
       }
-      return checked.error;
+      known = identityOf(r);
+      await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] }, known });
     }
-    const known = identityOf(r);
-    await moveApplication(trx, r.id, 'submitted', 'verified', now, { actor, details: { by: ['signature', 'sms'] }, known });
+    const pair = unwrap(await current);
     if (!pair) {
-      await moveApplication(trx, r.id, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid', known });
+      await moveApplication(trx, applicationId, 'verified', 'rejected', now, { actor: 'system:portal', reason: 'current keys no longer valid', known });
       return new QtError('QT_ERR_REISSUE_NOT_ALLOWED');
     }
-    await moveApplication(trx, r.id, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] }, known });
+    await moveApplication(trx, applicationId, 'verified', 'approved', now, { actor: 'system:portal', details: { current: [`${pair.auth.ca}/${pair.auth.serial}`, `${pair.sign.ca}/${pair.sign.serial}`] }, known });
     return undefined;
   });
   if (failure) throw failure;
@@ -250,13 +290,9 @@ export async function issueFor(deps: PortalDeps, me: Me, id: string, body: CsrSu
         auth: { csr: csrs.AUTHENTICATION, profile: old.auth.profile },
         sign: { csr: csrs.SIGNATURE, profile: old.sign.profile },
         actor: `citizen:${me.iin}`,
-        record: async (trx, issued) => {
-          await portalDb(trx)
-            .updateTable('portal_reissues')
-            .set({ auth_certificate_id: issued.auth.id, sign_certificate_id: issued.sign.id, agent_request_id: requestId, updated_at: deps.ctx.now() })
-            .where('application_id', '=', r.id)
-            .execute();
-        },
+        // Named in the statement that completes the application (one round trip with the move and its entry).
+        recordAlong: (issued) => sql`UPDATE portal_reissues SET auth_certificate_id = ${issued.auth.id}::bigint, sign_certificate_id = ${issued.sign.id}::bigint,
+          agent_request_id = ${requestId}::text, updated_at = ${deps.ctx.now()}::timestamptz FROM moved WHERE portal_reissues.application_id = moved.id`,
       });
     },
   });

@@ -39,17 +39,22 @@ export class IssuingCas {
 
   /** The rows `choose` picks from, as a query a caller may join more to (issuance joins its key check, saving a round trip). */
   candidates(db: Kysely<Database>, name: string | undefined) {
-    const query = db
-      .selectFrom('cas')
-      .leftJoin('cas as parent', 'parent.id', 'cas.parent_id')
-      .select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after', 'parent.certificate as parent_certificate'])
-      .orderBy('cas.id');
+    const query = this.#rows(db);
     return name === undefined ? query.where('cas.kind', '=', 'issuing').where('cas.status', '=', 'active') : query.where('cas.name', '=', name);
   }
 
   /** Every CA, for a batch of requests naming different ones: `among` then gives each the rows `candidates` would. */
   all(db: Kysely<Database>): Promise<CandidateRow[]> {
-    return db.selectFrom('cas').select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after']).orderBy('cas.id').execute();
+    return this.#rows(db).execute();
+  }
+
+  /** The columns every caller picks from, the parent's certificate joined for the chain. */
+  #rows(db: Kysely<Database>) {
+    return db
+      .selectFrom('cas')
+      .leftJoin('cas as parent', 'parent.id', 'cas.parent_id')
+      .select(['cas.id', 'cas.name', 'cas.kind', 'cas.status', 'cas.key_uri', 'cas.certificate', 'cas.not_after', 'parent.certificate as parent_certificate'])
+      .orderBy('cas.id');
   }
 
   /** The rows of `all` that `candidates(db, name)` selects, in its order. */

@@ -83,7 +83,12 @@ export function issuanceWaiting(ra: Ra): number {
   return queueOf(ra).waiting;
 }
 
-type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+/** Each request's answer or error, as Promise.allSettled gives them. */
+type Settled<R> = PromiseSettledResult<R>;
+
+const rejected = (reason: unknown): PromiseRejectedResult => ({ status: 'rejected', reason });
+/** A request the batch did not settle (a bug): refused rather than left waiting. */
+const noAnswer = () => rejected(new QtError('QT_ERR_INTERNAL', 'An issuance batch gave no answer for a request'));
 
 interface Waiting<T, R> {
   item: T;
@@ -135,12 +140,12 @@ class GroupCommitQueue<T, R> {
         try {
           settled = await run(batch.map((w) => w.item));
         } catch (error) {
-          settled = batch.map(() => ({ ok: false, error }));
+          settled = batch.map(() => rejected(error));
         }
         batch.forEach((w, i) => {
-          const s = settled[i] ?? { ok: false, error: new QtError('QT_ERR_INTERNAL', 'An issuance batch gave no answer for a request') };
-          if (s.ok) w.resolve(s.value);
-          else w.reject(s.error);
+          const s = settled[i] ?? noAnswer();
+          if (s.status === 'fulfilled') w.resolve(s.value);
+          else w.reject(s.reason);
         });
       }
     } finally {
@@ -175,11 +180,8 @@ function queueOf(ra: Ra): GroupCommitQueue<CheckedRequest, Outcome> {
 }
 
 async function settle<R>(p: Promise<R>): Promise<Settled<R>> {
-  try {
-    return { ok: true, value: await p };
-  } catch (error) {
-    return { ok: false, error };
-  }
+  const [result] = await Promise.allSettled([p]);
+  return result!;
 }
 
 async function runBatch(ra: Ra, batch: readonly CheckedRequest[]): Promise<Settled<Outcome>[]> {
@@ -209,7 +211,7 @@ interface Signed {
 export async function issueBatchIn(ra: Ra, trx: Kysely<Database>, list: readonly CheckedRequest[]): Promise<Settled<Outcome>[]> {
   const { ctx } = ra;
   const settled: (Settled<Outcome> | undefined)[] = list.map(() => undefined);
-  const fail = (i: number, error: unknown) => (settled[i] = { ok: false, error });
+  const fail = (i: number, error: unknown) => (settled[i] = rejected(error));
 
   // 1. Claims, each public key's lock taken once its key is claimed.
   const claimed = await claimIdempotencyKeys(
@@ -267,7 +269,7 @@ export async function issueBatchIn(ra: Ra, trx: Kysely<Database>, list: readonly
     const byId = new Map(rows.map((r) => [String(r.id), r]));
     for (const { i, id } of replays) {
       const row = byId.get(id);
-      settled[i] = row ? { ok: true, value: { replayed: true, certificate: toRecord(row) } } : { ok: false, error: new QtError('QT_ERR_INTERNAL', 'The stored answer for this Idempotency-Key names no certificate') };
+      settled[i] = row ? { status: 'fulfilled', value: { replayed: true, certificate: toRecord(row) } } : rejected(new QtError('QT_ERR_INTERNAL', 'The stored answer for this Idempotency-Key names no certificate'));
     }
   }
 
@@ -287,7 +289,7 @@ export async function issueBatchIn(ra: Ra, trx: Kysely<Database>, list: readonly
 
   // 5. One statement stores them all and forgets the claims of the refused; a serial collision (stores nothing of that
   //    request) is signed again with a new serial and stored by the same statement.
-  let refused = [...claimed].filter((i) => settled[i]?.ok === false).map((i) => list[i]!);
+  let refused = [...claimed].filter((i) => settled[i]?.status === 'rejected').map((i) => list[i]!);
   let ready = signed;
   for (let round = 1; ready.length > 0 || refused.length > 0; round++) {
     const stored = await storeBatch(ra, trx, ready, refused);
@@ -295,7 +297,7 @@ export async function issueBatchIn(ra: Ra, trx: Kysely<Database>, list: readonly
     const again: Signed[] = [];
     for (const s of ready) {
       const row = stored.get(`${s.p.ca.id}/${s.serial}`);
-      if (row) settled[s.i] = { ok: true, value: { replayed: false, caId: s.p.ca.id, certificate: issuedRecord(s.p.c, s.p.ca, s.issued, s.serial, row), ocspStored: s.fresh !== undefined } };
+      if (row) settled[s.i] = { status: 'fulfilled', value: { replayed: false, caId: s.p.ca.id, certificate: issuedRecord(s.p.c, s.p.ca, s.issued, s.serial, row), ocspStored: s.fresh !== undefined } };
       else again.push(s);
     }
     if (again.length === 0) break;
@@ -303,7 +305,7 @@ export async function issueBatchIn(ra: Ra, trx: Kysely<Database>, list: readonly
     if (round >= SERIAL_ATTEMPTS) throw new QtError('QT_ERR_INTERNAL', `No free serial number after ${SERIAL_ATTEMPTS} attempts`);
     ready = await Promise.all(again.map((s) => signOne(ra, s.i, s.p, s.attempt + 1)));
   }
-  return settled.map((s) => s ?? { ok: false, error: new QtError('QT_ERR_INTERNAL', 'An issuance batch gave no answer for a request') });
+  return settled.map((s) => s ?? noAnswer());
 }
 
 /** The CA signature (lint before sign) and, when the status service offers it, the certificate's OCSP response. */
